@@ -1,0 +1,144 @@
+"""The daemon's configuration: one frozen `Config` built from a TOML file.
+
+Sections are declared where they are used (engine, ai, ops each own theirs); this module
+composes them, loads a file with `tomllib`, and reports every problem by key path.
+Secrets never come from the file (see `scraped.secrets`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scraped import paths
+from scraped.ai.config import AIConfig
+from scraped.engine.config import EngineConfig
+from scraped.errors import ConfigError
+from scraped.ops.config import OpsConfig
+from scraped.settings import changed_keys, load_section, render_section, setting, to_dict
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    """The daemon process and its control socket."""
+
+    socket: str = setting("", "Control socket path. Empty: /run/scraped/control.sock for root,\n"
+                          "$XDG_RUNTIME_DIR/scraped/control.sock for others.", live=False)
+    socket_mode: int = setting(0o660, "Permission bits of the control socket.",
+                               live=False, minimum=0, maximum=0o777, octal=True)
+    socket_group: str = setting("", "Group that owns the socket; its members may run read commands.\n"
+                                "Empty: the daemon's own group.", live=False)
+    admin_uids: tuple[int, ...] = setting((), "Uids allowed to run mutating commands besides root\n"
+                                          "and the daemon's own uid.")
+    admin_groups: tuple[str, ...] = setting((), "Groups whose members may run mutating commands.")
+    state_dir: str = setting("", "Where the embedded store, backups and spool live. Empty:\n"
+                             "$STATE_DIRECTORY, /var/lib/scraped for root, ~/.local/state/scraped otherwise.",
+                             live=False)
+    max_frame_bytes: int = setting(1 << 20, "Largest control request accepted, in bytes.",
+                                   minimum=1024, maximum=64 << 20)
+    max_connections: int = setting(64, "Concurrent control connections; more wait in the backlog.",
+                                   minimum=1, maximum=10_000, live=False)
+    requests_per_second: float = setting(200.0, "Token-bucket rate of control requests per peer uid.",
+                                         minimum=0.1)
+    request_burst: int = setting(400, "Burst size of that bucket.", minimum=1)
+    idle_timeout: float = setting(300.0, "Seconds an idle control connection is kept open.", minimum=1)
+    shutdown_grace: float = setting(10.0, "Seconds running work gets to checkpoint on SIGTERM.",
+                                    minimum=0, maximum=600)
+    log_level: str = setting("info", "debug, info, warning or error.",
+                             choices=("debug", "info", "warning", "error"))
+
+    def socket_path(self) -> Path:
+        return Path(self.socket) if self.socket else paths.default_socket_path()
+
+    def state_path(self) -> Path:
+        return Path(self.state_dir) if self.state_dir else paths.default_state_dir()
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Where questions, jobs and operational data are kept."""
+
+    uri: str = setting("", "Empty: the embedded SQLite store in state_dir. mongodb://...: MongoDB\n"
+                       "(TLS and auth options go in the URI).", live=False)
+    sqlite_file: str = setting("scraped.db", "File name of the SQLite store inside state_dir.", live=False)
+    database: str = setting("production_scraping_db", "MongoDB database name.", live=False)
+    threads: int = setting(4, "Worker threads for blocking store calls.", minimum=1, maximum=64,
+                           live=False)
+    timeout: float = setting(10.0, "Seconds a store call may take before it counts as failed.",
+                             minimum=0.1)
+    connect_timeout: float = setting(5.0, "Seconds to connect / select a MongoDB server.",
+                                     minimum=0.1, live=False)
+
+    @property
+    def backend(self) -> str:
+        return "mongodb" if self.uri.startswith(("mongodb://", "mongodb+srv://")) else "sqlite"
+
+    def validate(self) -> list[str]:
+        if self.uri and self.backend != "mongodb":
+            return ["uri: must start with mongodb:// or mongodb+srv:// (or be empty for SQLite)"]
+        return []
+
+
+@dataclass(frozen=True)
+class Config:
+    daemon: DaemonConfig = setting(factory=DaemonConfig)
+    store: StoreConfig = setting(factory=StoreConfig)
+    engine: EngineConfig = setting(factory=EngineConfig)
+    ai: AIConfig = setting(factory=AIConfig)
+    ops: OpsConfig = setting(factory=OpsConfig)
+
+
+def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
+    problems: list[str] = []
+    config = load_section(Config, data, "", problems)
+    if problems:
+        raise ConfigError(problems, source)
+    return config
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Read and validate a config file; a missing default file means all defaults."""
+    if path is None:
+        return Config()
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(["file not found"], str(path)) from None
+    except OSError as exc:
+        raise ConfigError([f"cannot read: {exc.strerror}"], str(path)) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"not UTF-8 at byte {exc.start}"], str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"not valid TOML: {exc}"], str(path)) from None
+    return parse_config(data, str(path))
+
+
+def restart_needed(old: Config, new: Config) -> list[str]:
+    """Key paths that changed but only take effect after a restart."""
+    return [key for key, live in changed_keys(old, new) if not live]
+
+
+def show(config: Config) -> dict[str, Any]:
+    return to_dict(config, redact=True)
+
+
+def render_default_config() -> str:
+    """The commented default config file (`etc/scraped.toml`)."""
+    header = [
+        "# scraped configuration. Every key is shown commented out with its default value;",
+        "# uncomment a key to change it. Reload with `systemctl reload scraped` (SIGHUP).",
+        "# Secrets (API keys) never go here: they come from the environment",
+        "# (GEMINI_API_KEY, GROQ_API_KEY, HUGGINGFACE_API_TOKEN) or systemd credentials.",
+        "",
+    ]
+    body: list[str] = []
+    for f in dataclasses.fields(Config):
+        body.extend(render_section(f.default_factory, f.name))  # type: ignore[arg-type]
+        body.append("")
+    return "\n".join(header + body).rstrip() + "\n"

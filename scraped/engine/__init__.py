@@ -1,0 +1,1 @@
+"""The scraping engine: jobs, frontier, fetcher, extraction."""

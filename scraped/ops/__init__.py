@@ -1,0 +1,1 @@
+"""Operating the daemon: metrics, errors, performance, health, monitors, backups."""
