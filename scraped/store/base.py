@@ -136,6 +136,10 @@ class Store(ABC):
     async def reindex(self) -> dict[str, Any]: ...
 
     @abstractmethod
+    async def integrity_check(self) -> list[str]:
+        """Problems the backend finds in its own data; empty when all is well."""
+
+    @abstractmethod
     async def backup(self, dest: Path) -> dict[str, Any]:
         """Write a consistent copy of the whole store into directory `dest` (created);
         returns {"files": [...], "counts": {collection: n}}."""

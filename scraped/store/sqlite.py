@@ -1,0 +1,440 @@
+"""The embedded default store: SQLite (stdlib sqlite3) in WAL mode, one file.
+
+Resource handling: one writer connection behind a lock (SQLite allows one writer at a
+time; a lock is cheaper and fairer than busy-waiting) and a small pool of reader
+connections (WAL lets them read while the writer writes). Every call runs in a worker
+thread via `trio.to_thread.run_sync` behind a CapacityLimiter, never on the event loop.
+
+Error handling: sqlite3 is imported here and nowhere else; its exceptions become
+`DuplicateKey` (unique constraint) or `StoreError` (everything else) in `_mapped`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+import queue
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import trio
+
+from scraped.errors import BadRequest, DuplicateKey, StoreError
+from scraped.store.base import Doc, Filter, Sort, Store, Update
+from scraped.store.schema import COLLECTIONS, SCHEMA_VERSION, Collection, collection
+from scraped.store.sqlite_query import compile_filter, compile_sort, field_expr
+from scraped.store.updates import apply_update, upsert_seed, validate_update
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_CHUNK = 500  # ids per IN (...) query, below SQLite's variable limit
+
+# Schema migrations: index i upgrades user_version i -> i+1. Tables and indexes are
+# (re)created idempotently from scraped/store/schema.py on every open.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [lambda conn: None]
+
+
+@functools.lru_cache(maxsize=256)
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _regexp(pattern: str, value: Any) -> bool:
+    return isinstance(value, str) and _regex(pattern).search(value) is not None
+
+
+def _dumps(doc: Doc) -> str:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+@contextlib.contextmanager
+def _mapped() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        if "UNIQUE" in str(exc):
+            raise DuplicateKey(str(exc)) from None
+        raise StoreError(f"sqlite: {exc}") from None
+    except sqlite3.Error as exc:
+        raise StoreError(f"sqlite: {exc}") from None
+    except (TypeError, ValueError) as exc:  # unencodable document
+        raise BadRequest(f"document cannot be stored: {exc}") from None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.create_function("regexp", 2, _regexp, deterministic=True)
+    return conn
+
+
+def _index_sql(coll: Collection) -> list[str]:
+    out = []
+    for ix in coll.indexes:
+        cols = ", ".join(f"{field_expr(k)} {'ASC' if d == 1 else 'DESC'}" for k, d in ix.keys)
+        unique = "UNIQUE " if ix.unique else ""
+        out.append(f'CREATE {unique}INDEX IF NOT EXISTS "{coll.name}__{ix.name}" ON "{coll.name}" ({cols})')
+    return out
+
+
+class SqliteStore(Store):
+    backend = "sqlite"
+
+    def __init__(self, path: str | Path, threads: int = 4):
+        self.path = Path(path)
+        self._limiter = trio.CapacityLimiter(threads)
+        self._threads = threads
+        self._write_lock = threading.Lock()
+        self._writer: sqlite3.Connection | None = None
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._all: list[sqlite3.Connection] = []
+
+    # ------------------------------------------------------------ plumbing
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        def call() -> T:
+            with _mapped():
+                return fn(*args)
+
+        return await trio.to_thread.run_sync(call, limiter=self._limiter)
+
+    def _reader(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        @contextlib.contextmanager
+        def lease() -> Iterator[sqlite3.Connection]:
+            try:
+                conn = self._readers.get_nowait()
+            except queue.Empty:
+                conn = _connect(self.path)
+                self._all.append(conn)
+            try:
+                yield conn
+            finally:
+                self._readers.put(conn)
+
+        return lease()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        if self._writer is None:
+            raise StoreError("store is not open")
+        with self._write_lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+
+    # ------------------------------------------------------------ lifecycle
+    async def open(self) -> None:
+        if self._writer is not None:
+            return
+        await self._run(self._open_sync)
+
+    def _open_sync(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = _connect(self.path)
+        self._all.append(self._writer)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._write() as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has schema version {version}, newer than this scraped "
+                    f"({SCHEMA_VERSION}); upgrade scraped or restore an older backup")
+            for coll in COLLECTIONS.values():
+                conn.execute(f'CREATE TABLE IF NOT EXISTS "{coll.name}" '
+                             "(_id TEXT PRIMARY KEY NOT NULL, doc TEXT NOT NULL)")
+                for sql in _index_sql(coll):
+                    conn.execute(sql)
+            for step in range(version, SCHEMA_VERSION):
+                MIGRATIONS[step](conn)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    async def close(self) -> None:
+        conns, self._all, self._writer = self._all, [], None
+        self._readers = queue.SimpleQueue()
+        for conn in conns:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+
+    async def ping(self) -> dict[str, Any]:
+        start = time.perf_counter()
+
+        def q() -> None:
+            with self._reader() as conn:
+                conn.execute("SELECT 1").fetchone()
+
+        await self._run(q)
+        return {"ok": True, "round_trip_ms": (time.perf_counter() - start) * 1000,
+                "backend": self.backend, "path": str(self.path)}
+
+    async def stats(self) -> dict[str, Any]:
+        def q() -> dict[str, Any]:
+            with self._reader() as conn:
+                pages = conn.execute("PRAGMA page_count").fetchone()[0]
+                size = conn.execute("PRAGMA page_size").fetchone()[0]
+                counts = {name: conn.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]
+                          for name in COLLECTIONS}
+            wal = self.path.with_name(self.path.name + "-wal")
+            return {"backend": self.backend, "path": str(self.path),
+                    "size_bytes": pages * size + (wal.stat().st_size if wal.exists() else 0),
+                    "collections": counts, "schema_version": SCHEMA_VERSION}
+
+        return await self._run(q)
+
+    # ------------------------------------------------------------ reads
+    def _select(self, conn: sqlite3.Connection, coll: str, filter: Filter | None,
+                sort: Sort | None = None, limit: int | None = None, skip: int = 0) -> list[Doc]:
+        where, params = compile_filter(collection(coll), filter)
+        sql = f'SELECT doc FROM "{coll}" WHERE {where}{compile_sort(sort)}'
+        if limit is not None or skip:
+            sql += " LIMIT ? OFFSET ?"
+            params = [*params, -1 if limit is None else int(limit), int(skip)]
+        return [json.loads(row[0]) for row in conn.execute(sql, params)]
+
+    async def get(self, coll: str, _id: str) -> Doc | None:
+        docs = await self.find(coll, {"_id": _id}, limit=1)
+        return docs[0] if docs else None
+
+    async def find(self, coll: str, filter: Filter | None = None, *, sort: Sort | None = None,
+                   limit: int | None = None, skip: int = 0) -> list[Doc]:
+        def q() -> list[Doc]:
+            with self._reader() as conn:
+                return self._select(conn, coll, filter, sort, limit, skip)
+
+        return await self._run(q)
+
+    async def count(self, coll: str, filter: Filter | None = None) -> int:
+        where, params = compile_filter(collection(coll), filter)
+
+        def q() -> int:
+            with self._reader() as conn:
+                return conn.execute(f'SELECT COUNT(*) FROM "{coll}" WHERE {where}', params).fetchone()[0]
+
+        return await self._run(q)
+
+    async def count_by(self, coll: str, field: str, filter: Filter | None = None) -> dict[Any, int]:
+        where, params = compile_filter(collection(coll), filter)
+        expr = field_expr(field)
+
+        def q() -> dict[Any, int]:
+            with self._reader() as conn:
+                rows = conn.execute(f'SELECT {expr}, COUNT(*) FROM "{coll}" WHERE {where} GROUP BY 1',
+                                    params).fetchall()
+            return {key: n for key, n in rows}
+
+        return await self._run(q)
+
+    # ------------------------------------------------------------ writes
+    async def insert_one(self, coll: str, doc: Doc) -> None:
+        await self.insert_many(coll, [doc])
+
+    async def insert_many(self, coll: str, docs: Sequence[Doc], *, ignore_duplicates: bool = False) -> int:
+        collection(coll)
+        rows = []
+        for doc in docs:
+            if not isinstance(doc.get("_id"), str) or not doc["_id"]:
+                raise BadRequest("every document needs a non-empty string _id")
+            rows.append((doc["_id"], _dumps(doc)))
+        verb = "INSERT OR IGNORE" if ignore_duplicates else "INSERT"
+
+        def w() -> int:
+            with self._write() as conn:
+                before = conn.total_changes
+                conn.executemany(f'INSERT INTO "{coll}" (_id, doc) VALUES (?, ?)'.replace("INSERT", verb, 1), rows)
+                return conn.total_changes - before
+
+        return await self._run(w) if rows else 0
+
+    def _rewrite(self, conn: sqlite3.Connection, coll: str, docs: list[Doc]) -> None:
+        conn.executemany(f'UPDATE "{coll}" SET doc = ? WHERE _id = ?', [(_dumps(d), d["_id"]) for d in docs])
+
+    def _upsert_new(self, conn: sqlite3.Connection, coll: str, filter: Filter, update: Update) -> Doc:
+        doc = apply_update(upsert_seed(filter), update, inserting=True)
+        if not isinstance(doc.get("_id"), str):
+            raise BadRequest("an upsert needs a string _id in its filter or $setOnInsert")
+        conn.execute(f'INSERT INTO "{coll}" (_id, doc) VALUES (?, ?)', (doc["_id"], _dumps(doc)))
+        return doc
+
+    async def update_one(self, coll: str, filter: Filter, update: Update, *, upsert: bool = False) -> bool:
+        doc = await self.find_one_and_update(coll, filter, update, upsert=upsert)
+        return doc is not None
+
+    async def update_many(self, coll: str, filter: Filter, update: Update) -> int:
+        validate_update(update)
+
+        def w() -> int:
+            with self._write() as conn:
+                docs = [apply_update(d, update, inserting=False) for d in self._select(conn, coll, filter)]
+                self._rewrite(conn, coll, docs)
+                return len(docs)
+
+        return await self._run(w)
+
+    async def find_one_and_update(self, coll: str, filter: Filter, update: Update, *,
+                                  sort: Sort | None = None, upsert: bool = False,
+                                  return_new: bool = True) -> Doc | None:
+        validate_update(update)
+
+        def w() -> Doc | None:
+            with self._write() as conn:
+                found = self._select(conn, coll, filter, sort, 1)
+                if not found:
+                    if not upsert:
+                        return None
+                    new = self._upsert_new(conn, coll, filter, update)
+                    return new if return_new else None
+                new = apply_update(found[0], update, inserting=False)
+                self._rewrite(conn, coll, [new])
+                return new if return_new else found[0]
+
+        return await self._run(w)
+
+    async def claim(self, coll: str, filter: Filter, update: Update, *, sort: Sort | None,
+                    limit: int) -> list[Doc]:
+        validate_update(update)
+
+        def w() -> list[Doc]:
+            with self._write() as conn:
+                docs = [apply_update(d, update, inserting=False)
+                        for d in self._select(conn, coll, filter, sort, limit)]
+                self._rewrite(conn, coll, docs)
+                return docs
+
+        return await self._run(w) if limit > 0 else []
+
+    async def bulk_upsert(self, coll: str, ops: Sequence[tuple[str, Update]]) -> dict[str, int]:
+        collection(coll)
+        for _id, update in ops:
+            if not isinstance(_id, str) or not _id:
+                raise BadRequest("bulk_upsert needs non-empty string ids")
+            validate_update(update)
+
+        def w() -> dict[str, int]:
+            inserted = modified = 0
+            with self._write() as conn:
+                for start in range(0, len(ops), _CHUNK):
+                    chunk = ops[start:start + _CHUNK]
+                    ids = list({_id for _id, _ in chunk})
+                    marks = ",".join("?" * len(ids))
+                    current = {row[0]: json.loads(row[1]) for row in conn.execute(
+                        f'SELECT _id, doc FROM "{coll}" WHERE _id IN ({marks})', ids)}
+                    fresh: set[str] = set()
+                    for _id, update in chunk:
+                        if _id in current:
+                            current[_id] = apply_update(current[_id], update, inserting=False)
+                        else:
+                            current[_id] = apply_update({"_id": _id}, update, inserting=True)
+                            fresh.add(_id)
+                    touched = {_id for _id, _ in chunk}
+                    new_rows = [(i, _dumps(current[i])) for i in touched if i in fresh]
+                    old_rows = [(_dumps(current[i]), i) for i in touched if i not in fresh]
+                    conn.executemany(f'INSERT INTO "{coll}" (_id, doc) VALUES (?, ?)', new_rows)
+                    conn.executemany(f'UPDATE "{coll}" SET doc = ? WHERE _id = ?', old_rows)
+                    inserted += len(new_rows)
+                    modified += len(old_rows)
+            return {"inserted": inserted, "modified": modified}
+
+        return await self._run(w) if ops else {"inserted": 0, "modified": 0}
+
+    async def delete_many(self, coll: str, filter: Filter) -> int:
+        where, params = compile_filter(collection(coll), filter)
+
+        def w() -> int:
+            with self._write() as conn:
+                return conn.execute(f'DELETE FROM "{coll}" WHERE {where}', params).rowcount
+
+        return await self._run(w)
+
+    # ------------------------------------------------------------ maintenance
+    async def list_indexes(self) -> list[dict[str, Any]]:
+        def q() -> list[dict[str, Any]]:
+            with self._reader() as conn:
+                present = {row[0] for row in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'index'")}
+            out = []
+            for coll in COLLECTIONS.values():
+                out.append({"collection": coll.name, "name": "_id_", "keys": [["_id", 1]],
+                            "unique": True, "present": True, "usage": None})
+                for ix in coll.indexes:
+                    out.append({"collection": coll.name, "name": ix.name,
+                                "keys": [list(k) for k in ix.keys], "unique": ix.unique,
+                                "present": f"{coll.name}__{ix.name}" in present, "usage": None})
+            return out
+
+        return await self._run(q)
+
+    async def reindex(self) -> dict[str, Any]:
+        def w() -> dict[str, Any]:
+            start = time.perf_counter()
+            with self._write() as conn:
+                for coll in COLLECTIONS.values():
+                    for sql in _index_sql(coll):
+                        conn.execute(sql)
+                conn.execute("REINDEX")
+                conn.execute("ANALYZE")
+            return {"collections": sorted(COLLECTIONS), "seconds": time.perf_counter() - start}
+
+        return await self._run(w)
+
+    async def integrity_check(self) -> list[str]:
+        def q() -> list[str]:
+            with self._reader() as conn:
+                rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+            return [] if rows == ["ok"] else rows
+
+        return await self._run(q)
+
+    async def backup(self, dest: Path) -> dict[str, Any]:
+        """SQLite's online backup API: a consistent copy while writers keep going."""
+        target = Path(dest) / self.path.name
+
+        def w() -> dict[str, Any]:
+            Path(dest).mkdir(parents=True, exist_ok=True)
+            copy = sqlite3.connect(target)
+            try:
+                with self._reader() as conn:
+                    conn.backup(copy)
+                counts = {name: copy.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]
+                          for name in COLLECTIONS}
+                copy.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                copy.close()
+            return {"files": [target.name], "counts": counts}
+
+        return await self._run(w)
+
+    async def restore(self, src: Path) -> dict[str, Any]:
+        """Copy a backup's pages into the live database (under the write lock), then
+        migrate it to this version's schema."""
+        source = Path(src) / self.path.name
+
+        def w() -> None:
+            if not source.is_file():
+                raise StoreError(f"no {self.path.name} in {src}")
+            if self._writer is None:
+                raise StoreError("store is not open")
+            copy = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+            try:
+                with self._write_lock:
+                    copy.backup(self._writer)
+            finally:
+                copy.close()
+            self._migrate()
+
+        await self._run(w)
+        return (await self.stats())["collections"]

@@ -1,0 +1,128 @@
+"""Translate the store's MongoDB-style filters and sorts into SQLite SQL over JSON documents.
+
+Each collection is a table (_id TEXT PRIMARY KEY, doc TEXT): fields are read with
+`json_extract(doc, '$.path')`, spelled exactly as in the expression indexes that
+scraped/store/sqlite.py creates, so SQLite's planner uses them. Field names are checked
+against a strict pattern before they are put into SQL; values are always parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scraped.errors import BadRequest
+from scraped.store.schema import Collection
+from scraped.store.updates import check_field
+
+_COMPARE = {"$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">="}
+
+
+def field_expr(name: str) -> str:
+    if name == "_id":
+        return "_id"
+    return f"json_extract(doc, '$.{check_field(name)}')"
+
+
+def _scalar(value: Any, where: str) -> Any:
+    if isinstance(value, (dict, list, tuple)):
+        raise BadRequest(f"{where}: only scalar values can be compared")
+    return value
+
+
+class _Compiler:
+    def __init__(self, coll: Collection):
+        self.coll = coll
+        self.params: list[Any] = []
+
+    def clause(self, filter: dict[str, Any]) -> str:
+        if not isinstance(filter, dict):
+            raise BadRequest("a filter must be a map")
+        parts = []
+        for key, value in filter.items():
+            if key in ("$or", "$and"):
+                if not isinstance(value, list) or not value:
+                    raise BadRequest(f"{key} takes a non-empty list of filters")
+                joiner = " OR " if key == "$or" else " AND "
+                parts.append("(" + joiner.join(self.clause(f) for f in value) + ")")
+            elif key.startswith("$"):
+                raise BadRequest(f"unsupported filter operator {key!r}")
+            else:
+                parts.append(self.field(key, value))
+        return " AND ".join(parts) if parts else "1"
+
+    def field(self, name: str, cond: Any) -> str:
+        is_array = name in self.coll.array_fields
+        if isinstance(cond, dict) and cond and all(k.startswith("$") for k in cond):
+            options = cond.get("$options", "")
+            return " AND ".join(
+                self.op(name, op, arg, is_array, options) for op, arg in cond.items() if op != "$options"
+            ) or "1"
+        return self.op(name, "$eq", cond, is_array, "")
+
+    def _array_exists(self, name: str, test: str) -> str:
+        return f"EXISTS (SELECT 1 FROM json_each(doc, '$.{check_field(name)}') WHERE {test})"
+
+    def op(self, name: str, op: str, arg: Any, is_array: bool, options: str) -> str:
+        expr = field_expr(name)
+        if op == "$eq":
+            if arg is None:
+                return f"{expr} IS NULL"
+            self.params.append(_scalar(arg, name))
+            return self._array_exists(name, "value = ?") if is_array else f"{expr} = ?"
+        if op == "$ne":
+            if arg is None:
+                return f"{expr} IS NOT NULL"
+            self.params.append(_scalar(arg, name))
+            if is_array:
+                return "NOT " + self._array_exists(name, "value = ?")
+            return f"({expr} IS NULL OR {expr} != ?)"
+        if op in ("$in", "$nin"):
+            if not isinstance(arg, (list, tuple)):
+                raise BadRequest(f"{name}: {op} takes a list")
+            values = [_scalar(v, name) for v in arg if v is not None]
+            has_null = any(v is None for v in arg)
+            marks = ",".join("?" * len(values))
+            self.params.extend(values)
+            if is_array:
+                test = self._array_exists(name, f"value IN ({marks})") if values else "0"
+            else:
+                test = f"{expr} IN ({marks})" if values else "0"
+            if has_null:
+                test = f"({test} OR {expr} IS NULL)"
+            if op == "$nin":
+                return f"NOT ({test})" if has_null else f"({expr} IS NULL OR NOT ({test}))"
+            return test
+        if op in _COMPARE:
+            self.params.append(_scalar(arg, name))
+            return f"{expr} {_COMPARE[op]} ?"
+        if op == "$exists":
+            path = "'$." + check_field(name) + "'" if name != "_id" else None
+            if path is None:
+                return "1" if arg else "0"
+            return f"json_type(doc, {path}) IS {'NOT ' if arg else ''}NULL"
+        if op == "$regex":
+            if not isinstance(arg, str):
+                raise BadRequest(f"{name}: $regex takes a string")
+            flags = "(?i)" if "i" in str(options) else ""
+            self.params.append(flags + arg)
+            if is_array:
+                return self._array_exists(name, "regexp(?, value)")
+            return f"regexp(?, {expr})"
+        raise BadRequest(f"unsupported filter operator {op!r} on {name}")
+
+
+def compile_filter(coll: Collection, filter: dict[str, Any] | None) -> tuple[str, list[Any]]:
+    compiler = _Compiler(coll)
+    sql = compiler.clause(filter or {})
+    return sql, compiler.params
+
+
+def compile_sort(sort: Any) -> str:
+    if not sort:
+        return ""
+    terms = []
+    for item in sort:
+        if not isinstance(item, (list, tuple)) or len(item) != 2 or item[1] not in (1, -1):
+            raise BadRequest("sort is a list of (field, 1 | -1)")
+        terms.append(f"{field_expr(item[0])} {'ASC' if item[1] == 1 else 'DESC'}")
+    return " ORDER BY " + ", ".join(terms)
