@@ -1,0 +1,181 @@
+"""scrapedctl: the operator's command line, one sub-command per control command.
+
+Sub-commands, their arguments and help come from the command table (scraped/api), the
+same one the daemon dispatches on. Imports only msgpack and the standard library, so a
+call costs little more than the interpreter's start-up.
+
+Exit statuses (sysexits-style, so scripts can tell failures apart):
+    0 ok · 3 health degraded · 4 health down · 64 usage / unknown command ·
+    65 bad request · 66 not found · 69 daemon or dependency unavailable ·
+    70 internal error · 75 conflict or rate limited (try again) · 77 permission denied
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from scraped import __version__, errors
+from scraped.api import Arg, Command, all_commands
+from scraped.client import Client, DaemonUnreachable
+
+EXIT = {
+    "bad_request": 65, "unknown_command": 64, "not_found": 66, "conflict": 75, "forbidden": 77,
+    "rate_limited": 75, "unavailable": 69, "internal": 70,
+}
+HEALTH_EXIT = {"healthy": 0, "degraded": 3, "down": 4}
+
+
+def _flag(arg: Arg) -> str:
+    return arg.cli_flag or "--" + arg.name.replace("_", "-")
+
+
+def _add_arg(parser: argparse.ArgumentParser, arg: Arg) -> None:
+    kind = {"int": int, "float": float}.get(arg.type, str)
+    help_text = arg.help + (f" (default {arg.default})" if arg.default not in (None, False) else "")
+    if arg.positional:
+        parser.add_argument(arg.name, type=kind, help=help_text, choices=arg.choices,
+                            nargs=None if arg.required else "?", metavar=arg.name.upper())
+    elif arg.type == "bool":
+        parser.add_argument(_flag(arg), dest=arg.name, action="store_true", default=None, help=help_text)
+    elif arg.type == "list":
+        parser.add_argument(_flag(arg), dest=arg.name, action="append", help=help_text + " (repeatable)")
+    elif arg.type == "dict":
+        parser.add_argument(_flag(arg), dest=arg.name, type=json.loads, help=help_text + " (JSON object)")
+    else:
+        parser.add_argument(_flag(arg), dest=arg.name, type=kind, choices=arg.choices, help=help_text,
+                            required=arg.required, metavar=arg.name.upper())
+
+
+def _add_globals(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    """Global options, accepted before or after the sub-command (`status --json`)."""
+    default = (lambda value: argparse.SUPPRESS) if suppress else (lambda value: value)
+    parser.add_argument("--socket", default=default(None),
+                        help="control socket (default: $SCRAPED_SOCKET or the daemon's default)")
+    parser.add_argument("--json", action="store_true", default=default(False),
+                        help="print the raw result as JSON (for jq)")
+    parser.add_argument("--timeout", type=float, default=default(60.0), help="seconds to wait for a reply")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scrapedctl", description="Control a running scraped daemon.",
+        epilog="Exit statuses: 0 ok, 3 degraded, 4 down, 64 usage, 65 bad request, 66 not found, "
+               "69 unavailable, 70 internal, 75 conflict/rate limited, 77 permission denied.")
+    _add_globals(parser, suppress=False)
+    parser.add_argument("--version", action="version", version=f"scrapedctl {__version__}")
+    tree: dict[str, Any] = {}
+    for cmd in all_commands().values():
+        node = tree
+        for part in cmd.name.split("."):
+            node = node.setdefault(part, {})
+        node[""] = cmd
+    _add_level(parser, tree, "cmd0", 0)
+    return parser
+
+
+def _add_level(parser: argparse.ArgumentParser, tree: dict[str, Any], dest: str, depth: int) -> None:
+    children = {k: v for k, v in tree.items() if k}
+    if not children:
+        return
+    own = tree.get("")
+    subs = parser.add_subparsers(dest=dest, metavar="COMMAND", required=own is None)
+    for name, node in sorted(children.items()):
+        cmd: Command | None = node.get("")
+        help_text = cmd.help if cmd else f"{name} commands"
+        if cmd and cmd.admin:
+            help_text += " [admin]"
+        sub = subs.add_parser(name, help=help_text, description=help_text)
+        _add_globals(sub, suppress=True)
+        sub.set_defaults(**{f"_node{depth}": node})
+        if cmd is not None:
+            for arg in cmd.args:
+                _add_arg(sub, arg)
+        _add_level(sub, node, f"cmd{depth + 1}", depth + 1)
+
+
+def _chosen(ns: argparse.Namespace) -> Command:
+    node: dict[str, Any] = {}
+    depth = 0
+    while hasattr(ns, f"_node{depth}"):
+        node = getattr(ns, f"_node{depth}")
+        depth += 1
+    return node[""]
+
+
+def _read_files(cmd: Command, args: dict[str, Any]) -> dict[str, Any]:
+    for arg in cmd.args:
+        if arg.file and args.get(arg.name):
+            path = Path(args[arg.name])
+            try:
+                args[arg.name] = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise errors.BadRequest(f"cannot read {path}: {exc.strerror}") from None
+            except UnicodeDecodeError:
+                raise errors.BadRequest(f"{path} is not UTF-8 text") from None
+    return args
+
+
+def _print(cmd: Command, result: Any, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+        return
+    from scraped.render import renderers
+    from scraped.render.table import generic
+
+    render = renderers().get(cmd.name, generic)
+    print(render(result))
+
+
+def _exit_status(cmd: Command, result: Any) -> int:
+    if cmd.name in ("health", "status") and isinstance(result, dict):
+        state = result.get("status") if cmd.name == "health" else result.get("health")
+        return HEALTH_EXIT.get(state, 0)
+    return 0
+
+
+def _run_stream(client: Client, cmd: Command, args: dict[str, Any], as_json: bool) -> int:
+    from scraped.render import renderers
+
+    stream_render = renderers().get(cmd.name + ":stream")
+    results = client.stream(cmd.name, **args)
+    if stream_render is not None and not as_json:
+        return stream_render(results) or 0
+    for partial in results:
+        if as_json:
+            print(json.dumps(partial, ensure_ascii=False, default=str), flush=True)
+        else:
+            _print(cmd, partial, False)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    ns = parser.parse_args(argv)
+    cmd = _chosen(ns)
+    args = {a.name: getattr(ns, a.name, None) for a in cmd.args}
+    try:
+        args = _read_files(cmd, {k: v for k, v in args.items() if v is not None})
+        with Client(ns.socket, timeout=ns.timeout) as client:
+            if cmd.stream:
+                return _run_stream(client, cmd, args, ns.json)
+            result = client.call(cmd.name, **args)
+    except DaemonUnreachable as exc:
+        print(f"scrapedctl: {exc}", file=sys.stderr)
+        return 77 if exc.permission else 69
+    except errors.ScrapedError as exc:
+        print(f"scrapedctl: {cmd.name.replace('.', ' ')}: {exc}", file=sys.stderr)
+        return EXIT.get(exc.code, 70)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    _print(cmd, result, ns.json)
+    return _exit_status(cmd, result)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

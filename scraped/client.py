@@ -1,0 +1,131 @@
+"""A small synchronous client of the control socket (used by scrapedctl and tests).
+
+Imports only msgpack and the standard library.
+"""
+
+from __future__ import annotations
+
+import errno
+import itertools
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from scraped import PROTOCOL_VERSION, errors
+from scraped.paths import default_socket_path
+from scraped.protocol import HEADER, pack, unpack_body
+
+_BY_CODE = {
+    "bad_request": errors.BadRequest,
+    "unknown_command": errors.UnknownCommand,
+    "not_found": errors.NotFound,
+    "conflict": errors.Conflict,
+    "forbidden": errors.Forbidden,
+    "rate_limited": errors.RateLimited,
+    "unavailable": errors.Unavailable,
+    "internal": errors.Internal,
+}
+
+
+class DaemonUnreachable(errors.Unavailable):
+    """The socket is missing, refuses connections, or may not be opened by this user."""
+
+    def __init__(self, message: str, *, permission: bool = False):
+        super().__init__(message)
+        self.permission = permission
+
+
+def resolve_socket(explicit: str | None = None) -> Path:
+    """--socket, then $SCRAPED_SOCKET, then the default path the daemon uses too."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("SCRAPED_SOCKET"):
+        return Path(os.environ["SCRAPED_SOCKET"])
+    return default_socket_path()
+
+
+class Client:
+    def __init__(self, socket_path: str | Path | None = None, *, timeout: float | None = 30.0,
+                 max_frame: int = 64 << 20):
+        self.path = resolve_socket(str(socket_path) if socket_path else None)
+        self.timeout = timeout
+        self.max_frame = max_frame
+        self._sock: socket.socket | None = None
+        self._ids = itertools.count(1)
+
+    def connect(self) -> Client:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(str(self.path))
+        except FileNotFoundError:
+            sock.close()
+            raise DaemonUnreachable(f"scraped is not running: no socket at {self.path}") from None
+        except PermissionError:
+            sock.close()
+            raise DaemonUnreachable(
+                f"permission denied on {self.path}: join the socket's group or use sudo",
+                permission=True) from None
+        except OSError as exc:
+            sock.close()
+            if exc.errno in (errno.ECONNREFUSED, errno.ENOTSOCK):
+                raise DaemonUnreachable(f"scraped is not running: {self.path} refuses connections") from None
+            raise DaemonUnreachable(f"cannot connect to {self.path}: {exc.strerror}") from None
+        self._sock = sock
+        return self
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def __enter__(self) -> Client:
+        return self.connect() if self._sock is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _recv_exact(self, n: int) -> bytes:
+        assert self._sock is not None
+        chunks = bytearray()
+        while len(chunks) < n:
+            try:
+                chunk = self._sock.recv(min(n - len(chunks), 1 << 20))
+            except TimeoutError:
+                raise errors.Unavailable("timed out waiting for the daemon's reply") from None
+            if not chunk:
+                raise errors.Unavailable("the daemon closed the connection")
+            chunks += chunk
+        return bytes(chunks)
+
+    def _read_reply(self) -> dict[str, Any]:
+        (length,) = HEADER.unpack(self._recv_exact(HEADER.size))
+        if length > self.max_frame:
+            raise errors.Internal(f"reply of {length} bytes is over the client's limit")
+        return unpack_body(self._recv_exact(length))
+
+    def stream(self, cmd: str, **args: Any) -> Iterator[Any]:
+        """Send one request; yield each result (one, or several for streaming commands)."""
+        if self._sock is None:
+            self.connect()
+        assert self._sock is not None
+        req_id = next(self._ids)
+        clean = {k: v for k, v in args.items() if v is not None}
+        self._sock.sendall(pack({"v": PROTOCOL_VERSION, "id": req_id, "cmd": cmd, "args": clean}))
+        while True:
+            reply = self._read_reply()
+            if not reply.get("ok"):
+                err = reply.get("error") or {}
+                raise _BY_CODE.get(err.get("code"), errors.Internal)(err.get("message", "unknown error"))
+            yield reply.get("result")
+            if not reply.get("more"):
+                return
+
+    def call(self, cmd: str, **args: Any) -> Any:
+        """One request, one result (the last one, for a streaming command)."""
+        result = None
+        for result in self.stream(cmd, **args):
+            pass
+        return result

@@ -1,0 +1,55 @@
+"""Handlers of the daemon's own commands: hello, status, config, health."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from scraped import PROTOCOL_VERSION, __version__, health
+from scraped.api import all_commands
+from scraped.config import show
+from scraped.dispatch import Handler, Request
+
+
+def handlers(app: Any) -> dict[str, Handler]:
+    async def hello(req: Request) -> dict[str, Any]:
+        return {
+            "server": "scraped",
+            "version": __version__,
+            "protocol": PROTOCOL_VERSION,
+            "commands": [{"name": c.name, "help": c.help, "admin": c.admin, "stream": c.stream}
+                         for c in all_commands().values()],
+        }
+
+    async def status(req: Request) -> dict[str, Any]:
+        report = await health.collect(app)
+        return {
+            "version": __version__,
+            "pid": os.getpid(),
+            "uptime_s": round(time.time() - app.started_at, 1),
+            "started_at": app.started_at,
+            "config_path": str(app.config_path) if app.config_path else None,
+            "socket": str(app.config.daemon.socket_path()),
+            "state_dir": str(app.state_dir),
+            "store": app.store.backend if app.store else None,
+            "health": report["status"],
+            "components": {name: {"status": c.get("status"), "reason": c.get("reason", "")}
+                           for name, c in report["components"].items()},
+        }
+
+    async def config_show(req: Request) -> dict[str, Any]:
+        return {"path": str(app.config_path) if app.config_path else None,
+                "config": show(app.config), "secrets": app.secrets.configured()}
+
+    async def config_reload(req: Request) -> dict[str, Any]:
+        return await app.reloader.reload(source="command")
+
+    async def health_cmd(req: Request) -> dict[str, Any]:
+        name = req.args.get("component")
+        if name:
+            return await health.component(app, name)
+        return await health.collect(app)
+
+    return {"hello": hello, "status": status, "config.show": config_show,
+            "config.reload": config_reload, "health": health_cmd}

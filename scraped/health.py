@@ -1,0 +1,64 @@
+"""Health of the daemon, overall and per component.
+
+Each service reports its own components; the store is checked here because every
+service depends on it. Overall health is the worst component.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import trio
+
+from scraped import errors
+from scraped.service import DEGRADED, DOWN, HEALTHY, worst
+
+log = logging.getLogger(__name__)
+SLOW_STORE_MS = 500.0
+
+
+async def database_health(app: Any) -> dict[str, Any]:
+    store = app.store
+    if store is None:
+        return {"status": DOWN, "reason": "store is not open"}
+    try:
+        with trio.fail_after(app.config.store.timeout):
+            ping = await store.ping()
+            stats = await store.stats()
+    except errors.ScrapedError as exc:
+        return {"status": DOWN, "reason": str(exc), "backend": store.backend}
+    except trio.TooSlowError:
+        return {"status": DOWN, "reason": f"no answer within {app.config.store.timeout} s",
+                "backend": store.backend}
+    rtt = ping.get("round_trip_ms", 0.0)
+    status = DEGRADED if rtt > SLOW_STORE_MS else HEALTHY
+    reason = f"round trip {rtt:.1f} ms" + (" (slow)" if status == DEGRADED else "")
+    facts = {k: v for k, v in ping.items() if k not in ("ok",)}
+    return {"status": status, "reason": reason, **facts, "size_bytes": stats.get("size_bytes"),
+            "collections": stats.get("collections", {})}
+
+
+async def collect(app: Any) -> dict[str, Any]:
+    """{"status": overall, "components": {name: {...}}}."""
+    components: dict[str, Any] = {"database": await database_health(app)}
+    for service in app.services:
+        try:
+            components.update(await service.health())
+        except Exception as exc:  # a broken health check is itself a finding
+            app.capture_exception(exc, category="health", context={"service": service.name})
+            components[service.name] = {"status": DEGRADED, "reason": f"health check failed: {exc}"}
+    overall = worst([c.get("status", DOWN) for c in components.values()])
+    return {"status": overall, "components": components}
+
+
+async def component(app: Any, name: str) -> dict[str, Any]:
+    if name == "ai":
+        name = "ai_services"
+    report = await collect(app) if name != "database" else {
+        "components": {"database": await database_health(app)}}
+    found = report["components"].get(name)
+    if found is None:
+        raise errors.NotFound(f"no component {name!r} in this daemon; "
+                              f"known: {', '.join(sorted(report['components']))}")
+    return {"component": name, **found}
