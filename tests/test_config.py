@@ -1,0 +1,119 @@
+"""Config loading: typed, frozen, every problem named by key path; the shipped file is
+the generated one; --check-config; secrets from the environment and credentials only."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+
+import pytest
+
+from scraped.config import Config, load_config, parse_config, render_default_config, restart_needed, show
+from scraped.errors import ConfigError
+from scraped.secrets import Secrets
+from tests.daemon_harness import REPO
+
+
+def test_defaults_and_frozen():
+    config = Config()
+    assert config.daemon.socket_mode == 0o660 and config.store.backend == "sqlite"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.daemon.log_level = "debug"  # type: ignore[misc]
+
+
+def test_every_problem_is_reported_by_key_path():
+    with pytest.raises(ConfigError) as err:
+        parse_config({"daemon": {"bogus": 1, "max_frame_bytes": "big", "shutdown_grace": -1,
+                                 "admin_uids": [1, "x"]},
+                      "store": {"uri": "postgres://x"}, "nonsense": {}})
+    problems = err.value.problems
+    assert "daemon.bogus: unknown key" in problems
+    assert "daemon.max_frame_bytes: expected an integer, got str" in problems
+    assert any(p.startswith("daemon.shutdown_grace: must be at least 0, got -1") for p in problems)
+    assert "daemon.admin_uids[1]: expected an integer, got str" in problems
+    assert any(p.startswith("store.uri:") for p in problems)
+    assert "nonsense: unknown key" in problems
+
+
+def test_a_table_where_a_value_belongs_and_vice_versa():
+    with pytest.raises(ConfigError) as err:
+        parse_config({"daemon": "yes", "store": {"threads": {"a": 1}}})
+    assert "daemon: expected a table, got str" in err.value.problems
+    assert "store.threads: expected an integer, got dict" in err.value.problems
+
+
+def test_bad_files(tmp_path):
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[daemon\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad)
+    binary = tmp_path / "bin.toml"
+    binary.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(binary)
+
+
+def test_the_shipped_config_is_the_generated_one_and_loads():
+    shipped = (REPO / "etc" / "scraped.toml").read_text()
+    assert shipped == render_default_config(), (
+        "etc/scraped.toml is stale: run `scraped --print-default-config > etc/scraped.toml`")
+    assert load_config(REPO / "etc" / "scraped.toml") == Config()
+
+
+def test_every_key_of_the_shipped_config_is_commented_with_a_help_line():
+    lines = render_default_config().splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("#") and " = " in line and not line.startswith("# "):
+            assert lines[i - 1].startswith("# "), f"key without a comment: {line}"
+
+
+def test_uncommenting_every_default_gives_the_defaults():
+    text = "\n".join(
+        line[1:] if line.startswith("#") and not line.startswith("# ") and "(unset" not in line
+        and not line.startswith("#[[") else line
+        for line in render_default_config().splitlines())
+    import tomllib
+
+    assert parse_config(tomllib.loads(text)) == Config()
+
+
+def test_restart_needed_names_only_restart_keys():
+    old = Config()
+    new = parse_config({"daemon": {"socket": "/x.sock", "log_level": "debug"}})
+    assert restart_needed(old, new) == ["daemon.socket"]
+
+
+def test_check_config_command(tmp_path):
+    good = tmp_path / "good.toml"
+    good.write_text("[daemon]\nlog_level = 'debug'\n")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[daemon]\nlog_level = 'loud'\n[engine]\nnope = 1\n")
+    run = lambda f: subprocess.run([sys.executable, "-m", "scraped.daemon", "--check-config", str(f)],
+                                   capture_output=True, text=True, cwd=REPO)
+    ok = run(good)
+    assert ok.returncode == 0 and "ok" in ok.stdout
+    fail = run(bad)
+    assert fail.returncode == 1
+    assert "daemon.log_level" in fail.stderr and "engine.nope: unknown key" in fail.stderr
+
+
+def test_secrets_come_from_env_and_credentials_and_never_show(tmp_path, monkeypatch):
+    monkeypatch.setenv("GROQ_API_KEY", "gsk-env-value-1234")
+    (tmp_path / "GEMINI_API_KEY").write_text("gem-cred-value-5678\n")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    monkeypatch.delenv("HUGGINGFACE_API_TOKEN", raising=False)
+    secrets = Secrets.load()
+    assert secrets.get("GROQ_API_KEY") == "gsk-env-value-1234"
+    assert secrets.get("GEMINI_API_KEY") == "gem-cred-value-5678"
+    assert secrets.configured()["HUGGINGFACE_API_TOKEN"] is False
+    assert "gsk-env" not in repr(secrets) and "gem-cred" not in str(secrets)
+    assert "gsk-env" not in str(show(Config()))
+
+
+def test_secrets_are_not_config_keys():
+    with pytest.raises(ConfigError, match="unknown key"):
+        parse_config({"ai": {"gemini_api_key": "x"}})
