@@ -11,7 +11,7 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q -e '.[ai,test]'
+	$(BIN)/pip install -q -e '.[ai,test]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
 run: $(STAMP)

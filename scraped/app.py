@@ -29,6 +29,10 @@ class App:
         self.config_path = config_path
         self.secrets = secrets
         self.started_at = time.time()
+        # Both need a restart to change, so they are resolved once (resolving the
+        # defaults reads the environment and the home directory).
+        self.state_dir: Path = config.daemon.state_path()
+        self.socket_path: Path = config.daemon.socket_path()
         self.store: Store | None = None
         self.services: list[Service] = []
         self.handlers: dict[str, Handler] = {}
@@ -42,10 +46,7 @@ class App:
         self.scheduler: Any = None
         self.notifier: Any = None
         self.reloader: Any = None
-
-    @property
-    def state_dir(self) -> Path:
-        return self.config.daemon.state_path()
+        self.health_report: dict[str, Any] | None = None  # the last health check (health.py)
 
     def observe(self, operation: str, seconds: float, ok: bool = True) -> None:
         """Record one timed operation (a command, a fetch, a store write, an AI call)."""

@@ -13,14 +13,15 @@ Exit statuses (sysexits-style, so scripts can tell failures apart):
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
-from typing import Any
 
 from scraped import __version__, errors
 from scraped.api import Arg, Command, all_commands
 from scraped.client import Client, DaemonUnreachable
+
+TYPE_CHECKING = False  # scrapedctl imports no `typing`/`pathlib` at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 EXIT = {
     "bad_request": 65, "unknown_command": 64, "not_found": 66, "conflict": 75, "forbidden": 77,
@@ -31,6 +32,18 @@ HEALTH_EXIT = {"healthy": 0, "degraded": 3, "down": 4}
 
 def _flag(arg: Arg) -> str:
     return arg.cli_flag or "--" + arg.name.replace("_", "-")
+
+
+def _json_object(text: str) -> Any:
+    import json
+
+    return json.loads(text)
+
+
+def _dumps(value: Any, indent: int | None = 2) -> str:
+    import json  # only for --json: 4 ms of start-up the human output does not need
+
+    return json.dumps(value, indent=indent, ensure_ascii=False, default=str)
 
 
 def _add_arg(parser: argparse.ArgumentParser, arg: Arg) -> None:
@@ -44,7 +57,7 @@ def _add_arg(parser: argparse.ArgumentParser, arg: Arg) -> None:
     elif arg.type == "list":
         parser.add_argument(_flag(arg), dest=arg.name, action="append", help=help_text + " (repeatable)")
     elif arg.type == "dict":
-        parser.add_argument(_flag(arg), dest=arg.name, type=json.loads, help=help_text + " (JSON object)")
+        parser.add_argument(_flag(arg), dest=arg.name, type=_json_object, help=help_text + " (JSON object)")
     else:
         parser.add_argument(_flag(arg), dest=arg.name, type=kind, choices=arg.choices, help=help_text,
                             required=arg.required, metavar=arg.name.upper())
@@ -109,9 +122,10 @@ def _chosen(ns: argparse.Namespace) -> Command:
 def _read_files(cmd: Command, args: dict[str, Any]) -> dict[str, Any]:
     for arg in cmd.args:
         if arg.file and args.get(arg.name):
-            path = Path(args[arg.name])
+            path = args[arg.name]
             try:
-                args[arg.name] = path.read_text(encoding="utf-8")
+                with open(path, encoding="utf-8") as f:
+                    args[arg.name] = f.read()
             except OSError as exc:
                 raise errors.BadRequest(f"cannot read {path}: {exc.strerror}") from None
             except UnicodeDecodeError:
@@ -121,13 +135,12 @@ def _read_files(cmd: Command, args: dict[str, Any]) -> dict[str, Any]:
 
 def _print(cmd: Command, result: Any, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+        print(_dumps(result))
         return
-    from scraped.render import renderers
+    from scraped.render import renderer_for
     from scraped.render.table import generic
 
-    render = renderers().get(cmd.name, generic)
-    print(render(result))
+    print((renderer_for(cmd.name) or generic)(result))
 
 
 def _exit_status(cmd: Command, result: Any) -> int:
@@ -138,15 +151,15 @@ def _exit_status(cmd: Command, result: Any) -> int:
 
 
 def _run_stream(client: Client, cmd: Command, args: dict[str, Any], as_json: bool) -> int:
-    from scraped.render import renderers
+    from scraped.render import renderer_for
 
-    stream_render = renderers().get(cmd.name + ":stream")
+    stream_render = renderer_for(cmd.name + ":stream")
     results = client.stream(cmd.name, **args)
     if stream_render is not None and not as_json:
         return stream_render(results) or 0
     for partial in results:
         if as_json:
-            print(json.dumps(partial, ensure_ascii=False, default=str), flush=True)
+            print(_dumps(partial, indent=None), flush=True)
         else:
             _print(cmd, partial, False)
     return 0

@@ -51,10 +51,10 @@ class DaemonConfig:
                              choices=("debug", "info", "warning", "error"))
 
     def socket_path(self) -> Path:
-        return Path(self.socket) if self.socket else paths.default_socket_path()
+        return Path(self.socket or paths.default_socket_path())
 
     def state_path(self) -> Path:
-        return Path(self.state_dir) if self.state_dir else paths.default_state_dir()
+        return Path(self.state_dir or paths.default_state_dir())
 
 
 @dataclass(frozen=True)

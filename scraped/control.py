@@ -16,6 +16,7 @@ import errno
 import fcntl
 import grp
 import logging
+import math
 import os
 import socket
 import stat
@@ -30,10 +31,11 @@ from scraped import errors, protocol
 from scraped.api import Command, get_command
 from scraped.dispatch import Peer, Request
 from scraped.paths import ensure_private_dir, runtime_dir
+from scraped.wire import ConnectionClosed, FramedSocket
 
 log = logging.getLogger(__name__)
 _CRED = struct.Struct("3i")
-_READ_CHUNK = 65536
+_LOG_EVERY = 10.0  # seconds between journal lines for one peer's repeated security events
 
 
 class TokenBucket:
@@ -68,6 +70,19 @@ def _groups_of(pid: int, gid: int) -> frozenset[int]:
     except (OSError, ValueError):
         pass
     return frozenset({gid})
+
+
+class _ConnState:
+    """What one connection is doing and until when it may (checked by the janitor)."""
+
+    __slots__ = ("scope", "phase", "since", "limit", "expired")
+
+    def __init__(self, scope: trio.CancelScope, limit: float):
+        self.scope, self.phase, self.limit = scope, "reading", limit
+        self.since, self.expired = time.monotonic(), False
+
+    def enter(self, phase: str, limit: float) -> None:
+        self.phase, self.limit, self.since = phase, limit, time.monotonic()
 
 
 class SocketInUse(errors.Conflict):
@@ -113,22 +128,24 @@ class ControlServer:
     def __init__(self, app: Any):
         self.app = app
         cfg = app.config.daemon
-        self.path = cfg.socket_path()
+        self.path = app.socket_path
         self._lock_fd: int | None = None
         self._buckets: dict[int, TokenBucket] = {}
         self._accepting = trio.CancelScope()
         self._connections = trio.CapacityLimiter(cfg.max_connections)
         self._daemon_uid = os.geteuid()
         self._socket_gid = os.getegid()
+        self._live: set[_ConnState] = set()
+        self._logged: dict[tuple[int, str], tuple[float, int]] = {}
         self.connections_open = 0
         self.requests_total = 0
 
     # ------------------------------------------------------------ socket setup
-    def _bind(self) -> trio.SocketListener:
+    def _bind(self) -> socket.socket:
         cfg = self.app.config.daemon
         parent = self.path.parent
         if not parent.exists():
-            if parent == runtime_dir() and not cfg.socket:
+            if str(parent) == runtime_dir() and not cfg.socket:
                 ensure_private_dir(parent, 0o750 if os.geteuid() == 0 else 0o700)
             else:
                 parent.mkdir(parents=True, exist_ok=True)
@@ -149,7 +166,8 @@ class ControlServer:
             os.chown(self.path, -1, self._socket_gid)
         os.chmod(self.path, cfg.socket_mode)
         sock.listen(128)
-        return trio.SocketListener(trio.socket.from_stdlib_socket(sock))
+        sock.setblocking(False)
+        return sock
 
     def _cleanup(self) -> None:
         try:
@@ -165,92 +183,128 @@ class ControlServer:
         try:
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(self._accept_loop, listener, nursery)
+                nursery.start_soon(self._janitor)
                 task_status.started(self)
         finally:
+            listener.close()
             self._cleanup()
 
-    async def _accept_loop(self, listener: trio.SocketListener, nursery: trio.Nursery) -> None:
+    async def _accept_loop(self, listener: socket.socket, nursery: trio.Nursery) -> None:
         with self._accepting:
-            async with listener:
-                while True:
-                    try:
-                        stream = await listener.accept()
-                    except OSError as exc:  # EMFILE and friends: back off, keep serving
-                        log.error("accept failed: %s", exc)
-                        await trio.sleep(0.1)
-                        continue
-                    nursery.start_soon(self._serve_connection, stream)
+            while True:
+                try:
+                    conn, _ = listener.accept()
+                except BlockingIOError:
+                    await trio.lowlevel.wait_readable(listener)
+                    continue
+                except OSError as exc:  # EMFILE and friends: back off, keep serving
+                    log.error("accept failed: %s", exc)
+                    await trio.sleep(0.1)
+                    continue
+                nursery.start_soon(self._serve_connection, conn)
 
     def stop_accepting(self) -> None:
         self._accepting.cancel()
         self._cleanup()
 
     # ------------------------------------------------------------ connections
-    async def _serve_connection(self, stream: trio.SocketStream) -> None:
-        async with self._connections, stream:
+    async def _serve_connection(self, conn: socket.socket) -> None:
+        wire = FramedSocket(conn, self.app.config.daemon.max_frame_bytes)
+        async with self._connections:
             self.connections_open += 1
             try:
-                peer = peer_of(stream.socket)  # type: ignore[arg-type]
-                await self._conversation(stream, peer)
-            except (trio.BrokenResourceError, trio.ClosedResourceError):
+                peer = peer_of(conn)
+                await self._conversation(wire, peer)
+            except ConnectionClosed as exc:
+                if exc.partial:
+                    self._security(peer, "bad_frame", None, str(exc))
+            except OSError:  # the peer vanished before we could read its credentials
                 pass
             finally:
                 self.connections_open -= 1
+                wire.close()
 
-    async def _conversation(self, stream: trio.SocketStream, peer: Peer) -> None:
-        buf = bytearray()
-        max_frame = self.app.config.daemon.max_frame_bytes
+    async def _janitor(self) -> None:
+        """Enforce idle and command time limits for every connection, once a second.
+
+        Moving a cancel scope's deadline on every request would cost trio a deadline-heap
+        update each time (measured: it halves a bare server's request rate); a sweep over
+        the open connections costs nothing per request and a second of resolution.
+        """
         while True:
-            with trio.move_on_after(self.app.config.daemon.idle_timeout) as idle:
-                while True:
-                    if len(buf) >= 4:
-                        try:
-                            length = protocol.frame_length(bytes(buf[:4]), max_frame)
-                        except protocol.FrameTooLarge as exc:
-                            await self._refuse(stream, peer, "bad_frame", str(exc))
-                            return
-                        if len(buf) >= 4 + length:
-                            break
-                    data = await stream.receive_some(_READ_CHUNK)
-                    if not data:
-                        if buf:
-                            self._security(peer, "bad_frame", None, "connection closed mid-frame")
-                        return
-                    buf += data
-            if idle.cancelled_caught:
-                return
-            body, buf = bytes(buf[4:4 + length]), buf[4 + length:]
-            try:
-                obj = protocol.unpack_body(body)
-            except errors.BadRequest as exc:  # framing can no longer be trusted: close
-                await self._refuse(stream, peer, "bad_frame", str(exc))
-                return
-            try:
-                req_id, cmd_name, args = protocol.parse_request(obj)
-            except errors.BadRequest as exc:  # a well-framed value of the wrong shape: keep going
-                rid = obj.get("id") if isinstance(obj, dict) else None
-                await self._refuse(stream, peer, "bad_frame", str(exc),
-                                   req_id=rid if isinstance(rid, int) and not isinstance(rid, bool) else None)
-                continue
-            await self._handle(stream, peer, req_id, cmd_name, args)
+            await trio.sleep(1.0)
+            now = time.monotonic()
+            for state in list(self._live):
+                if now - state.since > state.limit:
+                    state.expired = True
+                    state.scope.cancel()
 
-    async def _refuse(self, stream: trio.SocketStream, peer: Peer, kind: str, message: str,
-                      req_id: int | None = None) -> None:
-        self._security(peer, kind, None, message)
+    async def _conversation(self, wire: FramedSocket, peer: Peer) -> None:
+        """Read frames and answer them in order until EOF, an idle timeout or a bad frame.
+
+        A command that runs out of time gets a timeout reply and the connection goes on;
+        running out of time while reading (idle) or writing (a peer that does not read)
+        closes it.
+        """
+        cfg = self.app.config.daemon
+        while True:
+            state = _ConnState(trio.CancelScope(), cfg.idle_timeout)
+            req_id, name, start = 0, "", 0.0
+            self._live.add(state)
+            try:
+                with state.scope:
+                    while True:
+                        state.enter("reading", cfg.idle_timeout)
+                        try:
+                            body = await wire.read_frame()
+                        except protocol.FrameTooLarge as exc:
+                            await self._refuse(wire, peer, str(exc))
+                            return
+                        try:
+                            obj = protocol.unpack_body(body)
+                        except errors.BadRequest as exc:  # framing can no longer be trusted
+                            await self._refuse(wire, peer, str(exc))
+                            return
+                        try:
+                            req_id, name, args = protocol.parse_request(obj)
+                        except errors.BadRequest as exc:  # well-framed, wrong shape: go on
+                            rid = obj.get("id") if isinstance(obj, dict) else None
+                            await self._refuse(wire, peer, str(exc), req_id=rid if type(rid) is int else None)
+                            continue
+                        start = time.perf_counter()
+                        reply, ok = await self._dispatch(wire, peer, req_id, name, args, state)
+                        state.enter("sending", cfg.idle_timeout)
+                        await wire.write(self._encode(req_id, reply))
+                        self.app.observe(f"cmd:{name}", time.perf_counter() - start, ok)
+            finally:
+                self._live.discard(state)
+            if not state.expired or state.phase != "handling":
+                return  # idle, or a peer that stopped reading our replies
+            self.app.observe(f"cmd:{name}", time.perf_counter() - start, False)
+            with trio.move_on_after(cfg.idle_timeout):
+                await wire.write(self._encode(
+                    req_id, protocol.error_reply(req_id, "unavailable", f"{name} timed out")))
+
+    async def _refuse(self, wire: FramedSocket, peer: Peer, message: str, req_id: int | None = None) -> None:
+        self._security(peer, "bad_frame", None, message)
+        with trio.move_on_after(self.app.config.daemon.idle_timeout):
+            await wire.write(protocol.pack(protocol.error_reply(req_id, "bad_request", message)))
+
+    @staticmethod
+    def _encode(req_id: int, reply: dict[str, Any]) -> bytes:
         try:
-            await stream.send_all(protocol.pack(protocol.error_reply(req_id, "bad_request", message)))
-        except (trio.BrokenResourceError, trio.ClosedResourceError):
-            pass
+            return protocol.pack(reply)
+        except (TypeError, ValueError, OverflowError) as exc:
+            return protocol.pack(protocol.error_reply(req_id, "internal", f"unencodable reply: {exc}"))
 
     # ------------------------------------------------------------ dispatch
-    async def _handle(self, stream: trio.SocketStream, peer: Peer, req_id: int, name: str,
-                      args: Any) -> None:
-        start = time.perf_counter()
-        ok = True
+    async def _dispatch(self, wire: FramedSocket, peer: Peer, req_id: int, name: str,
+                        args: Any, state: _ConnState) -> tuple[dict[str, Any], bool]:
+        """Run one command; (reply, ok). The janitor bounds it by the command's timeout."""
         self.requests_total += 1
 
         async def send_more(partial: Any) -> None:
-            await stream.send_all(protocol.pack(protocol.ok_reply(req_id, partial, more=True)))
+            await wire.write(protocol.pack(protocol.ok_reply(req_id, partial, more=True)))
 
         try:
             cmd = get_command(name)
@@ -259,28 +313,16 @@ class ControlServer:
             handler = self.app.handlers.get(cmd.name)
             if handler is None:
                 raise errors.Unavailable(f"{cmd.name} is not served by this daemon yet")
-            if cmd.timeout is not None and not cmd.stream:
-                with trio.fail_after(cmd.timeout):
-                    result = await handler(request)
-            else:
-                result = await handler(request)
-            reply = protocol.ok_reply(req_id, result)
+            timeout = None if cmd.stream else cmd.timeout
+            state.enter("handling", math.inf if timeout is None else timeout)
+            return protocol.ok_reply(req_id, await handler(request)), True
         except errors.ScrapedError as exc:
             ok = not isinstance(exc, (errors.Internal, errors.Unavailable))
-            reply = protocol.error_reply(req_id, exc.code, str(exc))
-        except trio.TooSlowError:
-            ok = False
-            reply = protocol.error_reply(req_id, "unavailable", f"{name} timed out")
+            return protocol.error_reply(req_id, exc.code, str(exc)), ok
         except Exception as exc:  # a bug in a handler: report it, keep serving
-            ok = False
             self.app.capture_exception(exc, category="control", context={"command": name})
-            reply = protocol.error_reply(req_id, "internal", f"{type(exc).__name__} in {name}; see the journal")
-        try:
-            data = protocol.pack(reply)
-        except (TypeError, ValueError, OverflowError) as exc:
-            data = protocol.pack(protocol.error_reply(req_id, "internal", f"unencodable reply: {exc}"))
-        await stream.send_all(data)
-        self.app.observe(f"cmd:{name}", time.perf_counter() - start, ok)
+            return protocol.error_reply(req_id, "internal", f"{type(exc).__name__} in {name}; "
+                                        "see the journal"), False
 
     def _authorize(self, peer: Peer, cmd: Command) -> None:
         cfg = self.app.config.daemon
@@ -315,8 +357,18 @@ class ControlServer:
         return False
 
     def _security(self, peer: Peer, kind: str, command: str | None, detail: str) -> None:
-        log.warning("security event %s from uid %d pid %d: %s", kind, peer.uid, peer.pid, detail,
-                    extra={"event": kind, "peer_uid": peer.uid, "peer_pid": peer.pid,
-                           "command": command or ""})
+        """Record a security event; log it, at most once per peer and kind every
+        `_LOG_EVERY` seconds, so a flood cannot flood the journal too."""
         if self.app.security is not None:
             self.app.security.record(kind, peer, command=command, detail=detail)
+        key = (peer.uid, kind)
+        last, suppressed = self._logged.get(key, (0.0, 0))
+        now = time.monotonic()
+        if now - last < _LOG_EVERY:
+            self._logged[key] = (last, suppressed + 1)
+            return
+        self._logged[key] = (now, 0)
+        more = f" ({suppressed} more since the last line)" if suppressed else ""
+        log.warning("security event %s from uid %d pid %d: %s%s", kind, peer.uid, peer.pid, detail, more,
+                    extra={"event": kind, "peer_uid": peer.uid, "peer_pid": peer.pid,
+                           "command": command or ""})

@@ -12,6 +12,9 @@ from scraped.config import show
 from scraped.dispatch import Handler, Request
 
 
+STATUS_HEALTH_MAX_AGE = 1.0  # seconds a health report may be reused by `status`
+
+
 def handlers(app: Any) -> dict[str, Handler]:
     async def hello(req: Request) -> dict[str, Any]:
         return {
@@ -22,18 +25,21 @@ def handlers(app: Any) -> dict[str, Handler]:
                          for c in all_commands().values()],
         }
 
+    pid, socket_path, state_dir = os.getpid(), str(app.socket_path), str(app.state_dir)
+
     async def status(req: Request) -> dict[str, Any]:
-        report = await health.collect(app)
+        report = await health.collect(app, max_age=STATUS_HEALTH_MAX_AGE)
         return {
             "version": __version__,
-            "pid": os.getpid(),
+            "pid": pid,
             "uptime_s": round(time.time() - app.started_at, 1),
             "started_at": app.started_at,
             "config_path": str(app.config_path) if app.config_path else None,
-            "socket": str(app.config.daemon.socket_path()),
-            "state_dir": str(app.state_dir),
+            "socket": socket_path,
+            "state_dir": state_dir,
             "store": app.store.backend if app.store else None,
             "health": report["status"],
+            "health_checked_at": report["checked_at"],
             "components": {name: {"status": c.get("status"), "reason": c.get("reason", "")}
                            for name, c in report["components"].items()},
         }

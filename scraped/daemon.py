@@ -217,7 +217,7 @@ def _check_config(path: str) -> int:
 def _config_path(arg: str | None) -> Path | None:
     if arg:
         return Path(arg).resolve()
-    default = paths.default_config_path()
+    default = Path(paths.default_config_path())
     return default.resolve() if default.is_file() else None
 
 

@@ -7,6 +7,7 @@ service depends on it. Overall health is the worst component.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import trio
@@ -39,8 +40,22 @@ async def database_health(app: Any) -> dict[str, Any]:
             "collections": stats.get("collections", {})}
 
 
-async def collect(app: Any) -> dict[str, Any]:
-    """{"status": overall, "components": {name: {...}}}."""
+async def collect(app: Any, max_age: float = 0.0) -> dict[str, Any]:
+    """{"status": overall, "components": {name: {...}}, "checked_at": t}.
+
+    With max_age, a report at most that old is reused: `status` is called by monitoring
+    scripts in tight loops and must not turn each call into a store round trip per
+    component. `health` always checks afresh.
+    """
+    cached = app.health_report
+    if max_age and cached is not None and time.time() - cached["checked_at"] <= max_age:
+        return cached
+    report = await _collect(app)
+    app.health_report = report
+    return report
+
+
+async def _collect(app: Any) -> dict[str, Any]:
     components: dict[str, Any] = {"database": await database_health(app)}
     for service in app.services:
         try:
@@ -49,7 +64,7 @@ async def collect(app: Any) -> dict[str, Any]:
             app.capture_exception(exc, category="health", context={"service": service.name})
             components[service.name] = {"status": DEGRADED, "reason": f"health check failed: {exc}"}
     overall = worst([c.get("status", DOWN) for c in components.values()])
-    return {"status": overall, "components": components}
+    return {"status": overall, "components": components, "checked_at": time.time()}
 
 
 async def component(app: Any, name: str) -> dict[str, Any]:

@@ -11,12 +11,15 @@ Imports only msgpack and the standard library, so scrapedctl stays light.
 from __future__ import annotations
 
 import struct
-from typing import Any
 
 import msgpack
 
 from scraped import PROTOCOL_VERSION
 from scraped.errors import BadRequest
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 HEADER = struct.Struct(">I")
 DEFAULT_MAX_FRAME = 1 << 20

@@ -5,20 +5,31 @@ otherwise. Standard library only at import time (scrapedctl's start-up budget is
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
-Renderer = Callable[[Any], str]
+Renderer = "Callable[[Any], str]"
 
 
-def renderers() -> dict[str, Renderer]:
+_AREAS = ("engine", "ops", "data", "ai", "mongo")
+
+
+def renderer_for(name: str) -> Renderer | None:
+    """The renderer of one command; area modules are imported only when needed (a
+    `status` never imports the engine's renderers)."""
     from scraped.render import core
 
-    table: dict[str, Renderer] = dict(core.RENDERERS)
-    for module_name in ("engine", "ops", "data", "ai", "mongo"):
+    found = core.RENDERERS.get(name)
+    if found is not None:
+        return found
+    for area in _AREAS:
         try:
-            module = __import__(f"scraped.render.{module_name}", fromlist=["RENDERERS"])
+            module = __import__(f"scraped.render.{area}", fromlist=["RENDERERS"])
         except ModuleNotFoundError:
             continue
-        table.update(getattr(module, "RENDERERS", {}))
-    return table
+        found = getattr(module, "RENDERERS", {}).get(name)
+        if found is not None:
+            return found
+    return None

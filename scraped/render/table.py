@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
+import os
+import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+
+TYPE_CHECKING = False  # scrapedctl's start-up budget: no typing/datetime/shutil imports
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def fmt(value: Any, key: str = "") -> str:
@@ -17,7 +20,7 @@ def fmt(value: Any, key: str = "") -> str:
     if isinstance(value, float) and (key.endswith("_at") or key in ("at", "timestamp", "last_seen",
                                                                        "first_seen")):
         if value > 1e8:
-            return dt.datetime.fromtimestamp(value, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+            return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(value))
     if isinstance(value, float):
         return f"{value:.3f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:.3g}"
     if isinstance(value, (list, tuple)):
@@ -25,6 +28,13 @@ def fmt(value: Any, key: str = "") -> str:
     if isinstance(value, Mapping):
         return " ".join(f"{k}={fmt(v, str(k))}" for k, v in value.items())
     return str(value)
+
+
+def _terminal_width() -> int:
+    try:
+        return os.get_terminal_size().columns
+    except OSError:
+        return int(os.environ.get("COLUMNS", "120"))
 
 
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None,
@@ -35,7 +45,7 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = Non
         columns = []
         for row in rows:
             columns.extend(k for k in row if k not in columns)
-    width = max_width or shutil.get_terminal_size((120, 24)).columns
+    width = max_width or _terminal_width()
     cells = [[fmt(row.get(c), c) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
     # Shrink the widest columns until the table fits the terminal.
