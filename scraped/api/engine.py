@@ -1,5 +1,75 @@
 """Commands of the engine area (declared here, handled in scraped/engine/commands.py)."""
 
-from scraped.api.spec import Arg, Command  # noqa: F401
+from scraped.api.spec import Arg, Command
 
-COMMANDS: list[Command] = []
+STATES = ("QUEUED", "RUNNING", "PAUSED", "STOPPING", "STOPPED", "COMPLETED", "FAILED", "INTERRUPTED")
+_JOB = Arg("id", help="job id (or a unique prefix of it, or a job name: its newest job)",
+           required=True, positional=True)
+
+_QUESTION_FILTERS = (
+    Arg("category", help="only this category"),
+    Arg("difficulty", help="only this difficulty"),
+    Arg("company", help="only questions tagged with this company"),
+    Arg("job", help="only questions first found by this job id"),
+    Arg("search", help="text the question contains (case-insensitive)"),
+    Arg("enhancement", help="only this enhancement state", choices=("pending", "in_progress", "done",
+                                                                      "failed")),
+)
+
+COMMANDS = [
+    Command("jobs.submit", "Submit a job spec (a TOML file); a spec with a schedule registers a "
+            "recurring job instead. Every problem in an invalid spec is listed by key path.",
+            args=(Arg("spec", help="job spec file (TOML)", required=True, positional=True, file=True),
+                  Arg("now", type="bool", help="with a schedule: also run once now")),
+            admin=True, runbook="POST /api/scraping/jobs"),
+    Command("jobs.list", "Jobs, newest first.",
+            args=(Arg("status", help="only jobs in this state (repeatable)", type="list"),
+                  Arg("name", help="only jobs of this name"),
+                  Arg("limit", type="int", default=50, minimum=1, maximum=10_000, help="at most this many")),
+            runbook="GET /api/scraping/jobs"),
+    Command("jobs.show", "One job: spec, state history, progress, recent failures, frontier.",
+            args=(_JOB,), runbook="GET /api/scraping/jobs/{job_id}"),
+    Command("jobs.pause", "Pause a job: it saves its work and keeps its frontier.", args=(_JOB,),
+            admin=True, runbook="PUT /api/scraping/jobs/{job_id}/pause"),
+    Command("jobs.resume", "Resume a paused or interrupted job (it queues for a free slot).", args=(_JOB,),
+            admin=True, runbook="PUT /api/scraping/jobs/{job_id}/resume"),
+    Command("jobs.stop", "Stop a job (or --all: every queued, running, paused or interrupted job).",
+            args=(Arg("id", help="job id, prefix or name", positional=True),
+                  Arg("all", type="bool", help="stop every active job")),
+            admin=True, runbook="PUT /api/scraping/jobs/{job_id}/stop (and the runbook's stop-all loop)"),
+    Command("jobs.watch", "Live progress of a job until it ends (pages, questions, rate, ETA).",
+            args=(_JOB, Arg("interval", type="float", default=0.5, minimum=0.1, maximum=60,
+                            help="seconds between updates")),
+            stream=True, timeout=None, runbook="polling GET /api/scraping/jobs/{job_id}"),
+    Command("jobs.schedules", "Recurring jobs: cron, next and last run.",
+            runbook="(cron entries calling POST /api/scraping/jobs)"),
+    Command("jobs.unschedule", "Remove a recurring job (runs already started go on).",
+            args=(Arg("name", help="schedule (job) name", required=True, positional=True),),
+            admin=True),
+    Command("queue", "Queue status: queued/running/paused counts, job slots, next scheduled run.",
+            runbook="GET /api/scraping/queue-status"),
+    Command("queue.clear", "Remove every queued job from the queue (they become STOPPED).",
+            admin=True, runbook="DELETE /api/scraping/jobs/queue/clear"),
+    Command("engine.status", "The scraping engine: running jobs, limits (adaptive too), fetcher.",
+            runbook="GET /api/scraping/system-status"),
+    Command("questions.list", "Scraped questions, newest first.",
+            args=(*_QUESTION_FILTERS,
+                  Arg("limit", type="int", default=20, minimum=1, maximum=1000, help="at most this many"),
+                  Arg("skip", type="int", default=0, minimum=0, help="skip this many first")),
+            runbook="db.raw_extracted_questions.find(...)"),
+    Command("questions.count", "How many questions match, with a breakdown.",
+            args=(*_QUESTION_FILTERS,
+                  Arg("by", help="break down by this field",
+                      choices=("category", "difficulty", "job_id", "enhancement.state"))),
+            runbook="db.raw_extracted_questions.countDocuments(...)"),
+    Command("questions.show", "One question with its sources.",
+            args=(Arg("id", help="question key (or a unique prefix of at least 8 characters)",
+                      required=True, positional=True),),
+            runbook="db.raw_extracted_questions.findOne(...)"),
+    Command("questions.export", "Export questions as JSONL or CSV, streamed (any bank size); "
+            "redirect stdout to a file.",
+            args=(*_QUESTION_FILTERS,
+                  Arg("format", default="jsonl", choices=("jsonl", "csv"), help="output format"),
+                  Arg("limit", type="int", minimum=1, help="at most this many")),
+            stream=True, timeout=None, runbook="mongoexport --collection raw_extracted_questions"),
+]

@@ -1,0 +1,125 @@
+"""One job's frontier, kept in the store: URLs to visit, their depth, state and attempts.
+
+    pending ──claim──▶ in_flight ──▶ done
+       ▲                  │  └─────▶ failed (after engine.page_attempts)
+       └──release / retry─┘
+
+Entries are keyed `job_id:sha1(canonical url)`, so the store's `_id` is the
+de-duplication: adding a URL twice inserts it once (`insert_many(ignore_duplicates)`).
+Memory stays bounded for any frontier size: a runner claims small batches, never the
+whole frontier, and the seen-set in front of the store is a bounded cache.
+
+A claim stamps `first_claimed_at` with `$min`, so a page fetched again after a crash
+keeps its first time: the question sources written from it are the same values, and
+`$addToSet` makes the second write a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from typing import Any
+
+from scraped.store.base import Store
+
+FRONTIER = "frontier"
+PENDING, IN_FLIGHT, DONE, FAILED = "pending", "in_flight", "done", "failed"
+
+
+def entry_id(job_id: str, url: str) -> str:
+    return f"{job_id}:{hashlib.sha1(url.encode('utf-8', 'surrogatepass')).hexdigest()}"
+
+
+def new_entry(job_id: str, url: str, depth: int, now: float, referrer: str | None = None) -> dict[str, Any]:
+    return {"_id": entry_id(job_id, url), "job_id": job_id, "url": url, "depth": depth, "state": PENDING,
+            "attempts": 0, "next_attempt_at": now, "last_error": None, "added_at": now,
+            "referrer": referrer, "lease": None}
+
+
+class SeenCache:
+    """A bounded LRU of entry ids already known to be in the frontier."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def __contains__(self, key: str) -> bool:
+        if key in self._ids:
+            self._ids.move_to_end(key)
+            return True
+        return False
+
+    def add(self, key: str) -> None:
+        if self.size <= 0:
+            return
+        self._ids[key] = None
+        if len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+class Frontier:
+    def __init__(self, store: Store, job_id: str, holder: str = ""):
+        self.store = store
+        self.job_id = job_id
+        self.holder = holder
+
+    async def seed(self, urls: list[str]) -> int:
+        now = time.time()
+        docs = [new_entry(self.job_id, u, 0, now) for u in dict.fromkeys(urls)]
+        return await self.store.insert_many(FRONTIER, docs, ignore_duplicates=True)
+
+    async def claim(self, limit: int, lease_seconds: float) -> list[dict[str, Any]]:
+        """Up to `limit` due pending entries, oldest first, now in flight."""
+        now = time.time()
+        return await self.store.claim(
+            FRONTIER, {"job_id": self.job_id, "state": PENDING, "next_attempt_at": {"$lte": now}},
+            {"$set": {"state": IN_FLIGHT, "lease": {"holder": self.holder, "until": now + lease_seconds}},
+             "$inc": {"attempts": 1}, "$min": {"first_claimed_at": now}},
+            sort=[("next_attempt_at", 1)], limit=limit)
+
+    async def release_in_flight(self, *, refund: bool = True) -> int:
+        """Everything in flight goes back to pending (pause, stop, shutdown, crash recovery).
+
+        refund: the attempt did not happen (a pause); after a crash it is not refunded, so
+        a page that kills the daemon runs out of attempts instead of looping."""
+        update: dict[str, Any] = {"$set": {"state": PENDING, "lease": None}}
+        if refund:
+            update["$inc"] = {"attempts": -1}
+        return await self.store.update_many(FRONTIER, {"job_id": self.job_id, "state": IN_FLIGHT}, update)
+
+    async def release_expired(self) -> int:
+        """In-flight entries whose lease ran out (their daemon died) go back to pending."""
+        return await self.store.update_many(
+            FRONTIER, {"job_id": self.job_id, "state": IN_FLIGHT, "lease.until": {"$lt": time.time()}},
+            {"$set": {"state": PENDING, "lease": None}})
+
+    async def counts(self) -> dict[str, int]:
+        raw = await self.store.count_by(FRONTIER, "state", {"job_id": self.job_id})
+        out = {PENDING: 0, IN_FLIGHT: 0, DONE: 0, FAILED: 0}
+        out.update({str(k): v for k, v in raw.items()})
+        return out
+
+    async def next_due(self) -> float | None:
+        """When the earliest pending entry becomes due (None: nothing pending)."""
+        found = await self.store.find(FRONTIER, {"job_id": self.job_id, "state": PENDING},
+                                      sort=[("next_attempt_at", 1)], limit=1)
+        return found[0]["next_attempt_at"] if found else None
+
+    async def drop(self) -> int:
+        return await self.store.delete_many(FRONTIER, {"job_id": self.job_id})
+
+    # Bulk operations the batch writer sends (one round trip per batch).
+    @staticmethod
+    def done_op(entry_id_: str, now: float) -> tuple[str, dict[str, Any]]:
+        return entry_id_, {"$set": {"state": DONE, "lease": None, "done_at": now, "last_error": None}}
+
+    @staticmethod
+    def failed_op(entry_id_: str, reason: str, now: float, retry_at: float | None) -> tuple[str, dict[str, Any]]:
+        if retry_at is not None:
+            return entry_id_, {"$set": {"state": PENDING, "lease": None, "last_error": reason,
+                                        "next_attempt_at": retry_at}}
+        return entry_id_, {"$set": {"state": FAILED, "lease": None, "last_error": reason, "done_at": now}}

@@ -1,0 +1,205 @@
+"""Jobs and questions on top of the Store interface (the frontier has its own module).
+
+Job state changes are atomic compare-and-set updates (`find_one_and_update` filtered on
+the current status), so two commands racing on one job, or two daemons sharing a store,
+cannot both win. Questions are upserted in batches: `$setOnInsert` the document and
+`$addToSet` the source, so a second sighting adds a source, never a copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from scraped.engine import jobs
+from scraped.engine.ids import new_id
+from scraped.errors import BadRequest, NotFound
+from scraped.store.base import Filter, Store
+
+log = logging.getLogger(__name__)
+
+JOBS = "scraping_jobs"
+QUESTIONS = "raw_extracted_questions"
+HISTORY_KEPT = 30
+
+
+def empty_progress() -> dict[str, int]:
+    return {"pages_fetched": 0, "pages_failed": 0, "questions_found": 0, "questions_new": 0, "bytes": 0}
+
+
+class JobsRepo:
+    def __init__(self, store: Store):
+        self.store = store
+
+    async def create(self, spec_raw: dict[str, Any], name: str, *, owner: int | None, source: str,
+                     digest: str, status: str = jobs.QUEUED) -> dict[str, Any]:
+        now = time.time()
+        doc = {"_id": new_id(now), "name": name, "spec": spec_raw, "spec_digest": digest, "source": source,
+               "status": status, "created_at": now, "started_at": None, "finished_at": None,
+               "updated_at": now, "progress": empty_progress(), "last_error": None, "failures": [],
+               "owner": owner, "lease": None, "request": None,
+               "history": [{"at": now, "from": None, "to": status, "why": f"created ({source})"}]}
+        await self.store.insert_one(JOBS, doc)
+        return doc
+
+    async def get(self, job_id: str) -> dict[str, Any]:
+        doc = await self.store.get(JOBS, job_id)
+        if doc is None:
+            raise NotFound(f"no job {job_id!r}")
+        return doc
+
+    async def resolve(self, ref: str) -> dict[str, Any]:
+        """A job by id, by a unique id prefix, or by name (the newest job of that name)."""
+        doc = await self.store.get(JOBS, ref)
+        if doc is not None:
+            return doc
+        if len(ref) >= 6 and re.fullmatch(r"[0-9A-Za-z]+", ref):
+            found = await self.store.find(JOBS, {"_id": {"$regex": "^" + ref.upper()}}, limit=2)
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1:
+                raise BadRequest(f"job id prefix {ref!r} is ambiguous")
+        found = await self.store.find(JOBS, {"name": ref}, sort=[("created_at", -1)], limit=1)
+        if found:
+            return found[0]
+        raise NotFound(f"no job {ref!r}")
+
+    async def list(self, statuses: Sequence[str] | None = None, limit: int = 50,
+                   name: str | None = None) -> list[dict[str, Any]]:
+        flt: Filter = {}
+        if statuses:
+            flt["status"] = {"$in": list(statuses)}
+        if name:
+            flt["name"] = name
+        return await self.store.find(JOBS, flt, sort=[("created_at", -1)], limit=limit)
+
+    async def transition(self, job_id: str, event: str, *, why: str = "",
+                         extra: dict[str, Any] | None = None, expect: str | None = None) -> dict[str, Any]:
+        """Apply `event` atomically; Conflict when the job's state forbids it."""
+        doc = await self.get(job_id) if expect is None else None
+        state = expect if expect is not None else doc["status"]  # type: ignore[index]
+        new_state = jobs.next_state(state, event)
+        now = time.time()
+        sets: dict[str, Any] = {"status": new_state, "updated_at": now, **(extra or {})}
+        if new_state == jobs.RUNNING:
+            sets.setdefault("started_at", now)
+        if new_state in jobs.TERMINAL:
+            sets["finished_at"] = now
+            sets["lease"] = None
+            sets["request"] = None
+        if new_state in (jobs.PAUSED, jobs.INTERRUPTED, jobs.QUEUED):
+            sets["lease"] = None
+            sets["request"] = None
+        update = {"$set": sets, "$push": {"history": {
+            "$each": [{"at": now, "from": state, "to": new_state, "why": why or event}],
+            "$slice": -HISTORY_KEPT}}}
+        updated = await self.store.find_one_and_update(JOBS, {"_id": job_id, "status": state}, update)
+        if updated is None:
+            current = await self.get(job_id)
+            jobs.next_state(current["status"], event)  # raises Conflict with the real state
+            return await self.transition(job_id, event, why=why, extra=extra)
+        log.info("job %s (%s): %s -> %s (%s)", job_id, updated.get("name"), state, new_state, why or event)
+        return updated
+
+    async def claim_next(self, holder: str, lease_seconds: float) -> dict[str, Any] | None:
+        """Take the oldest QUEUED job: RUNNING, leased to `holder`."""
+        now = time.time()
+        doc = await self.store.find_one_and_update(
+            JOBS, {"status": jobs.QUEUED},
+            {"$set": {"status": jobs.RUNNING, "updated_at": now, "lease": {"holder": holder,
+                                                                          "until": now + lease_seconds},
+                      "request": None},
+             "$push": {"history": {"$each": [{"at": now, "from": jobs.QUEUED, "to": jobs.RUNNING,
+                                              "why": f"started by {holder}"}], "$slice": -HISTORY_KEPT}}},
+            sort=[("created_at", 1)])
+        if doc is not None and doc.get("started_at") is None:
+            await self.store.update_one(JOBS, {"_id": doc["_id"]}, {"$set": {"started_at": now}})
+            doc["started_at"] = now
+        return doc
+
+    async def save_progress(self, job_id: str, holder: str, progress: dict[str, int],
+                            failures: list[dict[str, Any]], kept: int, lease_seconds: float,
+                            last_error: str | None) -> dict[str, Any] | None:
+        """Persist counters, append failures, renew the lease; returns the job (None if the
+        lease was lost), whose `request` field carries a pause/stop from another daemon."""
+        now = time.time()
+        sets: dict[str, Any] = {"progress": progress, "updated_at": now,
+                                "lease": {"holder": holder, "until": now + lease_seconds}}
+        if last_error is not None:
+            sets["last_error"] = last_error
+        update: dict[str, Any] = {"$set": sets}
+        if failures:
+            update["$push"] = {"failures": {"$each": failures, "$slice": -kept}}
+        return await self.store.find_one_and_update(
+            JOBS, {"_id": job_id, "status": {"$in": [jobs.RUNNING, jobs.STOPPING]}, "lease.holder": holder},
+            update)
+
+    async def request(self, job_id: str, what: str) -> None:
+        await self.store.update_one(JOBS, {"_id": job_id}, {"$set": {"request": what}})
+
+    async def orphaned(self, holder_prefix: str | None) -> list[dict[str, Any]]:
+        """RUNNING/STOPPING jobs whose daemon died: with an expired (or no) lease, or,
+        given `holder_prefix`, held by any earlier process of this daemon."""
+        now = time.time()
+        dead: list[Filter] = [{"lease.until": {"$lt": now}}, {"lease": None}]
+        if holder_prefix is not None:
+            dead.append({"lease.holder": {"$regex": "^" + re.escape(holder_prefix + ":")}})
+        return await self.store.find(JOBS, {"status": {"$in": [jobs.RUNNING, jobs.STOPPING]}, "$or": dead},
+                                     limit=1000)
+
+    async def count_by_status(self) -> dict[str, int]:
+        return {str(k): v for k, v in (await self.store.count_by(JOBS, "status")).items()}
+
+
+# ---------------------------------------------------------------- questions
+
+
+def question_filter(args: dict[str, Any]) -> Filter:
+    """The store filter of the questions commands' common arguments."""
+    flt: Filter = {}
+    if args.get("category"):
+        flt["category"] = args["category"]
+    if args.get("difficulty"):
+        flt["difficulty"] = args["difficulty"]
+    if args.get("company"):
+        flt["company_tags"] = args["company"]
+    if args.get("job"):
+        flt["job_id"] = args["job"]
+    if args.get("enhancement"):
+        flt["enhancement.state"] = args["enhancement"]
+    if args.get("search"):
+        flt["question"] = {"$regex": re.escape(args["search"]), "$options": "i"}
+    return flt
+
+
+def question_upsert(q: Any, *, url: str, job_id: str, extractor: str, seen_at: float,
+                    defaults: Any) -> tuple[str, dict[str, Any]]:
+    """The bulk_upsert op for one extracted question (`q`: ExtractedQuestion).
+
+    The source's `seen_at` is the page's first claim time (stable across a crash-refetch),
+    so re-adding it after a restart is idempotent under $addToSet.
+    """
+    d = q.to_dict() if hasattr(q, "to_dict") else dict(q)
+    tags = sorted(set(d.get("company_tags") or ()) | set(defaults.company_tags))
+    doc = {
+        "question": d["question"],
+        "options": list(d.get("options") or ()),
+        "answer": d.get("answer"),
+        "answer_text": d.get("answer_text"),
+        "explanation": d.get("explanation"),
+        "category": d.get("category") or defaults.category or None,
+        "difficulty": d.get("difficulty") or defaults.difficulty or None,
+        "company_tags": tags,
+        "extracted_at": seen_at,
+        "job_id": job_id,
+        "enhancement": {"state": "pending", "attempts": 0, "last_error": None},
+    }
+    source = {"url": url, "job_id": job_id, "extractor": extractor, "seen_at": seen_at}
+    update: dict[str, Any] = {"$setOnInsert": doc, "$addToSet": {"sources": source}}
+    if tags:
+        update["$addToSet"]["company_tags"] = {"$each": tags}
+        del doc["company_tags"]
+    return q.key(), update

@@ -1,0 +1,269 @@
+"""One job's crawl loop: claim frontier batches, fetch, extract, hand pages to the writer.
+
+    feeder ──(bounded channel)──▶ N workers ──▶ BatchWriter ──▶ store
+       ▲ claims `frontier_batch` entries at a time        │
+       └──── progress saver: counters, lease, requests ◀──┘
+
+The runner owns a nursery for its tasks; the supervisor owns the cancel scope around it.
+When cancelled (pause, stop, shutdown) it saves its work in `finally`, shielded and
+bounded by `engine.stop_grace`: flush the writer, return in-flight entries to pending,
+save the counters. It returns normally only when the frontier has nothing left to do
+(or max_pages is reached): the job is complete.
+
+Error handling: a page's fetch or parse failure is recorded on the job and the crawl
+goes on; a store failure propagates (the supervisor interrupts the job).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import trio
+
+from scraped.engine import repo
+from scraped.engine.frontier import Frontier, SeenCache, entry_id, new_entry
+from scraped.engine.spec import JobSpec
+from scraped.engine.writer import BatchWriter, Flushed
+from scraped.errors import ScrapedError
+
+log = logging.getLogger(__name__)
+
+
+class LeaseLost(ScrapedError):
+    """Another daemon or command took the job over; stop without touching its state."""
+
+
+class Runner:
+    def __init__(self, *, app: Any, jobs: repo.JobsRepo, job: dict[str, Any], spec: JobSpec,
+                 fetcher: Any, holder: str, on_request: Any = None):
+        from scraped.engine import fetch
+
+        self.app = app
+        self.jobs = jobs
+        self.store = app.store
+        self.cfg = app.config.engine
+        self.job = job
+        self.job_id: str = job["_id"]
+        self.spec = spec
+        self.fetcher = fetcher
+        self.holder = holder
+        self.on_request = on_request  # called with "pause"/"stop" asked for through the store
+        self.frontier = Frontier(self.store, self.job_id, holder)
+        self.progress: dict[str, int] = {**repo.empty_progress(), **(job.get("progress") or {})}
+        self.max_pages = spec.max_pages(self.cfg)
+        self.max_depth = spec.max_depth(self.cfg)
+        self.allowed = spec.allowed_hosts()
+        pol = spec.politeness(self.cfg)
+        self.policy = fetch.HostPolicy(concurrency=pol["concurrency"], delay=pol["delay"],
+                                       autothrottle=pol["autothrottle"])
+        self.obey_robots = pol["obey_robots"]
+        self.seen = SeenCache(self.cfg.seen_cache)
+        self.writer = BatchWriter(self.store, batch=self.cfg.write_batch, interval=self.cfg.write_interval,
+                                  timeout=app.config.store.timeout, on_flush=self._flushed,
+                                  observe=app.observe)
+        self._failures: list[dict[str, Any]] = []
+        self._last_error: str | None = None
+        self._busy = 0  # claimed entries not yet handed to the writer
+        self._idle = trio.Event()
+        self._settled = 0  # pages done or finally failed: counts against max_pages
+        self.started_at = time.time()
+        self.rate = 0.0  # pages per second, smoothed
+        self._rate_mark = (time.monotonic(), 0)
+
+    # ------------------------------------------------------------ counters
+    def _flushed(self, f: Flushed) -> None:
+        p = self.progress
+        p["pages_fetched"] += f.pages_fetched
+        p["pages_failed"] += f.pages_failed
+        p["questions_found"] += f.questions_found
+        p["questions_new"] += f.questions_new
+        p["bytes"] += f.bytes
+        self._failures.extend(f.failures)
+        if f.failures:
+            last = f.failures[-1]
+            self._last_error = f"{last['url']}: {last['reason']}"
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"progress": dict(self.progress), "rate": round(self.rate, 2), "in_flight": self._busy,
+                "unsaved": self.writer.pending(), "max_pages": self.max_pages}
+
+    def _tick_rate(self) -> None:
+        now, done = time.monotonic(), self.progress["pages_fetched"] + self.progress["pages_failed"]
+        then, before = self._rate_mark
+        if now - then >= 0.5:
+            sample = (done - before) / (now - then)
+            self.rate = sample if self.rate == 0 else 0.7 * self.rate + 0.3 * sample
+            self._rate_mark = (now, done)
+
+    # ------------------------------------------------------------ the crawl
+    async def run(self) -> None:
+        try:
+            await self._prepare()
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(self.writer.run)
+                nursery.start_soon(self._save_loop)
+                send, recv = trio.open_memory_channel[dict[str, Any]](self.cfg.frontier_batch)
+                async with recv:
+                    for _ in range(self.spec.concurrency(self.cfg)):
+                        nursery.start_soon(self._worker, recv.clone())
+                async with send:
+                    await self._feed(send)
+                await self._wait_idle()  # workers drain what the feeder sent
+                nursery.cancel_scope.cancel()
+            await self.writer.flush()
+            await self._save()
+        finally:
+            with trio.CancelScope(shield=True), trio.move_on_after(self.cfg.stop_grace):
+                await self._checkpoint()
+
+    async def _prepare(self) -> None:
+        """Seed (idempotent), put back what a crash left in flight, recount from the store."""
+        await self.frontier.release_in_flight(refund=False)
+        await self.frontier.seed([u for u in (_canon(x) for x in self.spec.fields.start_urls) if u])
+        counts = await self.frontier.counts()
+        self.progress["pages_fetched"] = counts["done"]
+        self.progress["pages_failed"] = counts["failed"]
+        self.progress["questions_new"] = await self.store.count(repo.QUESTIONS, {"job_id": self.job_id})
+        self._settled = counts["done"] + counts["failed"]
+
+    async def _checkpoint(self) -> None:
+        try:
+            await self.writer.flush()
+        finally:
+            await self.frontier.release_in_flight()
+            await self._save(final=True)
+
+    def _budget(self) -> int:
+        if not self.max_pages:
+            return self.cfg.frontier_batch
+        return max(0, self.max_pages - self._settled - self._busy)
+
+    async def _feed(self, send: trio.MemorySendChannel[dict[str, Any]]) -> None:
+        while True:
+            want = min(self.cfg.frontier_batch, self._budget())
+            if want <= 0:
+                if self._busy == 0 and self._budget() <= 0:
+                    return  # max_pages reached
+                await self._wait_idle()
+                continue
+            entries = await self.frontier.claim(want, self.cfg.lease_seconds)
+            if entries:
+                self._busy += len(entries)
+                self._idle = trio.Event()
+                for entry in entries:
+                    await send.send(entry)
+                continue
+            # Nothing due now: once all work in hand is written, decide.
+            await self._wait_idle()
+            await self.writer.flush()
+            if (self.max_pages and self._settled >= self.max_pages):
+                return
+            due = await self.frontier.next_due()  # after the flush: new links included
+            if due is None:
+                return  # nothing pending, nothing in hand: the crawl is complete
+            await trio.sleep(min(max(due - time.time(), 0.0), 1.0))
+
+    async def _wait_idle(self) -> None:
+        while self._busy:
+            await self._idle.wait()
+
+    def _settle(self, final: bool) -> None:
+        self._busy -= 1
+        if final:
+            self._settled += 1
+        if self._busy == 0:
+            self._idle.set()
+
+    async def _worker(self, recv: trio.MemoryReceiveChannel[dict[str, Any]]) -> None:
+        async with recv:
+            async for entry in recv:
+                final = True
+                try:
+                    final = await self._process(entry)
+                finally:
+                    self._settle(final)
+                self._tick_rate()
+
+    async def _process(self, entry: dict[str, Any]) -> bool:
+        """Fetch and extract one page; True when the page is settled (done or failed for good)."""
+        from scraped.engine.fetch import FetchError
+
+        url = entry["url"]
+        if entry.get("attempts", 1) > self.cfg.page_attempts:
+            await self._fail(entry, "gave up: the page was in flight at too many crashes", "crash", False)
+            return True
+        start = time.perf_counter()
+        try:
+            result = await self.fetcher.fetch(url, self.policy)
+        except FetchError as exc:
+            self.app.observe("engine.fetch", time.perf_counter() - start, False)
+            return await self._fail(entry, exc.reason, exc.kind, exc.retryable)
+        self.app.observe("engine.fetch", time.perf_counter() - start, True)
+        try:
+            questions, links = self._extract(entry, result)
+        except Exception as exc:  # a parser choking on one page must not stop the job
+            log.debug("extraction failed on %s", url, exc_info=exc)
+            return await self._fail(entry, f"extraction failed: {type(exc).__name__}: {exc}", "parse", False)
+        await self.writer.page_done(entry["_id"], links, questions, result.nbytes)
+        return True
+
+    def _extract(self, entry: dict[str, Any], result: Any) -> tuple[list[Any], list[dict[str, Any]]]:
+        from scraped.engine.extract import Page, extract_links, extract_questions
+        from scraped.engine.urls import in_domains
+
+        start = time.perf_counter()
+        page = Page(result.text, result.final_url or entry["url"])
+        seen_at = entry.get("first_claimed_at") or time.time()
+        ops = [repo.question_upsert(q, url=entry["url"], job_id=self.job_id, extractor=self.spec.extractor,
+                                    seen_at=seen_at, defaults=self.spec.fields.defaults)
+               for q in extract_questions(page, self.spec.extract)]
+        links: list[dict[str, Any]] = []
+        depth = entry.get("depth", 0) + 1
+        if depth <= self.max_depth:
+            now = time.time()
+            for link in extract_links(page, self.spec.follow):
+                if not in_domains(link, self.allowed):
+                    continue
+                key = entry_id(self.job_id, link)
+                if key in self.seen:
+                    continue
+                self.seen.add(key)
+                links.append(new_entry(self.job_id, link, depth, now, referrer=entry["url"]))
+        self.app.observe("engine.parse", time.perf_counter() - start, True)
+        return ops, links
+
+    async def _fail(self, entry: dict[str, Any], reason: str, kind: str, retryable: bool) -> bool:
+        now = time.time()
+        retry_at = None
+        if retryable and entry.get("attempts", 1) < self.cfg.page_attempts:
+            retry_at = now + self.cfg.page_retry_delay
+        failure = {"url": entry["url"], "reason": reason, "kind": kind, "at": now,
+                   "attempts": entry.get("attempts", 1), "will_retry": retry_at is not None}
+        await self.writer.page_failed(entry["_id"], failure, retry_at)
+        return retry_at is None
+
+    # ------------------------------------------------------------ persistence
+    async def _save_loop(self) -> None:
+        while True:
+            await trio.sleep(self.cfg.progress_interval)
+            await self._save()
+
+    async def _save(self, final: bool = False) -> None:
+        failures, self._failures = self._failures, []
+        doc = await self.jobs.save_progress(
+            self.job_id, self.holder, dict(self.progress), failures, self.cfg.failures_kept,
+            self.cfg.lease_seconds, self._last_error)
+        if doc is None:
+            if not final:
+                raise LeaseLost(f"job {self.job_id} is no longer held by {self.holder}")
+            return
+        if doc.get("request") and self.on_request is not None and not final:
+            self.on_request(doc["request"])
+
+
+def _canon(url: str) -> str | None:
+    from scraped.engine.urls import canonicalize
+
+    return canonicalize(url)
