@@ -182,16 +182,15 @@ def question_upsert(q: Any, *, url: str, job_id: str, extractor: str, seen_at: f
     The source's `seen_at` is the page's first claim time (stable across a crash-refetch),
     so re-adding it after a restart is idempotent under $addToSet.
     """
-    d = q.to_dict() if hasattr(q, "to_dict") else dict(q)
-    tags = sorted(set(d.get("company_tags") or ()) | set(defaults.company_tags))
+    tags = sorted(set(getattr(q, "company_tags", None) or ()) | set(defaults.company_tags))
     doc = {
-        "question": d["question"],
-        "options": list(d.get("options") or ()),
-        "answer": d.get("answer"),
-        "answer_text": d.get("answer_text"),
-        "explanation": d.get("explanation"),
-        "category": d.get("category") or defaults.category or None,
-        "difficulty": d.get("difficulty") or defaults.difficulty or None,
+        "question": q.question,
+        "options": list(q.options or ()),
+        "answer": q.answer,
+        "answer_text": q.answer_text,
+        "explanation": q.explanation,
+        "category": q.category or defaults.category or None,
+        "difficulty": q.difficulty or defaults.difficulty or None,
         "company_tags": tags,
         "extracted_at": seen_at,
         "job_id": job_id,

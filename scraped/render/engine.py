@@ -1,0 +1,205 @@
+"""Renderers of the engine's and the questions' commands (stdlib at import; rich inside)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from scraped.render.table import fmt, kv, table
+
+_JOB_COLUMNS = ["id", "name", "status", "pages", "failed", "questions", "created_at", "last_error"]
+
+
+def _job_row(j: dict[str, Any]) -> dict[str, Any]:
+    return {"id": j["id"], "name": j["name"], "status": j["status"], "pages": j["pages_fetched"],
+            "failed": j["pages_failed"], "questions": f"{j['questions_new']} new / {j['questions_found']}",
+            "created_at": j["created_at"], "last_error": j.get("last_error")}
+
+
+def jobs_list(r: dict[str, Any]) -> str:
+    counts = "  ".join(f"{k.lower()} {v}" for k, v in sorted(r.get("counts", {}).items()))
+    return table([_job_row(j) for j in r["jobs"]], _JOB_COLUMNS) + (f"\n\n{counts}" if counts else "")
+
+
+def jobs_show(r: dict[str, Any]) -> str:
+    head = {k: r.get(k) for k in ("id", "name", "status", "source", "created_at", "started_at",
+                                  "finished_at", "updated_at", "last_error")}
+    parts = [kv(head), "", "progress:", kv(r.get("progress") or {}, 2)]
+    if r.get("live"):
+        live = r["live"]
+        parts.append(f"  rate {fmt(live.get('rate'))} pages/s, {live.get('in_flight')} in flight, "
+                     f"{live.get('unsaved')} writes buffered")
+    parts += ["", "frontier: " + "  ".join(f"{k} {v}" for k, v in (r.get("frontier") or {}).items())]
+    if r.get("history"):
+        parts += ["", "history:", _indent(table(r["history"], ["at", "from", "to", "why"]))]
+    if r.get("failures"):
+        parts += ["", f"recent failures ({len(r['failures'])}):",
+                  _indent(table(r["failures"], ["at", "url", "kind", "reason"]))]
+    return "\n".join(parts)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())
+
+
+def jobs_submit(r: dict[str, Any]) -> str:
+    lines = []
+    if r.get("schedule"):
+        s = r["schedule"]
+        lines.append(f"scheduled {s['name']!r} ({s['cron']}, UTC): next run {fmt(s['next_run_at'], 'next_run_at')}")
+    if r.get("job"):
+        j = r["job"]
+        lines.append(f"job {j['id']} ({j['name']}) {j['status']}")
+        lines.append(f"  follow it:  scrapedctl jobs watch {j['id']}")
+    return "\n".join(lines)
+
+
+def job_state(r: dict[str, Any]) -> str:
+    return f"job {r['id']} ({r['name']}): {r['status']}"
+
+
+def jobs_stop(r: dict[str, Any]) -> str:
+    if not r["stopped"]:
+        return "no active jobs"
+    return "\n".join(f"job {s['id']} ({s['name']}): {s.get('status') or 'not stopped: ' + s.get('error', '')}"
+                     for s in r["stopped"])
+
+
+def schedules(r: dict[str, Any]) -> str:
+    return table(r["schedules"], ["name", "cron", "next_run_at", "last_run_at", "runs", "skipped", "source"])
+
+
+def queue(r: dict[str, Any]) -> str:
+    if "slots" not in r:
+        return fmt(r.get("error"))
+    s = r["slots"]
+    adaptive = f" (adaptive {s['adaptive']}, configured {s['configured']})" if s.get("adaptive") else ""
+    lines = [f"queued {r['queued']}  running {r['running']}  paused {r['paused']}  "
+             f"interrupted {r['interrupted']}",
+             f"slots  {s['used']} of {s['max']} used, {s['free']} free{adaptive}"]
+    nxt = r.get("next_scheduled")
+    lines.append(f"next scheduled  {nxt['name']} at {fmt(nxt['at'], 'at')} ({nxt['cron']})" if nxt
+                 else "next scheduled  -")
+    if r.get("next_jobs"):
+        lines += ["", "next in the queue:", _indent(table(r["next_jobs"], ["id", "name", "created_at"]))]
+    if r.get("quiesced"):
+        lines.append("\nthe engine is paused for a restore")
+    return "\n".join(lines)
+
+
+def engine_status(r: dict[str, Any]) -> str:
+    if not r.get("running"):
+        return "the scraping engine is not running"
+    parts = [f"engine {r['identity']}, up since {fmt(r['started_at'], 'started_at')}, "
+             f"{fmt(r['pages_per_s'])} pages/s", "", "limits:", kv(r["limits"], 2), "", "queue:",
+             _indent(queue(r["queue"]))]
+    if r["jobs_running"]:
+        parts += ["", "running jobs:", _indent(table(r["jobs_running"], [
+            "id", "name", "pages_fetched", "pages_failed", "questions_new", "rate", "in_flight"]))]
+    if r.get("fetcher"):
+        parts += ["", "fetcher:", kv(r["fetcher"], 2)]
+    jd = r.get("jobs_dir") or {}
+    if jd.get("path"):
+        parts += ["", f"jobs_dir {jd['path']}: {len(jd.get('errors') or {})} invalid file(s)"]
+        for name, problems in (jd.get("errors") or {}).items():
+            parts += [f"  {name}: {p}" for p in problems]
+    return "\n".join(parts)
+
+
+def questions_list(r: dict[str, Any]) -> str:
+    rows = [{"id": q["id"][:12], "question": q["question"], "opts": q["options"], "answer": q["answer"],
+             "category": q["category"], "difficulty": q["difficulty"], "sources": q["sources"]}
+            for q in r["questions"]]
+    shown = f"{r['skip'] + 1}-{r['skip'] + len(rows)} of {r['total']}" if rows else f"0 of {r['total']}"
+    return table(rows) + f"\n\n{shown} questions"
+
+
+def questions_count(r: dict[str, Any]) -> str:
+    lines = [f"{r['total']} questions"]
+    if r.get("by"):
+        lines += ["", table([{r["by"]: k, "count": v} for k, v in r["counts"].items()])]
+    return "\n".join(lines)
+
+
+def question_show(r: dict[str, Any]) -> str:
+    lines = [f"{r['id']}", "", r.get("question") or ""]
+    for i, opt in enumerate(r.get("options") or []):
+        mark = "*" if r.get("answer") == i else " "
+        lines.append(f" {mark} {chr(65 + i) if i < 26 else i}. {opt}")
+    if r.get("answer") is None and r.get("answer_text"):
+        lines.append(f"answer: {r['answer_text']}")
+    if r.get("explanation"):
+        lines += ["", "explanation: " + r["explanation"]]
+    meta = {k: r.get(k) for k in ("category", "difficulty", "company_tags", "job_id", "extracted_at")}
+    meta["enhancement"] = (r.get("enhancement") or {}).get("state")
+    lines += ["", kv(meta), "", "sources:", _indent(table(r.get("sources") or [],
+                                                           ["url", "job_id", "extractor", "seen_at"]))]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- streams
+
+
+def export_stream(results: Iterable[dict[str, Any]]) -> int:
+    out = sys.stdout
+    rows = 0
+    for part in results:
+        out.write(part.get("chunk", ""))
+        rows = part.get("rows", rows)
+    out.flush()
+    print(f"exported {rows} question(s)", file=sys.stderr)
+    return 0
+
+
+def _counts_line(f: dict[str, Any]) -> str:
+    p = f["progress"]
+    eta = f" ETA {_duration(f['eta_s'])}" if f.get("eta_s") is not None else ""
+    return (f"{p.get('pages_fetched', 0)} fetched, {p.get('pages_failed', 0)} failed | "
+            f"questions {p.get('questions_found', 0)} found, {p.get('questions_new', 0)} new | "
+            f"{f.get('rate', 0):.1f} pages/s{eta}")
+
+
+def _duration(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def watch_stream(results: Iterable[dict[str, Any]]) -> int:
+    """A live progress bar on a terminal; one line per update otherwise."""
+    last: dict[str, Any] | None = None
+    if not sys.stdout.isatty():
+        for frame in results:
+            last = frame
+            print(f"{frame['status']:<11} {_counts_line(frame)}", flush=True)
+    else:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn
+
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                      TextColumn("{task.fields[counts]}"), console=Console(), transient=False) as bar:
+            task = None
+            for frame in results:
+                last = frame
+                p = frame["progress"]
+                pages = p.get("pages_fetched", 0) + p.get("pages_failed", 0)
+                desc = f"{frame['name']} {frame['status']}"
+                if task is None:
+                    task = bar.add_task(desc, total=frame.get("max_pages"), counts="")
+                bar.update(task, description=desc, completed=pages, total=frame.get("max_pages"),
+                           counts=_counts_line(frame))
+    if last is None:
+        return 0
+    print(f"job {last['id']} ({last['name']}) {last['status']}"
+          + (f": {last['last_error']}" if last.get("last_error") and last["status"] != "COMPLETED" else ""))
+    return 1 if last["status"] == "FAILED" else 0
+
+
+RENDERERS = {
+    "jobs.list": jobs_list, "jobs.show": jobs_show, "jobs.submit": jobs_submit,
+    "jobs.pause": job_state, "jobs.resume": job_state, "jobs.stop": jobs_stop, "jobs.schedules": schedules,
+    "queue": queue, "queue.clear": lambda r: f"cleared {r['cleared']} queued job(s)",
+    "engine.status": engine_status, "questions.list": questions_list, "questions.count": questions_count,
+    "questions.show": question_show, "jobs.unschedule": lambda r: f"schedule {r['removed']!r} removed",
+    "questions.export:stream": export_stream, "jobs.watch:stream": watch_stream,
+}
