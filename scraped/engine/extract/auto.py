@@ -1,0 +1,405 @@
+"""`auto` extraction: multiple-choice questions found by structure, on any layout.
+
+Works on the page's lines (lines.py) in three steps, each linear in the number of lines:
+
+1. Option runs: 2-6 consecutive options, marked by labels in sequence (A-F, a-f, 1-6,
+   "Option C", also several on one line: "A) 12 B) 15 C) 18"), or the items of one short
+   list, or consecutive radio buttons / lines of an options container.
+2. For each run, the question is the nearest text before it (a question number alone,
+   "Options:" headers and toggles are skipped; lines of one block are joined), and the
+   answer and explanation are the lines right after it: an "Answer: ..." line, an answer
+   box (hidden, <details>, class "answer", the table's Answer column), an option marked
+   correct, or a data-answer attribute.
+3. A score weighs the evidence (labels, an answer, a "?", a question number, against:
+   options that are links, questions or prose); weak candidates are dropped, so an
+   article's bullet list or a menu gives nothing.
+
+Free-response questions ("Q3. ... Answer: 18") are kept only with both a question marker
+and an explicit answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scraped.engine.extract.lines import (
+    ANS, CORRECT, EXPL, HEADING, HEADROW, HIDDEN, META, OPTBOX, QBOX, RADIO, TOGGLE, Line,
+)
+from scraped.engine.extract.model import ExtractedQuestion
+from scraped.engine.extract.normalise import (
+    clean_text, has_question_number, is_question_number, normalise_options, option_label,
+    resolve_answer, split_inline_options, strip_question_number,
+)
+
+__all__ = ["extract_auto"]
+
+ANSWER_RE = re.compile(
+    r"""^(?:(?:the\s+)?(?:correct|right)\s+(?:answer|option|choice)|answer|ans)
+    (?:\s*(?:is\b)?\s*[:\-\u2013\u2014=]\s*(?P<v1>.*)
+      |\.\s*(?P<v2>.*)
+      |\s+is\s+(?P<v3>.+)
+      |\s+(?P<v4>\(?[A-Fa-f1-6]\)?\.?)
+      |\s*)$""",
+    re.I | re.X | re.S,
+)
+EXPL_RE = re.compile(
+    r"^(?:explanation|solution|rationale|reason|hint|working|detailed\s+solution|explain)s?"
+    r"(?:\s*[:\-\u2013\u2014.]\s*(?P<v>.*)|\s*)$",
+    re.I | re.S,
+)
+_EMBEDDED_EXPL = re.compile(r"\s(?:explanation|solution|rationale)\s*[:\-\u2013]\s*", re.I)
+TOGGLE_RE = re.compile(
+    r"^(?:(?:show|view|reveal|hide|see|check|toggle|click(?:\s+here)?(?:\s+to)?(?:\s+(?:show|view|see|reveal))?)\s+)?"
+    r"(?:the\s+)?(?:correct\s+)?(?:answers?|solutions?|explanations?)"
+    r"(?:\s*(?:&|and|/|with|\+)\s*(?:answers?|solutions?|explanations?))*\s*[!.:]?$",
+    re.I,
+)
+_OPTIONS_HEADER = re.compile(
+    r"^(?:options|choices|answer\s+choices|select\s+one|choose\s+one|choose\s+the\s+correct\s+answer)\s*[:.]?$",
+    re.I,
+)
+_DIFFICULTY = re.compile(r"\b(?:easy|medium|moderate|hard|difficult|beginner|intermediate|advanced)\b", re.I)
+_PROSE_END = re.compile(r"(?:,|;|\band|\bor)$", re.I)
+_OPTION_REF = re.compile(r"^(?:(?:option|choice)\s*)?[(\[]?[A-Fa-f][)\]]?\.?$", re.I)
+_MAX_OPTIONS = 6
+_NOT_OPTION = HIDDEN | ANS | EXPL | TOGGLE | HEADROW | META
+
+
+class _Run:
+    __slots__ = ("start", "end", "options", "style", "kind", "prefix", "first")
+
+    def __init__(self, start, end, options, style, kind, prefix=""):
+        self.start, self.end = start, end  # option lines are lines[start:end]
+        self.options, self.style, self.kind, self.prefix = options, style, kind, prefix
+
+
+def _merge_labels(lines: list[Line]) -> list[Line]:
+    """Join a line holding only an option label ("A." in its own cell) to its sibling text."""
+    out: list[Line] = []
+    skip_next = False
+    for i, ln in enumerate(lines):
+        if skip_next:
+            skip_next = False
+            continue
+        lab = option_label(ln.text) if len(ln.text) <= 12 else None
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if (lab is not None and lab[2] >= len(ln.text) and nxt is not None
+                and option_label(nxt.text) is None
+                and (nxt.owner is ln.owner or nxt.owner.getparent() is ln.owner.getparent())):
+            out.append(Line(ln.text + " " + nxt.text, ln.owner, ln.flags | nxt.flags, nxt.box,
+                            nxt.data_answer, ln.item, nxt.links, nxt.meta))
+            skip_next = True
+        else:
+            out.append(ln)
+    return out
+
+
+def _labelled_run(lines: list[Line], i: int) -> _Run | None:
+    ln = lines[i]
+    lab = option_label(ln.text)
+    prefix = ""
+    if lab is not None and lab[1] == 0:
+        style = lab[0]
+        split = split_inline_options(ln.text, 0, style)
+        if split and not split[0]:
+            options = split[1]
+        else:
+            options = [ln.text[lab[2]:].strip()]
+    elif lab is None:
+        split = split_inline_options(ln.text)
+        if split is None:
+            return None
+        prefix, options, style = split
+    else:
+        return None
+    j = i + 1
+    n = len(lines)
+    while j < n and len(options) < _MAX_OPTIONS:
+        nxt = lines[j]
+        if nxt.flags & _NOT_OPTION:
+            break
+        lab = option_label(nxt.text)
+        if lab is None or lab[0] != style or lab[1] != len(options):
+            break
+        split = split_inline_options(nxt.text, len(options), style)
+        if split and not split[0]:
+            options.extend(split[1])
+        else:
+            options.append(nxt.text[lab[2]:].strip())
+        j += 1
+    if len(options) < 2 or len(options) > _MAX_OPTIONS or not all(options):
+        return None
+    return _Run(i, j, options, style, "inline" if prefix else "label", prefix)
+
+
+def _list_run(lines: list[Line], i: int) -> _Run | None:
+    lid, _, style = lines[i].item
+    items: list[list[str]] = []
+    j = i
+    n = len(lines)
+    while j < n:
+        ln = lines[j]
+        if ln.item is None or ln.item[0] != lid or ln.flags & _NOT_OPTION:
+            break
+        idx = ln.item[1]
+        if idx == len(items):
+            items.append([ln.text])
+        elif idx == len(items) - 1 and len(items[-1]) < 2:
+            items[-1].append(ln.text)
+        else:
+            return None
+        j += 1
+    if j < n and lines[j].item is not None and lines[j].item[0] == lid:
+        return None  # the list goes on past an answer or hidden line: not a plain option list
+    if not 2 <= len(items) <= _MAX_OPTIONS:
+        return None
+    options = [" ".join(parts) for parts in items]
+    return _Run(i, j, options, style, "list")
+
+
+def _group_run(lines: list[Line], i: int, flag: int) -> _Run | None:
+    j = i
+    n = len(lines)
+    while j < n and lines[j].flags & flag and not lines[j].flags & _NOT_OPTION and j - i <= _MAX_OPTIONS:
+        j += 1
+    if not 2 <= j - i <= _MAX_OPTIONS:
+        return None
+    return _Run(i, j, [ln.text for ln in lines[i:j]], None, "radio" if flag == RADIO else "box")
+
+
+def _find_runs(lines: list[Line]) -> list[_Run]:
+    runs: list[_Run] = []
+    i, n = 0, len(lines)
+    while i < n:
+        ln = lines[i]
+        run = None
+        if not ln.flags & _NOT_OPTION:
+            run = _labelled_run(lines, i)
+            if run is None and ln.item is not None and ln.item[1] == 0:
+                run = _list_run(lines, i)
+            if run is None and ln.flags & RADIO:
+                run = _group_run(lines, i, RADIO)
+            if run is None and ln.flags & OPTBOX:
+                run = _group_run(lines, i, OPTBOX)
+        if run is not None:
+            runs.append(run)
+            i = run.end
+        else:
+            i += 1
+    return runs
+
+
+def _skippable(ln: Line) -> bool:
+    t = ln.text
+    return bool(ln.flags & (TOGGLE | HEADROW | META)) or is_question_number(t) or bool(
+        _OPTIONS_HEADER.match(t)) or len(t) < 2
+
+
+def _stops_question(ln: Line) -> bool:
+    return bool(ln.flags & (ANS | EXPL | HIDDEN)) or bool(ANSWER_RE.match(ln.text)) or bool(
+        EXPL_RE.match(ln.text)) or ln.links >= 0.6 * len(ln.text)
+
+
+def _question(lines: list[Line], run: _Run, floor: int) -> tuple[list[str], int, bool, Line | None]:
+    """(question parts, index of its first line, numbered?, the main question line)."""
+    parts: list[str] = []
+    first = run.start
+    numbered = False
+    core: Line | None = None
+    if run.prefix:
+        parts = [run.prefix]
+        core = lines[run.start]
+    k = run.start - 1
+    while k >= floor:
+        ln = lines[k]
+        if _skippable(ln):
+            numbered = numbered or is_question_number(ln.text)
+            if core is not None:  # a number or badge above the question text starts it
+                first = k
+                break
+            k -= 1
+            continue
+        if _stops_question(ln):
+            break
+        if core is None:
+            core, parts, first = ln, [ln.text], k
+        else:
+            if (len(parts) >= 4 or ln.flags & HEADING or has_question_number(parts[0])
+                    or ln.text.endswith("?")
+                    or not (ln.owner is core.owner or ln.owner.getparent() is core.owner.getparent())):
+                break
+            parts.insert(0, ln.text)
+            first = k
+        k -= 1
+    return parts, first, numbered, core
+
+
+def _after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[str], int, list[Line]]:
+    """(answer as written, explanation parts, end index, meta lines) after a run."""
+    answer: str | None = None
+    expl: list[str] = []
+    metas: list[Line] = []
+    expect_value = False
+    in_expl = False
+    prev: Line | None = None
+    j = start
+    while j < limit:
+        ln = lines[j]
+        t, f = ln.text, ln.flags
+        if f & META:
+            metas.append(ln)
+        elif (f & TOGGLE or TOGGLE_RE.match(t)) and not ANSWER_RE.match(t):
+            pass
+        elif answer is None and not expl and ln.links >= 0.8 * len(t):
+            pass  # "Discuss", "Report" links between the options and the answer
+        elif answer is None and (m := ANSWER_RE.match(t)):
+            value = (m.group("v1") or m.group("v2") or m.group("v3") or m.group("v4") or "").strip()
+            if value:
+                parts = _EMBEDDED_EXPL.split(value, 1)
+                answer = parts[0].strip() or None
+                if len(parts) > 1 and parts[1].strip():
+                    expl.append(parts[1].strip())
+                    in_expl = True
+            else:
+                expect_value = True
+        elif m := EXPL_RE.match(t):
+            if m.group("v"):
+                expl.append(m.group("v").strip())
+            in_expl = True
+            expect_value = False
+        elif expect_value:
+            answer, expect_value = t, False
+        elif f & (ANS | EXPL | HIDDEN):
+            if answer is None and not expl and not f & EXPL and not in_expl:
+                answer = t
+            else:
+                expl.append(t)
+        elif in_expl and prev is not None and ln.owner is prev.owner:
+            expl.append(t)
+        else:
+            break
+        prev = ln
+        j += 1
+    return answer, expl, j, metas
+
+
+def _score(run: _Run, question: str, numbered: bool, has_answer: bool, core: Line | None,
+           lines: list[Line]) -> int:
+    n = len(run.options)
+    score = {"label": 3 if n >= 3 else 2, "inline": 3 if n >= 3 else 1, "radio": 2, "box": 2}.get(
+        run.kind, 1 if run.style in ("upper", "lower") else 0)
+    if has_answer:
+        score += 2
+    if "?" in question or question.endswith((":", "_", "\u2026")):
+        score += 1
+    if numbered or (core is not None and core.flags & QBOX):
+        score += 1
+    opt_lines = lines[run.start:run.end]
+    if sum(1 for ln in opt_lines if ln.links >= 0.6 * len(ln.text)) * 2 >= len(opt_lines):
+        score -= 4
+    if sum(1 for o in run.options if o.rstrip().endswith("?")) * 2 >= n:
+        score -= 3
+    if sum(len(o) for o in run.options) > 150 * n:
+        score -= 2
+    if sum(1 for o in run.options if _PROSE_END.search(o)) * 2 >= n:
+        score -= 2
+    if len(question) < 10 or len(question) > 1500:
+        score -= 2
+    if core is not None and core.flags & HEADING and "?" not in question:
+        score -= 1
+    return score
+
+
+def _hints(lines: list[Line], metas: list[Line], breadcrumb: str | None) -> tuple[str | None, str | None]:
+    category = difficulty = None
+    for ln in lines:
+        category = category or ln.meta[0]
+        difficulty = difficulty or ln.meta[1]
+    for ln in metas:
+        if _DIFFICULTY.search(ln.text):
+            difficulty = difficulty or ln.text
+        else:
+            category = category or ln.text
+    return category or breadcrumb, difficulty
+
+
+def _answer_for(run: _Run, raw: str | None, opt_lines: list[Line], q_line: Line | None,
+                options: list[str]) -> tuple[int | None, str | None]:
+    marked = [i for i, ln in enumerate(opt_lines) if ln.flags & CORRECT]
+    if len(marked) == 1 and len(opt_lines) == len(options):
+        return marked[0], options[marked[0]]
+    if raw is None:
+        raw = opt_lines[0].data_answer if opt_lines else None
+        if raw is None and q_line is not None:
+            raw = q_line.data_answer
+    style = run.style
+    if run.kind == "list":
+        labels = [option_label(o) for o in run.options]
+        if all(labels):
+            style = labels[0][0]
+    return resolve_answer(raw, options, style)
+
+
+def extract_auto(lines: list[Line], breadcrumb: str | None = None) -> list[ExtractedQuestion]:
+    lines = _merge_labels(lines)
+    runs = _find_runs(lines)
+    found: list[ExtractedQuestion] = []
+    questions = []
+    floor = 0
+    for run in runs:  # phase 1: every run's question, so phase 2 knows where answers stop
+        q = _question(lines, run, floor)
+        questions.append(q)
+        floor = run.end
+    for idx, run in enumerate(runs):
+        parts, first, numbered, core = questions[idx]
+        limit = questions[idx + 1][1] if idx + 1 < len(runs) else len(lines)
+        raw, expl, _, metas = _after(lines, run.end, max(limit, run.end))
+        if not parts:
+            continue
+        question = strip_question_number(clean_text(" ".join(parts)))
+        numbered = numbered or has_question_number(parts[0])
+        options = normalise_options(run.options)
+        opt_lines = lines[run.start:run.end]
+        answer, answer_text = _answer_for(run, raw, opt_lines, core, options)
+        has_answer = answer is not None or (answer_text is not None and len(answer_text) < 200)
+        if _score(run, question, numbered, has_answer, core, lines) < 3:
+            continue
+        category, difficulty = _hints(lines[first:run.end], metas, breadcrumb)
+        found.append(ExtractedQuestion(
+            question=question, options=tuple(options), answer=answer, answer_text=answer_text,
+            explanation=clean_text(" ".join(expl)) or None, category=category, difficulty=difficulty,
+        ))
+    found.extend(_free_response(lines, runs, questions, breadcrumb))
+    return found
+
+
+def _free_response(lines: list[Line], runs: list[_Run], questions, breadcrumb) -> list[ExtractedQuestion]:
+    """ "Q4. How many ...? / Answer: 18": a numbered question with an explicit answer."""
+    taken = bytearray(len(lines))
+    for run, (_, first, _, _) in zip(runs, questions):
+        for k in range(min(first, run.start), run.end):
+            taken[k] = 1
+    out: list[ExtractedQuestion] = []
+    floor = 0
+    k = 0
+    n = len(lines)
+    while k < n:
+        ln = lines[k]
+        if taken[k] or not ANSWER_RE.match(ln.text):
+            if taken[k]:
+                floor = k + 1
+            k += 1
+            continue
+        fake = _Run(k, k, [], None, "free")
+        parts, first, numbered, core = _question(lines, fake, floor)
+        raw, expl, end, metas = _after(lines, k, n)
+        floor = k = max(end, k + 1)
+        if not parts or raw is None or len(raw) > 300 or _OPTION_REF.match(raw) or ANSWER_RE.match(raw):
+            continue
+        question = strip_question_number(clean_text(" ".join(parts)))
+        if not (numbered or has_question_number(parts[0]) or core.flags & QBOX) or len(question) < 15:
+            continue
+        category, difficulty = _hints(lines[first:end], metas, breadcrumb)
+        out.append(ExtractedQuestion(question, (), None, clean_text(raw), clean_text(" ".join(expl)) or None,
+                                     category, difficulty))
+    return out

@@ -1,0 +1,94 @@
+"""`css` extraction: a job's own selectors for the question block and its fields."""
+
+from __future__ import annotations
+
+import logging
+
+from scraped.engine.extract.lines import BLOCK, SKIP
+from scraped.engine.extract.model import ExtractedQuestion
+from scraped.engine.extract.normalise import (
+    clean_text, normalise_options, option_label, resolve_answer, split_inline_options,
+    strip_question_number,
+)
+from scraped.engine.extract.rules import ExtractRules, to_xpath
+
+__all__ = ["extract_css", "node_text"]
+
+log = logging.getLogger(__name__)
+
+
+def node_text(node) -> str:
+    """Visible text of an element (or a string result), with spaces between blocks."""
+    if isinstance(node, str):
+        return clean_text(node)
+    if not isinstance(getattr(node, "tag", None), str):
+        return ""
+    parts: list[str] = []
+    _collect(node, parts)
+    return clean_text("".join(parts))
+
+
+def _collect(el, parts: list[str]) -> None:
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str) and tag not in SKIP:
+            block = tag in BLOCK
+            if block:
+                parts.append(" ")
+            _collect(child, parts)
+            if block:
+                parts.append(" ")
+        if child.tail:
+            parts.append(child.tail)
+
+
+def _select(block, selector: str | None, relative: bool = True) -> list:
+    if not selector:
+        return []
+    return block.xpath(to_xpath(selector, relative))
+
+
+def _first_text(block, selector: str | None) -> str | None:
+    for node in _select(block, selector):
+        text = node_text(node)
+        if text:
+            return text
+    return None
+
+
+def extract_css(root, rules: ExtractRules) -> list[ExtractedQuestion]:
+    """One question per element matched by `rules.block` that has question text."""
+    if root is None or not rules.block:
+        return []
+    out: list[ExtractedQuestion] = []
+    for block in root.xpath(to_xpath(rules.block)):
+        if not isinstance(getattr(block, "tag", None), str):
+            continue
+        question = _first_text(block, rules.question)
+        if not question:
+            continue
+        raw_options = [t for t in (node_text(n) for n in _select(block, rules.options)) if t]
+        style = None
+        if len(raw_options) == 1:  # "A) 12 B) 15 C) 18" in one element
+            split = split_inline_options(raw_options[0])
+            if split is not None and not split[0]:
+                raw_options, style = split[1], split[2]
+        labels = [option_label(o) for o in raw_options]
+        if raw_options and all(labels):
+            style = labels[0][0]
+        options = normalise_options(raw_options)
+        raw_answer = _first_text(block, rules.answer)
+        answer, answer_text = resolve_answer(raw_answer, options, style)
+        explanation = _first_text(block, rules.explanation)
+        out.append(ExtractedQuestion(
+            question=strip_question_number(question),
+            options=tuple(options),
+            answer=answer,
+            answer_text=answer_text,
+            explanation=explanation or None,
+            category=_first_text(block, rules.category),
+            difficulty=_first_text(block, rules.difficulty),
+        ))
+    return out

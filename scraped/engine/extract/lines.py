@@ -1,0 +1,333 @@
+"""The page as a list of text lines, each with what its markup says about it.
+
+`auto` extraction works on lines, not on site-specific markup: one walk of the tree
+turns each block-level element (p, div, li, td, br-separated text...) into a line of
+cleaned text, and records the structural hints that ancestors give it: hidden, inside an
+answer/explanation box, inside a question or options container, in which list item, in
+which table column (by the header's text), a radio button, an option marked correct, a
+data-answer value. Scripts, styles, navigation, ads and comment threads are skipped.
+
+The walk is one pass over the elements with small constant work each (class strings are
+classified once and cached), so it stays linear in the page size.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scraped.engine.extract.normalise import clean_text
+
+__all__ = ["Line", "linearize"]
+
+HIDDEN = 1 << 0  # display:none, hidden, aria-hidden, class "hidden"; or inside <details>
+ANS = 1 << 1  # inside an answer/solution box (class, id, or the table's Answer column)
+EXPL = 1 << 2  # inside an explanation box
+QBOX = 1 << 3  # inside a question container
+OPTBOX = 1 << 4  # inside an options container
+RADIO = 1 << 5  # the line has a radio button / checkbox
+CORRECT = 1 << 6  # an option marked correct (class "correct", data-correct="true")
+HEADING = 1 << 7
+TOGGLE = 1 << 8  # <summary>: a "show answer" switch
+HEADROW = 1 << 9  # a table header row
+META = 1 << 10  # a difficulty/category badge
+LISTED = 1 << 11  # inside a list item
+
+BLOCK = frozenset(
+    "address article aside blockquote body br caption center dd details dialog dir div dl dt "
+    "fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr label legend li main "
+    "menu ol p pre section summary table tbody td tfoot th thead tr ul".split()
+)
+SKIP = frozenset(
+    "script style noscript template svg iframe head title button select textarea object "
+    "embed canvas nav video audio img input".split()
+)
+HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_MAX_DEPTH = 200
+
+_SKIP_TOKENS = frozenset(
+    "ad ads advert adverts advertisement adsbygoogle sponsor sponsored cookie cookies "
+    "comment comments share social newsletter popup breadcrumb breadcrumbs".split()
+)
+_CLASS_HINTS = re.compile(
+    r"(?P<opt>option|choice|answers\b|answer-?list|alternatives)"
+    r"|(?P<expl>explan|rationale|solution|reason|working)"
+    r"|(?P<ans>answer|\bans\b|\bans[-_]|\bkey\b)"
+    r"|(?P<hid>\bhidden\b|\bhide\b|d-none|is-hidden|\bcollapse\b|sr-only|visually-hidden|display-none)"
+    r"|(?P<q>question|\bques\b|qtext|\bstem\b|problem|quiz|mcq)"
+    r"|(?P<meta>difficulty|\blevel\b|\bcategory\b|\btopic\b)"
+    r"|(?P<correct>^(?:is-)?(?:correct|right)$)"
+)
+_FLAG_OF = {"opt": OPTBOX, "expl": EXPL, "ans": ANS, "hid": HIDDEN, "q": QBOX, "meta": META,
+            "correct": CORRECT}
+_TOKENS = re.compile(r"[^a-z0-9]+")
+_NONE_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_ANSWER_ATTRS = ("data-answer", "data-correct-answer", "data-ans", "data-correct-option", "data-key")
+_CORRECT_ATTRS = ("data-correct", "data-is-correct", "data-right")
+_TRUE = frozenset(("", "true", "1", "yes", "correct", "y"))
+_ROLE = re.compile(r"(?P<a>answer|\bans\b|correct|key)|(?P<e>explanation|solution|reason)|(?P<q>question)", re.I)
+
+
+class Line:
+    __slots__ = ("text", "owner", "flags", "box", "data_answer", "item", "links", "meta")
+
+    def __init__(self, text, owner, flags, box, data_answer, item, links, meta):
+        self.text = text
+        self.owner = owner  # the block element the line started in
+        self.flags = flags
+        self.box = box  # id of the nearest answer/explanation/hidden box, 0 if none
+        self.data_answer = data_answer  # nearest data-answer value above the line
+        self.item = item  # (list id, item index, label style) inside a list item
+        self.links = links  # characters of the line inside <a>
+        self.meta = meta  # (category, difficulty) from data- attributes above the line
+
+    def __repr__(self) -> str:
+        return f"<Line {self.flags:#x} {self.text[:60]!r}>"
+
+
+class _Ctx:
+    __slots__ = ("flags", "box", "data_answer", "item", "link", "list", "roles", "meta")
+
+    def __init__(self, flags=0, box=0, data_answer=None, item=None, link=False, lst=None,
+                 roles=None, meta=(None, None)):
+        self.flags = flags
+        self.box = box
+        self.data_answer = data_answer
+        self.item = item
+        self.link = link
+        self.list = lst  # (list id, style) of the nearest ul/ol
+        self.roles = roles  # column index -> ANS/EXPL flag, for a table with a header row
+        self.meta = meta
+
+    def copy(self) -> _Ctx:
+        return _Ctx(self.flags, self.box, self.data_answer, self.item, self.link, self.list,
+                    self.roles, self.meta)
+
+
+_class_cache: dict[str, tuple[int, bool]] = {}
+
+
+def _classify(value: str) -> tuple[int, bool]:
+    """(flags, skip) for a class or id attribute value."""
+    hit = _class_cache.get(value)
+    if hit is not None:
+        return hit
+    low = value.lower()
+    tokens = set(_TOKENS.split(low))
+    skip = not tokens.isdisjoint(_SKIP_TOKENS)
+    flags = 0
+    for tok in tokens:
+        for m in _CLASS_HINTS.finditer(tok):
+            flags |= _FLAG_OF[m.lastgroup]
+    if flags & OPTBOX:
+        flags &= ~ANS  # "answer-options" is where options live
+    if len(_class_cache) > 4096:
+        _class_cache.clear()
+    _class_cache[value] = (flags, skip)
+    return flags, skip
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.lines: list[Line] = []
+        self.buf: list[str] = []
+        self.ctx: _Ctx | None = None
+        self.owner = None
+        self.links = 0
+        self.extra = 0
+        self.next_id = 1
+        self.list_sizes: dict[int, int] = {}
+
+    def add(self, text: str, ctx: _Ctx, owner) -> None:
+        if not self.buf:
+            if text.isspace():
+                return
+            self.ctx = ctx
+            self.owner = owner
+        self.buf.append(text)
+        if ctx.link:
+            self.links += len(text.strip())
+
+    def flush(self) -> None:
+        if not self.buf:
+            return
+        text = clean_text("".join(self.buf))
+        self.buf.clear()
+        if text:
+            c = self.ctx
+            self.lines.append(Line(text, self.owner, c.flags | self.extra, c.box, c.data_answer,
+                                   c.item, self.links, c.meta))
+            self.extra = 0
+        self.links = 0
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    def child_ctx(self, el, tag: str, ctx: _Ctx) -> _Ctx | None:
+        """The context inside `el`, or None to skip the element."""
+        new = None
+        keys = el.keys()
+        if keys:
+            flags = 0
+            for attr in ("class", "id"):
+                value = el.get(attr)
+                if value:
+                    f, skip = _classify(value)
+                    if skip:
+                        return None
+                    flags |= f
+            if "hidden" in keys or el.get("aria-hidden") == "true":
+                flags |= HIDDEN
+            style = el.get("style")
+            if style and ("none" in style or "hidden" in style) and _NONE_STYLE.search(style):
+                flags |= HIDDEN
+            if flags & META:
+                text = el.text_content()
+                if len(text) > 60:  # a wrapper named "level-2", not a badge
+                    flags &= ~META
+            if flags & CORRECT and not (tag in ("li", "label", "tr", "td") or ctx.flags & (OPTBOX | LISTED)):
+                flags = (flags & ~CORRECT) | ANS
+            if flags:
+                new = ctx.copy()
+                if flags & (HIDDEN | ANS | EXPL):
+                    new.box = self.new_id()
+                new.flags |= flags
+            for attr in keys:
+                if not attr.startswith("data-"):
+                    continue
+                value = (el.get(attr) or "").strip()
+                if attr in _ANSWER_ATTRS and value:
+                    new = new or ctx.copy()
+                    new.data_answer = value
+                elif attr in _CORRECT_ATTRS:
+                    if value.lower() in _TRUE:
+                        new = new or ctx.copy()
+                        new.flags |= CORRECT
+                    elif value.lower() not in ("false", "0", "no", "n"):
+                        new = new or ctx.copy()
+                        new.data_answer = value
+                elif attr in ("data-category", "data-topic", "data-subject") and value:
+                    new = new or ctx.copy()
+                    new.meta = (value, new.meta[1])
+                elif attr in ("data-difficulty", "data-level") and value:
+                    new = new or ctx.copy()
+                    new.meta = (new.meta[0], value)
+        if tag in ("ul", "ol", "li", "a", "details", "summary", "table") or tag in HEADINGS:
+            new = new or ctx.copy()
+            if tag == "li":
+                if ctx.list is not None:
+                    lid, style = ctx.list
+                    n = self.list_sizes.get(lid, 0)
+                    self.list_sizes[lid] = n + 1
+                    new.item = (lid, n, style)
+                    new.flags |= LISTED
+            elif tag in ("ul", "ol"):
+                new.list = (self.new_id(), _list_style(el, tag))
+                new.item = None
+            elif tag == "a":
+                new.link = True
+            elif tag == "details":
+                new.flags |= HIDDEN
+                new.box = self.new_id()
+            elif tag == "summary":
+                new.flags |= TOGGLE
+            elif tag == "table":
+                new.roles = _table_roles(el)
+            else:
+                new.flags |= HEADING
+        return new or ctx
+
+    def walk(self, el, ctx: _Ctx, owner, depth: int = 0) -> None:
+        text = el.text
+        if text:
+            self.add(text, ctx, owner)
+        roles = ctx.roles if el.tag == "tr" else None
+        col = 0
+        for child in el:
+            tag = child.tag
+            if type(tag) is not str:  # a comment or processing instruction
+                if child.tail:
+                    self.add(child.tail, ctx, owner)
+                continue
+            if tag in SKIP:
+                if tag == "input" and child.get("type") in ("radio", "checkbox"):
+                    self.extra |= RADIO
+                    if any(child.get(a) is not None and (child.get(a) or "").lower() in _TRUE
+                           for a in _CORRECT_ATTRS):
+                        self.extra |= CORRECT
+            else:
+                cctx = self.child_ctx(child, tag, ctx)
+                if cctx is not None:
+                    if roles is not None and tag in ("td", "th"):
+                        cctx = _cell_ctx(self, cctx, roles, col, child)
+                        col += int(child.get("colspan") or 1) if (child.get("colspan") or "1").isdigit() else 1
+                    if depth > _MAX_DEPTH:  # pathological nesting: keep the text, not the shape
+                        self.add(" ".join(child.itertext()), cctx, owner)
+                    elif tag in BLOCK:
+                        self.flush()
+                        self.walk(child, cctx, child, depth + 1)
+                        self.flush()
+                    else:
+                        self.walk(child, cctx, owner, depth + 1)
+            if child.tail:
+                self.add(child.tail, ctx, owner)
+
+
+def _cell_ctx(walker: _Walker, ctx: _Ctx, roles: dict, col: int, cell) -> _Ctx:
+    header, cols = roles
+    row = cell.getparent()
+    if row is header:
+        ctx = ctx.copy()
+        ctx.flags |= HEADROW
+        return ctx
+    flag = cols.get(col)
+    if flag:
+        ctx = ctx.copy()
+        ctx.flags |= flag
+        ctx.box = walker.new_id()
+    return ctx
+
+
+def _list_style(el, tag: str) -> str | None:
+    if tag == "ul":
+        style = (el.get("style") or "") + " " + (el.get("class") or "")
+        return "upper" if "upper-alpha" in style or "upper-latin" in style else (
+            "lower" if "lower-alpha" in style or "lower-latin" in style else None)
+    kind = el.get("type") or ""
+    if kind == "A" or "upper-alpha" in (el.get("style") or ""):
+        return "upper"
+    if kind == "a" or "lower-alpha" in (el.get("style") or ""):
+        return "lower"
+    return "digit"
+
+
+def _table_roles(table):
+    """(header row, {column: ANS|EXPL}) from a header row's cell texts, or None."""
+    rows = table.xpath("./thead/tr[1] | ./tr[1] | ./tbody[1]/tr[1]")
+    if not rows:
+        return None
+    row = rows[0]
+    cells = [c for c in row if c.tag in ("th", "td")]
+    if not cells or not (any(c.tag == "th" for c in cells) or row.getparent().tag == "thead"):
+        return None
+    cols = {}
+    for i, cell in enumerate(cells):
+        m = _ROLE.search(cell.text_content()[:40])
+        if m and m.lastgroup == "a":
+            cols[i] = ANS
+        elif m and m.lastgroup == "e":
+            cols[i] = EXPL
+    return (row, cols) if cols else None
+
+
+def linearize(root) -> list[Line]:
+    """The lines of a parsed page, in document order."""
+    if root is None:
+        return []
+    body = root.find("body")
+    start = body if body is not None else root
+    walker = _Walker()
+    if isinstance(start.tag, str):
+        walker.walk(start, _Ctx(), start)
+    walker.flush()
+    return walker.lines

@@ -1,0 +1,267 @@
+"""Text normalisation of extracted questions: cleaning, option labels, answers, the key.
+
+All regexes are compiled once here; every function is pure and cheap, and the cleaning
+functions are idempotent (applying one twice gives what applying it once gave).
+
+- `clean_text`: drop zero-width and control characters, write superscript digits as
+  ``^n`` (NFKC would turn "x²" into "x2"), Unicode NFKC, collapse whitespace.
+- `option_label` / `normalise_options`: "A)", "(b)", "1.", "[c]", "Option C:" ...
+  are stripped when every option carries one, in sequence.
+- `resolve_answer`: "Option B", "b", "(c) 18", "3", "18 km/h" → (index, option text).
+- `question_key`: sha256 of the casefolded, whitespace-collapsed question and options.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+__all__ = [
+    "clean_text",
+    "option_label",
+    "split_inline_options",
+    "normalise_options",
+    "strip_question_number",
+    "resolve_answer",
+    "canonical_form",
+    "question_key",
+]
+
+# -- cleaning ---------------------------------------------------------------------------
+
+_DROP = dict.fromkeys([0x00AD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF])  # soft hyphen, zero-widths
+_DROP.update({c: " " for c in range(0x20) if chr(c) not in "\t\n\r"})
+_DROP.update({0x7F: " "})
+_DROP.update({c: " " for c in range(0x80, 0xA0)})
+_SUPERSCRIPTS = re.compile("[\u2070\u00b9\u00b2\u00b3\u2074-\u2079\u207a\u207b]+")
+_SUPER_MAP = str.maketrans("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207a\u207b",
+                           "0123456789+-")
+
+
+def _superscript(m: re.Match[str]) -> str:
+    return "^" + m.group(0).translate(_SUPER_MAP)
+
+
+def clean_text(text: str | None) -> str:
+    """NFKC, no zero-width/control characters, single spaces, stripped."""
+    if not text:
+        return ""
+    text = text.translate(_DROP)
+    if not text.isascii():
+        text = _SUPERSCRIPTS.sub(_superscript, text)
+        text = unicodedata.normalize("NFKC", text)
+    return " ".join(text.split())
+
+
+# -- option labels ----------------------------------------------------------------------
+
+# A leading option label. "." and ":" need a space after them so "1.5 kg" and "3:4" stay.
+_LABEL = re.compile(
+    r"""^(?:
+        (?:option|choice|opt\.?)\s*[(\[]?(?P<o>[a-f1-6])[)\]]?\s*(?:[:.)\-\u2013\u2014]\s*|\s+|$)
+      | \((?P<p>[a-f1-6])\)\s*
+      | \[(?P<b>[a-f1-6])\]\s*
+      | (?P<s>[a-f1-6])\s?\)\s*
+      | (?P<d>[a-f1-6])\s?[.:](?:\s+|$)
+    )""",
+    re.X | re.I,
+)
+# A label inside a line: "(a)", "a)", "A.", "[a]", "Option A", "(1)" or "1)", after a space.
+_INLINE_LABEL = re.compile(
+    r"""(?:(?<=\s)|^)(?:
+        (?:option|choice)\s+(?P<o>[a-f1-6])\s*[:.)]?
+      | \((?P<p>[a-f1-6])\)
+      | \[(?P<b>[a-f])\]
+      | (?P<s>[a-f1-6])\)
+      | (?P<d>[a-f])\.(?=\s)
+    )""",
+    re.X | re.I,
+)
+
+
+def option_label(text: str) -> tuple[str, int, int] | None:
+    """(style, 0-based index, length of the label) of a leading option label, or None.
+
+    style is "upper" (A-F), "lower" (a-f) or "digit" (1-6): options of one question share it.
+    """
+    m = _LABEL.match(text)
+    if m is None:
+        return None
+    char = m.group("o") or m.group("p") or m.group("b") or m.group("s") or m.group("d")
+    style, index = _label_value(char)
+    return style, index, m.end()
+
+
+def _label_value(char: str) -> tuple[str, int]:
+    if char.isdigit():
+        return "digit", int(char) - 1
+    if char.isupper():
+        return "upper", ord(char) - 65
+    return "lower", ord(char) - 97
+
+
+def split_inline_options(
+    text: str, first: int = 0, style: str | None = None
+) -> tuple[str, list[str], str] | None:
+    """Split "What is 2+2? A) 3 B) 4 C) 5" into (prefix, options, label style).
+
+    Needs labels in sequence from `first` (A, B... / a, b... / 1, 2...) in one style (or
+    `style`): at least two when `first` is 0, else one (a line continuing a run, "C) 18
+    D) 21"). A label out of sequence stays part of the option before it.
+    """
+    if len(text) < 3:
+        return None
+    found: list[tuple[int, int]] = []  # (start, end) of the labels kept
+    want = style
+    for m in _INLINE_LABEL.finditer(text):
+        char = m.group("o") or m.group("p") or m.group("b") or m.group("s") or m.group("d")
+        s, idx = _label_value(char)
+        if want is None or not found:
+            if idx != first or (want is not None and s != want):
+                continue
+            want = s
+        elif s != want or idx != first + len(found):
+            if idx == first and len(found) < 2 and style is None:  # a restart: take the later run
+                found, want = [], s
+            else:
+                continue
+        found.append((m.start(), m.end()))
+    if len(found) < (2 if first == 0 else 1):
+        return None
+    options = []
+    for i, (_, end) in enumerate(found):
+        stop = found[i + 1][0] if i + 1 < len(found) else len(text)
+        options.append(" ".join(text[end:stop].split()))
+    if any(not o for o in options):
+        return None
+    return " ".join(text[: found[0][0]].split()), options, want or "upper"
+
+
+def normalise_options(options) -> list[str]:
+    """Cleaned options, labels stripped when every option has one in sequence."""
+    opts = [clean_text(o) for o in options]
+    for _ in range(4):  # to a fixed point: "A) (a) 12" loses both labels
+        labels = [option_label(o) for o in opts]
+        if not opts or any(lb is None for lb in labels):
+            break
+        style = labels[0][0]
+        if any(lb[0] != style or lb[1] != i for i, lb in enumerate(labels)):
+            break
+        stripped = [o[lb[2]:].strip() for o, lb in zip(opts, labels)]
+        if any(not s for s in stripped):
+            break
+        opts = stripped
+    return opts
+
+
+_QNUM = re.compile(
+    r"^(?:(?:q(?:uestion|ues|n)?\.?\s*(?:no\.?\s*)?#?\d{1,4}\s*[.:)\-\u2013]?)|#?\d{1,4}\s*[.)]|\(\d{1,4}\)"
+    r"|(?:q|ques|question)\s*[.:\-\u2013])(?:\s+|$)",
+    re.I,
+)
+_QNUM_ONLY = re.compile(
+    r"^(?:q(?:uestion|ues|n)?\.?\s*(?:no\.?\s*)?#?\s*\d{1,4}|#?\d{1,4}|\(\d{1,4}\))\s*[.:)\-\u2013]?$", re.I
+)
+
+
+def strip_question_number(text: str) -> str:
+    """ "Q3. What..." / "12. What..." / "Question 4: What..." → "What..." """
+    for _ in range(3):
+        m = _QNUM.match(text)
+        if m is None or m.end() >= len(text):
+            break
+        text = text[m.end():]
+    return text
+
+
+def is_question_number(text: str) -> bool:
+    """A line holding only a question number: "Q1", "12.", "Question 3:", "(4)"."""
+    return len(text) <= 16 and _QNUM_ONLY.match(text) is not None
+
+
+# -- answers ----------------------------------------------------------------------------
+
+_REF = re.compile(
+    r"^(?:(?:correct\s+)?(?:option|choice|opt\.?)\s*)?[(\[]?(?P<l>[a-f1-6])[)\]]?(?:\s*[.:)\-\u2013]\s*|\s+|$)(?P<rest>.*)$",
+    re.I | re.S,
+)
+_TRAIL = re.compile(r"[\s.;,!]+$")
+
+
+def _loose(text: str) -> str:
+    return "".join(_TRAIL.sub("", text).casefold().split())
+
+
+def resolve_answer(raw: str | None, options, style: str | None = None) -> tuple[int | None, str | None]:
+    """(0-based index into options or None, answer text) for an answer as written.
+
+    `style` is how the options were labelled ("upper", "lower", "digit" or None for an
+    unlabelled list). A bare digit is an ordinal when the options were numbered, and
+    otherwise only if it is no option's text.
+    """
+    raw = clean_text(raw)
+    if not raw:
+        return None, None
+    options = list(options)
+    if not options:
+        return None, raw
+    loose = _loose(raw)
+    m = _REF.match(raw)
+    letter = m.group("l") if m else None
+    rest = m.group("rest").strip() if m else ""
+    if letter and not rest:
+        if letter.isdigit():
+            if style == "digit" or not _text_match(loose, options):
+                idx = int(letter) - 1
+                if idx < len(options):
+                    return idx, options[idx]
+        else:
+            idx = ord(letter.lower()) - 97
+            if idx < len(options):
+                return idx, options[idx]
+    hit = _text_match(loose, options)
+    if hit is not None:
+        return hit, options[hit]
+    if letter and rest:  # "B) 15 km", "Option C - 18": trust a label that fits
+        idx = int(letter) - 1 if letter.isdigit() else ord(letter.lower()) - 97
+        if idx < len(options) and (not letter.isdigit() or style == "digit"):
+            return idx, options[idx]
+    return None, raw
+
+
+def _text_match(loose: str, options) -> int | None:
+    for i, opt in enumerate(options):
+        if _loose(opt) == loose:
+            return i
+    return None
+
+
+# -- the key ----------------------------------------------------------------------------
+
+_SPACE_BEFORE = re.compile(r"\s+([,.;:!?%)\]}])")
+_SPACE_AFTER = re.compile(r"([(\[{])\s+")
+
+
+def _canon_piece(text: str) -> str:
+    text = clean_text(text).casefold()
+    text = _SPACE_BEFORE.sub(r"\1", text)
+    return _SPACE_AFTER.sub(r"\1", text)
+
+
+def canonical_form(question: str, options=()) -> str:
+    """The text the key hashes: question and options casefolded and separated."""
+    q = _canon_piece(strip_question_number(clean_text(question)))
+    opts = [_canon_piece(o) for o in normalise_options(options)]
+    return q + "\x1f" + "\x1e".join(opts)
+
+
+def question_key(question: str, options=()) -> str:
+    """sha256 hex of `canonical_form`: the same question in other markup has the same key."""
+    return hashlib.sha256(canonical_form(question, options).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def has_question_number(text: str) -> bool:
+    """Does the text start with a question number or marker ("Q3.", "12.", "Question:")?"""
+    m = _QNUM.match(text)
+    return m is not None and m.end() < len(text)

@@ -1,0 +1,99 @@
+"""A fetched page, parsed once and shared by question and link extraction."""
+
+from __future__ import annotations
+
+import logging
+
+from lxml import etree
+from parsel import Selector
+from w3lib.encoding import html_to_unicode
+
+from scraped.engine.urls import canonicalize
+
+__all__ = ["Page", "decode_html", "MAX_PAGE_CHARS"]
+
+log = logging.getLogger(__name__)
+
+# The fetcher caps bodies well below this; it bounds the work of the one-shot tool and of
+# any caller that hands in something enormous.
+MAX_PAGE_CHARS = 8_000_000
+
+
+def _detect(body: bytes) -> str | None:
+    from charset_normalizer import from_bytes  # only for pages that declare no charset
+
+    best = from_bytes(body[:65536]).best()
+    return best.encoding if best is not None else None
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """Text of an HTML body: BOM, then the Content-Type charset, then <meta charset>,
+    then detection (charset-normalizer), then UTF-8 with replacement characters."""
+    _, text = html_to_unicode(content_type, body, auto_detect_fun=_detect)
+    return text
+
+
+class Page:
+    """One HTML page: a parsel Selector over its tree, its URL and its base URL.
+
+    Malformed markup, empty text, NUL bytes, lone surrogates and binary junk decoded as
+    text all give a (possibly empty) tree instead of an error. `base_url` honours
+    <base href> for resolving links.
+    """
+
+    __slots__ = ("url", "base_url", "selector", "_lines")
+
+    def __init__(self, html: str, url: str, *, max_chars: int = MAX_PAGE_CHARS):
+        if isinstance(html, (bytes, bytearray)):
+            html = decode_html(bytes(html))
+        elif not isinstance(html, str):
+            raise TypeError(f"Page needs the HTML as str, not {type(html).__name__}")
+        if len(html) > max_chars:
+            log.debug("page %s truncated from %d characters", url, len(html))
+            html = html[:max_chars]
+        self.url = url
+        self.selector = self._parse(html, url)
+        self.base_url = self._base(url)
+        self._lines = None
+
+    @classmethod
+    def from_bytes(cls, body: bytes, url: str, content_type: str | None = None) -> Page:
+        return cls(decode_html(body, content_type), url)
+
+    @staticmethod
+    def _parse(html: str, url: str) -> Selector:
+        try:
+            return Selector(text=html or "<html/>", base_url=url)
+        except UnicodeEncodeError:  # lone surrogates from a bad decode
+            html = html.encode("utf-8", "replace").decode("utf-8")
+        except (etree.LxmlError, ValueError) as exc:
+            log.debug("page %s did not parse (%s); treating it as empty", url, exc)
+            html = "<html/>"
+        try:
+            return Selector(text=html or "<html/>", base_url=url)
+        except (etree.LxmlError, ValueError):
+            return Selector(text="<html/>", base_url=url)
+
+    def _base(self, url: str) -> str:
+        hrefs = self.selector.root.xpath("//base/@href") if self.selector.root is not None else []
+        if hrefs:
+            base = canonicalize(str(hrefs[0]), url)
+            if base is not None:
+                return base
+        return url
+
+    @property
+    def root(self):
+        """The lxml root element."""
+        return self.selector.root
+
+    def lines(self):
+        """The page's text as block-level lines (computed once; see lines.py)."""
+        if self._lines is None:
+            from scraped.engine.extract.lines import linearize
+
+            self._lines = linearize(self.selector.root)
+        return self._lines
+
+    def __repr__(self) -> str:
+        return f"<Page {self.url}>"

@@ -1,0 +1,61 @@
+"""extract_questions: the rules' mode picks the extractor; one parse serves them all."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from scraped.engine.extract.auto import extract_auto
+from scraped.engine.extract.css import extract_css, node_text
+from scraped.engine.extract.model import ExtractedQuestion
+from scraped.engine.extract.page import Page
+from scraped.engine.extract.rules import ExtractRules
+
+__all__ = ["extract_questions"]
+
+log = logging.getLogger(__name__)
+_DEFAULT = ExtractRules()
+_BREADCRUMB = (
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' breadcrumb ')"
+    " or contains(@class, 'breadcrumbs') or @aria-label='breadcrumb' or @aria-label='Breadcrumb']"
+)
+
+
+def _breadcrumb(page: Page) -> str | None:
+    """The last entry of the page's breadcrumb trail: a category hint."""
+    root = page.root
+    if root is None:
+        return None
+    for trail in root.xpath(_BREADCRUMB)[:1]:
+        items = trail.xpath(".//li | .//a | .//span[not(*)]") or [trail]
+        for item in reversed(items):
+            text = node_text(item).strip(" >/»›|")
+            if text and len(text) < 80:
+                return text
+    return None
+
+
+def extract_questions(page: Page, rules: ExtractRules | None = None) -> list[ExtractedQuestion]:
+    """The questions of a page, de-duplicated by key, in page order.
+
+    css mode uses the rules' selectors; every other mode ("auto", and "ai"/"ai-schema",
+    whose model-driven parts live in the AI area) uses the structural `auto` extractor.
+    """
+    rules = rules or _DEFAULT
+    if rules.mode == "css":
+        found = extract_css(page.root, rules)
+    else:
+        lines = page.lines()
+        found = extract_auto(lines) if lines else []
+        if any(q.category is None for q in found):
+            crumb = _breadcrumb(page)
+            if crumb:
+                found = [q if q.category else replace(q, category=crumb) for q in found]
+    seen: set[str] = set()
+    out: list[ExtractedQuestion] = []
+    for q in found:
+        key = q.key()
+        if key not in seen:
+            seen.add(key)
+            out.append(q)
+    return out
