@@ -1,0 +1,288 @@
+"""The scheduler bridge: real APScheduler threads firing into a real trio loop, with
+short intervals. Waits are bounded polls on outcomes, never assertions on durations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import trio
+
+from scraped import errors
+from scraped.app import App
+from scraped.config import parse_config
+from scraped.scheduler import SchedulerService, parse_trigger
+from scraped.secrets import Secrets
+
+
+def make_app(tmp_path, ops=None) -> App:
+    config = parse_config({"daemon": {"state_dir": str(tmp_path)}, "ops": ops or {}})
+    return App(config, None, Secrets({}))
+
+
+class Captures:
+    """The error tracker's seam: records what the scheduler reports."""
+
+    def __init__(self) -> None:
+        self.exceptions: list[tuple[BaseException, dict]] = []
+
+    def capture_exception(self, exc, **kw):
+        self.exceptions.append((exc, kw))
+
+
+async def wait_for(predicate, timeout=10.0):
+    with trio.fail_after(timeout):
+        while not predicate():
+            await trio.sleep(0.02)
+
+
+# ---------------------------------------------------------------- triggers
+
+
+@pytest.mark.parametrize("text", ["every 60s", "every 5m", "every 2h", "every 1d", "every 0.2s",
+                                  "every 10 seconds", "Every  5 MIN", "0 3 * * *", "30 3 * * *",
+                                  "*/15 * * * *", "@daily", "@hourly", "0 9 * * mon-fri"])
+def test_good_triggers(text):
+    assert parse_trigger(text) is not None
+
+
+@pytest.mark.parametrize("text", ["off", "OFF", "none", " never "])
+def test_off(text):
+    assert parse_trigger(text) is None
+
+
+@pytest.mark.parametrize("text, why", [
+    ("every", "bad interval"), ("every 5", "bad interval"), ("every 5 fortnights", "bad interval"),
+    ("every -5s", "bad interval"), ("every 0s", "between"), ("every 400d", "between"),
+    ("0 3 * *", "5-field"), ("61 3 * * *", "bad cron"), ("0 25 * * *", "bad cron"),
+    ("sometimes", "5-field"), ("", "5-field"), ("0 3 * * * *", "5-field"),
+])
+def test_bad_triggers_say_why(text, why):
+    with pytest.raises(ValueError, match=why):
+        parse_trigger(text)
+
+
+def test_intervals_are_aligned_and_cron_computes_times():
+    trig = parse_trigger("every 60s")
+    now = dt.datetime.now(dt.UTC)
+    first = trig.get_next_fire_time(None, now)
+    assert first.second == 0 and first.microsecond == 0
+    cron = parse_trigger("30 3 * * *", dt.UTC)
+    nxt = cron.get_next_fire_time(None, now)
+    assert (nxt.hour, nxt.minute) == (3, 30)
+
+
+def test_config_validates_triggers_and_timezone():
+    with pytest.raises(errors.ConfigError) as err:
+        parse_config({"ops": {"schedule": {"backup": "every tuesday", "monitors": "0 99 * * *"},
+                              "scheduler": {"timezone": "Mars/Olympus"}}})
+    problems = " ".join(err.value.problems)
+    assert "ops.schedule.backup: bad interval" in problems
+    assert "ops.schedule.monitors: bad cron line" in problems
+    assert "ops.scheduler.timezone: unknown time zone" in problems
+    assert parse_config({"ops": {"schedule": {"backup": "off"}, "scheduler": {"timezone": "UTC"}}})
+
+
+# ---------------------------------------------------------------- running
+
+
+async def test_tasks_fire_a_failure_is_recorded_and_the_next_still_fires(tmp_path, nursery):
+    app = make_app(tmp_path)
+    tracker = Captures()
+    app.errors = tracker
+    sched = SchedulerService(app)
+    assert app.scheduler is sched
+    calls = {"good": 0, "bad": 0}
+
+    async def good():
+        calls["good"] += 1
+        return {"rows": calls["good"]}
+
+    async def bad():
+        calls["bad"] += 1
+        raise RuntimeError(f"disk on fire #{calls['bad']}")
+
+    sched.register("good", "every 0.1s", good, description="counts")
+    await nursery.start(sched.run)
+    sched.register("bad", "every 0.1s", bad)  # registered after start: added at once
+    await wait_for(lambda: calls["bad"] >= 3 and calls["good"] >= 3)
+    rows = {t["name"]: t for t in sched.tasks()}
+    assert rows["bad"]["outcome"] == "error" and "RuntimeError: disk on fire" in rows["bad"]["message"]
+    assert rows["bad"]["failures"] >= 3 and rows["bad"]["runs"] >= 3
+    assert rows["good"]["outcome"] == "ok" and rows["good"]["failures"] == 0
+    assert rows["good"]["message"].startswith("rows=") and rows["good"]["description"] == "counts"
+    assert rows["good"]["next_run_at"] is not None and rows["good"]["duration_ms"] is not None
+    exc, kw = tracker.exceptions[0]
+    assert isinstance(exc, RuntimeError) and kw["category"] == "scheduler" and kw["context"] == {"task": "bad"}
+    health = (await sched.health())["scheduler"]
+    assert health["status"] == "degraded" and "bad" in health["failing"]
+
+
+async def test_timing_goes_to_perf(tmp_path, nursery):
+    app = make_app(tmp_path)
+    seen = []
+    app.observe = lambda op, s, ok=True: seen.append((op, ok))
+    sched = SchedulerService(app)
+
+    async def quick():
+        return None
+
+    sched.register("quick", "every 0.1s", quick)
+    await nursery.start(sched.run)
+    await wait_for(lambda: ("task:quick", True) in seen)
+
+
+async def test_a_long_run_is_not_started_twice(tmp_path, nursery):
+    app = make_app(tmp_path)
+    sched = SchedulerService(app)
+    running = {"now": 0, "max": 0, "runs": 0}
+    gate = trio.Event()
+
+    async def slow():
+        running["now"] += 1
+        running["runs"] += 1
+        running["max"] = max(running["max"], running["now"])
+        try:
+            await gate.wait()
+        finally:
+            running["now"] -= 1
+
+    sched.register("slow", "every 0.05s", slow)
+    await nursery.start(sched.run)
+    await wait_for(lambda: sched.tasks()[0]["skipped"] >= 3)
+    with pytest.raises(errors.Conflict):
+        await sched.run_now("slow")
+    gate.set()
+    await wait_for(lambda: sched.tasks()[0]["outcome"] == "ok")
+    assert running["max"] == 1
+
+
+async def test_task_timeout_is_an_error(tmp_path, nursery):
+    app = make_app(tmp_path, {"scheduler": {"task_timeout": 1.0}})
+    app.capture_exception = lambda exc, **kw: None
+    sched = SchedulerService(app)
+
+    async def forever():
+        await trio.sleep_forever()
+
+    sched.register("stuck", "off", forever)
+    await nursery.start(sched.run)
+    result = await sched.run_now("stuck")
+    assert result["outcome"] == "error" and "timed out" in result["message"]
+
+
+async def test_run_now_and_unknown(tmp_path, nursery):
+    app = make_app(tmp_path)
+    sched = SchedulerService(app)
+
+    async def report():
+        return {"written": 3}
+
+    sched.register("report", "0 3 * * *", report)
+    with pytest.raises(errors.Unavailable):
+        await sched.run_now("report")  # not started yet
+    await nursery.start(sched.run)
+    out = await sched.run_now("report")
+    assert out["outcome"] == "ok" and out["result"] == {"written": 3} and out["runs"] == 1
+    with pytest.raises(errors.NotFound, match="known: report"):
+        await sched.run_now("nope")
+
+
+async def test_run_now_returns_while_a_long_task_goes_on(tmp_path, nursery):
+    app = make_app(tmp_path)
+    sched = SchedulerService(app)
+    gate = trio.Event()
+
+    async def long():
+        await gate.wait()
+
+    sched.register("long", "off", long)
+    await nursery.start(sched.run)
+    out = await sched.run_now("long", wait=0.05)
+    assert out["running"] is True and "result" not in out
+    gate.set()
+    await wait_for(lambda: sched.tasks()[0]["outcome"] == "ok")
+
+
+async def test_config_overrides_the_default_and_reload_reschedules(tmp_path, nursery):
+    app = make_app(tmp_path, {"schedule": {"monitors": "off"}})
+    sched = SchedulerService(app)
+    count = {"monitors": 0, "textfile": 0}
+
+    async def monitors():
+        count["monitors"] += 1
+
+    async def textfile():
+        count["textfile"] += 1
+
+    sched.register("monitors", "every 0.1s", monitors)  # config says off
+    sched.register("textfile", "every 0.1s", textfile)  # config default: every 60s
+    sched.register("custom", "0 4 * * *", monitors)  # not in [ops.schedule]: its default holds
+    await nursery.start(sched.run)
+    rows = {t["name"]: t for t in sched.tasks()}
+    assert rows["monitors"]["enabled"] is False and rows["monitors"]["next_run_at"] is None
+    assert rows["textfile"]["trigger"] == "every 60s" and rows["textfile"]["source"] == "config"
+    assert rows["custom"]["trigger"] == "0 4 * * *" and rows["custom"]["source"] == "default"
+    await trio.sleep(0.3)
+    assert count == {"monitors": 0, "textfile": 0}
+
+    old = app.config
+    app.config = parse_config({"daemon": {"state_dir": str(tmp_path)},
+                               "ops": {"schedule": {"monitors": "every 0.1s", "textfile": "off"}}})
+    await sched.reload(old, app.config)
+    await wait_for(lambda: count["monitors"] >= 2)
+    rows = {t["name"]: t for t in sched.tasks()}
+    assert rows["monitors"]["trigger"] == "every 0.1s" and rows["monitors"]["next_run_at"] is not None
+    assert rows["textfile"]["enabled"] is False and rows["textfile"]["next_run_at"] is None
+
+
+async def test_stops_cleanly_when_cancelled(tmp_path):
+    app = make_app(tmp_path)
+    sched = SchedulerService(app)
+    started = trio.Event()
+    cancelled = trio.Event()
+
+    async def long():
+        started.set()
+        try:
+            await trio.sleep_forever()
+        except trio.Cancelled:
+            cancelled.set()
+            raise
+
+    sched.register("long", "every 0.05s", long)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(sched.run)
+        thread = sched._sched._thread
+        await started.wait()
+        nursery.cancel_scope.cancel()
+    assert cancelled.is_set()  # the running task was a child of the service, cancelled with it
+    assert sched.tasks()[0]["outcome"] == "cancelled"
+    thread.join(5)
+    assert not thread.is_alive()
+    assert (await sched.health())["scheduler"]["status"] == "down"
+
+
+def test_a_bad_default_trigger_is_a_programming_error(tmp_path):
+    sched = SchedulerService(make_app(tmp_path))
+
+    async def fn():
+        return None
+
+    with pytest.raises(ValueError):
+        sched.register("x", "now and then", fn)
+
+
+async def test_healthy_with_the_next_run(tmp_path, nursery):
+    app = make_app(tmp_path)
+    sched = SchedulerService(app)
+
+    async def fn():
+        return None
+
+    sched.register("daily", "0 3 * * *", fn)
+    await nursery.start(sched.run)
+    health = (await sched.health())["scheduler"]
+    assert health["status"] == "healthy" and health["next"] == "daily" and "next daily in" in health["reason"]
+    sched.unregister("daily")
+    assert sched.tasks() == []
