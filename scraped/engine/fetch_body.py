@@ -1,0 +1,150 @@
+"""Reading a response body safely: bounded decompression, binary sniffing, charset choice.
+
+Bounded decompression: httpx's own decoders inflate each network chunk in full (one
+64 KiB read of a gzip bomb can become 64 MB), so we read the raw bytes and inflate them
+ourselves with `max_length`: at most max_bytes + 1 decoded bytes ever exist, whatever
+the compression ratio.
+
+Charset: labels lie (a page sent as latin-1 is often UTF-8), so the order is
+  1. a byte-order mark;
+  2. UTF-8, if the whole body is valid UTF-8 (text in a legacy 8-bit charset almost
+     never forms valid multi-byte UTF-8 sequences, so this is the safest first guess);
+  3. the HTTP header's charset, then the <meta charset>, each only if it decodes cleanly
+     (latin-1 is read as windows-1252, as browsers do);
+  4. charset-normalizer's guess; then windows-1252 with replacement characters.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+
+from charset_normalizer import from_bytes
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+
+from scraped.engine.fetch_errors import FetchError
+
+__all__ = ["Inflater", "binary_reason", "decode_text", "make_decoder", "sniff_type"]
+
+SNIFF_BYTES = 1024
+
+
+class Identity:
+    __slots__ = ()
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        return data
+
+    def flush(self) -> bytes:
+        return b""
+
+
+class Inflater:
+    """gzip or deflate, never producing more than `limit` bytes per call."""
+
+    __slots__ = ("_d", "_fallback", "_started", "url")
+
+    def __init__(self, url: str, gzip: bool):
+        self.url = url
+        self._d = zlib.decompressobj(zlib.MAX_WBITS | 16 if gzip else zlib.MAX_WBITS)
+        self._fallback = not gzip  # "deflate" is sometimes raw deflate without the zlib header
+        self._started = False
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        if self._d.eof:
+            return b""  # trailing bytes after the stream: ignored, as httpx does
+        try:
+            out = self._d.decompress(data, limit)
+        except zlib.error as exc:
+            if self._fallback and not self._started:
+                self._fallback = False
+                self._d = zlib.decompressobj(-zlib.MAX_WBITS)
+                return self.decode(data, limit)
+            raise FetchError(self.url, f"corrupt compressed body: {exc}", "decode") from None
+        self._started = True
+        return out
+
+    def flush(self) -> bytes:
+        try:
+            return self._d.flush()
+        except zlib.error as exc:
+            raise FetchError(self.url, f"corrupt compressed body: {exc}", "decode") from None
+
+
+def make_decoder(url: str, content_encoding: str) -> Identity | Inflater:
+    codings = [c.strip() for c in content_encoding.lower().split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if not codings:
+        return Identity()
+    if len(codings) > 1:
+        raise FetchError(url, f"stacked content encodings are not supported: {content_encoding!r}",
+                         "decode")
+    if codings[0] in ("gzip", "x-gzip"):
+        return Inflater(url, gzip=True)
+    if codings[0] == "deflate":
+        return Inflater(url, gzip=False)
+    raise FetchError(url, f"unsupported content encoding {codings[0]!r}", "decode")
+
+
+_MAGIC = (
+    (b"%PDF-", "PDF"), (b"\x89PNG\r\n\x1a\n", "PNG"), (b"GIF87a", "GIF"), (b"GIF89a", "GIF"),
+    (b"\xff\xd8\xff", "JPEG"), (b"PK\x03\x04", "ZIP"), (b"PK\x05\x06", "ZIP"),
+    (b"\x1f\x8b\x08", "gzip"), (b"BZh9", "bzip2"), (b"\xfd7zXZ\x00", "xz"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"), (b"Rar!\x1a\x07", "RAR"), (b"\x7fELF", "ELF"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "OLE document"), (b"\x28\xb5\x2f\xfd", "zstd"),
+    (b"wOFF", "WOFF"), (b"wOF2", "WOFF2"), (b"\x00asm", "WebAssembly"), (b"OggS", "Ogg"),
+    (b"fLaC", "FLAC"), (b"%!PS", "PostScript"),
+)
+_UNICODE_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+# WHATWG MIME sniffing's "binary data bytes": control characters no text format uses.
+_BINARY_BYTE = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+
+
+def binary_reason(head: bytes) -> str | None:
+    """Why the first bytes of a body show it is not text, or None if they may be text."""
+    if head.startswith(_UNICODE_BOMS):
+        return None
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return f"binary content ({name}) served as text"
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        return "binary content (MP4/QuickTime) served as text"
+    if len(head) >= 12 and head[:4] == b"RIFF":
+        return "binary content (RIFF media) served as text"
+    match = _BINARY_BYTE.search(head, 0, SNIFF_BYTES)
+    if match is not None:
+        return f"binary content (control byte 0x{head[match.start()]:02x} at {match.start()}) served as text"
+    return None
+
+
+def sniff_type(head: bytes) -> str:
+    """A content type for a body whose response had none."""
+    start = head.lstrip()[:1]
+    return "text/html" if start == b"<" else "text/plain"
+
+
+def decode_text(body: bytes, content_type: str) -> tuple[str, str]:
+    """The body as text, and the encoding used (see the module docstring for the order)."""
+    bom, rest = read_bom(body)
+    if bom is not None:
+        return rest.decode(bom, "replace"), bom
+    try:
+        return body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    tried = {"utf-8"}
+    for label in (http_content_type_encoding(content_type), html_body_declared_encoding(body)):
+        if label is None or label in tried:
+            continue
+        tried.add(label)
+        try:
+            return body.decode(label), label
+        except (UnicodeDecodeError, LookupError):
+            continue
+    best = from_bytes(body[:65536]).best()
+    if best is not None:
+        try:
+            return body.decode(best.encoding, "replace"), best.encoding
+        except LookupError:
+            pass
+    return body.decode("cp1252", "replace"), "cp1252"
