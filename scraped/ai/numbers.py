@@ -1,0 +1,210 @@
+"""Numbers in answers and arithmetic in questions, exactly (fractions.Fraction).
+
+- `parse_number("50%") == parse_number("1/2") == parse_number(".5")`: fractions, mixed
+  numbers ("2 1/2"), percentages, thousands separators, currency and units stripped
+  ("Rs. 1,200", "54 km/h", "12 m/s"), unicode fractions ("½").
+- `solve(question)`: the value of a question that is plain arithmetic ("What is 12 × 3 + 4?",
+  "25% of 80", "average of 3, 5 and 7", "sqrt(144)"); None for anything else. It only
+  answers when every number in the question is part of the expression, so word problems
+  are never "solved" by accident. A small recursive-descent parser: no eval.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+
+_UNICODE_FRACTIONS = {"½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5",
+                      "⅛": "1/8", "⅜": "3/8", "⅝": "5/8", "⅞": "7/8"}
+_CURRENCY = re.compile(r"^(?:rs\.?|inr|usd|us\$|\$|€|£|₹|¥)\s*", re.I)
+_NUMBER = re.compile(
+    r"^(?P<sign>[-+−])?\s*(?:(?P<whole>\d+)\s+(?P<fn>\d+)\s*/\s*(?P<fd>\d+)"
+    r"|(?P<num>\d+(?:,\d{3})*(?:\.\d*)?|\.\d+)(?:\s*/\s*(?P<den>\d+(?:\.\d+)?))?(?:e(?P<exp>[-+]?\d+))?)"
+    r"\s*(?P<pct>%|percent\b|per\s*cent\b)?\s*(?P<rest>.*)$", re.I)
+_UNIT = re.compile(r"^[a-z°/²³\.\s\^0-9]{0,16}$", re.I)
+
+
+def parse_number(text: object) -> Fraction | None:
+    """The exact value of an answer such as "0.5", "1/2", "50%", "Rs. 1,200", "54 km/h"."""
+    if isinstance(text, bool) or text is None:
+        return None
+    if isinstance(text, (int, float)):
+        return Fraction(text).limit_denominator(10**9) if math.isfinite(text) else None
+    s = str(text).strip().lower()
+    for u, f in _UNICODE_FRACTIONS.items():
+        s = s.replace(u, (" " + f) if s[:1].isdigit() else f)
+    s = _CURRENCY.sub("", s).strip()
+    m = _NUMBER.match(s)
+    if not m:
+        return None
+    rest = m.group("rest").strip()
+    if rest and not (_UNIT.match(rest) and not rest[:1].isdigit()):
+        return None  # "3 apples and 4 pears" is not one number
+    try:
+        if m.group("whole"):
+            value = int(m.group("whole")) + Fraction(int(m.group("fn")), int(m.group("fd")))
+        else:
+            value = Fraction(m.group("num").replace(",", ""))
+            if m.group("den"):
+                value /= Fraction(m.group("den"))
+            if m.group("exp"):
+                value *= Fraction(10) ** int(m.group("exp"))
+    except (ZeroDivisionError, ValueError):
+        return None
+    if m.group("sign") in ("-", "−"):
+        value = -value
+    if m.group("pct"):
+        value /= 100
+    return value
+
+
+def has_percent(text: object) -> bool:
+    return isinstance(text, str) and ("%" in text or "percent" in text.lower() or "per cent" in text.lower())
+
+
+def same_number(a: object, b: object) -> bool:
+    """Numeric equivalence of two answers; "50" matches "50%" when one side omits the sign."""
+    x, y = parse_number(a), parse_number(b)
+    if x is None or y is None:
+        return False
+    if _close(x, y):
+        return True
+    if has_percent(a) != has_percent(b):  # the same percentage written with and without "%"
+        return _close(x * 100, y) if has_percent(a) else _close(x, y * 100)
+    return False
+
+
+def _close(x: Fraction, y: Fraction) -> bool:
+    """Equal, or equal once the exact one is rounded as the decimal one was written (1/3 vs 0.33)."""
+    if x == y:
+        return True
+    for exact, written in ((x, y), (y, x)):
+        places = _decimal_places(written)
+        if places and not _decimal_places(exact) and exact.denominator != 1:
+            scale = 10 ** places
+            if round(exact * scale) == written * scale:
+                return True
+    return False
+
+
+def _decimal_places(value: Fraction) -> int:
+    """k when value is a decimal with k (1-4) places, else 0."""
+    for k in range(1, 5):
+        if (value * 10**k).denominator == 1:
+            return k
+    return 0
+
+
+# ---------------------------------------------------------------- solving questions
+
+_LEAD = re.compile(r"^\s*(?:q\.?\s*\d+[.:)]\s*)?(?:what\s+is|what's|find|calculate|compute|evaluate|"
+                   r"simplify|solve)?\s*(?:the\s+value\s+of|the\s+result\s+of)?\s*:?\s*", re.I)
+_TAIL = re.compile(r"\s*(?:=\s*\?|=|\?|\.)*\s*$")
+_PCT_OF = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:%|percent|per\s*cent)\s+of\s+(\d+(?:\.\d+)?)\s*$", re.I)
+_AVG = re.compile(r"^\s*(?:the\s+)?(?:average|mean)\s+of\s+([\d.,\s]+?(?:and\s+[\d.]+)?)\s*$", re.I)
+_ALL_NUMBERS = re.compile(r"\d+(?:\.\d+)?")
+
+
+def solve(question: str) -> Fraction | None:
+    """The value of a question that is only arithmetic, else None."""
+    text = (question or "").replace("×", "*").replace("÷", "/").replace("−", "-").replace("–", "-")
+    body = _TAIL.sub("", _LEAD.sub("", text, count=1))
+    if not body or len(body) > 200:
+        return None
+    m = _PCT_OF.match(body)
+    if m:
+        return Fraction(m.group(1)) * Fraction(m.group(2)) / 100
+    m = _AVG.match(body)
+    if m:
+        values = [Fraction(v) for v in _ALL_NUMBERS.findall(m.group(1))]
+        return sum(values) / len(values) if len(values) >= 2 else None
+    body = re.sub(r"(?<=\d)\s*[xX]\s*(?=\d)", "*", body)
+    body = re.sub(r"\bsqrt\b|√", "r", body, flags=re.I)
+    if not re.fullmatch(r"[\d.\s+\-*/^()r%]+", body) or not re.search(r"[+\-*/^r%]", body):
+        return None
+    # Every number of the question must sit in the expression.
+    if len(_ALL_NUMBERS.findall(text)) != len(_ALL_NUMBERS.findall(body)):
+        return None
+    try:
+        parser = _Parser(body)
+        value = parser.expr()
+        if parser.pos != len(parser.tokens):
+            return None
+        return value
+    except (ValueError, ZeroDivisionError, IndexError, OverflowError):
+        return None
+
+
+class _Parser:
+    """expr := term (('+'|'-') term)*; term := power (('*'|'/') power)*;
+    power := unary ('^' unary)?; unary := '-' unary | 'r' unary | atom '%'?; atom := number | '(' expr ')'"""
+
+    def __init__(self, text: str):
+        self.tokens = re.findall(r"\d+(?:\.\d+)?|[+\-*/^()r%]", text)
+        self.pos = 0
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def _take(self) -> str:
+        tok = self.tokens[self.pos]
+        self.pos += 1
+        return tok
+
+    def expr(self) -> Fraction:
+        value = self.term()
+        while self._peek() in ("+", "-"):
+            value = value + self.term() if self._take() == "+" else value - self.term()
+        return value
+
+    def term(self) -> Fraction:
+        value = self.power()
+        while self._peek() in ("*", "/"):
+            value = value * self.power() if self._take() == "*" else value / self.power()
+        return value
+
+    def power(self) -> Fraction:
+        base = self.unary()
+        if self._peek() == "^":
+            self._take()
+            exp = self.unary()
+            if exp.denominator != 1 or abs(exp) > 64:
+                raise ValueError("exponent")
+            return base ** int(exp)
+        return base
+
+    def unary(self) -> Fraction:
+        tok = self._peek()
+        if tok == "-":
+            self._take()
+            return -self.unary()
+        if tok == "r":
+            self._take()
+            value = self.unary()
+            root = math.isqrt(int(value)) if value >= 0 and value.denominator == 1 else -1
+            if root < 0 or root * root != value:
+                raise ValueError("irrational root")
+            return Fraction(root)
+        value = self.atom()
+        if self._peek() == "%":
+            self._take()
+            value /= 100
+        return value
+
+    def atom(self) -> Fraction:
+        tok = self._take()
+        if tok == "(":
+            value = self.expr()
+            if self._take() != ")":
+                raise ValueError("unbalanced")
+            return value
+        return Fraction(tok)
+
+
+def fmt(value: Fraction) -> str:
+    """A value as a question bank writes it: 12, 12.5, 0.33 (two places at most)."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    text = f"{float(value):.2f}".rstrip("0").rstrip(".")
+    return text

@@ -1,0 +1,297 @@
+"""The router: one call of a task, tried on the configured providers in order.
+
+For each (provider, model) of the task's order:
+  cache hit?              → the stored (validated) reply, no call, no tokens
+  budget spent?           → skipped (only offline from here on)
+  breaker / Retry-After   → skipped while open or held
+  rpm/tpm token buckets   → wait up to `queue_wait`, else skipped
+  call under fail_after   → timeouts, 429/5xx/connection errors retried with backoff
+                            (Retry-After honoured up to backoff_max; a longer one holds
+                            the provider and passes the call on)
+  parse + schema + check  → an invalid reply is a failure: passed on, never stored
+then offline (if listed, or as the last resort with `offline_fallback`), else Unavailable.
+
+Every attempt is accounted (requests, tokens, estimated cost per provider per day) and
+timed (`app.observe("ai.PROVIDER", ...)`). Nothing here logs a prompt or a key.
+
+Resource handling: provider clients are built by `configure` and closed by `aclose` (or,
+after a reload replaced them, by `drain_and_close` in the service's nursery).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import trio
+
+from scraped.ai import providers as registry
+from scraped.ai.config import PROVIDERS, AIConfig
+from scraped.ai.errors import ProviderError, ProviderRateLimited, ProviderSkipped, ProviderTimeout
+from scraped.ai.limits import Breaker, ProviderStats, TokenBucket
+from scraped.ai.providers import offline as offline_rules
+from scraped.ai.providers.base import Completion, LLMRequest, Provider, estimate_tokens, schema_hint
+from scraped.ai.schema import parse_reply, problems
+from scraped.ai.usage import Cache, Usage, cache_key
+from scraped.errors import Internal, Unavailable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Task:
+    """One request of a task. `check` raises InvalidReply for replies that are valid JSON
+    but wrong for this request (ids that were not asked, an answer outside the options);
+    `offline` computes the reply with rules."""
+
+    kind: str  # enhance, generate, feedback, extract
+    system: str
+    user: str
+    schema: dict[str, Any]
+    schema_name: str
+    check: Callable[[Any], None] | None = None
+    offline: Callable[[], Any] | None = None
+    max_tokens: int | None = None
+    use_cache: bool = True
+    order: list[tuple[str, str]] | None = None  # overrides the configured order
+
+
+@dataclass
+class Result:
+    data: Any
+    provider: str
+    model: str
+    cached: bool = False
+    tokens_in: int = 0
+    tokens_out: int = 0
+    tried: list[dict[str, str]] = field(default_factory=list)
+
+
+class _State:
+    def __init__(self, pc: Any, cfg: AIConfig):
+        self.breaker = Breaker(cfg.breaker_threshold, cfg.breaker_cooldown)
+        self.rpm = TokenBucket(pc.rpm if pc else 0)
+        self.tpm = TokenBucket(pc.tpm if pc else 0)
+        self.stats = ProviderStats()
+        self.unavailable: str | None = None  # why no client could be built
+
+
+class Router:
+    def __init__(self, get_config: Callable[[], AIConfig], store: Any, *,
+                 observe: Callable[[str, float, bool], None] | None = None, threads: int = 4):
+        self._config = get_config
+        self.usage = Usage(store)
+        self.cache = Cache(store)
+        self._observe = observe or (lambda op, s, ok: None)
+        self.limiter = trio.CapacityLimiter(threads)
+        self.clients: dict[str, Provider] = {}
+        cfg = get_config()
+        self.state = {n: _State(cfg.provider(n) if n != "offline" else None, cfg) for n in PROVIDERS}
+        self._secrets: tuple[str, ...] = ()
+
+    # ------------------------------------------------------------ clients
+    def configure(self, secrets: Any) -> list[Provider]:
+        """Build clients for configured providers, keep unchanged ones; returns the replaced
+        clients, which the caller closes (`drain_and_close`) once their calls end."""
+        cfg = self._config()
+        retired: list[Provider] = []
+        for name in PROVIDERS:
+            if name == "offline":
+                continue
+            st = self.state[name]
+            pc = cfg.provider(name)
+            st.breaker.configure(cfg.breaker_threshold, cfg.breaker_cooldown)
+            if st.rpm.rate != pc.rpm:
+                st.rpm = TokenBucket(pc.rpm)
+            if st.tpm.rate != pc.tpm:
+                st.tpm = TokenBucket(pc.tpm)
+            old = self.clients.get(name)
+            key = registry.key_for(name, secrets)
+            if not registry.is_configured(name, cfg, secrets):
+                if old is not None:
+                    retired.append(self.clients.pop(name))
+                st.unavailable = None
+                continue
+            if old is not None and old.same_setup(pc, key):
+                old.config = pc
+                continue
+            if old is not None:
+                retired.append(self.clients.pop(name))
+            try:
+                self.clients[name] = registry.build(name, cfg, secrets, self.limiter)
+                st.unavailable = None
+            except ProviderError as exc:
+                st.unavailable = str(exc)
+                log.warning("AI provider %s unavailable: %s", name, exc)
+        self._secrets = tuple(v for c in self.clients.values() for v in c.secrets())
+        return retired
+
+    async def aclose(self) -> None:
+        clients, self.clients = list(self.clients.values()), {}
+        with trio.CancelScope(shield=True):
+            for client in clients:
+                try:
+                    await client.aclose()
+                except Exception as exc:  # closing must not hide why we stop
+                    log.warning("closing AI provider %s: %s", client.name, type(exc).__name__)
+
+    def configured(self, name: str) -> bool:
+        return name == "offline" or name in self.clients
+
+    # ------------------------------------------------------------ calls
+    async def run(self, task: Task) -> Result:
+        cfg = self._config()
+        tried: list[dict[str, str]] = []
+        order = task.order if task.order is not None else cfg.order(task.kind)
+        budget_spent = cfg.daily_budget > 0 and await self.usage.spent_today() >= cfg.daily_budget
+        for name, model in order:
+            if name == "offline":
+                if task.offline is not None:
+                    return await self._offline(task, tried)
+                continue
+            client = self.clients.get(name)
+            if client is None:
+                continue  # not configured: health shows it
+            try:
+                return await self._call(name, model, client, task, cfg, tried, budget_spent)
+            except ProviderError as exc:
+                tried.append({"provider": name, "model": model, "error": exc.kind, "message": str(exc)})
+        if task.offline is not None and cfg.offline_fallback:
+            return await self._offline(task, tried)
+        why = "; ".join(f"{t['provider']}: {t['error']}" for t in tried) or "no provider is configured"
+        raise Unavailable(f"no AI provider could answer the {task.kind} request ({why})")
+
+    async def _offline(self, task: Task, tried: list[dict[str, str]]) -> Result:
+        assert task.offline is not None
+        data = task.offline()
+        found = problems(task.schema, data)
+        if found:
+            raise Internal(f"offline {task.kind} reply fails its schema: {found[:3]}")
+        await self.usage.record(offline_rules.NAME, ok=True)
+        self.state["offline"].stats.ok(0.0)
+        return Result(data, offline_rules.NAME, offline_rules.MODEL, tried=tried)
+
+    async def _call(self, name: str, model: str, client: Provider, task: Task, cfg: AIConfig,
+                    tried: list[dict[str, str]], budget_spent: bool) -> Result:
+        st = self.state[name]
+        key = cache_key(name, model, task.schema_name, task.system, task.user)
+        if cfg.cache and task.use_cache:
+            hit = await self.cache.get(key, cfg.cache_ttl_days)
+            if hit is not None and not problems(task.schema, hit.get("response")) and self._checks(task, hit):
+                await self.usage.record(name, ok=True, cache_hit=True)
+                return Result(hit["response"], name, hit.get("model", model), cached=True, tried=tried)
+        if budget_spent:
+            raise ProviderSkipped(f"{name}: daily AI budget of ${cfg.daily_budget:g} spent", provider=name)
+        pc = cfg.provider(name)
+        req = LLMRequest(task.system, task.user, task.schema, task.schema_name,
+                         task.max_tokens or cfg.max_output_tokens, cfg.temperature)
+        estimate = estimate_tokens(task.system + task.user + schema_hint(req))
+        for attempt in range(pc.retries + 1):
+            allowed, why = st.breaker.allow()
+            if not allowed:
+                raise ProviderSkipped(f"{name}: {why}", provider=name)
+            try:
+                await self._admit(name, st, estimate, cfg.queue_wait)
+                err, result = await self._attempt(name, model, client, task, req, pc, estimate)
+            except BaseException:
+                st.breaker.release()  # cancelled or skipped: no verdict on the provider
+                raise
+            if err is None:
+                assert result is not None
+                if cfg.cache and task.use_cache:
+                    await self.cache.put(key, name, result.model, result.data, result.tokens_in,
+                                         result.tokens_out)
+                result.tried = tried
+                return result
+            if not err.retryable or attempt == pc.retries:
+                raise err
+            delay = err.retry_after if err.retry_after is not None else \
+                cfg.backoff * (2 ** attempt) * (0.5 + random.random() / 2)
+            if isinstance(err, ProviderRateLimited) and err.retry_after is not None and \
+                    err.retry_after > cfg.backoff_max:
+                st.breaker.hold(err.retry_after)
+                raise err
+            tried.append({"provider": name, "model": model, "error": err.kind, "message": str(err)})
+            await trio.sleep(min(delay, cfg.backoff_max))
+        raise AssertionError("unreachable")
+
+    def _checks(self, task: Task, hit: dict[str, Any]) -> bool:
+        if task.check is None:
+            return True
+        try:
+            task.check(hit["response"])
+            return True
+        except ProviderError:
+            return False
+
+    async def _admit(self, name: str, st: _State, tokens: int, max_wait: float) -> None:
+        while True:
+            wait = max(st.rpm.wait_time(1), st.tpm.wait_time(tokens))
+            if wait <= 0:
+                st.rpm.take(1)
+                st.tpm.take(tokens)
+                return
+            if wait > max_wait:
+                raise ProviderSkipped(f"{name}: rate limit, next slot in {wait:.1f} s", provider=name)
+            await trio.sleep(wait)
+
+    async def _attempt(self, name: str, model: str, client: Provider, task: Task, req: LLMRequest,
+                       pc: Any, estimate: int) -> tuple[ProviderError | None, Result | None]:
+        """One call; (error, None) or (None, result). Accounts and times it either way."""
+        st = self.state[name]
+        started = trio.current_time()
+        completion: Completion | None = None
+        try:
+            with trio.fail_after(pc.timeout):
+                completion = await client.complete(req, model)
+            data = parse_reply(completion.text, task.schema, name)
+            if task.check is not None:
+                task.check(data)
+            err: ProviderError | None = None
+        except trio.TooSlowError:
+            err = ProviderTimeout(f"{name}: no reply within {pc.timeout:g} s", provider=name)
+        except ProviderError as exc:
+            err = exc
+        seconds = trio.current_time() - started
+        tokens_in = completion.tokens_in if completion else 0
+        tokens_out = completion.tokens_out if completion else 0
+        cost = tokens_in / 1000 * pc.cost_input_per_1k + tokens_out / 1000 * pc.cost_output_per_1k
+        st.tpm.take(tokens_in + tokens_out - estimate)  # settle the estimate with the real count
+        await self.usage.record(name, ok=err is None, tokens_in=tokens_in, tokens_out=tokens_out, cost=cost)
+        self._observe(f"ai.{name}", seconds, err is None)
+        if err is not None:
+            st.breaker.failure()
+            st.stats.failed(f"{err.kind}: {err}")
+            log.warning("AI %s call to %s/%s failed: %s", task.kind, name, model, err)
+            return err, None
+        st.breaker.success()
+        st.stats.ok(seconds)
+        assert completion is not None
+        return None, Result(data, name, completion.model or model, tokens_in=tokens_in, tokens_out=tokens_out)
+
+    # ------------------------------------------------------------ health
+    def provider_rows(self, secrets: Any) -> dict[str, dict[str, Any]]:
+        cfg = self._config()
+        rows: dict[str, dict[str, Any]] = {}
+        for name in PROVIDERS:
+            st = self.state[name]
+            row: dict[str, Any] = {
+                "configured": registry.is_configured(name, cfg, secrets),
+                "enabled": True if name == "offline" else cfg.provider(name).enabled,
+                "model": offline_rules.MODEL if name == "offline" else cfg.provider(name).model,
+                "breaker": st.breaker.current(), "consecutive_failures": st.breaker.failures,
+                "last_success_at": st.stats.last_success_at, "last_failure_at": st.stats.last_failure_at,
+                "last_error": st.stats.last_error, "p50_ms": st.stats.p50_ms(),
+                "calls": st.stats.calls, "failures": st.stats.failures,
+            }
+            if st.unavailable:
+                row["unavailable"] = st.unavailable
+            if name != "offline":
+                pc = cfg.provider(name)
+                row.update(rpm=pc.rpm, tpm=pc.tpm,
+                           endpoint="custom" if pc.base_url else "default")
+            rows[name] = row
+        return rows

@@ -1,0 +1,107 @@
+"""Token and cost accounting per provider per UTC day (`ai_usage`), the daily budget, and
+the response cache (`ai_cache`).
+
+Usage documents: _id "PROVIDER:YYYY-MM-DD", {provider, day, requests, failures,
+cache_hits, tokens_in, tokens_out, cost}; incremented atomically with $inc, so several
+daemons sharing a store add up. Today's spend is kept in memory too (loaded at start,
+re-read when the day changes) so the budget check costs no round trip.
+
+Cache documents: _id sha256(provider, model, schema name, system, user), {provider, model,
+response (validated JSON), tokens_in, tokens_out, created_at}. Only validated replies are
+written; an expired entry is ignored and overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from scraped.errors import StoreError
+
+log = logging.getLogger(__name__)
+USAGE, CACHE = "ai_usage", "ai_cache"
+
+
+def day_of(t: float | None = None) -> str:
+    return datetime.fromtimestamp(time.time() if t is None else t, UTC).strftime("%Y-%m-%d")
+
+
+class Usage:
+    def __init__(self, store: Any):
+        self.store = store
+        self.day = ""
+        self.spent = 0.0  # estimated USD today, all providers
+
+    async def load(self) -> None:
+        self.day = day_of()
+        docs = await self.store.find(USAGE, {"day": self.day})
+        self.spent = sum(float(d.get("cost", 0.0)) for d in docs)
+
+    async def _roll(self) -> None:
+        if day_of() != self.day:
+            await self.load()
+
+    async def spent_today(self) -> float:
+        await self._roll()
+        return self.spent
+
+    async def record(self, provider: str, *, ok: bool, tokens_in: int = 0, tokens_out: int = 0,
+                     cost: float = 0.0, cache_hit: bool = False) -> None:
+        await self._roll()
+        self.spent += cost
+        inc = {"requests": 0 if cache_hit else 1, "failures": 0 if ok else 1,
+               "cache_hits": 1 if cache_hit else 0, "tokens_in": tokens_in, "tokens_out": tokens_out,
+               "cost": cost}
+        try:
+            await self.store.update_one(USAGE, {"_id": f"{provider}:{self.day}"},
+                                        {"$inc": inc, "$set": {"provider": provider, "day": self.day,
+                                                               "updated_at": time.time()}}, upsert=True)
+        except StoreError as exc:  # accounting must not fail a call that succeeded
+            log.warning("could not record AI usage for %s: %s", provider, exc)
+
+    async def report(self, days: int = 7) -> dict[str, Any]:
+        since = day_of(time.time() - 86400 * (days - 1))
+        docs = await self.store.find(USAGE, {"day": {"$gte": since}}, sort=[("day", -1), ("provider", 1)])
+        rows = [{k: d.get(k, 0) for k in ("day", "provider", "requests", "failures", "cache_hits",
+                                            "tokens_in", "tokens_out", "cost")} for d in docs]
+        for r in rows:
+            r["cost"] = round(float(r["cost"]), 6)
+        return {"today": self.day or day_of(), "spent_today": round(await self.spent_today(), 6),
+                "rows": rows}
+
+
+def cache_key(provider: str, model: str, schema_name: str, system: str, user: str) -> str:
+    h = hashlib.sha256()
+    for part in (provider, model, schema_name, system, user):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+class Cache:
+    def __init__(self, store: Any):
+        self.store = store
+
+    async def get(self, key: str, ttl_days: float) -> dict[str, Any] | None:
+        try:
+            doc = await self.store.get(CACHE, key)
+        except StoreError as exc:
+            log.warning("AI cache read failed: %s", exc)
+            return None
+        if doc is None:
+            return None
+        if ttl_days and time.time() - float(doc.get("created_at", 0)) > ttl_days * 86400:
+            return None
+        return doc
+
+    async def put(self, key: str, provider: str, model: str, response: Any, tokens_in: int,
+                  tokens_out: int) -> None:
+        try:
+            await self.store.update_one(CACHE, {"_id": key}, {"$set": {
+                "provider": provider, "model": model, "response": response, "tokens_in": tokens_in,
+                "tokens_out": tokens_out, "created_at": time.time()}}, upsert=True)
+        except StoreError as exc:
+            log.warning("AI cache write failed: %s", exc)
