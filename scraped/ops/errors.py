@@ -1,7 +1,7 @@
 """The error tracker (`errors capture|stats|dashboard`, app.errors).
 
 An error's fingerprint is its type, its message with the variable parts replaced
-(quoted strings, UUIDs, hex, numbers) and where it happened (the innermost frame of
+(quoted strings, UUIDs, hex, ids of 10+ letters and digits, numbers) and where it happened (the innermost frame of
 our own code): "timeout after 3.2 s fetching 'a.com'" and "timeout after 9.9 s fetching
 'b.org'" are one error seen twice. Each fingerprint keeps a count, first/last seen, its
 latest message and a sample context; per-minute counts give the rate over the last hour.
@@ -40,6 +40,7 @@ _NORMALISE = (
     (re.compile(r"'[^'\n]*'|\"[^\"\n]*\""), "<str>"),
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<uuid>"),
     (re.compile(r"\b0x[0-9a-f]+\b|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b", re.I), "<hex>"),
+    (re.compile(r"\b(?=\w*\d)(?=\w*[a-z])\w{10,}\b", re.I), "<id>"),  # ULIDs, tokens, job ids
     (re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?", re.I), "<n>"),
 )
 

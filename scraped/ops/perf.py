@@ -28,9 +28,14 @@ _NBUCKETS = (_MAX_EXP - _MIN_EXP) * _SUB + 2
 OTHER = "other"
 
 
+_TOP = 2.0 ** _MAX_EXP
+
+
 def bucket_of(seconds: float) -> int:
     if seconds <= 0.0:
         return 0
+    if not seconds < _TOP:  # also inf and NaN
+        return _NBUCKETS - 1
     mantissa, exp = frexp(seconds)  # seconds = mantissa * 2**exp, 0.5 <= mantissa < 1
     if exp <= _MIN_EXP:
         return 0
@@ -106,7 +111,7 @@ class PerfTracker:
         s.buckets[bucket_of(seconds)] += 1
 
     def _add(self, op: str) -> OpStats:
-        if len(self._ops) >= self.max_ops:
+        if len(self._ops) >= self.max_ops - 1 and op != OTHER:  # the last slot is "other"'s
             op = OTHER
             if op in self._ops:
                 return self._ops[op]

@@ -109,8 +109,7 @@ class SecurityLog:
             log.warning("security events from memory only: %s", exc)
             rows = [e for e in reversed(self.recent) if not kind or e["kind"] == kind][:limit]
             total, source = len(rows), "memory"
-        for row in rows:
-            row.pop("_id", None)
+        rows = [{k: v for k, v in row.items() if k != "_id"} for row in rows]  # copies: memory's stay whole
         top = sorted(self.by_uid.items(), key=lambda kv: -kv[1])[:10]
         return {"events": rows, "total_stored": total, "source": source,
                 "counts_since_start": dict(sorted(self.counts.items())),
