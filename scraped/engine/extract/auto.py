@@ -27,7 +27,7 @@ from scraped.engine.extract.lines import (
 )
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import (
-    clean_text, has_question_number, is_question_number, normalise_options, option_label,
+    answer_prefix, clean_text, has_question_number, is_question_number, normalise_options, option_label,
     resolve_answer, split_inline_options, strip_question_number,
 )
 
@@ -62,6 +62,8 @@ _DIFFICULTY = re.compile(r"\b(?:easy|medium|moderate|hard|difficult|beginner|int
 _PROSE_END = re.compile(r"(?:,|;|\band|\bor)$", re.I)
 _OPTION_REF = re.compile(r"^(?:(?:option|choice)\s*)?[(\[]?[A-Fa-f][)\]]?\.?$", re.I)
 _MAX_OPTIONS = 6
+# "Ans: a — 9 = 3×3 ...": a label, a dash, then the reasoning
+_ANSWER_DASH = re.compile(r"^((?:option\s*)?[(\[]?[A-Fa-f1-6][)\]]?\.?)\s+[\u2013\u2014-]\s+(.+)$", re.I)
 _NOT_OPTION = HIDDEN | ANS | EXPL | TOGGLE | HEADROW | META
 
 
@@ -212,15 +214,16 @@ def _question(lines: list[Line], run: _Run, floor: int) -> tuple[list[str], int,
     k = run.start - 1
     while k >= floor:
         ln = lines[k]
+        if _stops_question(ln):
+            break
         if _skippable(ln):
             numbered = numbered or is_question_number(ln.text)
             if core is not None:  # a number or badge above the question text starts it
-                first = k
+                if is_question_number(ln.text) or ln.flags & META:
+                    first = k
                 break
             k -= 1
             continue
-        if _stops_question(ln):
-            break
         if core is None:
             core, parts, first = ln, [ln.text], k
         else:
@@ -250,8 +253,8 @@ def _after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[
             metas.append(ln)
         elif (f & TOGGLE or TOGGLE_RE.match(t)) and not ANSWER_RE.match(t):
             pass
-        elif answer is None and not expl and ln.links >= 0.8 * len(t):
-            pass  # "Discuss", "Report" links between the options and the answer
+        elif ln.links >= 0.8 * len(t):
+            pass  # "View answer", "Discuss", "Report" links around the answer
         elif answer is None and (m := ANSWER_RE.match(t)):
             value = (m.group("v1") or m.group("v2") or m.group("v3") or m.group("v4") or "").strip()
             if value:
@@ -292,7 +295,9 @@ def _score(run: _Run, question: str, numbered: bool, has_answer: bool, core: Lin
         score += 2
     if "?" in question or question.endswith((":", "_", "\u2026")):
         score += 1
-    if numbered or (core is not None and core.flags & QBOX):
+    if numbered:
+        score += 1
+    if core is not None and core.flags & QBOX:
         score += 1
     opt_lines = lines[run.start:run.end]
     if sum(1 for ln in opt_lines if ln.links >= 0.6 * len(ln.text)) * 2 >= len(opt_lines):
@@ -315,7 +320,7 @@ def _hints(lines: list[Line], metas: list[Line], breadcrumb: str | None) -> tupl
     for ln in lines:
         category = category or ln.meta[0]
         difficulty = difficulty or ln.meta[1]
-    for ln in metas:
+    for ln in [ln for ln in lines if ln.flags & META] + metas:
         if _DIFFICULTY.search(ln.text):
             difficulty = difficulty or ln.text
         else:
@@ -358,9 +363,16 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None) -> list[Extra
             continue
         question = strip_question_number(clean_text(" ".join(parts)))
         numbered = numbered or has_question_number(parts[0])
+        if raw and not expl and (m := _ANSWER_DASH.match(raw)):
+            raw, expl = m.group(1), [m.group(2)]
         options = normalise_options(run.options)
         opt_lines = lines[run.start:run.end]
         answer, answer_text = _answer_for(run, raw, opt_lines, core, options)
+        if answer is None and answer_text and (lead := answer_prefix(answer_text, options)):
+            answer, rest = lead  # "Abundant. Scarce means in short supply..."
+            answer_text = options[answer]
+            if rest and not expl:
+                expl = [rest]
         has_answer = answer is not None or (answer_text is not None and len(answer_text) < 200)
         if _score(run, question, numbered, has_answer, core, lines) < 3:
             continue

@@ -187,6 +187,8 @@ class _Walker:
                     flags &= ~META
             if flags & CORRECT and not (tag in ("li", "label", "tr", "td") or ctx.flags & (OPTBOX | LISTED)):
                 flags = (flags & ~CORRECT) | ANS
+            if tag == "a" and flags & (ANS | EXPL):  # a "show answer" link, not an answer
+                flags = (flags & ~(ANS | EXPL)) | TOGGLE
             if flags:
                 new = ctx.copy()
                 if flags & (HIDDEN | ANS | EXPL):

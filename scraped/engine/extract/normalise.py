@@ -24,6 +24,7 @@ __all__ = [
     "normalise_options",
     "strip_question_number",
     "resolve_answer",
+    "answer_prefix",
     "canonical_form",
     "question_key",
 ]
@@ -43,6 +44,15 @@ def _superscript(m: re.Match[str]) -> str:
     return "^" + m.group(0).translate(_SUPER_MAP)
 
 
+# "87½" must not become NFKC's "871⁄2": a space after the whole part, and a plain slash
+_VULGAR = re.compile("(\\d?)([\u00bc-\u00be\u2150-\u215e])")
+
+
+def _fraction(m: re.Match[str]) -> str:
+    frac = unicodedata.normalize("NFKC", m.group(2)).replace("\u2044", "/")
+    return m.group(1) + " " + frac if m.group(1) else frac
+
+
 def clean_text(text: str | None) -> str:
     """NFKC, no zero-width/control characters, single spaces, stripped."""
     if not text:
@@ -50,7 +60,8 @@ def clean_text(text: str | None) -> str:
     text = text.translate(_DROP)
     if not text.isascii():
         text = _SUPERSCRIPTS.sub(_superscript, text)
-        text = unicodedata.normalize("NFKC", text)
+        text = _VULGAR.sub(_fraction, text)
+        text = unicodedata.normalize("NFKC", text).replace("\u2044", "/")
     return " ".join(text.split())
 
 
@@ -78,6 +89,9 @@ _INLINE_LABEL = re.compile(
     )""",
     re.X | re.I,
 )
+
+
+_BARE = re.compile(r"^([A-F])\s+(?=\S)")
 
 
 def option_label(text: str) -> tuple[str, int, int] | None:
@@ -144,7 +158,11 @@ def normalise_options(options) -> list[str]:
     for _ in range(4):  # to a fixed point: "A) (a) 12" loses both labels
         labels = [option_label(o) for o in opts]
         if not opts or any(lb is None for lb in labels):
-            break
+            # a letter styled as a label by CSS: "A 9", "B 11", "C 22" (in sequence only)
+            bare = [_BARE.match(o) for o in opts]
+            if len(opts) < 2 or not all(m and ord(m.group(1)) - 65 == i for i, m in enumerate(bare)):
+                break
+            labels = [("upper", i, m.end()) for i, m in enumerate(bare)]
         style = labels[0][0]
         if any(lb[0] != style or lb[1] != i for i, lb in enumerate(labels)):
             break
@@ -228,6 +246,26 @@ def resolve_answer(raw: str | None, options, style: str | None = None) -> tuple[
         if idx < len(options) and (not letter.isdigit() or style == "digit"):
             return idx, options[idx]
     return None, raw
+
+
+_LEAD_SEP = frozenset(".;,:(\u2013\u2014-")
+
+
+def answer_prefix(raw: str, options) -> tuple[int, str] | None:
+    """(index, rest) when the answer starts with one option's text and goes on with a
+    reason: "Abundant. Scarce means in short supply" → the option "Abundant"."""
+    low = raw.casefold()
+    best = None
+    for i, opt in enumerate(options):
+        o = opt.casefold()
+        if o and low.startswith(o) and len(low) > len(o) and (low[len(o)] in _LEAD_SEP or (
+                low[len(o)] == " " and len(low) > len(o) + 1 and low[len(o) + 1] in _LEAD_SEP)):
+            if best is None or len(o) > len(options[best]):
+                best = i
+    if best is None:
+        return None
+    rest = raw[len(options[best]):].lstrip(" .;,:-\u2013\u2014").strip()
+    return best, rest
 
 
 def _text_match(loose: str, options) -> int | None:
