@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from scraped.errors import StoreError
 from scraped.ops.errors import ErrorTracker, fingerprint, normalise
 from scraped.store.sqlite import SqliteStore
 
@@ -174,7 +175,7 @@ async def test_a_failed_flush_keeps_the_changes(tmp_path):
     t = ErrorTracker()
     t.capture("kept", "application", "high")
     await s.close()
-    with pytest.raises(Exception):
+    with pytest.raises(StoreError):
         await t.flush(s)
     await s.open()
     assert await t.flush(s) == 1

@@ -295,3 +295,19 @@ def test_bad_adaptive_config_is_refused(tmp_path):
     problems = " ".join(err.value.problems)
     assert "ops.adaptive.moderate_percent: must be below high_percent" in problems
     assert "high_jobs: must be <= moderate_jobs <= normal_jobs" in problems
+
+
+async def test_a_webhook_that_never_answers_is_cut_off(tmp_path):
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # accepts connections (in the backlog), never answers
+    try:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/hook"
+        app = make_app(tmp_path, {"alerts": {"webhook_url": url, "webhook_timeout": 0.3}})
+        mon = Monitors(app, ErrorTracker())
+        out = await mon.check({"cpu_percent": 99.0})
+        assert out["delivered"] == 0 and "did not answer within 0.3 s" in mon.last_webhook_error
+    finally:
+        silent.close()

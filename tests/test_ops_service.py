@@ -46,9 +46,9 @@ class Engine:
         self.calls.append(n)
 
 
-async def wait_for(predicate, timeout=15.0):
-    with trio.fail_after(timeout):
-        while not predicate():
+async def wait_for(predicate, seconds=15.0):  # noqa: ASYNC109 (a bounded poll of state)
+    with trio.fail_after(seconds):
+        while not predicate():  # noqa: ASYNC110
             await trio.sleep(0.02)
 
 

@@ -30,9 +30,9 @@ class Captures:
         self.exceptions.append((exc, kw))
 
 
-async def wait_for(predicate, timeout=10.0):
-    with trio.fail_after(timeout):
-        while not predicate():
+async def wait_for(predicate, seconds=10.0):  # noqa: ASYNC109 (a bounded poll of state)
+    with trio.fail_after(seconds):
+        while not predicate():  # noqa: ASYNC110
             await trio.sleep(0.02)
 
 

@@ -27,6 +27,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+import trio
+
 from scraped.ops import webhook
 
 log = logging.getLogger(__name__)
@@ -150,8 +152,14 @@ class Monitors:
         sent = 0
         for alert in alerts:
             body = {**alert, "host": self._host, "service": "scraped"}
+            timeout = self.app.config.ops.alerts.webhook_timeout
             try:
-                await self.poster(url, body, self.app.config.ops.alerts.webhook_timeout)
+                try:
+                    with trio.fail_after(timeout):
+                        await self.poster(url, body)
+                except trio.TooSlowError:
+                    raise webhook.WebhookError(f"webhook {webhook.redact(url)} did not answer within "
+                                               f"{timeout:g} s") from None
             except webhook.WebhookError as exc:
                 self.webhook_failures += 1
                 self.last_webhook_error = str(exc)

@@ -28,7 +28,7 @@ from scraped.ops.adaptive import Adaptive
 from scraped.ops.config import ScheduleConfig
 from scraped.ops.errors import ErrorTracker
 from scraped.ops.history import History
-from scraped.ops.metrics import Sampler, SampleFn
+from scraped.ops.metrics import SampleFn, Sampler
 from scraped.ops.monitors import Monitors
 from scraped.ops.perf import PerfTracker
 from scraped.ops.security import SecurityLog

@@ -23,15 +23,14 @@ def redact(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}/…"
 
 
-async def post(url: str, body: dict[str, Any], timeout: float) -> int:
-    """POST `body` as JSON; returns the status. Raises WebhookError (never an httpx error)."""
+async def post(url: str, body: dict[str, Any]) -> int:
+    """POST `body` as JSON; returns the status. Raises WebhookError (never an httpx error).
+    The caller bounds it with a cancel scope (alerts.webhook_timeout)."""
     data = json.dumps(body, default=str).encode()
     headers = {"content-type": "application/json", "user-agent": f"scraped/{__version__} alerts"}
     try:
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+        async with httpx.AsyncClient(timeout=None, follow_redirects=False) as client:
             response = await client.post(url, content=data, headers=headers)
-    except httpx.TimeoutException:
-        raise WebhookError(f"webhook {redact(url)} did not answer within {timeout:g} s") from None
     except (httpx.HTTPError, ValueError) as exc:  # ValueError: a malformed URL
         raise WebhookError(f"webhook {redact(url)} failed: {type(exc).__name__}") from None
     if not 200 <= response.status_code < 300:
