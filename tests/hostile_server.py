@@ -17,14 +17,19 @@ from __future__ import annotations
 import argparse
 import gzip
 import http
+import ipaddress
+import socket
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+import httpcore
+import httpx
 import trio
 
-__all__ = ["HostileServer", "Request", "endless", "gzip_bomb", "page", "raw", "redirect",
-           "response", "sequence", "slow_drip", "stall"]
+__all__ = ["HostileServer", "LoopbackOnlyBackend", "RecordingTransport", "Request", "endless", "gzip_bomb", "page", "raw", "redirect",
+           "response", "sequence", "slow_drip", "stall", "static_resolver"]
 
 
 @dataclass
@@ -143,6 +148,56 @@ def sequence(*handlers: Handler) -> Handler:
         return await h(req, stream)
 
     return handler
+
+
+class LoopbackOnlyBackend(httpcore.AsyncNetworkBackend):
+    """An httpcore network backend that connects to 127.0.0.1 only and records every attempt.
+
+    Tests of the address guard use it, so that even a broken guard sends no packet to a
+    non-loopback address: such an attempt is recorded and refused here.
+    """
+
+    def __init__(self) -> None:
+        self.inner = httpcore.TrioBackend()
+        self.attempts: list[tuple[str, int]] = []
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                          local_address: str | None = None,
+                          socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+        self.attempts.append((host, port))
+        if host != "127.0.0.1":
+            raise httpcore.ConnectError(f"test backend refuses non-loopback {host}")
+        return await self.inner.connect_tcp(host, port, timeout=timeout, local_address=local_address,
+                                            socket_options=socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await trio.sleep(seconds)
+
+
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """An httpx transport that never touches the network: records requests, answers 200."""
+
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return httpx.Response(200, headers={"Content-Type": "text/html"}, content=b"<p>x</p>")
+
+
+def static_resolver(table: dict[str, list[str]]) -> Callable[[str, int], Awaitable[list[str]]]:
+    """A resolver for Fetcher/Guard from a fixed table; IP literals resolve to themselves."""
+
+    async def resolve(host: str, port: int) -> list[str]:
+        if host in table:
+            return list(table[host])
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise socket.gaierror(socket.EAI_NONAME, f"{host} is not in the test table") from None
+        return [host]
+
+    return resolve
 
 
 async def _not_found(req: Request, stream: trio.SocketStream) -> bool:

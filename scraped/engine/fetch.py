@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 from typing import Any
@@ -63,6 +64,7 @@ class FetchSettings:
     deny_networks: tuple[str, ...] = DEFAULT_DENY   # CIDRs always refused (cloud metadata)
     robots_max_bytes: int = 500 * 1024
     max_crawl_delay: float = 60.0        # a robots.txt crawl-delay above this is capped
+    dns_cache_ttl: float = 60.0          # seconds a checked resolution is reused (and pinned)
 
 
 @dataclass(frozen=True)
@@ -80,28 +82,34 @@ class FetchResult:
 class _GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport whose pool connects through the guard (DNS pinning, see guard.py)."""
 
-    def __init__(self, guard: Guard, limits: httpx.Limits):
-        super().__init__(limits=limits, trust_env=False)
-        # `_pool` is httpx's own attribute (httpx is pinned to 0.28.x in pyproject.toml);
-        # httpcore's public `network_backend` parameter is the seam we need.
+    def __init__(self, guard: Guard, limits: httpx.Limits,
+                 network_backend: httpcore.AsyncNetworkBackend | None = None):
+        # Not calling super().__init__: all it does is build `self._pool`, which we build
+        # with httpcore's public `network_backend` seam (httpx is pinned to 0.28.x).
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedBackend(guard))
+            network_backend=GuardedBackend(guard, network_backend))
 
 
 class Fetcher:
     """Fetches pages for every job through one client. Use as `async with Fetcher(s) as f:`."""
 
     def __init__(self, settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None,
-                 resolver: Resolver | None = None):
+                 resolver: Resolver | None = None,
+                 network_backend: httpcore.AsyncNetworkBackend | None = None):
+        """`transport` replaces the guarded one (the early guard check still runs);
+        `resolver` is `async (host, port) -> [ip, ...]`; `network_backend` is what the
+        guarded transport connects with once the guard passed (a test seam)."""
         self._settings = settings
         self._transport = transport
+        self._network_backend = network_backend
         self._guard = Guard(allow_private=settings.allow_private_networks,
                             allow_networks=settings.allow_networks,
-                            deny_networks=settings.deny_networks, resolver=resolver)
+                            deny_networks=settings.deny_networks, resolver=resolver,
+                            ttl=settings.dns_cache_ttl)
         self._slots = Slots()
         self._robots = RobotsCache(self._fetch_robots)
         self._client: httpx.AsyncClient | None = None
@@ -113,9 +121,10 @@ class Fetcher:
         s = self._settings
         limits = httpx.Limits(max_connections=s.max_connections,
                               max_keepalive_connections=s.max_connections)
-        transport = self._transport or _GuardedTransport(self._guard, limits)
+        transport = self._transport or _GuardedTransport(self._guard, limits, self._network_backend)
         client = httpx.AsyncClient(transport=transport, timeout=self._timeout(s),
-                                   headers=self._headers(s), follow_redirects=False, trust_env=False)
+                                   headers=self._headers(s), follow_redirects=False, trust_env=False,
+                                   event_hooks={"response": [_hide_location]})
         async with AsyncExitStack() as stack:
             self._client = await stack.enter_async_context(client)
             self._stack = stack.pop_all()
@@ -143,6 +152,7 @@ class Fetcher:
             self._client.headers["User-Agent"] = settings.user_agent
             self._client.timeout = self._timeout(settings)
         guard_keys = ("allow_private_networks", "allow_networks", "deny_networks")
+        self._guard.ttl = settings.dns_cache_ttl
         if any(getattr(old, k) != getattr(settings, k) for k in guard_keys):
             self._guard.configure(allow_private=settings.allow_private_networks,
                                   allow_networks=settings.allow_networks,
@@ -199,27 +209,39 @@ class Fetcher:
         seen: set[str] | None = None
         obey = (s.obey_robots if policy.obey_robots is None else policy.obey_robots) and not robots
         for _ in range(s.max_redirects + 1):
-            target = _parse(current)
-            host = target.host
-            await self._guard.check(host, target.port or _port(target), current)
-            slot = self._slots.get(host, policy)
-            if obey:
-                origin = f"{target.scheme}://{target.netloc.decode('ascii')}"
-                crawl_delay = await self._robots.check(current, origin, s.user_agent, policy)
-                if crawl_delay:
-                    slot.crawl_delay = min(crawl_delay, s.max_crawl_delay)
-            async with slot.hold():
-                outcome = await self._hop(target, current, slot, s, robots)
+            try:
+                outcome = await self._step(current, policy, s, obey, robots)
+            except FetchError as exc:
+                if current is url:
+                    raise
+                raise FetchError(url, f"{exc.reason} (redirected to {current})", exc.kind,
+                                 status=exc.status, retryable=exc.retryable,
+                                 retry_after=exc.retry_after) from None
             if isinstance(outcome, FetchResult):
                 return outcome if current is url else replace(outcome, url=url)
             if seen is None:
                 seen = {current}
-            nxt = _redirect_target(current, target, outcome)
+            nxt = _redirect_target(url, current, outcome)
             if nxt in seen:
                 raise FetchError(url, f"redirect loop at {nxt}", "redirects")
             seen.add(nxt)
             current = nxt
         raise FetchError(url, f"more than {s.max_redirects} redirects (last: {current})", "redirects")
+
+    async def _step(self, url: str, policy: HostPolicy, s: FetchSettings, obey: bool,
+                    robots: bool) -> FetchResult | str:
+        """One hop: guard, robots.txt, then the GET inside the host's slot."""
+        target = _parse(url)
+        host = target.host
+        await self._guard.check(host, target.port or _port(target), url)
+        slot = self._slots.get(host, policy)
+        if obey:
+            origin = f"{target.scheme}://{target.netloc.decode('ascii')}"
+            crawl_delay = await self._robots.check(url, origin, s.user_agent, policy)
+            if crawl_delay:
+                slot.crawl_delay = min(crawl_delay, s.max_crawl_delay)
+        async with slot.hold():
+            return await self._hop(target, url, slot, s, robots)
 
     async def _hop(self, target: httpx.URL, url: str, slot: Any, s: FetchSettings,
                    robots: bool) -> FetchResult | str:
@@ -237,7 +259,7 @@ class Fetcher:
                 headers = response.headers
                 if status in _REDIRECTS:
                     slot.observe(latency, True)
-                    location = headers.get("location")
+                    location = headers.get(_LOCATION)
                     if not location:
                         raise FetchError(url, f"HTTP {status} without a Location", "redirects",
                                          status=status)
@@ -283,6 +305,11 @@ class Fetcher:
 
 async def _read_body(response: httpx.Response, url: str, max_bytes: int, *, truncate: bool) -> bytes:
     """The decoded body, inflated a bounded amount at a time; too_large past max_bytes."""
+    if response.is_stream_consumed:  # built in memory (httpx.MockTransport): already decoded
+        body = response.content
+        if len(body) > max_bytes and not truncate:
+            raise FetchError(url, f"body is over the cap of {max_bytes} bytes", "too_large")
+        return body[:max_bytes]
     decoder = fetch_body.make_decoder(url, response.headers.get("content-encoding", ""))
     buf = bytearray()
     sniffed = False
@@ -305,6 +332,19 @@ async def _read_body(response: httpx.Response, url: str, max_bytes: int, *, trun
     return bytes(buf)
 
 
+_HOST = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_.])?")
+_LOCATION = "x-scraped-location"
+
+
+async def _hide_location(response: httpx.Response) -> None:
+    """Keep httpx away from a redirect's Location: it parses it even when not following
+    (a bad one would surface as a protocol error); we follow redirects ourselves."""
+    if response.status_code in _REDIRECTS:
+        location = response.headers.pop("location", None)
+        if location is not None:
+            response.headers[_LOCATION] = location
+
+
 def _parse(url: str) -> httpx.URL:
     try:
         target = httpx.URL(url)
@@ -312,6 +352,11 @@ def _parse(url: str) -> httpx.URL:
         raise FetchError(str(url), f"invalid URL: {exc}", "invalid_url") from None
     if target.scheme not in ("http", "https") or not target.host:
         raise FetchError(url, "not an http(s) URL with a host", "invalid_url")
+    host = target.host
+    if ":" not in host and not _HOST.fullmatch(host):  # IPv6 literals were checked by httpx
+        raise FetchError(url, f"invalid host name {host!r}", "invalid_url")
+    if target.port is not None and not 0 < target.port < 65536:
+        raise FetchError(url, f"invalid port {target.port}", "invalid_url")
     return target
 
 
@@ -319,9 +364,9 @@ def _port(target: httpx.URL) -> int:
     return 443 if target.scheme == "https" else 80
 
 
-def _redirect_target(url: str, target: httpx.URL, location: str) -> str:
+def _redirect_target(url: str, current: str, location: str) -> str:
     try:
-        nxt = target.join(location.strip())
+        nxt = httpx.URL(current).join(location.strip())
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
         raise FetchError(url, f"bad redirect Location {location!r}: {exc}", "redirects") from None
     if nxt.scheme not in ("http", "https") or not nxt.host:

@@ -68,7 +68,6 @@ class FetchError(ScrapedError):
 _HTTPX_MAP: tuple[tuple[type[BaseException], str, bool], ...] = (
     (httpx.TimeoutException, "timeout", True),          # connect, read, write, pool
     (httpx.UnsupportedProtocol, "invalid_url", False),
-    (httpx.InvalidURL, "invalid_url", False),
     (httpx.DecodingError, "decode", False),
     (httpx.LocalProtocolError, "invalid_url", False),     # e.g. a header we may not send
     (httpx.NetworkError, "connect", True),              # connect, read, write, close
@@ -93,6 +92,8 @@ def transport_errors(url: str, timeout: float) -> Iterator[None]:
                          retryable=True) from None
     except FetchError as exc:  # raised below us (the connect-time guard) without this hop's URL
         raise exc.at(url) from None
+    except httpx.InvalidURL as exc:  # not an HTTPError
+        raise FetchError(url, f"invalid URL: {exc}", "invalid_url") from None
     except httpx.HTTPError as exc:
         for cls, kind, retryable in _HTTPX_MAP:
             if isinstance(exc, cls):

@@ -127,9 +127,11 @@ class Guard:
     def refusal(self, address: str) -> str | None:
         """Why `address` is refused, or None if it may be reached."""
         try:
-            ip = ipaddress.ip_address(address.split("%", 1)[0])
+            ip: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])
         except ValueError:
             return f"{address!r} is not an IP address"
+        if isinstance(ip, ipaddress.IPv6Address):
+            ip = _embedded_v4(ip) or ip  # ::ffff:169.254.169.254 is 169.254.169.254
         if any(ip in net for net in self.deny_networks if net.version == ip.version):
             return f"{ip} is a denied address (deny_networks)"
         if any(ip in net for net in self.allow_networks if net.version == ip.version):
