@@ -218,3 +218,21 @@ def test_capacity_without_data():
     assert out["cpu"]["recommendation"] == "No cpu metrics available"
     assert out["vertical"]["recommendation"] == "Resources appear over-provisioned"
     assert out["scaling"]["recommendation"] == "Current load doesn't require horizontal scaling"
+
+
+async def test_no_cpu_verdict_before_half_the_window_is_sampled(tmp_path):
+    from types import SimpleNamespace
+
+    from scraped.ops.errors import ErrorTracker
+    from scraped.ops.monitors import Monitors
+
+    app = make_app(tmp_path)  # cpu_window 60
+    clock = Clock()
+    sampler = Sampler(app, Readings(cpu_percent=100.0), clock=clock)
+    app.ops = SimpleNamespace(sampler=sampler)
+    monitors = Monitors(app, ErrorTracker(), clock=clock)
+    await sampler.take()
+    assert "cpu_percent" not in monitors.readings() and monitors.readings()["memory_percent"] == 20.0
+    clock.t += 30
+    await sampler.take()
+    assert sampler.covers(30) and monitors.readings()["cpu_percent"] == 100.0

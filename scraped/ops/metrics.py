@@ -74,6 +74,7 @@ class Sampler:
         self.ring: deque[dict[str, Any]] = deque(maxlen=self._ring_len())
         self.latest: dict[str, Any] | None = None
         self.disk_error: str | None = None
+        self.started_at: float | None = None  # time of the first sample
         self._process = psutil.Process()
         self._lag_max = 0.0
         self._last_counts: tuple[float, int, int] | None = None
@@ -99,9 +100,16 @@ class Sampler:
         if self.sample_fn is not None:
             readings = dict(self.sample_fn())
         else:
+            first_cpu = None
+            if self.started_at is None:  # counters primed moments ago: measure 0.1 s, off the loop
+                first_cpu = await trio.to_thread.run_sync(psutil.cpu_percent, 0.1)
             readings = system_readings(self._process)
+            if first_cpu is not None:
+                readings["cpu_percent"] = first_cpu
             readings.update(await self._disk())
         now = self.clock()
+        if self.started_at is None:
+            self.started_at = now
         sample = {"at": now, **readings}
         sample.setdefault("loop_lag_ms", round(self._lag_max * 1000, 3))
         self._lag_max = 0.0
@@ -170,6 +178,10 @@ class Sampler:
                 self.app.capture_exception(exc, category="metrics", severity="medium")
 
     # ------------------------------------------------------------ reading
+    def covers(self, seconds: float) -> bool:
+        """Whether sampling has gone on for `seconds` (a window average means something)."""
+        return self.started_at is not None and self.clock() - self.started_at >= seconds
+
     def window(self, seconds: float, now: float | None = None) -> list[dict[str, Any]]:
         if not self.ring:
             return []

@@ -88,7 +88,9 @@ class Monitors:
         sampler = self.app.ops.sampler if self.app.ops is not None else None
         out: dict[str, float | None] = {"error_rate_1h": self.errors.rate_per_minute(60)}
         if sampler is not None and sampler.latest is not None:
-            out["cpu_percent"] = sampler.average("cpu_percent", cfg.cpu_window)
+            # No verdict on CPU before half the window is sampled: start-up is busy by nature.
+            if sampler.covers(cfg.cpu_window / 2):
+                out["cpu_percent"] = sampler.average("cpu_percent", cfg.cpu_window)
             out["memory_percent"] = sampler.latest.get("memory_percent")
             out["disk_percent"] = sampler.latest.get("disk_percent")
             lags = [s.get("loop_lag_ms") or 0.0 for s in sampler.window(60)]
