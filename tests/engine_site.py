@@ -71,7 +71,7 @@ class Site:
     def _question_block(self, text: str, options: list[str], answer: int, expl: str) -> str:
         opts = "".join(f"<li>{o}</li>" for o in options)
         return (f'<div class="qblock"><p class="qtext">{text}</p><ol class="opts">{opts}</ol>'
-                f'<p class="ans">Answer: Option {"ABCD"[answer]}</p><p class="expl">{expl}</p></div>')
+                f'<p>Answer: <span class="ans">Option {"ABCD"[answer]}</span></p><p class="expl">{expl}</p></div>')
 
     def question_page(self, page: int) -> str:
         blocks = [self._question_block(SHARED_QUESTION, ["4", "6", "7", "9"], 2, "7 has no divisors but 1 and 7.")]
@@ -129,11 +129,14 @@ class Site:
                 else:
                     status, body = site.route(path)
                 data = body.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the crawler went away mid-response (a pause, a kill)
 
             def log_message(self, *args: Any) -> None:
                 pass

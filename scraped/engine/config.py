@@ -26,7 +26,7 @@ class FetchConfig:
     max_response_bytes: int = setting(5 << 20, "Largest body accepted, counted while streaming and\n"
                                       "after decompression (a gzip bomb is cut off).",
                                       minimum=1024, live=False)
-    content_types: tuple[str, ...] = setting(("text/html", "application/xhtml+xml"),
+    content_types: tuple[str, ...] = setting(("text/html", "application/xhtml+xml", "text/plain"),
                                              "Content types that are parsed; others are skipped.",
                                              live=False)
     max_connections: int = setting(100, "Connections the shared client keeps open in all.",

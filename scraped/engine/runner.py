@@ -57,8 +57,7 @@ class Runner:
         self.allowed = spec.allowed_hosts()
         pol = spec.politeness(self.cfg)
         self.policy = fetch.HostPolicy(concurrency=pol["concurrency"], delay=pol["delay"],
-                                       autothrottle=pol["autothrottle"])
-        self.obey_robots = pol["obey_robots"]
+                                       autothrottle=pol["autothrottle"], obey_robots=pol["obey_robots"])
         self.seen = SeenCache(self.cfg.seen_cache)
         self.writer = BatchWriter(self.store, batch=self.cfg.write_batch, interval=self.cfg.write_interval,
                                   timeout=app.config.store.timeout, on_flush=self._flushed,
@@ -199,7 +198,7 @@ class Runner:
             result = await self.fetcher.fetch(url, self.policy)
         except FetchError as exc:
             self.app.observe("engine.fetch", time.perf_counter() - start, False)
-            return await self._fail(entry, exc.reason, exc.kind, exc.retryable)
+            return await self._fail(entry, exc.reason, exc.kind, exc.retryable, exc.retry_after)
         self.app.observe("engine.fetch", time.perf_counter() - start, True)
         try:
             questions, links = self._extract(entry, result)
@@ -210,8 +209,7 @@ class Runner:
         return True
 
     def _extract(self, entry: dict[str, Any], result: Any) -> tuple[list[Any], list[dict[str, Any]]]:
-        from scraped.engine.extract import Page, extract_links, extract_questions
-        from scraped.engine.urls import in_domains
+        from scraped.engine.extract import Page, extract_link_sets, extract_questions
 
         start = time.perf_counter()
         page = Page(result.text, result.final_url or entry["url"])
@@ -219,26 +217,36 @@ class Runner:
         ops = [repo.question_upsert(q, url=entry["url"], job_id=self.job_id, extractor=self.spec.extractor,
                                     seen_at=seen_at, defaults=self.spec.fields.defaults)
                for q in extract_questions(page, self.spec.extract)]
+        depth = entry.get("depth", 0)
+        found = extract_link_sets(page, self.spec.follow)
         links: list[dict[str, Any]] = []
-        depth = entry.get("depth", 0) + 1
-        if depth <= self.max_depth:
-            now = time.time()
-            for link in extract_links(page, self.spec.follow):
-                if not in_domains(link, self.allowed):
-                    continue
-                key = entry_id(self.job_id, link)
-                if key in self.seen:
-                    continue
-                self.seen.add(key)
-                links.append(new_entry(self.job_id, link, depth, now, referrer=entry["url"]))
+        now = time.time()
+        # Pagination stays at the page's depth (a listing's page 7 is as deep as page 1).
+        self._new_links(found.pagination, depth, now, entry["url"], links)
+        if depth + 1 <= self.max_depth:
+            self._new_links(found.follow, depth + 1, now, entry["url"], links)
         self.app.observe("engine.parse", time.perf_counter() - start, True)
         return ops, links
 
-    async def _fail(self, entry: dict[str, Any], reason: str, kind: str, retryable: bool) -> bool:
+    def _new_links(self, urls: list[str], depth: int, now: float, referrer: str,
+                   out: list[dict[str, Any]]) -> None:
+        from scraped.engine.urls import in_domains
+
+        for link in urls:
+            if not in_domains(link, self.allowed):
+                continue
+            key = entry_id(self.job_id, link)
+            if key in self.seen:
+                continue
+            self.seen.add(key)
+            out.append(new_entry(self.job_id, link, depth, now, referrer=referrer))
+
+    async def _fail(self, entry: dict[str, Any], reason: str, kind: str, retryable: bool,
+                    retry_after: float | None = None) -> bool:
         now = time.time()
         retry_at = None
         if retryable and entry.get("attempts", 1) < self.cfg.page_attempts:
-            retry_at = now + self.cfg.page_retry_delay
+            retry_at = now + max(self.cfg.page_retry_delay, retry_after or 0.0)
         failure = {"url": entry["url"], "reason": reason, "kind": kind, "at": now,
                    "attempts": entry.get("attempts", 1), "will_retry": retry_at is not None}
         await self.writer.page_failed(entry["_id"], failure, retry_at)

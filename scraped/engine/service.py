@@ -38,8 +38,8 @@ def fetch_settings(app: Any) -> Any:
     return FetchSettings(
         user_agent=e.user_agent, allow_private_networks=e.allow_private_networks, obey_robots=e.obey_robots,
         connect_timeout=f.connect_timeout, read_timeout=f.read_timeout, total_timeout=f.total_timeout,
-        retries=f.retries, backoff=f.backoff, backoff_max=f.backoff_max, max_redirects=f.max_redirects,
-        max_response_bytes=f.max_response_bytes, content_types=tuple(f.content_types),
+        retries=f.retries, backoff_base=f.backoff, backoff_max=f.backoff_max, max_redirects=f.max_redirects,
+        max_bytes=f.max_response_bytes, content_types=tuple(f.content_types),
         max_connections=f.max_connections)
 
 
@@ -87,6 +87,8 @@ class EngineService:
         if self.supervisor is None:
             return
         self.supervisor.wake()  # a new max_concurrent_jobs takes effect at once
+        if self.fetcher is not None:
+            self.fetcher.update_settings(fetch_settings(self.app))
         if old.engine.jobs_dir != new.engine.jobs_dir or new.engine.jobs_dir:
             await self.supervisor.load_jobs_dir()
 

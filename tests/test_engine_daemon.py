@@ -1,0 +1,178 @@
+"""The engine in a real daemon subprocess, driven over its real socket with scrapedctl:
+submit, watch, pause, resume, stop, queue, questions; and kill -9 in the middle of a
+crawl: after a restart the job resumes and the store ends up exactly as after an
+uninterrupted run, with no page that was already stored fetched again."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from scraped.engine.frontier import DONE, FRONTIER, IN_FLIGHT
+from scraped.engine.repo import QUESTIONS
+from tests.daemon_harness import DaemonProcess
+from tests.engine_site import SHARED_QUESTION, Site
+
+ENGINE = {"allow_private_networks": True, "write_interval": 0.05, "progress_interval": 0.2,
+          "stop_grace": 5.0, "host_concurrency": 16}
+
+
+def _job(d: DaemonProcess, job_id: str) -> dict:
+    return d.call("jobs.show", id=job_id)
+
+
+def _submit(d: DaemonProcess, tmp_path: Path, text: str) -> str:
+    path = tmp_path / f"spec-{time.monotonic_ns()}.toml"
+    path.write_text(text)
+    out = d.ctl("jobs", "submit", str(path), "--json")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)["job"]["id"]
+
+
+def _fetched(d: DaemonProcess, job_id: str, n: int) -> bool:
+    return _job(d, job_id)["progress"]["pages_fetched"] >= n
+
+
+def test_job_commands_over_the_socket(tmp_path):
+    with Site(pages=50, delay=0.03) as site, \
+            DaemonProcess(tmp_path, config={"engine": {**ENGINE, "job_concurrency": 4}}) as d:
+        bad = tmp_path / "bad.toml"
+        bad.write_text('name = "x"\nmax_depth = -3\n[follow]\nallow = ["("]\n')
+        out = d.ctl("jobs", "submit", str(bad))
+        assert out.returncode == 65  # bad request, every problem listed
+        for key in ("max_depth:", "start_urls:", "follow.allow[0]:"):
+            assert key in out.stderr, out.stderr
+
+        job_id = _submit(d, tmp_path, site.spec("over-socket"))
+        d.wait_until(lambda: _fetched(d, job_id, 5))
+        out = d.ctl("jobs", "pause", job_id)
+        assert out.returncode == 0 and "PAUSED" in out.stdout, out.stderr
+        assert d.ctl("jobs", "pause", job_id).returncode == 75  # conflict: already paused
+        listed = d.ctl("jobs", "list", "--status", "paused")
+        assert job_id in listed.stdout and "over-socket" in listed.stdout
+        queue = d.call("queue")
+        assert queue["paused"] == 1 and queue["slots"]["max"] >= 1
+        assert d.ctl("jobs", "resume", job_id[:10]).returncode == 0  # an id prefix works
+        watched = d.ctl("jobs", "watch", job_id, "--interval", "0.2", timeout=60)
+        assert watched.returncode == 0, watched.stderr
+        lines = watched.stdout.strip().splitlines()
+        assert "COMPLETED" in lines[-1] and any("fetched" in line for line in lines[:-1])
+
+        show = _job(d, job_id)
+        assert show["status"] == "COMPLETED" and show["progress"]["questions_new"] == len(site.expected_texts())
+        assert d.ctl("jobs", "show", "over-socket").returncode == 0  # by name
+
+        # questions: list, count, show, export (JSONL and CSV, streamed)
+        listed = d.call("questions.list", limit=5)
+        assert listed["total"] == len(site.expected_texts()) and len(listed["questions"]) == 5
+        assert d.call("questions.count", search="prime")["total"] == 1
+        assert d.call("questions.count", job=job_id, by="category")["total"] == len(site.expected_texts())
+        shared = d.call("questions.list", search="which of these")["questions"][0]
+        one = d.call("questions.show", id=shared["id"][:12])
+        assert one["question"] == SHARED_QUESTION and len(one["sources"]) == 50
+        assert d.ctl("questions", "show", "deadbeefdeadbeef").returncode == 66
+        out = d.ctl("questions", "export")
+        records = [json.loads(line) for line in out.stdout.splitlines()]
+        assert {r["question"] for r in records} == site.expected_texts()
+        out = d.ctl("questions", "export", "--format", "csv", "--search", "page 1 ")
+        rows = list(csv.DictReader(io.StringIO(out.stdout)))
+        assert rows and all("Page 1 " in r["question"] for r in rows)
+        assert json.loads(rows[0]["options"]) and rows[0]["source_url"].startswith(site.base)
+        assert d.ctl("questions", "list").returncode == 0
+
+        # stop a running job, then stop --all and queue clear on an empty engine
+        other = _submit(d, tmp_path, site.spec("to-stop"))
+        d.wait_until(lambda: _job(d, other)["status"] == "RUNNING")
+        out = d.ctl("jobs", "stop", other)
+        assert out.returncode == 0 and "STOPPED" in out.stdout, out.stderr
+        assert d.ctl("jobs", "stop", "--all").returncode == 0
+        assert d.call("queue.clear")["cleared"] == 0
+        status = d.ctl("engine", "status")
+        assert status.returncode == 0 and "limits" in status.stdout
+        health = d.call("health", component="scraping_engine")
+        assert health["status"] == "healthy"
+
+
+def _store_snapshot(state_dir: Path) -> tuple[set[str], set[str]]:
+    """(urls done, urls in flight) in the store of a daemon that is not running."""
+    import trio
+
+    from scraped.store.sqlite import SqliteStore
+
+    async def read() -> tuple[set[str], set[str]]:
+        store = SqliteStore(state_dir / "scraped.db")
+        await store.open()
+        try:
+            done = {d["url"] async for d in store.iterate(FRONTIER, {"state": DONE})}
+            flying = {d["url"] async for d in store.iterate(FRONTIER, {"state": IN_FLIGHT})}
+            return done, flying
+        finally:
+            await store.close()
+
+    return trio.run(read)
+
+
+def _questions(d: DaemonProcess) -> dict[str, dict]:
+    out = d.ctl("questions", "export")
+    assert out.returncode == 0, out.stderr
+    return {r["id"]: r for r in (json.loads(line) for line in out.stdout.splitlines())}
+
+
+@pytest.mark.slow
+def test_kill_9_mid_crawl_resumes_and_matches_an_uninterrupted_run(tmp_path):
+    engine = {**ENGINE, "job_concurrency": 4, "drop_frontier": False}
+    with Site(pages=300, delay=0.0) as site:
+        # The reference: the same crawl, uninterrupted.
+        with DaemonProcess(tmp_path / "reference", config={"engine": engine}) as ref:
+            ref_job = _submit(ref, tmp_path, site.spec("crawl"))
+            ref.wait_until(lambda: _job(ref, ref_job)["status"] == "COMPLETED", timeout=60)
+            expected = _questions(ref)
+        assert {q["question"] for q in expected.values()} == site.expected_texts()
+
+        site.hits.clear()
+        site.delay = 0.02
+        d = DaemonProcess(tmp_path / "killed", config={"engine": engine})
+        try:
+            d.start()
+            job_id = _submit(d, tmp_path, site.spec("crawl"))
+            d.wait_until(lambda: _fetched(d, job_id, 60), interval=0.05)
+            d.kill()  # SIGKILL: no checkpoint, no flush
+            hits_at_kill = dict(site.hits)
+            done_at_kill, in_flight_at_kill = _store_snapshot(d.state_dir)
+            assert 60 <= len(done_at_kill) < 300 and in_flight_at_kill
+
+            d.start()
+            d.wait_until(lambda: _job(d, job_id)["status"] == "COMPLETED", timeout=60)
+            got = _questions(d)
+            job = _job(d, job_id)
+        finally:
+            d.close()
+
+    assert got.keys() == expected.keys()  # the same questions, each stored once
+    for key, q in got.items():
+        ref_q = expected[key]
+        assert (q["question"], q["options"], q["answer"]) == (ref_q["question"], ref_q["options"], ref_q["answer"])
+        urls = [s["url"] for s in q["sources"]]
+        assert len(urls) == len(set(urls)) == len(ref_q["sources"])  # no duplicate source either
+    shared = next(q for q in got.values() if q["question"] == SHARED_QUESTION)
+    assert len(shared["sources"]) == 300
+
+    statuses = [h["to"] for h in job["history"]]
+    assert statuses[-4:] == ["INTERRUPTED", "QUEUED", "RUNNING", "COMPLETED"]
+    assert job["progress"]["pages_fetched"] == len(site.all_paths())
+    assert job["progress"]["questions_new"] == len(expected)
+
+    pages = site.all_paths()
+    assert {p for p in pages if site.hits[p] == 0} == set()  # nothing lost
+    base = len(site.base)
+    done_paths = {u[base:] for u in done_at_kill}
+    flying_paths = {u[base:] for u in in_flight_at_kill}
+    refetched = {p for p in pages if site.hits[p] > 1}
+    assert not refetched & done_paths, "a page already stored was fetched again"
+    assert refetched <= flying_paths  # only pages in flight at the kill
+    assert all(hits_at_kill.get(p, 0) == 0 for p in pages - done_paths - flying_paths)
