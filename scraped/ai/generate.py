@@ -1,0 +1,109 @@
+"""Generation: new questions on request, validated like enhanced ones, de-duplicated
+against the bank (exact content key, then near-duplicates by shingle Jaccard) and stored
+in `enhanced_questions` with origin="generated".
+
+A model is asked first when one is configured; the offline provider's templates compute
+their answers, so they are right by construction. Replies from a model are checked: the
+answer must be one of (distinct) options, and plain arithmetic is recomputed — a
+generated question whose answer the checker disagrees with is discarded, not corrected.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from typing import Any
+
+from scraped.ai import templates
+from scraped.ai.providers import offline
+from scraped.ai.router import Task
+from scraped.ai.schema import GENERATE
+from scraped.engine.extract.normalise import question_key
+
+log = logging.getLogger(__name__)
+ENHANCED = "enhanced_questions"
+ROUNDS = 4
+
+SYSTEM = (
+    "You write new multiple-choice aptitude questions for a question bank (task: generate). Write "
+    "exactly `count` questions of the given category and difficulty (and in the style of the given "
+    "company's tests, if one is named), each with 4 distinct options, the 0-based correct_index, a "
+    "short explanation showing the working, and topic tags. Numbers must make the answer exact. "
+    "Do not repeat any question listed under `avoid`.")
+
+
+async def generate(service: Any, category: str, difficulty: str, count: int, company: str | None = None,
+                   seed: int | None = None) -> dict[str, Any]:
+    cfg = service.config
+    count = min(count, cfg.max_generate)
+    rng = random.Random(seed)
+    await service.ensure_index()
+    made: list[dict[str, Any]] = []
+    skipped = {"duplicate": 0, "near_duplicate": 0, "invalid": 0}
+    providers: list[str] = []
+    for _ in range(ROUNDS):
+        need = count - len(made)
+        if need <= 0:
+            break
+        avoid = [q["question"][:80] for q in made][-20:]
+        user = "INPUT JSON:" + json.dumps({"category": category, "difficulty": difficulty, "count": need,
+                                           "company": company, "avoid": avoid}, separators=(",", ":"))
+        task = Task("generate", SYSTEM, user, GENERATE, "generate.v1", use_cache=False,
+                    offline=lambda n=need: templates.generate(category, difficulty, n, rng))
+        result = await service.router.run(task)
+        providers.append(result.provider)
+        if not result.data["questions"]:
+            break  # the offline templates do not cover this category
+        for item in result.data["questions"]:
+            if len(made) >= count:
+                break
+            verdict, doc = await _accept(service, item, category, difficulty, company, result)
+            if doc is None:
+                skipped[verdict] += 1
+                continue
+            made.append(doc)
+    out = {"requested": count, "generated": len(made), "skipped": skipped, "providers": providers,
+           "questions": made}
+    if len(made) < count:
+        out["note"] = (f"offline templates cover {', '.join(templates.TEMPLATES)} only"
+                       if category not in templates.TEMPLATES and not made else
+                       "fewer unique questions than asked; try again or loosen ai.near_duplicate")
+    return out
+
+
+async def _accept(service: Any, item: dict[str, Any], category: str, difficulty: str, company: str | None,
+                  result: Any) -> tuple[str, dict[str, Any] | None]:
+    question = " ".join(item["question"].split())
+    options = [" ".join(o.split()) for o in item["options"]]
+    idx = item["correct_index"]
+    if not 0 <= idx < len(options) or any(not o for o in options) or \
+            len({o.casefold() for o in options}) != len(options):
+        return "invalid", None
+    checked, how = offline.answer_index(question, options, idx, None)
+    if how == "corrected":
+        log.info("discarding a generated question whose answer the checker disputes (%s)", result.provider)
+        return "invalid", None
+    key = question_key(question, options)
+    if await service.app.store.get(ENHANCED, key) is not None:
+        return "duplicate", None
+    if service.near_duplicates(question):
+        return "near_duplicate", None
+    now = time.time()
+    doc = {"_id": key, "question": question, "options": options, "correct_index": checked,
+           "answer_text": options[idx], "explanation": item["explanation"].strip(), "category": category,
+           "difficulty": difficulty, "topics": list(item.get("topics") or [])[:6],
+           "company_tags": [company.lower()] if company else [],
+           "quality_score": 1.0 if result.provider == offline.NAME else 0.8,
+           "checks": {"answer_in_options": True,
+                      "recomputed": "by_construction" if result.provider == offline.NAME else how},
+           "provider": result.provider, "model": result.model, "origin": "generated", "enhanced_at": now}
+    from scraped.errors import DuplicateKey
+
+    try:
+        await service.app.store.insert_one(ENHANCED, doc)
+    except DuplicateKey:
+        return "duplicate", None
+    service.index_add(key, question)
+    return "ok", doc
