@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from scraped.ops.data_config import BackupConfig, RetentionConfig
 from scraped.settings import setting
 
 
@@ -174,3 +175,5 @@ class OpsConfig:
     scheduler: SchedulerConfig = setting(factory=SchedulerConfig)
     errors: ErrorsConfig = setting(factory=ErrorsConfig)
     security: SecurityConfig = setting(factory=SecurityConfig)
+    backup: BackupConfig = setting(factory=BackupConfig)
+    retention: RetentionConfig = setting(factory=RetentionConfig)

@@ -1,0 +1,275 @@
+"""Backups, verification and restore of the live store (the archive format is backup.py).
+
+    backup(kind)   integrity check of the live store -> Store.backup into a work dir ->
+                   manifest -> archive (atomic) -> verify it -> keep the newest N
+    verify(name)   checksums and sizes of every member, extraction, then the copy is opened
+                   as a store of its own: integrity check and counts against the manifest
+    restore(name)  verify first (a bad archive is refused and nothing changes) -> pause the
+                   engine -> safety backup of the current data -> Store.restore -> counts
+
+Resource handling: work directories live inside the backup directory (the space is
+there, unlike a small /tmp) under hidden `.work-*` names and are removed in `finally`;
+one left by a crash is removed at the next start (backup.clean_stale). Blocking steps run
+in worker threads; a cancelled step stops within a chunk (backup.Stop).
+
+Error handling: `BadArchive` (conflict) for an archive that cannot be trusted,
+`NotFound` for an unknown name, `Unavailable` for a full disk or a failing store.
+Callers (DataService) serialise these operations; this class does not lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import trio
+
+from scraped import __version__, errors
+from scraped.ops import backup as fmt
+from scraped.store.schema import COLLECTIONS, SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+STALE_AFTER = 3600.0  # a work dir or partial archive older than this is a crash's leftover
+
+
+def human(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"
+
+
+async def check_copy(manifest: dict[str, Any], data_dir: Path) -> tuple[list[str], bool]:
+    """Open an extracted copy as a store of its own: (problems, deep). `deep` is False for
+    a backend whose copy cannot be opened here (only checksums were checked then)."""
+    if manifest["backend"] != "sqlite":
+        return [], False
+    files = manifest["files"]
+    if len(files) != 1:
+        return [f"a SQLite backup holds one file, this one {len(files)}"], True
+    from scraped.store.sqlite import SqliteStore  # the copy is a SQLite file: open it as one
+
+    problems: list[str] = []
+    copy = SqliteStore(data_dir / files[0]["path"], threads=1)
+    try:
+        await copy.open()
+        problems += [f"integrity: {p}" for p in await copy.integrity_check()]
+        for coll, expected in manifest["counts"].items():
+            if coll not in COLLECTIONS:
+                problems.append(f"{coll}: a collection this scraped does not know")
+                continue
+            found = await copy.count(coll)
+            if found != expected:
+                problems.append(f"{coll}: {found} documents, the manifest says {expected}")
+    except errors.StoreError as exc:
+        problems.append(f"the copy does not open as a store: {exc}")
+    finally:
+        await copy.close()
+    return problems, True
+
+
+class Backups:
+    def __init__(self, app: Any):
+        self.app = app
+        self._limiter = trio.CapacityLimiter(2)
+
+    @property
+    def directory(self) -> Path:
+        return self.app.config.ops.backup.path(self.app.state_dir)
+
+    def _store(self) -> Any:
+        if self.app.store is None:
+            raise errors.Unavailable("the store is not open")
+        return self.app.store
+
+    async def _io(self, fn: Callable[..., T], *args: Any) -> T:
+        return await trio.to_thread.run_sync(fn, *args, limiter=self._limiter)
+
+    async def _stoppable(self, fn: Callable[..., T], *args: Any) -> T:
+        """A blocking step that gives up within a chunk when this task is cancelled."""
+        stop = fmt.Stop()
+        try:
+            return await trio.to_thread.run_sync(fn, *args, stop, limiter=self._limiter, abandon_on_cancel=True)
+        except trio.Cancelled:
+            stop.set()
+            raise
+
+    @asynccontextmanager
+    async def _work_dir(self) -> AsyncIterator[Path]:
+        directory = self.directory
+        await self._io(lambda: directory.mkdir(parents=True, exist_ok=True, mode=0o700))
+        work = Path(await self._io(lambda: tempfile.mkdtemp(prefix=".work-", dir=directory)))
+        try:
+            yield work
+        finally:
+            with trio.CancelScope(shield=True):
+                await self._io(lambda: shutil.rmtree(work, ignore_errors=True))
+
+    async def clean_stale(self) -> list[str]:
+        return await self._io(fmt.clean_stale, self.directory, time.time() - STALE_AFTER)
+
+    async def _check_space(self, need: float) -> None:
+        directory = self.directory
+        free = (await self._io(shutil.disk_usage, directory)).free
+        if free < need:
+            raise errors.Unavailable(f"not enough space in {directory}: about {human(need)} needed, "
+                                     f"{human(free)} free; nothing was written")
+
+    # ------------------------------------------------------------ backup
+    async def backup(self, kind: str = "manual") -> dict[str, Any]:
+        store, cfg = self._store(), self.app.config.ops.backup
+        started, timings = time.perf_counter(), {}
+        problems = await store.integrity_check()
+        if problems:  # an archive of a damaged store must not push good backups out
+            raise errors.Unavailable(f"the store fails its integrity check ({'; '.join(problems[:5])}); "
+                                     "no backup written, the existing ones are kept")
+        timings["integrity_s"] = time.perf_counter() - started
+        async with self._work_dir() as work:
+            stats = await store.stats()
+            await self._check_space(1.5 * stats.get("size_bytes", 0) + (16 << 20))
+            now = time.time()
+            name = await self._io(fmt.new_name, self.directory, now, kind == fmt.SAFETY)
+            t = time.perf_counter()
+            info = await store.backup(work / "data")
+            timings["copy_s"] = time.perf_counter() - t
+            t = time.perf_counter()
+            files = await self._stoppable(fmt.data_files, work / "data")
+            manifest = fmt.build_manifest(
+                name=name, kind=kind, created_at=now, backend=store.backend, schema_version=SCHEMA_VERSION,
+                scraped_version=__version__, counts=info["counts"], files=files, integrity=problems)
+            size = await self._stoppable(fmt.write_archive, work / "data", self.directory / name, manifest,
+                                         cfg.compress_level)
+            timings["archive_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        check = await self.verify(name)
+        timings["verify_s"] = time.perf_counter() - t
+        if not check["verified"]:
+            raise errors.Internal(f"backup {name} was written but fails verification "
+                                  f"({'; '.join(check['problems'])}); older backups were kept")
+        deleted = await self._io(fmt.prune, self.directory, cfg.keep, cfg.keep_safety, {name})
+        result = {"name": name, "kind": kind, "path": str(self.directory / name), "size": size,
+                  "data_bytes": sum(f["size"] for f in files), "counts": info["counts"],
+                  "documents": sum(info["counts"].values()), "verified": True, "deleted": deleted,
+                  "seconds": round(time.perf_counter() - started, 3),
+                  "timings": {k: round(v, 3) for k, v in timings.items()}}
+        log.info("backup %s written and verified: %s, %d documents, %.1f s; %d old backup(s) deleted",
+                 name, human(size), result["documents"], result["seconds"], len(deleted),
+                 extra={"backup": name, "size": size})
+        return result
+
+    # ------------------------------------------------------------ verify
+    async def _path(self, name: Any) -> Path:
+        name = fmt.check_name(name)
+        path = self.directory / name
+        if not await self._io(path.is_file):
+            raise errors.NotFound(f"no backup {name} in {self.directory} (see `backup list`)")
+        return path
+
+    async def _extract_checked(self, path: Path, dest: Path) -> dict[str, Any]:
+        """Extract and check everything; returns the manifest, or raises BadArchive."""
+        manifest = await self._stoppable(fmt.extract_archive, path, dest)
+        problems, deep = await check_copy(manifest, dest)
+        if problems:
+            raise fmt.BadArchive(f"{path.name}: {'; '.join(problems)}")
+        manifest["deep_checked"] = deep
+        return manifest
+
+    async def verify(self, name: Any) -> dict[str, Any]:
+        path = await self._path(name)
+        start = time.perf_counter()
+        manifest: dict[str, Any] | None = None
+        try:
+            async with self._work_dir() as work:
+                manifest = await self._extract_checked(path, work / "data")
+            problems: list[str] = []
+        except fmt.BadArchive as exc:
+            problems = [str(exc)]
+        seconds = round(time.perf_counter() - start, 3)
+        record = {"verified": not problems, "verified_at": time.time(), "problems": problems,
+                  "seconds": seconds, "manifest": manifest}
+        await self._io(fmt.write_sidecar, path, record)
+        if problems:
+            log.error("backup %s fails verification: %s", path.name, problems[0], extra={"backup": path.name})
+        return {"name": path.name, "verified": not problems, "problems": problems, "seconds": seconds,
+                "deep_checked": bool(manifest and manifest.get("deep_checked")),
+                "counts": manifest["counts"] if manifest else None}
+
+    async def list(self) -> dict[str, Any]:
+        directory = self.directory
+
+        def rows() -> list[dict[str, Any]]:
+            return [fmt.entry(p) for p in fmt.backup_paths(directory)]
+
+        entries = await self._io(rows)
+        cfg = self.app.config.ops.backup
+        return {"directory": str(directory), "keep": cfg.keep, "keep_safety": cfg.keep_safety,
+                "backups": entries, "total_size": sum(e["size"] for e in entries)}
+
+    # ------------------------------------------------------------ restore
+    @asynccontextmanager
+    async def _quiesced(self) -> AsyncIterator[bool]:
+        engine = self.app.engine
+        if engine is None or not hasattr(engine, "quiesce"):
+            yield False
+            return
+        async with engine.quiesce():
+            yield True
+
+    async def restore(self, name: Any) -> dict[str, Any]:
+        path = await self._path(name)
+        store = self._store()
+        start = time.perf_counter()
+        async with self._work_dir() as work:
+            data = work / "data"
+            try:
+                manifest = await self._extract_checked(path, data)
+            except fmt.BadArchive as exc:
+                raise fmt.BadArchive(f"restore refused, nothing was changed: {exc}") from None
+            self._refuse_incompatible(manifest, store, path.name)
+            await self._io(self._align_file_name, store, manifest, data)
+            async with self._quiesced() as paused:
+                before = (await store.stats())["collections"]
+                safety = await self.backup(kind=fmt.SAFETY)
+                log.warning("restoring %s over the live store (safety backup %s)", path.name, safety["name"],
+                            extra={"backup": path.name})
+                after = await store.restore(data)
+            problems = await store.integrity_check()
+        differs = {c: {"backup": n, "now": after.get(c)} for c, n in manifest["counts"].items()
+                   if after.get(c) != n}
+        result = {"restored": path.name, "safety_backup": safety["name"], "engine_paused": paused,
+                  "counts_before": before, "counts_after": after, "differs_from_backup": differs,
+                  "integrity": "ok" if not problems else problems,
+                  "seconds": round(time.perf_counter() - start, 3)}
+        log.warning("restored %s: %d documents before, %d after", path.name, sum(before.values()),
+                    sum(after.values()), extra={"backup": path.name})
+        return result
+
+    @staticmethod
+    def _refuse_incompatible(manifest: dict[str, Any], store: Any, name: str) -> None:
+        if manifest["backend"] != store.backend:
+            raise errors.Conflict(f"restore refused, nothing was changed: {name} is a {manifest['backend']} "
+                                  f"backup and this daemon runs on {store.backend}")
+        if manifest["schema_version"] > SCHEMA_VERSION:
+            raise errors.Conflict(f"restore refused, nothing was changed: {name} has schema version "
+                                  f"{manifest['schema_version']}, newer than this scraped ({SCHEMA_VERSION})")
+
+    @staticmethod
+    def _align_file_name(store: Any, manifest: dict[str, Any], data: Path) -> None:
+        """A SQLite backup taken under another `sqlite_file` name restores all the same."""
+        live = getattr(store, "path", None)
+        files = manifest["files"]
+        if manifest["backend"] == "sqlite" and live is not None and len(files) == 1 \
+                and files[0]["path"] != Path(live).name:
+            (data / files[0]["path"]).rename(data / Path(live).name)
+            for suffix in ("-wal", "-shm"):  # opened once by the check: keep them with the file
+                side = data / (files[0]["path"] + suffix)
+                if side.exists():
+                    side.rename(data / (Path(live).name + suffix))

@@ -1,0 +1,100 @@
+"""Human output of the data-safety commands (stdlib only; `--json` gives the raw replies)."""
+
+from __future__ import annotations
+
+from scraped.render.table import fmt, kv, table
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def size(n: Any) -> str:
+    if not isinstance(n, (int, float)):
+        return fmt(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def _counts(counts: Any) -> str:
+    if not isinstance(counts, dict):
+        return "-"
+    return ", ".join(f"{k}={v}" for k, v in counts.items() if v) or "empty"
+
+
+def backup_run(r: dict[str, Any]) -> str:
+    lines = [f"backup {r['name']} written and verified: {size(r['size'])} "
+             f"({size(r.get('data_bytes'))} of data), {r['documents']} documents in {r['seconds']:.1f} s",
+             f"  {r['path']}", f"  counts: {_counts(r.get('counts'))}"]
+    if r.get("deleted"):
+        lines.append(f"  deleted by retention: {', '.join(r['deleted'])}")
+    return "\n".join(lines)
+
+
+def backup_list(r: dict[str, Any]) -> str:
+    rows = []
+    for b in r["backups"]:
+        verified = {True: "ok", False: "FAILED", None: "not checked"}[b.get("verified")]
+        rows.append({"name": b["name"], "created_at": b.get("created_at"), "size": size(b["size"]),
+                     "documents": b.get("documents"), "verified": verified,
+                     "kind": b.get("kind")})
+    head = f"{r['directory']}: {len(rows)} backup(s), {size(r['total_size'])}; keeping {r['keep']} " \
+           f"(+{r['keep_safety']} pre-restore)"
+    out = [head, table(rows, ["name", "created_at", "size", "documents", "verified", "kind"])]
+    for b in r["backups"]:
+        for problem in b.get("problems") or []:
+            out.append(f"  {b['name']}: {problem}")
+    return "\n".join(out)
+
+
+def backup_verify(r: dict[str, Any]) -> str:
+    if r["verified"]:
+        how = "checksums, integrity and counts" if r.get("deep_checked") else "checksums"
+        return f"{r['name']}: ok ({how}; {r['seconds']:.1f} s)\n  counts: {_counts(r.get('counts'))}"
+    return f"{r['name']}: FAILED\n" + "\n".join(f"  {p}" for p in r["problems"])
+
+
+def restore(r: dict[str, Any]) -> str:
+    names = sorted(set(r["counts_before"]) | set(r["counts_after"]))
+    rows = [{"collection": n, "before": r["counts_before"].get(n), "after": r["counts_after"].get(n)}
+            for n in names if r["counts_before"].get(n) or r["counts_after"].get(n)]
+    lines = [f"restored {r['restored']} in {r['seconds']:.1f} s (safety backup: {r['safety_backup']}; "
+             f"jobs {'paused during the restore' if r.get('engine_paused') else 'not running'})",
+             table(rows, ["collection", "before", "after"]), f"integrity: {fmt(r['integrity'])}"]
+    if r.get("differs_from_backup"):
+        lines.append("changed since the restore: " + ", ".join(r["differs_from_backup"]))
+    return "\n".join(lines)
+
+
+def db_indexes(r: dict[str, Any]) -> str:
+    rows = [{"collection": i["collection"], "name": i["name"],
+             "keys": ", ".join(f"{k}{'' if d == 1 else ' desc'}" for k, d in i.get("keys") or []),
+             "unique": i.get("unique"), "present": i.get("present", True), "usage": i.get("usage")}
+            for i in r["indexes"]]
+    note = "" if r.get("usage_reported") else f"\n(usage: {r['backend']} does not report index usage)"
+    return table(rows, ["collection", "name", "keys", "unique", "present", "usage"]) + note
+
+
+def db_maintenance(r: dict[str, Any]) -> str:
+    if r["dry_run"]:
+        return (f"dry run (nothing changed): {r['jobs_to_delete']} job(s) created before {r['jobs_before']} "
+                f"({', '.join(r['statuses'])}) with {r['frontier_to_delete']} frontier entries would be "
+                f"deleted; {r['raw_to_archive']} raw question(s) extracted before {r['raw_before']} would "
+                f"move to archived_raw_questions ({r['raw_already_copied']} already copied by an "
+                "interrupted run)")
+    return (f"deleted {r['jobs_deleted']} job(s) created before {r['jobs_before']} and "
+            f"{r['frontier_deleted']} frontier entries; archived {r['raw_archived']} raw question(s) "
+            f"extracted before {r['raw_before']} ({r['raw_deleted']} removed from raw_extracted_questions) "
+            f"in {r['seconds']:.1f} s")
+
+
+def db_reindex(r: dict[str, Any]) -> str:
+    return kv(r)
+
+
+RENDERERS = {"backup.run": backup_run, "backup.list": backup_list, "backup.verify": backup_verify,
+             "restore": restore, "db.indexes": db_indexes, "db.maintenance": db_maintenance,
+             "db.reindex": db_reindex}
