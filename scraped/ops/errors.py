@@ -17,6 +17,7 @@ logged; capture never raises.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import logging
@@ -51,9 +52,29 @@ def normalise(message: str) -> str:
     return message
 
 
+_CACHE: dict[tuple[str, str, str], tuple[str, str]] = {}  # a flood repeats one message: skip the regexes
+
+
+def fingerprint_and_pattern(error_type: str, message: str, location: str) -> tuple[str, str]:
+    key = (error_type, message, location)
+    hit = _CACHE.get(key)
+    if hit is None:
+        pattern = normalise(message)
+        raw = f"{error_type}\x00{pattern}\x00{location}"
+        hit = (hashlib.sha1(raw.encode("utf-8", "replace")).hexdigest()[:16], pattern)
+        if len(_CACHE) >= 4096:
+            _CACHE.clear()
+        _CACHE[key] = hit
+    return hit
+
+
 def fingerprint(error_type: str, message: str, location: str) -> str:
-    raw = f"{error_type}\x00{normalise(message)}\x00{location}"
-    return hashlib.sha1(raw.encode("utf-8", "replace")).hexdigest()[:16]
+    return fingerprint_and_pattern(error_type, message, location)[0]
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_secret(key: str) -> bool:
+    return _SECRET_KEY.search(key) is not None
 
 
 def clean(value: Any, depth: int = 0) -> Any:
@@ -71,7 +92,7 @@ def clean(value: Any, depth: int = 0) -> Any:
                 out["…"] = f"{len(value) - i} more"
                 break
             key = str(k)[:100]
-            out[key] = "<redacted>" if _SECRET_KEY.search(key) else clean(v, depth + 1)
+            out[key] = "<redacted>" if _is_secret(key) else clean(v, depth + 1)
         return out
     if isinstance(value, (list, tuple, set, frozenset)):
         items = list(value)
@@ -135,12 +156,11 @@ class ErrorTracker:
         severity = severity if severity in SEVERITIES else "medium"
         category = str(category)[:100] or "application"
         now = self.clock()
-        fp = fingerprint(error_type, message, location)
+        fp, pattern = fingerprint_and_pattern(error_type, message, location)
         record = self._records.get(fp)
         new = record is None
         if record is None:
-            record = ErrorRecord(fp, error_type, normalise(message), message, category, severity,
-                                 location, now, now)
+            record = ErrorRecord(fp, error_type, pattern, message, category, severity, location, now, now)
             self._records[fp] = record
             if len(self._records) > self.max_tracked:
                 self._records.popitem(last=False)

@@ -17,7 +17,10 @@ more than the rest of observe).
 
 from __future__ import annotations
 
+import math
 import time
+from bisect import bisect_left
+from itertools import accumulate
 from math import frexp
 from typing import Any
 
@@ -67,24 +70,17 @@ class OpStats:
 
     def quantiles(self, qs: tuple[float, ...]) -> list[float]:
         """Seconds at each quantile: the bucket's midpoint, clamped to the seen min/max."""
-        out: list[float] = []
         if not self.count:
             return [0.0 for _ in qs]
-        targets = [max(1, int(q * self.count + 0.999999)) for q in qs]  # rank, 1-based
-        seen, t = 0, 0
-        for index, n in enumerate(self.buckets):
-            if not n:
-                continue
-            seen += n
-            while t < len(targets) and seen >= targets[t]:
-                low, high = bucket_bounds(index)
-                mid = (low + high) / 2 if high != float("inf") else low
-                out.append(min(max(mid, self.min), self.max))
-                t += 1
-            if t == len(targets):
-                break
-        while len(out) < len(qs):
-            out.append(self.max)
+        first = bucket_of(self.min)  # only buckets between min's and max's can hold counts
+        cumulative = list(accumulate(self.buckets[first:bucket_of(self.max) + 1]))
+        out = []
+        for q in qs:
+            rank = max(1, math.ceil(q * self.count - 1e-9))  # 1-based, nearest-rank
+            index = first + bisect_left(cumulative, rank)
+            low, high = bucket_bounds(index)
+            mid = (low + high) / 2 if high != math.inf else low
+            out.append(min(max(mid, self.min), self.max))
         return out
 
 
