@@ -27,6 +27,7 @@ from typing import Any
 import httpcore
 import httpx
 import trio
+import trio.lowlevel
 
 __all__ = ["HostileServer", "LoopbackOnlyBackend", "RecordingTransport", "Request", "endless", "gzip_bomb", "page", "raw", "redirect",
            "response", "sequence", "slow_drip", "stall", "static_resolver"]
@@ -115,7 +116,7 @@ def endless(chunk_size: int = 64 * 1024, *, content_type: str = "text/html",
         await stream.send_all(response(200, head, length=False))
         while True:
             await stream.send_all(chunk)
-            await trio.sleep(0)
+            await trio.lowlevel.checkpoint()
 
     return handler
 
@@ -161,7 +162,7 @@ class LoopbackOnlyBackend(httpcore.AsyncNetworkBackend):
         self.inner = httpcore.TrioBackend()
         self.attempts: list[tuple[str, int]] = []
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
                           local_address: str | None = None,
                           socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
         self.attempts.append((host, port))

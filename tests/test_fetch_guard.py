@@ -13,10 +13,15 @@ import httpcore
 import pytest
 import trio
 
-from scraped.engine.fetch import FetchError, Fetcher, FetchSettings
+from scraped.engine.fetch import Fetcher, FetchError, FetchSettings
 from scraped.engine.guard import Guard, GuardedBackend, classify
 from tests.hostile_server import (
-    HostileServer, LoopbackOnlyBackend, RecordingTransport, page, redirect, static_resolver,
+    HostileServer,
+    LoopbackOnlyBackend,
+    RecordingTransport,
+    page,
+    redirect,
+    static_resolver,
 )
 
 OPEN = FetchSettings(allow_private_networks=True, retries=0, obey_robots=False)
@@ -183,7 +188,7 @@ async def test_guarded_backend_alone():
         def __init__(self):
             self.calls = []
 
-        async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):  # noqa: ASYNC109 (httpcore's interface)
             self.calls.append(host)
             raise httpcore.ConnectError("recorder does not connect")
 

@@ -13,9 +13,18 @@ import zlib
 import pytest
 import trio
 
-from scraped.engine.fetch import FetchError, Fetcher, FetchSettings
+from scraped.engine.fetch import Fetcher, FetchError, FetchSettings
 from tests.hostile_server import (
-    HostileServer, endless, gzip_bomb, page, raw, redirect, response, sequence, slow_drip, stall,
+    HostileServer,
+    endless,
+    gzip_bomb,
+    page,
+    raw,
+    redirect,
+    response,
+    sequence,
+    slow_drip,
+    stall,
 )
 
 FAST = FetchSettings(allow_private_networks=True, retries=0, backoff_base=0.01, backoff_max=1.0,

@@ -149,19 +149,33 @@ def decode_text(body: bytes, content_type: str) -> tuple[str, str]:
 
 
 _GUESS_BYTES = 32 * 1024
-_NEAR = 0.1  # chaos (0..1) within which windows-1252 beats charset-normalizer's first pick
+_SHORT = 256  # bytes below which a statistical guess is noise
+_NEAR = 0.1  # chaos (0..1) within which a more common encoding beats the first pick
+# Legacy encodings roughly by how common they are on the web (Python codec names).
+_WEB_RANK = {enc: i for i, enc in enumerate((
+    "cp1252", "cp1251", "cp1250", "gb18030", "gbk", "gb2312", "shift_jis", "cp932", "euc_jp",
+    "euc_kr", "cp949", "big5", "cp1256", "cp1253", "cp1254", "cp1255", "cp1257", "cp1258",
+    "koi8_r", "koi8_u", "iso8859_2", "iso8859_15", "iso8859_5", "iso8859_7", "iso8859_9",
+    "tis_620", "cp874", "windows_1252"))}
 
 
 def _guess(sample: bytes) -> str:
-    """charset-normalizer's guess, nudged towards windows-1252 when it is about as good:
-    on short Western text it often picks a Baltic or Central European code page by a
-    hair, while windows-1252 is the web's usual unlabelled legacy encoding (WHATWG's
-    fallback)."""
-    matches = list(from_bytes(sample))
+    """charset-normalizer's guess, nudged towards the encodings the web actually uses.
+
+    Among its candidates about as good as its first pick, the most common on the web
+    wins: on Western text it often picks a Baltic code page by a hair, on Russian
+    mac_cyrillic over windows-1251, and anything at all for a few bytes, while
+    windows-1252 is the usual unlabelled legacy encoding (WHATWG's fallback). UTF-16/32
+    without a BOM cannot get here (their NUL bytes are refused as binary).
+    """
+    matches = [m for m in from_bytes(sample) if not m.encoding.startswith(("utf_16", "utf_32"))]
+    if len(sample) < _SHORT or not matches:
+        try:
+            sample.decode("cp1252")
+            return "cp1252"
+        except UnicodeDecodeError:
+            pass
     if not matches:
         return "cp1252"
-    best = matches[0]
-    for m in matches:
-        if m.encoding == "cp1252" and m.chaos <= best.chaos + _NEAR:
-            return "cp1252"
-    return best.encoding
+    near = [m.encoding for m in matches if m.chaos <= matches[0].chaos + _NEAR]
+    return min(near, key=lambda enc: _WEB_RANK.get(enc, len(_WEB_RANK)))

@@ -95,11 +95,8 @@ def transport_errors(url: str, timeout: float) -> Iterator[None]:
     except httpx.InvalidURL as exc:  # not an HTTPError
         raise FetchError(url, f"invalid URL: {exc}", "invalid_url") from None
     except httpx.HTTPError as exc:
-        for cls, kind, retryable in _HTTPX_MAP:
-            if isinstance(exc, cls):
-                break
-        else:
-            kind, retryable = "connect", True
+        kind, retryable = next(((k, r) for cls, k, r in _HTTPX_MAP if isinstance(exc, cls)),
+                               ("connect", True))
         raise FetchError(url, f"{type(exc).__name__}: {exc or 'no detail'}", kind,
                          retryable=retryable) from None
 

@@ -179,7 +179,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         self.inner = inner or httpcore.TrioBackend()
         self.connects = 0
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
                           local_address: str | None = None,
                           socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
         addresses = await self.guard.check(host, port)
@@ -195,7 +195,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         assert last is not None
         raise last
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
                                   socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
         raise httpcore.ConnectError("unix sockets are not crawl targets")
 
