@@ -47,6 +47,29 @@ def human(n: float) -> str:
     return f"{n:.1f} TiB"
 
 
+async def integrity(store: Any) -> list[str]:
+    """The store's own check; a check that cannot even run is a problem too."""
+    try:
+        return list(await store.integrity_check())
+    except errors.StoreError as exc:
+        return [str(exc)]
+
+
+async def counts(store: Any) -> dict[str, int | None]:
+    """Documents per collection; None where a damaged store cannot count them."""
+    try:
+        return dict((await store.stats())["collections"])
+    except errors.StoreError:
+        pass
+    out: dict[str, int | None] = {}
+    for name in COLLECTIONS:
+        try:
+            out[name] = await store.count(name)
+        except errors.StoreError:
+            out[name] = None
+    return out
+
+
 async def check_copy(manifest: dict[str, Any], data_dir: Path) -> tuple[list[str], bool]:
     """Open an extracted copy as a store of its own: (problems, deep). `deep` is False for
     a backend whose copy cannot be opened here (only checksums were checked then)."""
@@ -61,7 +84,7 @@ async def check_copy(manifest: dict[str, Any], data_dir: Path) -> tuple[list[str
     copy = SqliteStore(data_dir / files[0]["path"], threads=1)
     try:
         await copy.open()
-        problems += [f"integrity: {p}" for p in await copy.integrity_check()]
+        problems += [f"integrity: {p}" for p in await integrity(copy)]
         for coll, expected in manifest["counts"].items():
             if coll not in COLLECTIONS:
                 problems.append(f"{coll}: a collection this scraped does not know")
@@ -127,18 +150,29 @@ class Backups:
     async def backup(self, kind: str = "manual") -> dict[str, Any]:
         store, cfg = self._store(), self.app.config.ops.backup
         started, timings = time.perf_counter(), {}
-        problems = await store.integrity_check()
-        if problems:  # an archive of a damaged store must not push good backups out
+        problems = await integrity(store)
+        # An archive of a damaged store must not push good backups out. The safety copy
+        # before a restore is taken all the same (restoring is how damage is repaired),
+        # marked damaged in its manifest, and never restorable itself.
+        if problems and kind != fmt.SAFETY:
             raise errors.Unavailable(f"the store fails its integrity check ({'; '.join(problems[:5])}); "
                                      "no backup written, the existing ones are kept")
         timings["integrity_s"] = time.perf_counter() - started
         async with self._work_dir() as work:
-            stats = await store.stats()
-            await self._check_space(1.5 * stats.get("size_bytes", 0) + (16 << 20))
+            try:
+                size = (await store.stats()).get("size_bytes") or 0
+            except errors.StoreError:  # a damaged store (safety copy): its size is unknown
+                size = 0
+            await self._check_space(1.5 * size + (16 << 20))
             now = time.time()
             name = await self._io(fmt.new_name, self.directory, now, kind == fmt.SAFETY)
             t = time.perf_counter()
-            info = await store.backup(work / "data")
+            try:
+                info = await store.backup(work / "data")
+            except errors.StoreError as exc:
+                if not problems:
+                    raise
+                info = await self._io(self._raw_copy, store, work / "data", exc)
             timings["copy_s"] = time.perf_counter() - t
             t = time.perf_counter()
             files = await self._stoppable(fmt.data_files, work / "data")
@@ -151,13 +185,14 @@ class Backups:
         t = time.perf_counter()
         check = await self.verify(name)
         timings["verify_s"] = time.perf_counter() - t
-        if not check["verified"]:
+        if not check["verified"] and not problems:
             raise errors.Internal(f"backup {name} was written but fails verification "
                                   f"({'; '.join(check['problems'])}); older backups were kept")
         deleted = await self._io(fmt.prune, self.directory, cfg.keep, cfg.keep_safety, {name})
         result = {"name": name, "kind": kind, "path": str(self.directory / name), "size": size,
                   "data_bytes": sum(f["size"] for f in files), "counts": info["counts"],
-                  "documents": sum(info["counts"].values()), "verified": True, "deleted": deleted,
+                  "documents": sum(info["counts"].values()), "verified": check["verified"],
+                  "damaged_store": problems, "deleted": deleted,
                   "seconds": round(time.perf_counter() - started, 3),
                   "timings": {k: round(v, 3) for k, v in timings.items()}}
         log.info("backup %s written and verified: %s, %d documents, %.1f s; %d old backup(s) deleted",
@@ -176,6 +211,10 @@ class Backups:
     async def _extract_checked(self, path: Path, dest: Path) -> dict[str, Any]:
         """Extract and check everything; returns the manifest, or raises BadArchive."""
         manifest = await self._stoppable(fmt.extract_archive, path, dest)
+        if manifest.get("integrity", "ok") != "ok":
+            raise fmt.BadArchive(f"{path.name}: a copy of a damaged store (integrity then: "
+                                 f"{'; '.join(map(str, manifest['integrity']))[:300]}); its files are "
+                                 "intact, but it is not a backup to restore")
         problems, deep = await check_copy(manifest, dest)
         if problems:
             raise fmt.BadArchive(f"{path.name}: {'; '.join(problems)}")
@@ -236,19 +275,26 @@ class Backups:
             self._refuse_incompatible(manifest, store, path.name)
             await self._io(self._align_file_name, store, manifest, data)
             async with self._quiesced() as paused:
-                before = (await store.stats())["collections"]
-                safety = await self.backup(kind=fmt.SAFETY)
+                before = await counts(store)
+                try:
+                    safety = await self.backup(kind=fmt.SAFETY)
+                except errors.ScrapedError as exc:
+                    raise errors.Unavailable(
+                        f"restore refused, nothing was changed: no safety backup of the current data "
+                        f"could be taken ({exc}). If the live store cannot even be copied, stop the "
+                        "daemon, move its database file aside, start it, and restore then") from None
                 log.warning("restoring %s over the live store (safety backup %s)", path.name, safety["name"],
                             extra={"backup": path.name})
                 after = await store.restore(data)
-            problems = await store.integrity_check()
+            problems = await integrity(store)
         differs = {c: {"backup": n, "now": after.get(c)} for c, n in manifest["counts"].items()
                    if after.get(c) != n}
         result = {"restored": path.name, "safety_backup": safety["name"], "engine_paused": paused,
+                  "safety_backup_of_damaged_store": bool(safety["damaged_store"]),
                   "counts_before": before, "counts_after": after, "differs_from_backup": differs,
                   "integrity": "ok" if not problems else problems,
                   "seconds": round(time.perf_counter() - start, 3)}
-        log.warning("restored %s: %d documents before, %d after", path.name, sum(before.values()),
+        log.warning("restored %s: %d documents before, %d after", path.name, sum(filter(None, before.values())),
                     sum(after.values()), extra={"backup": path.name})
         return result
 
@@ -260,6 +306,23 @@ class Backups:
         if manifest["schema_version"] > SCHEMA_VERSION:
             raise errors.Conflict(f"restore refused, nothing was changed: {name} has schema version "
                                   f"{manifest['schema_version']}, newer than this scraped ({SCHEMA_VERSION})")
+
+    @staticmethod
+    def _raw_copy(store: Any, dest: Path, exc: Exception) -> dict[str, Any]:
+        """The safety copy of a store too damaged for its own backup: its files as they
+        are (for salvage; such a copy is marked damaged and never restored)."""
+        live = getattr(store, "path", None)
+        if live is None:
+            raise exc
+        dest.mkdir(parents=True, exist_ok=True)
+        files = []
+        for suffix in ("", "-wal"):
+            src = Path(str(live) + suffix)
+            if src.exists():
+                shutil.copyfile(src, dest / src.name)
+                files.append(src.name)
+        log.warning("the store cannot copy itself (%s); its files were copied as they are", exc)
+        return {"files": files, "counts": {}}
 
     @staticmethod
     def _align_file_name(store: Any, manifest: dict[str, Any], data: Path) -> None:
