@@ -21,9 +21,11 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 PATHS = {"gemini": re.compile(r"^/v1beta/models/(?P<model>[^/:]+):generateContent$"),
          "groq": re.compile(r"^/openai/v1/chat/completions$"),
@@ -123,7 +125,7 @@ class FakeProvider:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
         self._thread.start()
 
     def script(self, *replies: Reply) -> FakeProvider:
@@ -239,3 +241,75 @@ class FakeProvider:
                     pass  # the client gave up (a timeout test)
 
         return Handler
+
+
+# ---------------------------------------------------------------- helpers for the AI tests
+
+KEY = "test-key-not-secret-123"
+KEYS = {"GEMINI_API_KEY": KEY, "GROQ_API_KEY": KEY, "HUGGINGFACE_API_TOKEN": KEY, "OPENAI_COMPAT_API_KEY": KEY}
+KINDS = ("gemini", "groq", "huggingface", "openai_compat")
+
+
+def ai_settings(fakes: dict[str, FakeProvider], order: tuple[str, ...] = KINDS + ("offline",),
+                **overrides: Any) -> dict[str, Any]:
+    """An [ai] table pointing every provider at its fake, with test-sized limits."""
+    table: dict[str, Any] = {"enabled": False, "backoff": 0.01, "backoff_max": 1.0, "breaker_threshold": 3,
+                             "breaker_cooldown": 0.3, "queue_wait": 1.0}
+    for task in ("enhance", "generate", "feedback", "extract"):
+        table[f"{task}_order"] = [o for o in order if not (task == "extract" and o == "offline")]
+    for kind, fake in fakes.items():
+        table[kind] = {"base_url": fake.url, "rpm": 0, "tpm": 0, "timeout": 2.0, "retries": 1}
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(table.get(key), dict):
+            table[key] = {**table[key], **value}
+        else:
+            table[key] = value
+    return table
+
+
+class AIHarness:
+    """An AIService's surroundings in-process: App, config, secrets, a real SqliteStore."""
+
+    def __init__(self, tmp_path: Any, ai: dict[str, Any] | None, secrets: dict[str, str] | None):
+        from scraped.app import App
+        from scraped.secrets import Secrets
+        from scraped.store.sqlite import SqliteStore
+
+        self.tmp_path = tmp_path
+        self.app = App(self._config(ai or {}), None, Secrets(KEYS if secrets is None else secrets))
+        self.app.store = SqliteStore(tmp_path / "ai.db")
+        self.service: Any = None
+
+    def _config(self, ai: dict[str, Any]) -> Any:
+        from scraped.config import parse_config
+
+        return parse_config({"daemon": {"state_dir": str(self.tmp_path)}, "ai": ai})
+
+    async def reload(self, ai: dict[str, Any], secrets: dict[str, str] | None = None) -> None:
+        """What the daemon does on SIGHUP: new config and secrets, then service.reload."""
+        from scraped.secrets import Secrets
+
+        old, self.app.config = self.app.config, self._config(ai)
+        if secrets is not None:
+            self.app.secrets = Secrets(secrets)
+        await self.service.reload(old, self.app.config)
+
+
+@asynccontextmanager
+async def ai_service(tmp_path: Any, ai: dict[str, Any] | None = None,
+                     secrets: dict[str, str] | None = None) -> AsyncIterator[AIHarness]:
+    """An AIService running in-process (started with nursery.start, as the daemon does)."""
+    import trio
+
+    from scraped.ai.service import AIService
+
+    h = AIHarness(tmp_path, ai, secrets)
+    await h.app.store.open()
+    try:
+        async with trio.open_nursery() as nursery:
+            h.service = AIService(h.app)
+            await nursery.start(h.service.run)
+            yield h
+            nursery.cancel_scope.cancel()
+    finally:
+        await h.app.store.close()

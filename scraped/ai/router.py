@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,14 +91,18 @@ class Router:
         self.clients: dict[str, Provider] = {}
         cfg = get_config()
         self.state = {n: _State(cfg.provider(n) if n != "offline" else None, cfg) for n in PROVIDERS}
-        self._secrets: tuple[str, ...] = ()
+        self._setup: dict[str, tuple[Any, ...]] = {}  # what each configured provider's client is built from
+        self._secret_source: Any = None
+        self._build_locks: dict[str, trio.Lock] = defaultdict(trio.Lock)
 
     # ------------------------------------------------------------ clients
     def configure(self, secrets: Any) -> list[Provider]:
-        """Build clients for configured providers, keep unchanged ones; returns the replaced
-        clients, which the caller closes (`drain_and_close`) once their calls end."""
+        """Take a (new) config and secrets. Clients are built on first use (in a thread: an SDK
+        client loads certificates); a client whose key or endpoint changed is dropped and
+        returned, for the caller to close (`drain_and_close`) once its calls end."""
         cfg = self._config()
         retired: list[Provider] = []
+        self._secret_source = secrets
         for name in PROVIDERS:
             if name == "offline":
                 continue
@@ -108,26 +113,39 @@ class Router:
                 st.rpm = TokenBucket(pc.rpm)
             if st.tpm.rate != pc.tpm:
                 st.tpm = TokenBucket(pc.tpm)
-            old = self.clients.get(name)
-            key = registry.key_for(name, secrets)
-            if not registry.is_configured(name, cfg, secrets):
-                if old is not None:
+            want = None
+            if registry.is_configured(name, cfg, secrets):
+                want = (pc.base_url, pc.timeout, registry.key_for(name, secrets))
+            if want != self._setup.get(name):
+                if name in self.clients:
                     retired.append(self.clients.pop(name))
                 st.unavailable = None
-                continue
-            if old is not None and old.same_setup(pc, key):
-                old.config = pc
-                continue
-            if old is not None:
-                retired.append(self.clients.pop(name))
+            if want is None:
+                self._setup.pop(name, None)
+            else:
+                self._setup[name] = want
+        return retired
+
+    async def _client(self, name: str) -> Provider | None:
+        """The provider's client, built on first use; None when not configured or unbuildable."""
+        if name in self.clients or name not in self._setup:
+            return self.clients.get(name)
+        async with self._build_locks[name]:
+            if name in self.clients or name not in self._setup:
+                return self.clients.get(name)
+            setup, st = self._setup[name], self.state[name]
             try:
-                self.clients[name] = registry.build(name, cfg, secrets, self.limiter)
-                st.unavailable = None
+                client = await trio.to_thread.run_sync(registry.build, name, self._config(),
+                                                       self._secret_source, self.limiter)
             except ProviderError as exc:
                 st.unavailable = str(exc)
                 log.warning("AI provider %s unavailable: %s", name, exc)
-        self._secrets = tuple(v for c in self.clients.values() for v in c.secrets())
-        return retired
+                return None
+            if self._setup.get(name) != setup:  # reconfigured while building
+                await client.aclose()
+                return None
+            self.clients[name] = client
+            return client
 
     async def aclose(self) -> None:
         clients, self.clients = list(self.clients.values()), {}
@@ -139,7 +157,10 @@ class Router:
                     log.warning("closing AI provider %s: %s", client.name, type(exc).__name__)
 
     def configured(self, name: str) -> bool:
-        return name == "offline" or name in self.clients
+        return name == "offline" or name in self._setup
+
+    def configured_names(self) -> list[str]:
+        return sorted(self._setup)
 
     # ------------------------------------------------------------ calls
     async def run(self, task: Task) -> Result:
@@ -152,9 +173,9 @@ class Router:
                 if task.offline is not None:
                     return await self._offline(task, tried)
                 continue
-            client = self.clients.get(name)
+            client = await self._client(name)
             if client is None:
-                continue  # not configured: health shows it
+                continue  # not configured (or its SDK is missing): health shows it
             try:
                 return await self._call(name, model, client, task, cfg, tried, budget_spent)
             except ProviderError as exc:

@@ -78,8 +78,7 @@ class AIService:
             else:
                 await client.drain_and_close(grace)
         self.wake()
-        configured = [n for n in self.router.clients]
-        log.info("AI providers after reload: %s", ", ".join(configured) or "offline only")
+        log.info("AI providers after reload: %s", ", ".join(self.router.configured_names()) or "offline only")
 
     async def checkpoint(self) -> None:
         # Claimed batches need no saving: their leases expire and they are claimed again.
@@ -119,7 +118,7 @@ class AIService:
 
     # ------------------------------------------------------------ helpers for the tasks
     def has_model(self, task: str) -> bool:
-        return any(n in self.router.clients for n, _ in self.config.order(task) if n != offline.NAME)
+        return any(self.router.configured(n) for n, _ in self.config.order(task) if n != offline.NAME)
 
     def layout_lock(self, key: str) -> trio.Lock:
         return self._layout_locks[key]

@@ -54,10 +54,6 @@ class Provider:
         self._idle = trio.Event()
         self._idle.set()
 
-    def same_setup(self, config: Any, key: str | None) -> bool:
-        """Whether a reload can keep this client (same endpoint settings and key)."""
-        return (config.base_url, config.timeout) == (self.config.base_url, self.config.timeout) and key == self._key
-
     def secrets(self) -> tuple[str, ...]:
         return (self._key,) if self._key else ()
 
