@@ -67,6 +67,33 @@ _ANSWER_DASH = re.compile(r"^((?:option\s*)?[(\[]?[A-Fa-f1-6][)\]]?\.?)\s+[\u201
 _NOT_OPTION = HIDDEN | ANS | EXPL | TOGGLE | HEADROW | META
 
 
+K_ANSWER, K_EXPL, K_TOGGLE, K_QNUM, K_OPTHDR, K_DONE = 1, 2, 4, 8, 16, 128
+
+
+def kind(ln: Line) -> int:
+    """What a line's text says it is (answer line, explanation line...), computed once.
+
+    A first-letter test spares most lines the regexes."""
+    k = ln.kind
+    if k:
+        return k
+    t = ln.text
+    c = t[:1].lower()
+    k = K_DONE
+    if c in "acrt" and ANSWER_RE.match(t):
+        k |= K_ANSWER
+    if c in "esrhwd" and EXPL_RE.match(t):
+        k |= K_EXPL
+    if c in "svrhctaeb" and len(t) < 60 and TOGGLE_RE.match(t):
+        k |= K_TOGGLE
+    if len(t) <= 16 and is_question_number(t):
+        k |= K_QNUM
+    if c in "ocs" and len(t) < 40 and _OPTIONS_HEADER.match(t):
+        k |= K_OPTHDR
+    ln.kind = k
+    return k
+
+
 class _Run:
     __slots__ = ("start", "end", "options", "style", "kind", "prefix", "first")
 
@@ -192,14 +219,12 @@ def _find_runs(lines: list[Line]) -> list[_Run]:
 
 
 def _skippable(ln: Line) -> bool:
-    t = ln.text
-    return bool(ln.flags & (TOGGLE | HEADROW | META)) or is_question_number(t) or bool(
-        _OPTIONS_HEADER.match(t)) or len(t) < 2
+    return bool(ln.flags & (TOGGLE | HEADROW | META)) or bool(kind(ln) & (K_QNUM | K_OPTHDR)) or len(ln.text) < 2
 
 
 def _stops_question(ln: Line) -> bool:
-    return bool(ln.flags & (ANS | EXPL | HIDDEN)) or bool(ANSWER_RE.match(ln.text)) or bool(
-        EXPL_RE.match(ln.text)) or ln.links >= 0.6 * len(ln.text)
+    return bool(ln.flags & (ANS | EXPL | HIDDEN)) or bool(kind(ln) & (K_ANSWER | K_EXPL)) or (
+        ln.links >= 0.6 * len(ln.text))
 
 
 def _question(lines: list[Line], run: _Run, floor: int) -> tuple[list[str], int, bool, Line | None]:
@@ -217,11 +242,13 @@ def _question(lines: list[Line], run: _Run, floor: int) -> tuple[list[str], int,
         if _stops_question(ln):
             break
         if _skippable(ln):
-            numbered = numbered or is_question_number(ln.text)
+            qnum = bool(kind(ln) & K_QNUM)
+            numbered = numbered or qnum
             if core is not None:  # a number or badge above the question text starts it
-                if is_question_number(ln.text) or ln.flags & META:
+                if qnum or ln.flags & META:
                     first = k
-                break
+                if not ln.flags & META:
+                    break
             k -= 1
             continue
         if core is None:
@@ -251,11 +278,11 @@ def _after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[
         t, f = ln.text, ln.flags
         if f & META:
             metas.append(ln)
-        elif (f & TOGGLE or TOGGLE_RE.match(t)) and not ANSWER_RE.match(t):
+        elif (f & TOGGLE or kind(ln) & K_TOGGLE) and not kind(ln) & K_ANSWER:
             pass
         elif ln.links >= 0.8 * len(t):
             pass  # "View answer", "Discuss", "Report" links around the answer
-        elif answer is None and (m := ANSWER_RE.match(t)):
+        elif answer is None and kind(ln) & K_ANSWER and (m := ANSWER_RE.match(t)):
             value = (m.group("v1") or m.group("v2") or m.group("v3") or m.group("v4") or "").strip()
             if value:
                 parts = _EMBEDDED_EXPL.split(value, 1)
@@ -265,7 +292,7 @@ def _after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[
                     in_expl = True
             else:
                 expect_value = True
-        elif m := EXPL_RE.match(t):
+        elif kind(ln) & K_EXPL and (m := EXPL_RE.match(t)):
             if m.group("v"):
                 expl.append(m.group("v").strip())
             in_expl = True
@@ -397,7 +424,7 @@ def _free_response(lines: list[Line], runs: list[_Run], questions, breadcrumb) -
     n = len(lines)
     while k < n:
         ln = lines[k]
-        if taken[k] or not ANSWER_RE.match(ln.text):
+        if taken[k] or not kind(ln) & K_ANSWER:
             if taken[k]:
                 floor = k + 1
             k += 1

@@ -42,6 +42,9 @@ SKIP = frozenset(
     "embed canvas nav video audio img input".split()
 )
 HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_SPECIAL = frozenset(("ul", "ol", "li", "a", "details", "summary", "table")) | HEADINGS
+_PLAIN = (BLOCK | frozenset("span b strong em i u sub sup code small big font mark abbr q s kbd var "
+                            "time cite dfn bdi bdo strike tt".split())) - _SPECIAL
 _MAX_DEPTH = 200
 
 _SKIP_TOKENS = frozenset(
@@ -68,9 +71,10 @@ _ROLE = re.compile(r"(?P<a>answer|\bans\b|correct|key)|(?P<e>explanation|solutio
 
 
 class Line:
-    __slots__ = ("text", "owner", "flags", "box", "data_answer", "item", "links", "meta")
+    __slots__ = ("text", "owner", "flags", "box", "data_answer", "item", "links", "meta", "kind")
 
     def __init__(self, text, owner, flags, box, data_answer, item, links, meta):
+        self.kind = 0  # what the text says it is, filled in by auto.kind() when needed
         self.text = text
         self.owner = owner  # the block element the line started in
         self.flags = flags
@@ -136,6 +140,7 @@ class _Walker:
         self.extra = 0
         self.next_id = 1
         self.list_sizes: dict[int, int] = {}
+        self.breadcrumb = None  # the breadcrumb trail element, a category hint
 
     def add(self, text: str, ctx: _Ctx, owner) -> None:
         if not self.buf:
@@ -174,6 +179,8 @@ class _Walker:
                 if value:
                     f, skip = _classify(value)
                     if skip:
+                        if self.breadcrumb is None and "breadcrumb" in value.lower():
+                            self.breadcrumb = el
                         return None
                     flags |= f
             if "hidden" in keys or el.get("aria-hidden") == "true":
@@ -182,7 +189,7 @@ class _Walker:
             if style and ("none" in style or "hidden" in style) and _NONE_STYLE.search(style):
                 flags |= HIDDEN
             if flags & META:
-                text = el.text_content()
+                text = "".join(el.itertext())
                 if len(text) > 60:  # a wrapper named "level-2", not a badge
                     flags &= ~META
             if flags & CORRECT and not (tag in ("li", "label", "tr", "td") or ctx.flags & (OPTBOX | LISTED)):
@@ -214,7 +221,7 @@ class _Walker:
                 elif attr in ("data-difficulty", "data-level") and value:
                     new = new or ctx.copy()
                     new.meta = (new.meta[0], value)
-        if tag in ("ul", "ol", "li", "a", "details", "summary", "table") or tag in HEADINGS:
+        if tag in _SPECIAL:
             new = new or ctx.copy()
             if tag == "li":
                 if ctx.list is not None:
@@ -252,20 +259,27 @@ class _Walker:
                     self.add(child.tail, ctx, owner)
                 continue
             if tag in SKIP:
-                if tag == "input" and child.get("type") in ("radio", "checkbox"):
+                if tag == "nav" and self.breadcrumb is None and "breadcrumb" in (
+                        (child.get("class") or "") + (child.get("aria-label") or "")).lower():
+                    self.breadcrumb = child
+                elif tag == "input" and child.get("type") in ("radio", "checkbox"):
                     self.extra |= RADIO
                     if any(child.get(a) is not None and (child.get(a) or "").lower() in _TRUE
                            for a in _CORRECT_ATTRS):
                         self.extra |= CORRECT
             else:
-                cctx = self.child_ctx(child, tag, ctx)
+                if tag in _PLAIN and not child.keys():
+                    cctx = ctx  # the common case: nothing about this element changes the context
+                else:
+                    cctx = self.child_ctx(child, tag, ctx)
                 if cctx is not None:
                     if roles is not None and tag in ("td", "th"):
                         cctx = _cell_ctx(self, cctx, roles, col, child)
                         col += int(child.get("colspan") or 1) if (child.get("colspan") or "1").isdigit() else 1
                     if depth > _MAX_DEPTH:  # pathological nesting: keep the text, not the shape
                         self.add(" ".join(child.itertext()), cctx, owner)
-                    elif tag in BLOCK:
+                    elif tag in BLOCK or (cctx.flags & META and not ctx.flags & META):
+                        # a block, or a badge ("Easy") that must not run into the text beside it
                         self.flush()
                         self.walk(child, cctx, child, depth + 1)
                         self.flush()
@@ -305,16 +319,22 @@ def _list_style(el, tag: str) -> str | None:
 
 def _table_roles(table):
     """(header row, {column: ANS|EXPL}) from a header row's cell texts, or None."""
-    rows = table.xpath("./thead/tr[1] | ./tr[1] | ./tbody[1]/tr[1]")
-    if not rows:
+    row = None
+    for child in table:
+        if child.tag == "tr":
+            row = child
+        elif child.tag in ("thead", "tbody"):
+            row = next((r for r in child if r.tag == "tr"), None)
+        if row is not None or child.tag == "tbody":
+            break
+    if row is None:
         return None
-    row = rows[0]
     cells = [c for c in row if c.tag in ("th", "td")]
     if not cells or not (any(c.tag == "th" for c in cells) or row.getparent().tag == "thead"):
         return None
     cols = {}
     for i, cell in enumerate(cells):
-        m = _ROLE.search(cell.text_content()[:40])
+        m = _ROLE.search("".join(cell.itertext())[:40])
         if m and m.lastgroup == "a":
             cols[i] = ANS
         elif m and m.lastgroup == "e":
@@ -324,12 +344,17 @@ def _table_roles(table):
 
 def linearize(root) -> list[Line]:
     """The lines of a parsed page, in document order."""
+    return walk_page(root)[0]
+
+
+def walk_page(root) -> tuple[list[Line], object]:
+    """(lines, breadcrumb element or None) of a parsed page."""
     if root is None:
-        return []
+        return [], None
     body = root.find("body")
     start = body if body is not None else root
     walker = _Walker()
     if isinstance(start.tag, str):
         walker.walk(start, _Ctx(), start)
     walker.flush()
-    return walker.lines
+    return walker.lines, walker.breadcrumb

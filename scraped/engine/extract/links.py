@@ -6,6 +6,8 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from lxml import etree
+
 from scraped.engine.extract.page import Page
 from scraped.engine.extract.rules import FollowRules, to_xpath
 from scraped.engine.urls import canonicalize
@@ -13,8 +15,7 @@ from scraped.engine.urls import canonicalize
 __all__ = ["Links", "extract_links", "extract_link_sets"]
 
 _DEFAULT = FollowRules()
-_ANCHORS = "//a[@href] | //area[@href] | //link[@href][contains(concat(' ', normalize-space(@rel), ' '), ' next ')]"
-_REL_NEXT = "//*[self::a or self::link][@href][contains(concat(' ', normalize-space(@rel), ' '), ' next ')]"
+_ANCHORS = etree.XPath("//a[@href] | //area[@href] | //link[@rel][@href]")
 
 
 class Links(NamedTuple):
@@ -63,15 +64,15 @@ def _scan(page: Page, follow: FollowRules | None) -> dict[str, bool]:
         return {}
     picked = _selected(root, follow.selectors) if follow.selectors else None
     pages = _selected(root, follow.pagination) if follow.pagination else set()
-    pages.update(root.xpath(_REL_NEXT))
     allow = _patterns(follow.allow)
     deny = _patterns(follow.deny)
     denied_ext = _extensions(follow.deny_extensions)
     base = page.base_url
     here = canonicalize(page.url)
     seen: dict[str, bool] = {}  # url -> is pagination
-    for el in root.xpath(_ANCHORS):
-        is_page = el in pages
+    for el in _ANCHORS(root):
+        rel = el.get("rel")
+        is_page = el in pages or (rel is not None and "next" in rel.lower().split())
         if not is_page and (el.tag == "link" or (picked is not None and el not in picked)):
             continue
         url = canonicalize(el.get("href") or "", base)

@@ -35,6 +35,7 @@ _DROP = dict.fromkeys([0x00AD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF])  # soft 
 _DROP.update({c: " " for c in range(0x20) if chr(c) not in "\t\n\r"})
 _DROP.update({0x7F: " "})
 _DROP.update({c: " " for c in range(0x80, 0xA0)})
+_NEEDS_DROP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\u200b-\u200d\u2060\ufeff]")
 _SUPERSCRIPTS = re.compile("[\u2070\u00b9\u00b2\u00b3\u2074-\u2079\u207a\u207b]+")
 _SUPER_MAP = str.maketrans("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207a\u207b",
                            "0123456789+-")
@@ -57,7 +58,8 @@ def clean_text(text: str | None) -> str:
     """NFKC, no zero-width/control characters, single spaces, stripped."""
     if not text:
         return ""
-    text = text.translate(_DROP)
+    if _NEEDS_DROP.search(text):
+        text = text.translate(_DROP)
     if not text.isascii():
         text = _SUPERSCRIPTS.sub(_superscript, text)
         text = _VULGAR.sub(_fraction, text)
@@ -91,6 +93,8 @@ _INLINE_LABEL = re.compile(
 )
 
 
+_LABEL_START = frozenset("([abcdefABCDEF123456oOcC")
+_SECOND_LABEL = ("b)", "B)", "(b", "(B", "b.", "B.", "[b", "[B", "2)", "(2", "ption b", "ption B", "hoice b", "hoice B")
 _BARE = re.compile(r"^([A-F])\s+(?=\S)")
 
 
@@ -99,6 +103,8 @@ def option_label(text: str) -> tuple[str, int, int] | None:
 
     style is "upper" (A-F), "lower" (a-f) or "digit" (1-6): options of one question share it.
     """
+    if text[:1] not in _LABEL_START:
+        return None
     m = _LABEL.match(text)
     if m is None:
         return None
@@ -124,8 +130,8 @@ def split_inline_options(
     `style`): at least two when `first` is 0, else one (a line continuing a run, "C) 18
     D) 21"). A label out of sequence stays part of the option before it.
     """
-    if len(text) < 3:
-        return None
+    if len(text) < 3 or (first == 0 and not any(mark in text for mark in _SECOND_LABEL)):
+        return None  # no "b)", "(b", "B." ...: cheap to rule out, and most lines are prose
     found: list[tuple[int, int]] = []  # (start, end) of the labels kept
     want = style
     for m in _INLINE_LABEL.finditer(text):

@@ -15,23 +15,18 @@ __all__ = ["extract_questions"]
 
 log = logging.getLogger(__name__)
 _DEFAULT = ExtractRules()
-_BREADCRUMB = (
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' breadcrumb ')"
-    " or contains(@class, 'breadcrumbs') or @aria-label='breadcrumb' or @aria-label='Breadcrumb']"
-)
 
 
 def _breadcrumb(page: Page) -> str | None:
     """The last entry of the page's breadcrumb trail: a category hint."""
-    root = page.root
-    if root is None:
+    trail = page.breadcrumb_element()
+    if trail is None:
         return None
-    for trail in root.xpath(_BREADCRUMB)[:1]:
-        items = trail.xpath(".//li | .//a | .//span[not(*)]") or [trail]
-        for item in reversed(items):
-            text = node_text(item).strip(" >/»›|")
-            if text and len(text) < 80:
-                return text
+    items = trail.xpath(".//li | .//a | .//span[not(*)]") or [trail]
+    for item in reversed(items):
+        text = node_text(item).strip(" >/»›|")
+        if text and len(text) < 80:
+            return text
     return None
 
 
