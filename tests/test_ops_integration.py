@@ -4,9 +4,12 @@ the state survives a restart (checkpoint on SIGTERM, load at start)."""
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import socket
 import struct
+import subprocess
+import urllib.request
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -49,7 +52,8 @@ def test_every_ops_command_over_the_socket(daemon):
     row = perf["performance_metrics"]["cmd:errors.stats"]
     assert {"average_duration_ms", "count", "error_rate", "total_errors", "p99_ms"} <= set(row)
 
-    d.wait_until(lambda: all(t["runs"] for t in d.call("scheduler.list")["tasks"]))
+    mine = {"metrics_persist", "monitors", "textfile"}
+    d.wait_until(lambda: all(t["runs"] for t in d.call("scheduler.list")["tasks"] if t["name"] in mine))
     tasks = {t["name"]: t for t in d.call("scheduler.list")["tasks"]}
     assert {"metrics_persist", "monitors", "textfile"} <= set(tasks)
     assert tasks["textfile"]["outcome"] == "ok" and tasks["monitors"]["next_run_at"]
@@ -98,7 +102,7 @@ def test_bad_frames_are_security_events(daemon):
 
 def test_scrapedctl_renders_every_ops_command(daemon):
     d = daemon
-    d.wait_until(lambda: d.call("scheduler.list")["tasks"][0]["runs"])
+    d.wait_until(lambda: any(t["runs"] for t in d.call("scheduler.list")["tasks"]))
     for argv in (["metrics"], ["metrics", "history", "--hours", "1"], ["errors", "stats"],
                  ["errors", "dashboard"], ["perf"], ["scheduler", "list"], ["security", "events"],
                  ["capacity"], ["monitors"], ["ops", "status"], ["scheduler", "run", "textfile"]):
@@ -134,3 +138,33 @@ def test_reload_reschedules_and_state_survives_a_restart(tmp_path):
         assert any(e["message"] == "remember me" for e in d.call("errors.dashboard")["top_errors"])
         history = d.call("metrics.history", hours=1)
         assert history["count"] >= 1 and history["metrics"][0]["cpu_percent"] is not None
+
+
+@pytest.mark.skipif(not shutil.which("prometheus-node-exporter"),
+                    reason="Debian's prometheus-node-exporter is not installed")
+def test_node_exporter_reads_the_textfile(tmp_path):
+    """The real node_exporter (Debian's) collects our textfile without a scrape error."""
+    textfiles = tmp_path / "textfile"
+    textfiles.mkdir()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = {"ops": {"metrics": {"interval": 0.5, "textfile": str(textfiles / "scraped.prom")},
+                      "schedule": {"textfile": "every 1s"}}}
+    with DaemonProcess(tmp_path, config=config) as d:
+        d.wait_until((textfiles / "scraped.prom").exists)
+        exporter = subprocess.Popen(["prometheus-node-exporter", f"--web.listen-address=127.0.0.1:{port}",
+                                     f"--collector.textfile.directory={textfiles}", "--collector.disable-defaults",
+                                     "--collector.textfile"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            def scrape():
+                try:
+                    return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+                except OSError:
+                    return None
+            body = d.wait_until(scrape, timeout=15)
+        finally:
+            exporter.terminate()
+            exporter.wait(10)
+    samples = {s.name: s.value for f in text_string_to_metric_families(body) for s in f.samples}
+    assert samples["node_textfile_scrape_error"] == 0 and samples["scraped_up"] == 1
