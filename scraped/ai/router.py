@@ -147,6 +147,11 @@ class Router:
             self.clients[name] = client
             return client
 
+    async def warm(self) -> None:
+        """Build every configured client now (the first call then pays no import or TLS set-up)."""
+        for name in list(self._setup):
+            await self._client(name)
+
     async def aclose(self) -> None:
         clients, self.clients = list(self.clients.values()), {}
         with trio.CancelScope(shield=True):

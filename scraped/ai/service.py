@@ -59,6 +59,7 @@ class AIService:
                 self._nursery = nursery
                 for i in range(self.config.enhance.workers):
                     nursery.start_soon(self._worker, i)
+                nursery.start_soon(self.router.warm)
                 task_status.started(self)
                 await trio.sleep_forever()
         finally:
@@ -77,6 +78,8 @@ class AIService:
                 self._nursery.start_soon(client.drain_and_close, grace)
             else:
                 await client.drain_and_close(grace)
+        if self._nursery is not None:
+            self._nursery.start_soon(self.router.warm)
         self.wake()
         log.info("AI providers after reload: %s", ", ".join(self.router.configured_names()) or "offline only")
 

@@ -1,0 +1,194 @@
+"""Generation, feedback and AI extraction, in-process on a real SqliteStore; where a model
+is involved, the real SDKs talk to local servers that speak the provider's wire format
+(fake: only the account and the internet)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import trio
+
+from scraped.ai import templates
+from scraped.ai.extract import ai_extract, apply_rules
+from scraped.ai.feedback import feedback, grade
+from scraped.ai.generate import generate
+from scraped.ai.numbers import parse_number, solve
+from scraped.ai.providers import offline
+from scraped.engine.extract.normalise import question_key
+from scraped.errors import BadRequest
+from tests.fake_providers import KEY, FakeProvider, Reply, ai_service, ai_settings, input_json
+
+ENH = "enhanced_questions"
+
+
+# ---------------------------------------------------------------- generation
+
+@pytest.mark.parametrize("category", sorted(templates.TEMPLATES))
+@pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
+def test_templates_are_correct_by_construction(category, difficulty):
+    rng = random.Random(7)
+    for q in templates.generate(category, difficulty, 150, rng)["questions"]:
+        opts = q["options"]
+        assert len(set(opts)) == len(opts) >= 3 and 0 <= q["correct_index"] < len(opts)
+        value = solve(q["question"])
+        if value is not None:  # where the checker can recompute, it agrees
+            assert parse_number(opts[q["correct_index"]]) == value, q
+        assert offline.answer_index(q["question"], opts, q["correct_index"], None)[1] != "corrected"
+
+
+async def test_offline_generation_stores_unique_questions(tmp_path):
+    async with ai_service(tmp_path, {"enabled": False}, secrets={}) as h:
+        out = await generate(h.service, "quantitative", "medium", 12, company="Google", seed=3)
+        assert out["generated"] == 12 and out["providers"][0] == "offline"
+        docs = await h.app.store.find(ENH, {"origin": "generated"})
+        assert len(docs) == 12 and len({d["_id"] for d in docs}) == 12
+        assert all(d["company_tags"] == ["google"] and d["checks"]["recomputed"] == "by_construction"
+                   for d in docs)
+        # The same seed draws the same questions: all are exact duplicates now, or replaced.
+        again = await generate(h.service, "quantitative", "medium", 12, company="Google", seed=3)
+        assert again["skipped"]["duplicate"] >= 12
+        assert {q["_id"] for q in again["questions"]}.isdisjoint({d["_id"] for d in docs})
+
+
+async def test_near_duplicates_of_the_bank_are_refused(tmp_path):
+    near = {"questions": [{"question": "What is 15% of 240 ?", "options": ["36", "30", "40"], "correct_index": 0,
+                           "explanation": "x", "topics": []},
+                          {"question": "A clock shows 3:00; what angle do its hands make?",
+                           "options": ["90°", "60°", "120°"], "correct_index": 0, "explanation": "x"}]}
+    with FakeProvider("groq", responder=lambda rec: near) as groq:
+        settings = ai_settings({"groq": groq}, order=("groq",))
+        async with ai_service(tmp_path, settings, secrets={"GROQ_API_KEY": KEY}) as h:
+            await h.app.store.insert_one(ENH, {"_id": "x1", "question": "What is 15% of 240?",
+                                               "options": ["36", "24", "48"], "correct_index": 0})
+            out = await generate(h.service, "quantitative", "easy", 2)
+    assert out["skipped"]["near_duplicate"] >= 1
+    assert [q["question"] for q in out["questions"]] == ["A clock shows 3:00; what angle do its hands make?"]
+
+
+async def test_model_questions_with_a_disputed_answer_are_discarded(tmp_path):
+    wrong = {"questions": [{"question": "What is 6 × 7?", "options": ["48", "42", "36"], "correct_index": 0,
+                            "explanation": "x"}]}
+    with FakeProvider("gemini", responder=lambda rec: wrong) as gemini:
+        settings = ai_settings({"gemini": gemini}, order=("gemini",))
+        async with ai_service(tmp_path, settings, secrets={"GEMINI_API_KEY": KEY}) as h:
+            out = await generate(h.service, "quantitative", "easy", 1)
+            assert out["generated"] == 0 and out["skipped"]["invalid"] >= 1
+            assert await h.app.store.count(ENH) == 0
+
+
+async def test_a_category_without_templates_says_so_offline(tmp_path):
+    async with ai_service(tmp_path, {"enabled": False}, secrets={}) as h:
+        out = await generate(h.service, "verbal", "easy", 3)
+    assert out["generated"] == 0 and "quantitative" in out["note"]
+
+
+# ---------------------------------------------------------------- feedback
+
+@pytest.mark.parametrize("answer,correct,options,expected", [
+    ("0.5", "1/2", [], True), ("50%", "0.5", [], True), (".5", "50%", [], True), ("1/2", ".5", [], True),
+    ("50", "50%", [], True), ("54 km/h", "54", [], True), ("Rs. 1,200", "1200", [], True),
+    ("2 1/2", "2.5", [], True), ("0.33", "1/3", [], True), ("0.34", "1/3", [], False),
+    ("B", "4", ["3", "4", "5"], True), ("(c)", "5", ["3", "4", "5"], True), ("Option A", "B", ["3", "4"], False),
+    ("four", "4", [], False), ("Paris", "paris.", [], True), ("4", "B", ["3", "4", "5"], True),
+    ("3", "4", [], False), ("-2", "−2", [], True),
+])
+def test_grading(answer, correct, options, expected):
+    assert grade(answer, correct, options)[0] is expected
+
+
+async def test_offline_feedback_answers_quickly(tmp_path):
+    async with ai_service(tmp_path, {"enabled": False}, secrets={}) as h:
+        start = trio.current_time()
+        out = await feedback(h.service, "What is 2+2?", "4", "4")
+        assert trio.current_time() - start < 0.5
+        assert out["correct"] is True and out["provider"] == "offline" and out["method"] in ("option", "text")
+        computed = await feedback(h.service, "What is 25% of 80?", "21")
+        assert (computed["correct"], computed["answer_source"], computed["correct_answer"]) == (False, "computed", "20")
+        unknown = await feedback(h.service, "Who wrote Hamlet?", "Marlowe")
+        assert unknown["correct"] is None and unknown["method"] == "ungraded"
+        await h.app.store.insert_one(ENH, {"_id": question_key("Capital of France?", ["Rome", "Paris"]),
+                                           "question": "Capital of France?", "options": ["Rome", "Paris"],
+                                           "correct_index": 1})
+        bank = await feedback(h.service, "Capital of France?", "b", options=["Rome", "Paris"])
+        assert bank["correct"] is True and bank["answer_source"] == "bank"
+        with pytest.raises(BadRequest):
+            await feedback(h.service, "   ", "4")
+
+
+async def test_feedback_explained_by_a_model_and_bounded_in_time(tmp_path):
+    with FakeProvider("huggingface") as hf:
+        settings = ai_settings({"huggingface": hf}, order=("huggingface", "offline"), feedback_timeout=0.5)
+        async with ai_service(tmp_path, settings, secrets={"HUGGINGFACE_API_TOKEN": KEY}) as h:
+            await h.service.router.warm()  # as the service does after it starts
+            out = await feedback(h.service, "What is 2+2?", "5", "4")
+            assert out["correct"] is False and out["provider"] == "huggingface"
+            assert out["explanation"] == "Model explanation of the answer."
+            sent = input_json(hf.requests[-1].user)
+            assert (sent["student_answer"], sent["correct_answer"], sent["student_correct"]) == ("5", "4", False)
+            hf.script(Reply.slow(3.0))
+            start = trio.current_time()
+            slow = await feedback(h.service, "What is 3+3?", "6", "6")
+            assert trio.current_time() - start < 1.5 and slow["provider"] == "offline" and slow["correct"] is True
+
+
+# ---------------------------------------------------------------- extraction
+
+PAGE = """<html><head><script>var x = 1;</script><style>.q{}</style></head><body>
+<div class="q"><p class="text">Q1. What is 6 times 7?</p><ul><li>A) 42</li><li>B) 36</li></ul>
+<span class="ans">Answer: A</span></div>
+<div class="q"><p class="text">Q2. What is 9 + 10?</p><ul><li>A) 21</li><li>B) 19</li></ul>
+<span class="ans">Answer: B</span></div></body></html>"""
+RULES = {"block": ".q", "question": ".text", "options": "li", "answer": ".ans", "explanation": None}
+
+
+def test_apply_rules():
+    found = apply_rules(RULES, PAGE)
+    assert [(q["question"], q["options"], q["answer"]) for q in found] == [
+        ("Q1. What is 6 times 7?", ["42", "36"], 0), ("Q2. What is 9 + 10?", ["21", "19"], 1)]
+
+
+async def test_ai_text_extraction(tmp_path):
+    with FakeProvider("groq") as groq:
+        async with ai_service(tmp_path, ai_settings({"groq": groq}, order=("groq",)),
+                              secrets={"GROQ_API_KEY": KEY}) as h:
+            found = await ai_extract(h.app, "Q: What is 6 times 7? (a) 42 (b) 36", PAGE, "http://x.test/1", "x.test/q")
+    assert found == [{"question": "What is 6 times 7?", "options": ["42", "36"], "answer": 0, "answer_text": "42",
+                      "explanation": None}]
+    assert "What is 6 times 7" in input_json(groq.requests[0].user)["text"]
+
+
+async def test_ai_extraction_without_a_model_returns_nothing(tmp_path):
+    async with ai_service(tmp_path, {"enabled": False}, secrets={}) as h:
+        assert await ai_extract(h.app, "text", PAGE, "http://x.test/1", "k") == []
+
+
+async def test_ai_schema_learns_rules_once_then_parsel_applies_them(tmp_path):
+    bad = {"block": "div.nothing", "question": "p", "options": "li", "answer": None, "explanation": None}
+    with FakeProvider("gemini") as gemini, FakeProvider("groq", responder=lambda rec: RULES) as groq:
+        gemini.script(Reply.ok(bad))  # finds nothing on the page: an invalid reply, passed on
+        settings = ai_settings({"gemini": gemini, "groq": groq}, order=("gemini", "groq"))
+        async with ai_service(tmp_path, settings, secrets={"GEMINI_API_KEY": KEY, "GROQ_API_KEY": KEY}) as h:
+            first = await ai_extract(h.app, "", PAGE, "http://x.test/1", "x.test/quiz", mode="ai-schema")
+            second = await ai_extract(h.app, "", PAGE.replace("6 times 7", "8 times 5"), "http://x.test/2",
+                                      "x.test/quiz", mode="ai-schema")
+            layout = await h.app.store.get("layouts", "x.test/quiz")
+    assert [q["answer"] for q in first] == [0, 1] and second[0]["question"] == "Q1. What is 8 times 5?"
+    assert (gemini.calls, groq.calls) == (1, 1)  # the second page needed no model
+    assert layout["state"] == "ok" and layout["rules"] == RULES and layout["provider"] == "groq"
+    assert "<script>" not in input_json(groq.requests[0].user)["html"]
+
+
+async def test_ai_schema_failure_falls_back_to_text_and_waits_before_asking_again(tmp_path):
+    with FakeProvider("groq") as groq:
+        groq.script(Reply.ok({"block": "[[[", "question": "p", "options": "li"}))  # not CSS
+        settings = ai_settings({"groq": groq}, order=("groq",), layout_retry=3600.0)
+        async with ai_service(tmp_path, settings, secrets={"GROQ_API_KEY": KEY}) as h:
+            found = await ai_extract(h.app, "What is 6 times 7? 42 or 36", PAGE, "http://x.test/1", "k2",
+                                     mode="ai-schema")
+            assert found and found[0]["question"] == "What is 6 times 7?"  # by text, from the default responder
+            layout = await h.app.store.get("layouts", "k2")
+            assert layout["state"] == "failed" and "invalid_reply" in layout["last_error"]
+            calls = groq.calls
+            await ai_extract(h.app, "x", PAGE, "http://x.test/2", "k2", mode="ai-schema")
+            assert groq.calls == calls + 1  # text extraction only; the layout is not asked again yet
