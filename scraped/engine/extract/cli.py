@@ -1,0 +1,175 @@
+"""`scraped extract PAGE [--rules FILE] [--base-url URL] [--json]`: extraction without a daemon.
+
+The tool an operator uses to write and debug a job's rules (like `scrapy parse`): run
+the extractor on one saved page (a file, or "-" for stdin) or one URL, and print the
+questions and links it finds. `--rules` takes a job spec (or any TOML file) with an
+[extract] table and optionally [follow]. With `--json` stdout is only a JSON array of
+{question, options, answer, answer_text, explanation}; messages go to stderr.
+
+Exit status: 0 on success (also when nothing is found), 1 on a missing file, a fetch
+failure or bad rules, 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tomllib
+from pathlib import Path
+
+from scraped.engine.extract.links import extract_link_sets
+from scraped.engine.extract.page import Page, decode_html
+from scraped.engine.extract.questions import extract_questions
+from scraped.engine.extract.rules import ExtractRules, FollowRules
+from scraped.errors import ConfigError
+
+__all__ = ["main"]
+
+MAX_BYTES = 20 * 1024 * 1024
+_LETTERS = "ABCDEFGHIJ"
+
+
+class _Failure(Exception):
+    """A problem reported to the user as one line on stderr, exit status 1."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="scraped extract",
+        description="Extract questions and links from one saved page or URL, without a daemon.",
+    )
+    p.add_argument("page", metavar="PAGE", help="an HTML file, - for stdin, or an http(s) URL")
+    p.add_argument("--rules", metavar="FILE", help="a job spec or TOML file with [extract] (and [follow])")
+    p.add_argument("--base-url", metavar="URL", help="the page's URL, for resolving links (default: "
+                   "the fetched URL, or the file's file:// URL)")
+    p.add_argument("--json", action="store_true", help="print the questions as a JSON array")
+    p.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
+                   help="give up fetching a URL after this long (default 20)")
+    return p
+
+
+def load_rules(path: str) -> tuple[ExtractRules, FollowRules]:
+    """The [extract] and [follow] tables of a TOML file; _Failure naming every problem."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _Failure(f"rules file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _Failure(f"cannot read rules file {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _Failure(f"rules file {path} is not valid TOML: {exc}") from None
+    if "extract" not in data and "follow" not in data:
+        raise _Failure(f"rules file {path} has no [extract] or [follow] table")
+    problems: list[str] = []
+    extract, follow = ExtractRules(), FollowRules()
+    try:
+        extract = ExtractRules.from_dict(data.get("extract", {}))
+    except ConfigError as exc:
+        problems += exc.problems
+    try:
+        follow = FollowRules.from_dict(data.get("follow", {}))
+    except ConfigError as exc:
+        problems += exc.problems
+    if problems:
+        raise _Failure(f"bad rules in {path}:\n  " + "\n  ".join(problems))
+    return extract, follow
+
+
+def _fetch(url: str, timeout: float) -> tuple[str, str]:
+    """(text, final URL) of a page fetched with httpx; _Failure on any problem."""
+    import httpx  # only this path needs it
+
+    from scraped.engine.config import EngineConfig
+
+    headers = {"User-Agent": EngineConfig().user_agent, "Accept": "text/html,*/*;q=0.5"}
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=10, headers=headers) as client:
+            with client.stream("GET", url) as resp:
+                if resp.status_code >= 400:
+                    raise _Failure(f"fetch failed: {url}: HTTP {resp.status_code} {resp.reason_phrase}")
+                body = bytearray()
+                for chunk in resp.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_BYTES:
+                        raise _Failure(f"fetch failed: {url}: the page is larger than {MAX_BYTES} bytes")
+                return decode_html(bytes(body), resp.headers.get("content-type")), str(resp.url)
+    except httpx.TimeoutException:
+        raise _Failure(f"fetch failed: {url}: timed out after {timeout:g} s") from None
+    except httpx.HTTPError as exc:
+        raise _Failure(f"fetch failed: {url}: {exc.__class__.__name__}: {exc}") from None
+
+
+def _read(source: str) -> tuple[str, str]:
+    """(text, URL) of a file or stdin."""
+    if source == "-":
+        return decode_html(sys.stdin.buffer.read()), "file:///dev/stdin"
+    path = Path(source)
+    try:
+        body = path.read_bytes()
+    except FileNotFoundError:
+        raise _Failure(f"no such file: {source}") from None
+    except IsADirectoryError:
+        raise _Failure(f"{source} is a directory, not a page") from None
+    except OSError as exc:
+        raise _Failure(f"cannot read {source}: {exc.strerror or exc}") from None
+    return decode_html(body), path.resolve().as_uri()
+
+
+def _listing(questions, links, source: str) -> str:
+    out: list[str] = []
+    for n, q in enumerate(questions, 1):
+        out.append(f"{n}. {q.question}")
+        for i, opt in enumerate(q.options):
+            mark = "  <- answer" if q.answer == i else ""
+            out.append(f"   {_LETTERS[i] if i < len(_LETTERS) else i + 1}) {opt}{mark}")
+        if q.answer is None:
+            out.append(f"   Answer: {q.answer_text}" if q.answer_text else "   Answer: (none found)")
+        if q.explanation:
+            out.append(f"   Explanation: {q.explanation}")
+        hints = ", ".join(f"{k}: {v}" for k, v in (("category", q.category), ("difficulty", q.difficulty)) if v)
+        if hints:
+            out.append(f"   ({hints})")
+        out.append("")
+    out.append(f"Links ({len(links.follow)} to follow, {len(links.pagination)} pagination):")
+    out += [f"  {u}" for u in links.follow] + [f"  {u}  [next page]" for u in links.pagination]
+    answered = sum(1 for q in questions if q.answer is not None or q.answer_text)
+    out.append("")
+    out.append(f"{len(questions)} questions ({answered} with an answer), "
+               f"{len(links.follow) + len(links.pagination)} links, from {source}")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2): a status, not an exit
+        return int(exc.code or 0)
+    try:
+        extract, follow = load_rules(args.rules) if args.rules else (ExtractRules(), FollowRules())
+        if args.page.startswith(("http://", "https://")):
+            if args.timeout <= 0:
+                raise _Failure("--timeout must be positive")
+            text, url = _fetch(args.page, args.timeout)
+        else:
+            text, url = _read(args.page)
+    except _Failure as exc:
+        print(f"scraped extract: error: {exc}", file=sys.stderr)
+        return 1
+    page = Page(text, args.base_url or url)
+    questions = extract_questions(page, extract)
+    links = extract_link_sets(page, follow)
+    if args.json:
+        json.dump([q.to_dict() for q in questions], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(_listing(questions, links, args.page))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except BrokenPipeError:  # `... | head`
+        sys.exit(0)
