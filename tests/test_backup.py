@@ -337,6 +337,10 @@ def test_names_parse_sort_and_never_collide(tmp_path):
     assert sorted([second, first], key=fmt.sort_key) == [first, second]
     assert fmt.name_time(first) == now
     assert fmt.check_name("backup_20241201_120000") == first
+    # retention freed the first name of that second: it is not reused, names keep their order
+    (tmp_path / second).write_bytes(b"")
+    (tmp_path / first).unlink()
+    assert fmt.new_name(tmp_path, now) == "backup_20241201_120000-3.tar.gz"
 
 
 def test_stale_leftovers_are_removed_and_nothing_else(tmp_path):

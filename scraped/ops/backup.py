@@ -102,14 +102,18 @@ def name_time(name: str) -> float | None:
 
 
 def new_name(directory: Path, now: float, safety: bool = False) -> str:
+    """A fresh name for a backup taken at `now`; later than every name of that second
+    (a name freed by retention is not reused, so names keep sorting by age)."""
     stamp = time.strftime("%Y%m%d_%H%M%S", time.gmtime(now))
     suffix = f"_{SAFETY}" if safety else ""
-    taken = set(os.listdir(directory)) if directory.is_dir() else set()
-    for seq in range(1, 10_000):
-        name = f"backup_{stamp}{'' if seq == 1 else f'-{seq}'}{suffix}.tar.gz"
-        if name not in taken and f".{name}.partial" not in taken:
-            return name
-    raise errors.Conflict(f"too many backups in one second in {directory}")
+    taken = os.listdir(directory) if directory.is_dir() else []
+    seqs = [sort_key(m.group(0))[2] for n in taken
+            if (m := NAME_RE.match(n.removeprefix(".").removesuffix(".partial")))
+            and f"{m.group(1)}_{m.group(2)}" == stamp and bool(m.group(4)) == safety]
+    seq = max(seqs, default=0) + 1
+    if seq > 9999:
+        raise errors.Conflict(f"too many backups in one second in {directory}")
+    return f"backup_{stamp}{'' if seq == 1 else f'-{seq}'}{suffix}.tar.gz"
 
 
 # ---------------------------------------------------------------- manifest
