@@ -94,6 +94,21 @@ def kind(ln: Line) -> int:
     return k
 
 
+def answer_value(text: str | None) -> str | None:
+    """ "Answer: Option B" → "Option B"; text without such a prefix is returned as is."""
+    if text and (m := ANSWER_RE.match(text)):
+        value = (m.group("v1") or m.group("v2") or m.group("v3") or m.group("v4") or "").strip()
+        return value or None
+    return text
+
+
+def explanation_value(text: str | None) -> str | None:
+    """ "Explanation: because..." → "because..." """
+    if text and (m := EXPL_RE.match(text)):
+        return (m.group("v") or "").strip() or None
+    return text
+
+
 class _Run:
     __slots__ = ("start", "end", "options", "style", "kind", "prefix", "first")
 

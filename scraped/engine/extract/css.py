@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from scraped.engine.extract.auto import answer_value, explanation_value
 from scraped.engine.extract.lines import BLOCK, SKIP
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import (
@@ -79,9 +80,9 @@ def extract_css(root, rules: ExtractRules) -> list[ExtractedQuestion]:
         if raw_options and all(labels):
             style = labels[0][0]
         options = normalise_options(raw_options)
-        raw_answer = _first_text(block, rules.answer)
+        raw_answer = answer_value(_first_text(block, rules.answer))
         answer, answer_text = resolve_answer(raw_answer, options, style)
-        explanation = _first_text(block, rules.explanation)
+        explanation = explanation_value(_first_text(block, rules.explanation))
         out.append(ExtractedQuestion(
             question=strip_question_number(question),
             options=tuple(options),

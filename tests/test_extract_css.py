@@ -1,0 +1,103 @@
+"""css extraction and the [extract] rules of a job spec."""
+
+from __future__ import annotations
+
+import pytest
+
+from scraped.engine.extract import ExtractRules, Page, extract_questions
+from scraped.errors import ConfigError
+
+HTML = """<html><body>
+<div class="q" data-answer="B" data-level="hard">
+  <p class="text">Q1. What is 6 × 7?</p>
+  <ul><li>A) 40</li><li>B) 42</li><li>C) 44</li></ul>
+  <span class="ans">Answer: Option B</span>
+  <div class="why">6 × 7 = <b>42</b>.</div>
+  <script>var spoiler = "nope";</script>
+</div>
+<div class="q">
+  <p class="text">Which is a prime number?</p>
+  <p class="opts">(a) 4 (b) 6 (c) 7 (d) 9</p>
+  <span class="ans">c</span>
+</div>
+<div class="q"><p class="text"></p></div>
+<div class="q"><p class="text">How many days are in a leap year?</p><span class="ans">366</span></div>
+</body></html>"""
+
+
+def _page():
+    return Page(HTML, "http://x.test/quiz")
+
+
+def test_css_selectors():
+    rules = ExtractRules.from_dict({"mode": "css", "block": "div.q", "question": "p.text",
+                                    "options": "li", "answer": "span.ans", "explanation": ".why",
+                                    "difficulty": "::attr(data-level)"})
+    qs = extract_questions(_page(), rules)
+    assert [q.question for q in qs] == ["What is 6 × 7?", "Which is a prime number?",
+                                        "How many days are in a leap year?"]
+    first = qs[0]
+    assert first.options == ("40", "42", "44") and first.answer == 1 and first.answer_text == "42"
+    assert first.explanation == "6 × 7 = 42." and first.difficulty == "hard"
+    assert qs[2].options == () and qs[2].answer is None and qs[2].answer_text == "366"
+
+
+def test_one_element_with_inline_options_is_split():
+    rules = ExtractRules.from_dict({"mode": "css", "block": "div.q", "question": "p.text",
+                                    "options": "p.opts", "answer": "span.ans"})
+    second = extract_questions(_page(), rules)[1]
+    assert second.options == ("4", "6", "7", "9") and second.answer == 2
+
+
+def test_xpath_selectors_are_relative_to_the_block():
+    rules = ExtractRules.from_dict({"mode": "css", "block": "//div[@class='q']",
+                                    "question": "//p[@class='text']", "options": "//li/text()",
+                                    "answer": "./@data-answer"})
+    qs = extract_questions(_page(), rules)
+    assert qs[0].question == "What is 6 × 7?" and qs[0].answer == 1
+    assert qs[1].question == "Which is a prime number?" and qs[1].options == ()
+
+
+def test_a_block_selector_that_matches_nothing_gives_nothing():
+    rules = ExtractRules.from_dict({"mode": "css", "block": "article.none", "question": "p"})
+    assert extract_questions(_page(), rules) == []
+
+
+def test_defaults_and_modes():
+    assert ExtractRules.from_dict({}) == ExtractRules()
+    for mode in ("auto", "ai", "ai-schema"):
+        assert ExtractRules.from_dict({"mode": mode}).mode == mode
+
+
+@pytest.mark.parametrize("data, problems", [
+    ({"mode": "magic"}, ["extract.mode: must be one of"]),
+    ({"mode": "css"}, ["extract.block: required", "extract.question: required"]),
+    ({"mode": "css", "block": "div[", "question": "p"}, ["extract.block: invalid CSS selector"]),
+    ({"question": "//p[", "answer": 3}, ["extract.question: invalid XPath", "extract.answer: must be a string"]),
+    ({"colour": "red", "options": "li:nth-child(x)"}, ["extract.colour: unknown key", "extract.options:"]),
+    ({"explanation": ""}, ["extract.explanation: empty selector"]),
+])
+def test_bad_rules_name_every_problem_by_key_path(data, problems):
+    with pytest.raises(ConfigError) as exc:
+        ExtractRules.from_dict(data)
+    assert len(exc.value.problems) == len(problems)
+    for want, got in zip(problems, exc.value.problems):
+        assert got.startswith(want), got
+
+
+def test_the_key_path_prefix_is_the_callers():
+    with pytest.raises(ConfigError) as exc:
+        ExtractRules.from_dict({"mode": 1}, path="jobs.demo.extract")
+    assert exc.value.problems[0].startswith("jobs.demo.extract.mode:")
+
+
+def test_not_a_table():
+    with pytest.raises(ConfigError) as exc:
+        ExtractRules.from_dict(["mode"])  # type: ignore[arg-type]
+    assert "extract: must be a table" in str(exc.value)
+
+
+def test_css_on_junk_pages():
+    rules = ExtractRules(mode="css", block="div", question="p")
+    for html in ("", "\x00", "<div><p>", "<div>" * 3000):
+        assert isinstance(extract_questions(Page(html, "http://x.test/"), rules), list)
