@@ -71,6 +71,14 @@ class StoreConfig:
                              minimum=0.1)
     connect_timeout: float = setting(5.0, "Seconds to connect / select a MongoDB server.",
                                      minimum=0.1, live=False)
+    spool_max_bytes: int = setting(256 << 20, "MongoDB outages: writes go to a local spool (state_dir/spool/)\n"
+                                   "and are replayed in order when the database answers; at most this\n"
+                                   "many bytes. 0: no spool (writes fail while the database is down).",
+                                   minimum=0, live=False)
+    spool_retry_max: float = setting(30.0, "Longest wait in seconds between two replays of the spool.",
+                                     minimum=0.1, maximum=3600, live=False)
+    slow_ms: float = setting(100.0, "db slow-ops: operations at least this slow (ms) in MongoDB's profiler.",
+                             minimum=0)
 
     @property
     def backend(self) -> str:
