@@ -81,7 +81,7 @@ def test_bad_rules_name_every_problem_by_key_path(data, problems):
     with pytest.raises(ConfigError) as exc:
         ExtractRules.from_dict(data)
     assert len(exc.value.problems) == len(problems)
-    for want, got in zip(problems, exc.value.problems):
+    for want, got in zip(problems, exc.value.problems, strict=True):
         assert got.startswith(want), got
 
 

@@ -23,41 +23,44 @@ from __future__ import annotations
 import re
 
 from scraped.engine.extract.lines import (
-    ANS, CORRECT, EXPL, HEADING, HEADROW, HIDDEN, META, OPTBOX, QBOX, RADIO, TOGGLE, Line,
+    ANS,
+    CORRECT,
+    EXPL,
+    HEADING,
+    HEADROW,
+    HIDDEN,
+    META,
+    OPTBOX,
+    QBOX,
+    RADIO,
+    TOGGLE,
+    Line,
 )
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import (
-    answer_prefix, clean_text, has_question_number, is_question_number, normalise_options, option_label,
-    resolve_answer, split_inline_options, strip_question_number,
+    answer_prefix,
+    clean_text,
+    has_question_number,
+    normalise_options,
+    option_label,
+    resolve_answer,
+    split_inline_options,
+    strip_question_number,
+)
+from scraped.engine.extract.signals import (
+    ANSWER_RE,
+    EMBEDDED_EXPL,
+    EXPL_RE,
+    K_ANSWER,
+    K_EXPL,
+    K_OPTHDR,
+    K_QNUM,
+    K_TOGGLE,
+    kind,
 )
 
 __all__ = ["extract_auto"]
 
-ANSWER_RE = re.compile(
-    r"""^(?:(?:the\s+)?(?:correct|right)\s+(?:answer|option|choice)|answer|ans)
-    (?:\s*(?:is\b)?\s*[:\-\u2013\u2014=]\s*(?P<v1>.*)
-      |\.\s*(?P<v2>.*)
-      |\s+is\s+(?P<v3>.+)
-      |\s+(?P<v4>\(?[A-Fa-f1-6]\)?\.?)
-      |\s*)$""",
-    re.I | re.X | re.S,
-)
-EXPL_RE = re.compile(
-    r"^(?:explanation|solution|rationale|reason|hint|working|detailed\s+solution|explain)s?"
-    r"(?:\s*[:\-\u2013\u2014.]\s*(?P<v>.*)|\s*)$",
-    re.I | re.S,
-)
-_EMBEDDED_EXPL = re.compile(r"\s(?:explanation|solution|rationale)\s*[:\-\u2013]\s*", re.I)
-TOGGLE_RE = re.compile(
-    r"^(?:(?:show|view|reveal|hide|see|check|toggle|click(?:\s+here)?(?:\s+to)?(?:\s+(?:show|view|see|reveal))?)\s+)?"
-    r"(?:the\s+)?(?:correct\s+)?(?:answers?|solutions?|explanations?)"
-    r"(?:\s*(?:&|and|/|with|\+)\s*(?:answers?|solutions?|explanations?))*\s*[!.:]?$",
-    re.I,
-)
-_OPTIONS_HEADER = re.compile(
-    r"^(?:options|choices|answer\s+choices|select\s+one|choose\s+one|choose\s+the\s+correct\s+answer)\s*[:.]?$",
-    re.I,
-)
 _DIFFICULTY = re.compile(r"\b(?:easy|medium|moderate|hard|difficult|beginner|intermediate|advanced)\b", re.I)
 _PROSE_END = re.compile(r"(?:,|;|\band|\bor)$", re.I)
 _OPTION_REF = re.compile(r"^(?:(?:option|choice)\s*)?[(\[]?[A-Fa-f][)\]]?\.?$", re.I)
@@ -65,48 +68,6 @@ _MAX_OPTIONS = 6
 # "Ans: a — 9 = 3×3 ...": a label, a dash, then the reasoning
 _ANSWER_DASH = re.compile(r"^((?:option\s*)?[(\[]?[A-Fa-f1-6][)\]]?\.?)\s+[\u2013\u2014-]\s+(.+)$", re.I)
 _NOT_OPTION = HIDDEN | ANS | EXPL | TOGGLE | HEADROW | META
-
-
-K_ANSWER, K_EXPL, K_TOGGLE, K_QNUM, K_OPTHDR, K_DONE = 1, 2, 4, 8, 16, 128
-
-
-def kind(ln: Line) -> int:
-    """What a line's text says it is (answer line, explanation line...), computed once.
-
-    A first-letter test spares most lines the regexes."""
-    k = ln.kind
-    if k:
-        return k
-    t = ln.text
-    c = t[:1].lower()
-    k = K_DONE
-    if c in "acrt" and ANSWER_RE.match(t):
-        k |= K_ANSWER
-    if c in "esrhwd" and EXPL_RE.match(t):
-        k |= K_EXPL
-    if c in "svrhctaeb" and len(t) < 60 and TOGGLE_RE.match(t):
-        k |= K_TOGGLE
-    if len(t) <= 16 and is_question_number(t):
-        k |= K_QNUM
-    if c in "ocs" and len(t) < 40 and _OPTIONS_HEADER.match(t):
-        k |= K_OPTHDR
-    ln.kind = k
-    return k
-
-
-def answer_value(text: str | None) -> str | None:
-    """ "Answer: Option B" → "Option B"; text without such a prefix is returned as is."""
-    if text and (m := ANSWER_RE.match(text)):
-        value = (m.group("v1") or m.group("v2") or m.group("v3") or m.group("v4") or "").strip()
-        return value or None
-    return text
-
-
-def explanation_value(text: str | None) -> str | None:
-    """ "Explanation: because..." → "because..." """
-    if text and (m := EXPL_RE.match(text)):
-        return (m.group("v") or "").strip() or None
-    return text
 
 
 class _Run:
@@ -300,7 +261,7 @@ def _after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[
         elif answer is None and kind(ln) & K_ANSWER and (m := ANSWER_RE.match(t)):
             value = (m.group("v1") or m.group("v2") or m.group("v3") or m.group("v4") or "").strip()
             if value:
-                parts = _EMBEDDED_EXPL.split(value, 1)
+                parts = EMBEDDED_EXPL.split(value, 1)
                 answer = parts[0].strip() or None
                 if len(parts) > 1 and parts[1].strip():
                     expl.append(parts[1].strip())
@@ -430,7 +391,7 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None) -> list[Extra
 def _free_response(lines: list[Line], runs: list[_Run], questions, breadcrumb) -> list[ExtractedQuestion]:
     """ "Q4. How many ...? / Answer: 18": a numbered question with an explicit answer."""
     taken = bytearray(len(lines))
-    for run, (_, first, _, _) in zip(runs, questions):
+    for run, (_, first, _, _) in zip(runs, questions, strict=True):
         for k in range(min(first, run.start), run.end):
             taken[k] = 1
     out: list[ExtractedQuestion] = []

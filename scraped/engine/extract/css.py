@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from scraped.engine.extract.auto import answer_value, explanation_value
 from scraped.engine.extract.lines import BLOCK, SKIP
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import (
-    clean_text, normalise_options, option_label, resolve_answer, split_inline_options,
+    clean_text,
+    normalise_options,
+    option_label,
+    resolve_answer,
+    split_inline_options,
     strip_question_number,
 )
 from scraped.engine.extract.rules import ExtractRules, to_xpath
+from scraped.engine.extract.signals import answer_value, explanation_value
 
 __all__ = ["extract_css", "node_text"]
 

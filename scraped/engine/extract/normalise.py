@@ -172,7 +172,7 @@ def normalise_options(options) -> list[str]:
         style = labels[0][0]
         if any(lb[0] != style or lb[1] != i for i, lb in enumerate(labels)):
             break
-        stripped = [o[lb[2]:].strip() for o, lb in zip(opts, labels)]
+        stripped = [o[lb[2]:].strip() for o, lb in zip(opts, labels, strict=True)]
         if any(not s for s in stripped):
             break
         opts = stripped

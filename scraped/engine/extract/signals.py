@@ -1,0 +1,81 @@
+"""What a line of text says it is: an answer line, an explanation, a "show answer" toggle.
+
+The regexes are compiled once; `kind` memoises its verdict on the line, and a
+first-letter test spares most lines the regexes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scraped.engine.extract.lines import Line
+from scraped.engine.extract.normalise import is_question_number
+
+__all__ = ["ANSWER_RE", "EXPL_RE", "EMBEDDED_EXPL", "TOGGLE_RE", "kind", "answer_value", "explanation_value",
+           "K_ANSWER", "K_EXPL", "K_TOGGLE", "K_QNUM", "K_OPTHDR"]
+
+ANSWER_RE = re.compile(
+    r"""^(?:(?:the\s+)?(?:correct|right)\s+(?:answer|option|choice)|answer|ans)
+    (?:\s*(?:is\b)?\s*[:\-\u2013\u2014=]\s*(?P<v1>.*)
+      |\.\s*(?P<v2>.*)
+      |\s+is\s+(?P<v3>.+)
+      |\s+(?P<v4>\(?[A-Fa-f1-6]\)?\.?)
+      |\s*)$""",
+    re.I | re.X | re.S,
+)
+EXPL_RE = re.compile(
+    r"^(?:explanation|solution|rationale|reason|hint|working|detailed\s+solution|explain)s?"
+    r"(?:\s*[:\-\u2013\u2014.]\s*(?P<v>.*)|\s*)$",
+    re.I | re.S,
+)
+EMBEDDED_EXPL = re.compile(r"\s(?:explanation|solution|rationale)\s*[:\-\u2013]\s*", re.I)
+TOGGLE_RE = re.compile(
+    r"^(?:(?:show|view|reveal|hide|see|check|toggle|click(?:\s+here)?(?:\s+to)?(?:\s+(?:show|view|see|reveal))?)\s+)?"
+    r"(?:the\s+)?(?:correct\s+)?(?:answers?|solutions?|explanations?)"
+    r"(?:\s*(?:&|and|/|with|\+)\s*(?:answers?|solutions?|explanations?))*\s*[!.:]?$",
+    re.I,
+)
+_OPTIONS_HEADER = re.compile(
+    r"^(?:options|choices|answer\s+choices|select\s+one|choose\s+one|choose\s+the\s+correct\s+answer)\s*[:.]?$",
+    re.I,
+)
+K_ANSWER, K_EXPL, K_TOGGLE, K_QNUM, K_OPTHDR, K_DONE = 1, 2, 4, 8, 16, 128
+
+
+def kind(ln: Line) -> int:
+    """What a line's text says it is (answer line, explanation line...), computed once.
+
+    A first-letter test spares most lines the regexes."""
+    k = ln.kind
+    if k:
+        return k
+    t = ln.text
+    c = t[:1].lower()
+    k = K_DONE
+    if c in "acrt" and ANSWER_RE.match(t):
+        k |= K_ANSWER
+    if c in "esrhwd" and EXPL_RE.match(t):
+        k |= K_EXPL
+    if c in "svrhctaeb" and len(t) < 60 and TOGGLE_RE.match(t):
+        k |= K_TOGGLE
+    if len(t) <= 16 and is_question_number(t):
+        k |= K_QNUM
+    if c in "ocs" and len(t) < 40 and _OPTIONS_HEADER.match(t):
+        k |= K_OPTHDR
+    ln.kind = k
+    return k
+
+
+def answer_value(text: str | None) -> str | None:
+    """ "Answer: Option B" → "Option B"; text without such a prefix is returned as is."""
+    if text and (m := ANSWER_RE.match(text)):
+        value = (m.group("v1") or m.group("v2") or m.group("v3") or m.group("v4") or "").strip()
+        return value or None
+    return text
+
+
+def explanation_value(text: str | None) -> str | None:
+    """ "Explanation: because..." → "because..." """
+    if text and (m := EXPL_RE.match(text)):
+        return (m.group("v") or "").strip() or None
+    return text
