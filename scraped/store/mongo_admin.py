@@ -25,12 +25,16 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import pymongo
 from pymongo.errors import CollectionInvalid, OperationFailure
 
 from scraped.store.schema import COLLECTIONS, Collection, Index
 
 log = logging.getLogger(__name__)
 _NAMESPACE_NOT_FOUND = 26
+# Index builds, reIndex and validate scan whole collections: they get this long instead
+# of the store's per-call timeout (pymongo.timeout applies to this thread's calls only).
+LONG_TIMEOUT = 3600.0
 
 
 def _epoch(value: Any) -> Any:
@@ -63,7 +67,8 @@ def _ensure_indexes(db: Any, coll: Collection) -> list[str]:
         if match_index(ix, server) is not None:
             continue
         try:
-            db[coll.name].create_index(list(ix.keys), name=ix.name, unique=ix.unique)
+            with pymongo.timeout(LONG_TIMEOUT):
+                db[coll.name].create_index(list(ix.keys), name=ix.name, unique=ix.unique)
             created.append(f"index {coll.name}.{ix.name}")
         except OperationFailure as exc:  # e.g. an operator's index under our name
             log.warning("mongodb: cannot create index %s.%s: %s", coll.name, ix.name, exc.details)
@@ -180,7 +185,8 @@ def reindex(db: Any) -> dict[str, Any]:
     notes: list[str] = []
     for name in COLLECTIONS:
         try:
-            db.command("reIndex", name)
+            with pymongo.timeout(LONG_TIMEOUT):
+                db.command("reIndex", name)
             result[name] = "rebuilt"
         except OperationFailure as exc:
             reason = (exc.details or {}).get("errmsg") or str(exc)
@@ -198,6 +204,11 @@ def reindex(db: Any) -> dict[str, Any]:
 
 
 def integrity_check(db: Any) -> list[str]:
+    with pymongo.timeout(LONG_TIMEOUT):
+        return _validate_all(db)
+
+
+def _validate_all(db: Any) -> list[str]:
     problems: list[str] = []
     for name in COLLECTIONS:
         try:
