@@ -24,7 +24,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -254,13 +254,17 @@ class Backups:
 
     # ------------------------------------------------------------ restore
     @asynccontextmanager
-    async def _quiesced(self) -> AsyncIterator[bool]:
-        engine = self.app.engine
-        if engine is None or not hasattr(engine, "quiesce"):
-            yield False
-            return
-        async with engine.quiesce():
-            yield True
+    async def _quiesced(self) -> AsyncIterator[list[str]]:
+        """Pause every service that writes data on its own and offers `quiesce()` (the
+        engine's jobs; the AI enhancement worker when it offers one)."""
+        async with AsyncExitStack() as stack:
+            paused = []
+            for area in ("engine", "ai"):
+                service = getattr(self.app, area, None)
+                if service is not None and hasattr(service, "quiesce"):
+                    await stack.enter_async_context(service.quiesce())
+                    paused.append(area)
+            yield paused
 
     async def restore(self, name: Any) -> dict[str, Any]:
         path = await self._path(name)
@@ -289,7 +293,7 @@ class Backups:
             problems = await integrity(store)
         differs = {c: {"backup": n, "now": after.get(c)} for c, n in manifest["counts"].items()
                    if after.get(c) != n}
-        result = {"restored": path.name, "safety_backup": safety["name"], "engine_paused": paused,
+        result = {"restored": path.name, "safety_backup": safety["name"], "paused": paused,
                   "safety_backup_of_damaged_store": bool(safety["damaged_store"]),
                   "counts_before": before, "counts_after": after, "differs_from_backup": differs,
                   "integrity": "ok" if not problems else problems,

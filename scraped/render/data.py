@@ -43,7 +43,8 @@ def backup_list(r: dict[str, Any]) -> str:
                      "kind": b.get("kind")})
     head = f"{r['directory']}: {len(rows)} backup(s), {size(r['total_size'])}; keeping {r['keep']} " \
            f"(+{r['keep_safety']} pre-restore)"
-    out = [head, table(rows, ["name", "created_at", "size", "documents", "verified", "kind"])]
+    # never shortened: the name is what `restore NAME` needs
+    out = [head, table(rows, ["name", "created_at", "size", "documents", "verified", "kind"], max_width=1000)]
     for b in r["backups"]:
         for problem in b.get("problems") or []:
             out.append(f"  {b['name']}: {problem}")
@@ -62,7 +63,7 @@ def restore(r: dict[str, Any]) -> str:
     rows = [{"collection": n, "before": r["counts_before"].get(n), "after": r["counts_after"].get(n)}
             for n in names if r["counts_before"].get(n) or r["counts_after"].get(n)]
     lines = [f"restored {r['restored']} in {r['seconds']:.1f} s (safety backup: {r['safety_backup']}; "
-             f"jobs {'paused during the restore' if r.get('engine_paused') else 'not running'})",
+             f"paused meanwhile: {', '.join(r.get('paused') or []) or 'nothing'})",
              table(rows, ["collection", "before", "after"]), f"integrity: {fmt(r['integrity'])}"]
     if r.get("differs_from_backup"):
         lines.append("changed since the restore: " + ", ".join(r["differs_from_backup"]))
