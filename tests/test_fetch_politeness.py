@@ -16,7 +16,14 @@ from tests.hostile_server import HostileServer, page, raw, sequence, stall, stat
 
 BASE = FetchSettings(allow_private_networks=True, retries=0, backoff_base=0.01, backoff_max=2.0,
                      connect_timeout=2.0, read_timeout=2.0, total_timeout=5.0)
-SLACK = 0.03  # transit jitter allowed on loopback when checking a minimum gap
+SLACK = 0.05  # scheduling jitter allowed when checking a minimum gap on a busy machine
+
+
+def assert_spaced(times: list[float], delay: float) -> None:
+    """Request starts at least `delay` apart: every gap, and all of them together."""
+    times = sorted(times)
+    assert all(g >= delay / 2 for g in gaps(times)), gaps(times)   # without spacing: ~0
+    assert times[-1] - times[0] >= (len(times) - 1) * delay - SLACK, gaps(times)
 
 
 def settings(**changes) -> FetchSettings:
@@ -85,7 +92,8 @@ async def test_crawl_delay_spaces_requests(nursery):
             for i in range(4):
                 n.start_soon(f.fetch, srv.url(f"/p{i}"), HostPolicy(concurrency=4))
         assert f.stats()["delays"] == {"127.0.0.1": 0.15}
-    assert all(g >= 0.15 - SLACK for g in gaps(arrivals(srv, "/p"))), gaps(arrivals(srv, "/p"))
+    assert len(arrivals(srv, "/p")) == 4
+    assert_spaced(arrivals(srv, "/p"), 0.15)
 
 
 async def test_crawl_delay_is_capped(nursery):
@@ -160,7 +168,8 @@ async def test_delay_between_request_starts(nursery):
             for i in range(5):
                 n.start_soon(f.fetch, srv.url(f"/d{i}"), HostPolicy(concurrency=5, delay=0.1))
     times = arrivals(srv, "/d")
-    assert len(times) == 5 and all(g >= 0.1 - SLACK for g in gaps(times)), gaps(times)
+    assert len(times) == 5
+    assert_spaced(times, 0.1)
 
 
 async def test_hosts_have_separate_slots(nursery):

@@ -20,9 +20,11 @@ robots.py (robots.txt policy) and fetch_body.py (bounded inflate, charset).
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import re
+import ssl
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 from typing import Any
@@ -79,6 +81,12 @@ class FetchResult:
     elapsed: float
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context for the process (building one loads the CA bundle: ~70 ms)."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class _GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport whose pool connects through the guard (DNS pinning, see guard.py)."""
 
@@ -87,7 +95,7 @@ class _GuardedTransport(httpx.AsyncHTTPTransport):
         # Not calling super().__init__: all it does is build `self._pool`, which we build
         # with httpcore's public `network_backend` seam (httpx is pinned to 0.28.x).
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=_ssl_context(),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
@@ -277,13 +285,10 @@ class Fetcher:
                     if length.isdigit() and int(length) > max_bytes and not robots:
                         raise FetchError(url, f"Content-Length {length} is over the cap of "
                                          f"{max_bytes} bytes", "too_large")
-                body = await _read_body(response, url, max_bytes, truncate=robots)
+                body = await _read_body(response, url, max_bytes, robots=robots)
             finally:
                 await response.aclose()
         if not robots:
-            reason = fetch_body.binary_reason(body[: fetch_body.SNIFF_BYTES])
-            if reason is not None:
-                raise FetchError(url, reason, "content_type")
             if not mime:
                 mime = fetch_body.sniff_type(body[: fetch_body.SNIFF_BYTES])
                 if mime not in s.content_types:
@@ -303,33 +308,47 @@ class Fetcher:
                           retryable=retryable, retry_after=retry_after)
 
 
-async def _read_body(response: httpx.Response, url: str, max_bytes: int, *, truncate: bool) -> bytes:
-    """The decoded body, inflated a bounded amount at a time; too_large past max_bytes."""
+async def _read_body(response: httpx.Response, url: str, max_bytes: int, *, robots: bool) -> bytes:
+    """The decoded body, inflated a bounded amount at a time.
+
+    A page past max_bytes is too_large and one whose first KB looks binary is refused as
+    soon as that KB is in (not after downloading the rest); robots.txt is cut at max_bytes.
+    """
     if response.is_stream_consumed:  # built in memory (httpx.MockTransport): already decoded
         body = response.content
-        if len(body) > max_bytes and not truncate:
+        if len(body) > max_bytes and not robots:
             raise FetchError(url, f"body is over the cap of {max_bytes} bytes", "too_large")
-        return body[:max_bytes]
-    decoder = fetch_body.make_decoder(url, response.headers.get("content-encoding", ""))
-    buf = bytearray()
-    sniffed = False
-    async for raw in response.aiter_raw():
-        buf += decoder.decode(raw, max_bytes - len(buf) + 1)
+        body = body[:max_bytes]
+    else:
+        decoder = fetch_body.make_decoder(url, response.headers.get("content-encoding", ""))
+        buf = bytearray()
+        sniff = not robots
+        async for raw in response.aiter_raw():
+            buf += decoder.decode(raw, max_bytes - len(buf) + 1)
+            if len(buf) > max_bytes:
+                break
+            if sniff and len(buf) >= fetch_body.SNIFF_BYTES:
+                sniff = False
+                _refuse_binary(url, buf)
+        else:
+            buf += decoder.flush()
         if len(buf) > max_bytes:
-            if truncate:
-                return bytes(buf[:max_bytes])
-            raise FetchError(url, f"body is over the cap of {max_bytes} bytes (decoded)", "too_large")
-        if not sniffed and len(buf) >= fetch_body.SNIFF_BYTES and not truncate:
-            sniffed = True  # stop early on binary rather than download all of it
-            reason = fetch_body.binary_reason(bytes(buf[: fetch_body.SNIFF_BYTES]))
-            if reason is not None:
-                raise FetchError(url, reason, "content_type")
-    buf += decoder.flush()
-    if len(buf) > max_bytes:
-        if truncate:
-            return bytes(buf[:max_bytes])
-        raise FetchError(url, f"body is over the cap of {max_bytes} bytes (decoded)", "too_large")
-    return bytes(buf)
+            if not robots:
+                raise FetchError(url, f"body is over the cap of {max_bytes} bytes (decoded)",
+                                 "too_large")
+            del buf[max_bytes:]
+        if not sniff:
+            return bytes(buf)
+        body = bytes(buf)
+    if not robots:
+        _refuse_binary(url, body)
+    return body
+
+
+def _refuse_binary(url: str, body: bytes | bytearray) -> None:
+    reason = fetch_body.binary_reason(bytes(body[: fetch_body.SNIFF_BYTES]))
+    if reason is not None:
+        raise FetchError(url, reason, "content_type")
 
 
 _HOST = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_.])?")

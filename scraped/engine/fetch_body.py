@@ -96,17 +96,19 @@ _MAGIC = (
     (b"fLaC", "FLAC"), (b"%!PS", "PostScript"),
 )
 _UNICODE_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_MAGIC_FIRST = frozenset(m[:1] for m, _ in _MAGIC) | {b[:1] for b in _UNICODE_BOMS}
 # WHATWG MIME sniffing's "binary data bytes": control characters no text format uses.
 _BINARY_BYTE = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 
 
 def binary_reason(head: bytes) -> str | None:
     """Why the first bytes of a body show it is not text, or None if they may be text."""
-    if head.startswith(_UNICODE_BOMS):
-        return None
-    for magic, name in _MAGIC:
-        if head.startswith(magic):
-            return f"binary content ({name}) served as text"
+    if head[:1] in _MAGIC_FIRST:
+        if head.startswith(_UNICODE_BOMS):
+            return None
+        for magic, name in _MAGIC:
+            if head.startswith(magic):
+                return f"binary content ({name}) served as text"
     if len(head) >= 12 and head[4:8] == b"ftyp":
         return "binary content (MP4/QuickTime) served as text"
     if len(head) >= 12 and head[:4] == b"RIFF":
