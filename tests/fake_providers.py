@@ -198,6 +198,8 @@ class FakeProvider:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body in separate writes: no 40 ms delayed ACK
+            wbufsize = -1  # buffered; http.server flushes after each request
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -60,6 +60,7 @@ class AIService:
                 for i in range(self.config.enhance.workers):
                     nursery.start_soon(self._worker, i)
                 nursery.start_soon(self.router.warm)
+                nursery.start_soon(self.router.usage.run_flusher)
                 task_status.started(self)
                 await trio.sleep_forever()
         finally:

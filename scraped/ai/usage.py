@@ -4,7 +4,8 @@ the response cache (`ai_cache`).
 Usage documents: _id "PROVIDER:YYYY-MM-DD", {provider, day, requests, failures,
 cache_hits, tokens_in, tokens_out, cost}; incremented atomically with $inc, so several
 daemons sharing a store add up. Today's spend is kept in memory too (loaded at start,
-re-read when the day changes) so the budget check costs no round trip.
+re-read when the day changes) so the budget check costs no round trip. Writes are
+buffered (see `Usage`).
 
 Cache documents: _id sha256(provider, model, schema name, system, user), {provider, model,
 response (validated JSON), tokens_in, tokens_out, created_at}. Only validated replies are
@@ -19,6 +20,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import trio
+
 from scraped.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -30,18 +33,27 @@ def day_of(t: float | None = None) -> str:
 
 
 class Usage:
+    """Accounting. Increments are buffered in memory and written in one bulk upsert per
+    `flush` (every second by `run_flusher`, before a report, and when the service stops),
+    so no store write sits on an AI call's path; a kill -9 loses at most the last second.
+    Without a running flusher each record is written at once."""
+
     def __init__(self, store: Any):
         self.store = store
         self.day = ""
         self.spent = 0.0  # estimated USD today, all providers
+        self._pending: dict[str, dict[str, Any]] = {}
+        self._flusher = False
 
     async def load(self) -> None:
         self.day = day_of()
         docs = await self.store.find(USAGE, {"day": self.day})
         self.spent = sum(float(d.get("cost", 0.0)) for d in docs)
+        self.spent += sum(p["inc"]["cost"] for p in self._pending.values() if p["day"] == self.day)
 
     async def _roll(self) -> None:
         if day_of() != self.day:
+            await self.flush()
             await self.load()
 
     async def spent_today(self) -> float:
@@ -52,17 +64,49 @@ class Usage:
                      cost: float = 0.0, cache_hit: bool = False) -> None:
         await self._roll()
         self.spent += cost
-        inc = {"requests": 0 if cache_hit else 1, "failures": 0 if ok else 1,
-               "cache_hits": 1 if cache_hit else 0, "tokens_in": tokens_in, "tokens_out": tokens_out,
-               "cost": cost}
+        entry = self._pending.setdefault(f"{provider}:{self.day}", {
+            "provider": provider, "day": self.day,
+            "inc": dict.fromkeys(("requests", "failures", "cache_hits", "tokens_in", "tokens_out"), 0)
+            | {"cost": 0.0}})
+        inc = entry["inc"]
+        inc["requests"] += 0 if cache_hit else 1
+        inc["failures"] += 0 if ok else 1
+        inc["cache_hits"] += 1 if cache_hit else 0
+        inc["tokens_in"] += tokens_in
+        inc["tokens_out"] += tokens_out
+        inc["cost"] += cost
+        if not self._flusher:
+            await self.flush()
+
+    async def flush(self) -> None:
+        pending, self._pending = self._pending, {}
+        if not pending:
+            return
+        now = time.time()
+        ops = [(key, {"$inc": p["inc"], "$set": {"provider": p["provider"], "day": p["day"], "updated_at": now}})
+               for key, p in pending.items()]
         try:
-            await self.store.update_one(USAGE, {"_id": f"{provider}:{self.day}"},
-                                        {"$inc": inc, "$set": {"provider": provider, "day": self.day,
-                                                               "updated_at": time.time()}}, upsert=True)
-        except StoreError as exc:  # accounting must not fail a call that succeeded
-            log.warning("could not record AI usage for %s: %s", provider, exc)
+            await self.store.bulk_upsert(USAGE, ops)
+        except StoreError as exc:  # keep the counts for the next flush; accounting never fails a call
+            log.warning("could not record AI usage: %s", exc)
+            for key, p in pending.items():
+                mine = self._pending.setdefault(key, {**p, "inc": dict.fromkeys(p["inc"], 0)})
+                for k, v in p["inc"].items():
+                    mine["inc"][k] += v
+
+    async def run_flusher(self, interval: float = 1.0) -> None:
+        self._flusher = True
+        try:
+            while True:
+                await trio.sleep(interval)
+                await self.flush()
+        finally:
+            self._flusher = False
+            with trio.CancelScope(shield=True):
+                await self.flush()
 
     async def report(self, days: int = 7) -> dict[str, Any]:
+        await self.flush()
         since = day_of(time.time() - 86400 * (days - 1))
         docs = await self.store.find(USAGE, {"day": {"$gte": since}}, sort=[("day", -1), ("provider", 1)])
         rows = [{k: d.get(k, 0) for k in ("day", "provider", "requests", "failures", "cache_hits",

@@ -49,7 +49,9 @@ class GeminiProvider(Provider):
         config = types.GenerateContentConfig(
             system_instruction=req.system, response_mime_type="application/json",
             response_json_schema=req.schema, max_output_tokens=req.max_tokens,
-            temperature=req.temperature)
+            temperature=req.temperature,
+            # No tools are passed; off, it also stops an INFO line per call.
+            automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True))
         call = functools.partial(self._call, model, req.user, config)
         return await trio.to_thread.run_sync(call, limiter=self.limiter, abandon_on_cancel=True)
 
