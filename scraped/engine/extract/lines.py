@@ -252,11 +252,13 @@ class _Walker:
             self.add(text, ctx, owner)
         roles = ctx.roles if el.tag == "tr" else None
         col = 0
+        add = self.add
         for child in el:
             tag = child.tag
             if type(tag) is not str:  # a comment or processing instruction
-                if child.tail:
-                    self.add(child.tail, ctx, owner)
+                tail = child.tail
+                if tail:
+                    add(tail, ctx, owner)
                 continue
             if tag in SKIP:
                 if tag == "nav" and self.breadcrumb is None and "breadcrumb" in (
@@ -285,8 +287,9 @@ class _Walker:
                         self.flush()
                     else:
                         self.walk(child, cctx, owner, depth + 1)
-            if child.tail:
-                self.add(child.tail, ctx, owner)
+            tail = child.tail
+            if tail:
+                add(tail, ctx, owner)
 
 
 def _cell_ctx(walker: _Walker, ctx: _Ctx, roles: dict, col: int, cell) -> _Ctx:

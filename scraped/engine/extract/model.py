@@ -25,8 +25,12 @@ class ExtractedQuestion:
     difficulty: str | None = None
 
     def key(self) -> str:
-        """The content hash used as the question's `_id` in the store."""
-        return question_key(self.question, self.options)
+        """The content hash used as the question's `_id` in the store (computed once)."""
+        key = self.__dict__.get("_key")
+        if key is None:
+            key = question_key(self.question, self.options)
+            self.__dict__["_key"] = key  # a cache, not a field: equality and repr ignore it
+        return key
 
     def to_dict(self) -> dict:
         return {

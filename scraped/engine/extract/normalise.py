@@ -283,14 +283,11 @@ def _text_match(loose: str, options) -> int | None:
 
 # -- the key ----------------------------------------------------------------------------
 
-_SPACE_BEFORE = re.compile(r"\s+([,.;:!?%)\]}])")
-_SPACE_AFTER = re.compile(r"([(\[{])\s+")
+_PUNCT_SPACE = re.compile(r" (?=[,.;:!?%)\]}])|(?<=[(\[{]) ")
 
 
 def _canon_piece(text: str) -> str:
-    text = clean_text(text).casefold()
-    text = _SPACE_BEFORE.sub(r"\1", text)
-    return _SPACE_AFTER.sub(r"\1", text)
+    return _PUNCT_SPACE.sub("", clean_text(text).casefold())
 
 
 def canonical_form(question: str, options=()) -> str:
