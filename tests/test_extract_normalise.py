@@ -10,8 +10,14 @@ from hypothesis import strategies as st
 
 from scraped.engine.extract import ExtractedQuestion
 from scraped.engine.extract.normalise import (
-    canonical_form, clean_text, normalise_options, option_label, question_key, resolve_answer,
-    split_inline_options, strip_question_number,
+    canonical_form,
+    clean_text,
+    normalise_options,
+    option_label,
+    question_key,
+    resolve_answer,
+    split_inline_options,
+    strip_question_number,
 )
 
 
