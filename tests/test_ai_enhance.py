@@ -236,3 +236,15 @@ def test_kill_9_mid_enhancement_then_restart_every_question_ends_once(tmp_path):
     assert sorted(h for e in enhanced for h in e["raw_hashes"]) == sorted(q["_id"] for q in questions)
     assert all(r["enhancement"]["enhanced_id"] for r in raws)
     assert KEY not in d.log()
+
+
+async def test_a_models_wrong_arithmetic_answer_is_corrected_by_the_checker(tmp_path):
+    with FakeProvider("gemini") as gemini:  # with no scraped answer, the default responder picks option 0
+        settings = ai_settings({"gemini": gemini}, order=("gemini",))
+        async with ai_service(tmp_path, settings, secrets={"GEMINI_API_KEY": KEY}) as h:
+            q = raw("What is 9 × 9?", ["18", "81", "99"], None)
+            await h.app.store.insert_one(RAW, q)
+            await h.service.enhancer.run_batch()
+            doc = (await h.app.store.find(ENH))[0]
+    assert doc["correct_index"] == 1 and doc["checks"]["recomputed"] == "corrected"
+    assert doc["checks"]["scraped_answer_agrees"] is None and doc["quality_score"] == 0.45
