@@ -142,7 +142,7 @@ def _respace(words: list[str], data) -> str:
     return out + data.draw(st.sampled_from(["", " ", "\t\n"]))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(_words, min_size=3, max_size=6), st.data())
 def test_key_is_stable_under_whitespace_variants(parts, data):
     question, *options = [" ".join(w) for w in parts]
@@ -151,7 +151,7 @@ def test_key_is_stable_under_whitespace_variants(parts, data):
     assert question_key(varied_q, varied_opts) == question_key(question, options)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(_words, min_size=3, max_size=7), st.sampled_from(sorted(_LABELS)))
 def test_key_is_stable_under_option_labels(parts, style):
     question, *options = [" ".join(w) for w in parts]
@@ -159,7 +159,7 @@ def test_key_is_stable_under_option_labels(parts, style):
     assert question_key(question, labelled) == question_key(question, options)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(_words, min_size=3, max_size=6), st.sampled_from(["upper", "lower", "title"]))
 def test_key_is_stable_under_case(parts, how):
     question, *options = [" ".join(w) for w in parts]
@@ -168,7 +168,7 @@ def test_key_is_stable_under_case(parts, how):
     assert question_key(change(question), [change(o) for o in options]) == question_key(question, options)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.text(max_size=80))
 def test_clean_text_is_idempotent(s):
     once = clean_text(s)
@@ -176,14 +176,14 @@ def test_clean_text_is_idempotent(s):
     assert once == once.strip() and "  " not in once
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.text(max_size=30), max_size=6))
 def test_normalise_options_is_idempotent(options):
     once = normalise_options(options)
     assert normalise_options(once) == once
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.text(max_size=60), st.lists(st.text(max_size=20), max_size=5))
 def test_canonical_form_is_idempotent_and_resolution_total(question, options):
     form = canonical_form(question, options)
