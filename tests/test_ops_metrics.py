@@ -129,17 +129,25 @@ async def test_history_persists_complete_minutes_once_and_prunes(tmp_path, store
     assert [d["cpu_percent"] for d in docs] == [10.0, 20.0, 30.0]
     assert [d["errors"] for d in docs] == [1, 0, 0] and docs[0]["samples"] == 12
 
-    result = await History.query(store, hours=1, now=clock.t)
+    result = await history.query(store, hours=1, now=clock.t)
     assert result["count"] == 3 and result["interval_s"] == 60
     point = result["metrics"][0]
     assert point["timestamp"] == T0 and point["cpu_percent"] == 10.0 and "_id" not in point and "at" not in point
 
-    down = await History.query(store, hours=1, now=clock.t, max_points=2)
+    down = await history.query(store, hours=1, now=clock.t, max_points=2)
     assert down["count"] == 2 and down["interval_s"] == 120
     assert down["metrics"][0]["cpu_percent"] == 15.0 and down["metrics"][0]["cpu_max"] == 20.0
     assert down["metrics"][0]["errors"] == 1
 
-    # A month later, everything is older than the retention.
+    # Another daemon sharing the store keeps its own series.
+    other = History(Sampler(app, readings, clock=clock), host="other-host")
+    await other.sampler.take()
+    clock.t += 60
+    await other.persist(store, clock.t, keep_days=30)
+    assert (await other.query(store, hours=1, now=clock.t))["count"] == 1
+    assert (await history.query(store, hours=1, now=clock.t))["count"] == 3
+
+    # A month later, everything of this host is older than the retention.
     clock.t += 31 * 86400
     assert (await history.persist(store, clock.t, keep_days=30))["pruned"] == 3
 

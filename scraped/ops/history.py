@@ -1,8 +1,9 @@
 """Per-minute metrics history in the store (`metrics history --hours N`, `capacity`).
 
 The `metrics_persist` task aggregates each complete minute of the sampler's ring into
-one document of the `metrics` collection, keyed by the minute (so a re-run rewrites
-rather than duplicates), then prunes what is older than metrics.history_days.
+one document of the `metrics` collection, keyed by the minute and the host (so a re-run
+rewrites rather than duplicates, and daemons on several machines sharing one MongoDB
+keep their own series), then prunes what is older than metrics.history_days.
 A minute document holds means of the gauges, the peaks of CPU and memory within the
 minute (capacity reports peaks), the worst loop lag, and the errors of that minute.
 """
@@ -10,6 +11,7 @@ minute (capacity reports peaks), the worst loop lag, and the errors of that minu
 from __future__ import annotations
 
 import math
+import socket
 from collections.abc import Iterable
 from typing import Any
 
@@ -44,9 +46,10 @@ def aggregate(minute: int, samples: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 class History:
-    def __init__(self, sampler: Any, errors: Any = None):
+    def __init__(self, sampler: Any, errors: Any = None, host: str | None = None):
         self.sampler = sampler
         self.errors = errors
+        self.host = host or socket.gethostname()
         self.last_persisted: int | None = None
 
     def complete_minutes(self, now: float) -> dict[int, list[dict[str, Any]]]:
@@ -63,32 +66,32 @@ class History:
         ops = []
         for m, samples in sorted(minutes.items()):
             doc = aggregate(m, samples)
+            doc["host"] = self.host
             if self.errors is not None:
                 doc["errors"] = self.errors.minute_count(m)
-            ops.append((f"{m:012d}", {"$set": doc}))
+            ops.append((f"{m:012d}@{self.host}", {"$set": doc}))
         if ops:
             await store.bulk_upsert("metrics", ops)
             self.last_persisted = max(minutes)
-        pruned = await store.delete_many("metrics", {"at": {"$lt": now - keep_days * 86400}})
+        pruned = await store.delete_many("metrics", {"at": {"$lt": now - keep_days * 86400}, "host": self.host})
         return {"minutes": len(ops), "pruned": pruned}
 
-    @staticmethod
-    async def query(store: Any, hours: float, now: float, max_points: int = 1440) -> dict[str, Any]:
+    async def query(self, store: Any, hours: float, now: float, max_points: int = 1440) -> dict[str, Any]:
         since = now - hours * 3600
-        docs = await store.find("metrics", {"at": {"$gte": since}}, sort=[("at", 1)])
+        docs = await store.find("metrics", {"at": {"$gte": since}, "host": self.host}, sort=[("at", 1)])
         step = max(1, math.ceil(len(docs) / max_points)) if max_points else 1
         rows = [_point(docs[i:i + step]) for i in range(0, len(docs), step)]
-        return {"hours": hours, "from": since, "to": now, "interval_s": 60 * step, "count": len(rows),
-                "metrics": rows}
+        return {"hours": hours, "host": self.host, "from": since, "to": now, "interval_s": 60 * step,
+                "count": len(rows), "metrics": rows}
 
 
 def _point(docs: list[dict[str, Any]]) -> dict[str, Any]:
     """One point of the reply: the runbook's shape ({timestamp, cpu_percent, ...})."""
     if len(docs) == 1:
-        doc = {k: v for k, v in docs[0].items() if k != "_id"}
+        doc = {k: v for k, v in docs[0].items() if k not in ("_id", "host")}
     else:
         doc = {"at": docs[0]["at"], "samples": sum(d.get("samples", 0) for d in docs)}
-        keys = {k for d in docs for k in d} - {"_id", "at", "samples"}
+        keys = {k for d in docs for k in d} - {"_id", "at", "samples", "host"}
         for key in keys:
             values = _numbers(docs, key)
             if not values:

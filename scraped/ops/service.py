@@ -167,13 +167,13 @@ class OpsService:
                 "uptime_s": round(self.clock() - self.app.started_at, 1)}
 
     async def metrics_history(self, hours: float, max_points: int) -> dict[str, Any]:
-        return await History.query(self.app.store, hours, self.clock(), max_points)
+        return await self.history.query(self.app.store, hours, self.clock(), max_points)
 
     async def security_events(self, limit: int, kind: str | None) -> dict[str, Any]:
         return await self.security.events(self.app.store, limit, kind)
 
     async def capacity(self, hours: float) -> dict[str, Any]:
-        history = await History.query(self.app.store, hours, self.clock(), max_points=0)
+        history = await self.history.query(self.app.store, hours, self.clock(), max_points=0)
         rows, source = history["metrics"], "history"
         if not rows:
             rows, source = list(self.sampler.ring), "memory (no minute persisted yet)"
