@@ -46,8 +46,8 @@ async def running_engine(tmp_path: Path, engine: dict[str, Any] | None = None,
         await app.store.close()
 
 
-async def wait_status(service: Any, job_id: str, *states: str, timeout: float = 30.0) -> dict[str, Any]:
-    with trio.fail_after(timeout):
+async def wait_status(service: Any, job_id: str, *states: str, within: float = 30.0) -> dict[str, Any]:
+    with trio.fail_after(within):
         while True:
             doc = await service.supervisor.jobs.get(job_id)
             if doc["status"] in states:
@@ -55,8 +55,8 @@ async def wait_status(service: Any, job_id: str, *states: str, timeout: float = 
             await trio.sleep(0.02)
 
 
-async def wait_for(predicate: Any, timeout: float = 30.0) -> Any:
-    with trio.fail_after(timeout):
+async def wait_for(predicate: Any, within: float = 30.0) -> Any:
+    with trio.fail_after(within):
         while True:
             value = await predicate()
             if value:

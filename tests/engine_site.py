@@ -40,8 +40,9 @@ deny = ["/nofollow/"]
 
 class Site:
     def __init__(self, pages: int = 30, per_list: int = 10, per_page: int = 3, page_kb: int = 2,
-                 delay: float = 0.0, broken: int = 0):
+                 delay: float = 0.0, broken: int = 0, shared: bool = True):
         self.pages = pages
+        self.shared = shared
         self.per_list = per_list
         self.per_page = per_page
         self.page_kb = page_kb
@@ -62,7 +63,7 @@ class Site:
 
     def expected_texts(self) -> set[str]:
         texts = {self.question_text(p, i) for p in range(1, self.pages + 1) for i in range(1, self.per_page)}
-        return texts | {SHARED_QUESTION}
+        return texts | {SHARED_QUESTION} if self.shared else texts
 
     def all_paths(self) -> set[str]:
         return ({"/"} | {f"/list/{n}" for n in range(1, self.lists + 1)}
@@ -74,7 +75,8 @@ class Site:
                 f'<p>Answer: <span class="ans">Option {"ABCD"[answer]}</span></p><p class="expl">{expl}</p></div>')
 
     def question_page(self, page: int) -> str:
-        blocks = [self._question_block(SHARED_QUESTION, ["4", "6", "7", "9"], 2, "7 has no divisors but 1 and 7.")]
+        blocks = [self._question_block(SHARED_QUESTION, ["4", "6", "7", "9"], 2, "7 has no divisors but 1 and 7.")
+                  ] if self.shared else []
         for i in range(1, self.per_page):
             right = page + i * 7
             blocks.append(self._question_block(self.question_text(page, i),
@@ -141,7 +143,11 @@ class Site:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a crawler killed mid-request resets its connections: expected here
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)

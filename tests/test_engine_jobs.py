@@ -163,7 +163,7 @@ async def test_a_cron_schedule_starts_runs_and_never_stacks_them(tmp_path):
             spec = specs.parse(site.spec("every-second", schedule="* * * * * *"))
             sched = await sup.schedules.register(spec, source="submit", owner=0)
             assert sched["next_run_at"] <= time.time() + 1.0
-            runs = await wait_for(lambda: _jobs_named(sup, "every-second", 2), timeout=10)
+            runs = await wait_for(lambda: _jobs_named(sup, "every-second", 2), within=10)
             assert all(r["source"] == "schedule:every-second" for r in runs)
             for r in runs:
                 await wait_status(svc, r["_id"], jobs.COMPLETED)

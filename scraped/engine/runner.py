@@ -66,6 +66,7 @@ class Runner:
         self._last_error: str | None = None
         self._busy = 0  # claimed entries not yet handed to the writer
         self._idle = trio.Event()
+        self._news = trio.Event()  # set whenever a page is settled
         self._settled = 0  # pages done or finally failed: counts against max_pages
         self.started_at = time.time()
         self.rate = 0.0  # pages per second, smoothed
@@ -154,10 +155,18 @@ class Runner:
                 for entry in entries:
                     await send.send(entry)
                 continue
-            # Nothing due now: once all work in hand is written, decide.
-            await self._wait_idle()
+            # Nothing due in the store. New links may be waiting in the writer (flush them
+            # now: a chain of listing pages is only as fast as this hop) or in pages still
+            # being fetched (wait for the next one to finish, then look again).
+            if self.writer.pending_links():
+                await self.writer.flush()
+                continue
+            if self._busy:
+                self._news = trio.Event()
+                await self._news.wait()
+                continue
             await self.writer.flush()
-            if (self.max_pages and self._settled >= self.max_pages):
+            if self.max_pages and self._settled >= self.max_pages:
                 return
             due = await self.frontier.next_due()  # after the flush: new links included
             if due is None:
@@ -172,6 +181,7 @@ class Runner:
         self._busy -= 1
         if final:
             self._settled += 1
+        self._news.set()
         if self._busy == 0:
             self._idle.set()
 

@@ -178,7 +178,10 @@ class JobSpec:
 
     def politeness(self, cfg: EngineConfig) -> dict[str, Any]:
         p = self.fields.politeness
-        pick = (lambda mine, default: default if mine is None else mine)
+
+        def pick(mine: Any, default: Any) -> Any:
+            return default if mine is None else mine
+
         return {"concurrency": pick(p.concurrency, cfg.host_concurrency),
                 "delay": pick(p.delay, cfg.host_delay),
                 "autothrottle": pick(p.autothrottle, cfg.autothrottle),

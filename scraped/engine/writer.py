@@ -113,6 +113,9 @@ class BatchWriter:
     def pending(self) -> int:
         return self._batch.size()
 
+    def pending_links(self) -> int:
+        return len(self._batch.links)
+
     # ------------------------------------------------------------ flushing
     async def run(self) -> None:
         """Flush whenever a batch is full or its first item has waited `interval`."""
@@ -155,7 +158,8 @@ class BatchWriter:
                     await self.store.insert_many(FRONTIER, batch.links, ignore_duplicates=True)
                 new = 0
                 if batch.questions:
-                    new = (await self.store.bulk_upsert(QUESTIONS, batch.questions))["inserted"]
+                    ops = coalesce(batch.questions)
+                    new = (await self.store.bulk_upsert(QUESTIONS, ops))["inserted"]
                 if batch.marks:
                     await self.store.bulk_upsert(FRONTIER, batch.marks)
             ok = True
@@ -164,3 +168,23 @@ class BatchWriter:
         self.flushes += 1
         self.on_flush(Flushed(batch.pages_fetched, batch.pages_failed, batch.questions_found, new,
                               batch.bytes, batch.failures))
+
+
+def coalesce(ops: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    """One upsert per question key: sightings of one question on several pages of a batch
+    become one `$addToSet: {sources: {$each: [...]}}` (one document rewrite, not many)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for key, update in ops:
+        into = merged.get(key)
+        if into is None:
+            merged[key] = {"$setOnInsert": update["$setOnInsert"],
+                           "$addToSet": {f: {"$each": list(_items(v))} for f, v in update["$addToSet"].items()}}
+            continue
+        for f, v in update["$addToSet"].items():
+            each = into["$addToSet"].setdefault(f, {"$each": []})["$each"]
+            each.extend(x for x in _items(v) if x not in each)
+    return list(merged.items())
+
+
+def _items(value: Any) -> list[Any]:
+    return value["$each"] if isinstance(value, dict) and "$each" in value else [value]

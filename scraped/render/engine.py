@@ -11,15 +11,22 @@ from scraped.render.table import fmt, kv, table
 _JOB_COLUMNS = ["id", "name", "status", "pages", "failed", "questions", "created_at", "last_error"]
 
 
+def _cut(text: Any, width: int) -> str:
+    text = fmt(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _job_row(j: dict[str, Any]) -> dict[str, Any]:
-    return {"id": j["id"], "name": j["name"], "status": j["status"], "pages": j["pages_fetched"],
+    return {"id": j["id"], "name": _cut(j["name"], 28), "status": j["status"], "pages": j["pages_fetched"],
             "failed": j["pages_failed"], "questions": f"{j['questions_new']} new / {j['questions_found']}",
-            "created_at": j["created_at"], "last_error": j.get("last_error")}
+            "created_at": j["created_at"], "last_error": _cut(j.get("last_error"), 50)}
 
 
 def jobs_list(r: dict[str, Any]) -> str:
     counts = "  ".join(f"{k.lower()} {v}" for k, v in sorted(r.get("counts", {}).items()))
-    return table([_job_row(j) for j in r["jobs"]], _JOB_COLUMNS) + (f"\n\n{counts}" if counts else "")
+    # Ids are never shortened (they are copied into the next command); long text is.
+    rows = table([_job_row(j) for j in r["jobs"]], _JOB_COLUMNS, max_width=1000)
+    return rows + (f"\n\n{counts}" if counts else "")
 
 
 def jobs_show(r: dict[str, Any]) -> str:
