@@ -195,8 +195,9 @@ class Backups:
                   "damaged_store": problems, "deleted": deleted,
                   "seconds": round(time.perf_counter() - started, 3),
                   "timings": {k: round(v, 3) for k, v in timings.items()}}
-        log.info("backup %s written and verified: %s, %d documents, %.1f s; %d old backup(s) deleted",
-                 name, human(size), result["documents"], result["seconds"], len(deleted),
+        log.info("backup %s written and %s: %s, %d documents, %.1f s; %d old backup(s) deleted", name,
+                 "verified" if check["verified"] else "kept as a copy of a damaged store", human(size),
+                 result["documents"], result["seconds"], len(deleted),
                  extra={"backup": name, "size": size})
         return result
 
