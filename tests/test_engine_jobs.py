@@ -44,6 +44,8 @@ async def test_a_job_runs_to_completion_and_stores_every_question_once(tmp_path)
             assert shared["answer"] == 2 and shared["enhancement"]["state"] == "pending"
             assert await store.count(FRONTIER, {"job_id": job["_id"]}) == 0  # dropped when done
             assert max(site.hits[p] for p in site.all_paths()) == 1  # no page fetched twice
+            totals = (await svc.system_status())["totals"]
+            assert totals["pages_fetched"] == p["pages_fetched"]  # engine-wide, persisted
 
 
 async def test_max_pages_and_max_depth_bound_the_crawl(tmp_path):

@@ -31,6 +31,9 @@ from scraped.errors import ScrapedError
 log = logging.getLogger(__name__)
 
 
+TOTALS = ("meta", "engine:totals")  # every job's counters summed, kept across restarts
+
+
 class LeaseLost(ScrapedError):
     """Another daemon or command took the job over; stop without touching its state."""
 
@@ -63,6 +66,7 @@ class Runner:
                                   timeout=app.config.store.timeout, on_flush=self._flushed,
                                   observe=app.observe)
         self._failures: list[dict[str, Any]] = []
+        self._saved: dict[str, int] = dict(self.progress)
         self._last_error: str | None = None
         self._busy = 0  # claimed entries not yet handed to the writer
         self._idle = trio.Event()
@@ -127,6 +131,7 @@ class Runner:
         self.progress["pages_failed"] = counts["failed"]
         self.progress["questions_new"] = await self.store.count(repo.QUESTIONS, {"job_id": self.job_id})
         self._settled = counts["done"] + counts["failed"]
+        self._saved = dict(self.progress)
 
     async def _checkpoint(self) -> None:
         try:
@@ -207,9 +212,9 @@ class Runner:
         try:
             result = await self.fetcher.fetch(url, self.policy)
         except FetchError as exc:
-            self.app.observe("engine.fetch", time.perf_counter() - start, False)
+            self.app.observe("fetch", time.perf_counter() - start, False)
             return await self._fail(entry, exc.reason, exc.kind, exc.retryable, exc.retry_after)
-        self.app.observe("engine.fetch", time.perf_counter() - start, True)
+        self.app.observe("fetch", time.perf_counter() - start, True)
         try:
             questions, links = self._extract(entry, result)
         except Exception as exc:  # a parser choking on one page must not stop the job
@@ -235,7 +240,7 @@ class Runner:
         self._new_links(found.pagination, depth, now, entry["url"], links)
         if depth + 1 <= self.max_depth:
             self._new_links(found.follow, depth + 1, now, entry["url"], links)
-        self.app.observe("engine.parse", time.perf_counter() - start, True)
+        self.app.observe("parse", time.perf_counter() - start, True)
         return ops, links
 
     def _new_links(self, urls: list[str], depth: int, now: float, referrer: str,
@@ -279,6 +284,12 @@ class Runner:
             return
         if doc.get("request") and self.on_request is not None and not final:
             self.on_request(doc["request"])
+        delta = {k: v - self._saved.get(k, 0) for k, v in self.progress.items() if v != self._saved.get(k, 0)}
+        if delta:
+            self._saved = dict(self.progress)
+            await self.store.update_one(TOTALS[0], {"_id": TOTALS[1]}, {
+                "$inc": {f"progress.{k}": v for k, v in delta.items()}, "$set": {"updated_at": time.time()}},
+                upsert=True)
 
 
 def _canon(url: str) -> str | None:

@@ -20,6 +20,7 @@ import trio
 
 from scraped.dispatch import Handler
 from scraped.engine import commands, jobs
+from scraped.engine.runner import TOTALS
 from scraped.engine.supervisor import Supervisor
 from scraped.service import DEGRADED, DOWN, HEALTHY
 
@@ -166,6 +167,7 @@ class EngineService:
                        "max_pages_default": cfg.max_pages, "allow_private_networks": cfg.allow_private_networks,
                        "obey_robots": cfg.obey_robots},
             "pages_per_s": round(sum(j["rate"] or 0 for j in running), 1),
+            "totals": ((await self.app.store.get(*TOTALS)) or {}).get("progress", {}),
             "fetcher": stats,
             "jobs_dir": s.jobs_dir_report,
             "schedules": len(await s.schedules.list()),

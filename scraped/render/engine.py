@@ -101,6 +101,8 @@ def engine_status(r: dict[str, Any]) -> str:
     parts = [f"engine {r['identity']}, up since {fmt(r['started_at'], 'started_at')}, "
              f"{fmt(r['pages_per_s'])} pages/s", "", "limits:", kv(r["limits"], 2), "", "queue:",
              _indent(queue(r["queue"]))]
+    if r.get("totals"):
+        parts += ["", "all jobs, all time: " + "  ".join(f"{k} {v}" for k, v in r["totals"].items())]
     if r["jobs_running"]:
         parts += ["", "running jobs:", _indent(table(r["jobs_running"], [
             "id", "name", "pages_fetched", "pages_failed", "questions_new", "rate", "in_flight"]))]
