@@ -79,7 +79,9 @@ def _ctl(socket_path: Path) -> str:
     if shutil.which("scrapedctl"):
         exe = "scrapedctl"
     else:
-        exe = os.path.relpath(Path(sys.executable).with_name("scrapedctl"))
+        exe = str(Path(sys.executable).with_name("scrapedctl"))
+        if not os.path.relpath(exe).startswith(".."):
+            exe = os.path.relpath(exe)
     sock = os.path.relpath(socket_path) if socket_path.is_relative_to(Path.cwd()) else str(socket_path)
     return f"{exe} --socket {sock}"
 
