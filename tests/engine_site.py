@@ -9,6 +9,7 @@ test blocks on a daemon subprocess) that counts hits per path:
                       so a second sighting is exercised), ~`page_kb` KB of markup
     /missing/N        404 (linked from /list/1 when `broken` is set)
     /error/N          500 every time
+    /flaky/N          503 the first time, 200 after (linked from /list/1 when `flaky` is set)
 
 The matching job spec uses css extraction rules (SPEC_RULES), so the expected question
 set is known exactly: `site.expected_keys()` needs the extractor, `expected_texts()` not.
@@ -40,8 +41,9 @@ deny = ["/nofollow/"]
 
 class Site:
     def __init__(self, pages: int = 30, per_list: int = 10, per_page: int = 3, page_kb: int = 2,
-                 delay: float = 0.0, broken: int = 0, shared: bool = True):
+                 delay: float = 0.0, broken: int = 0, shared: bool = True, flaky: int = 0):
         self.pages = pages
+        self.flaky = flaky
         self.shared = shared
         self.per_list = per_list
         self.per_page = per_page
@@ -96,6 +98,7 @@ class Site:
             links.append(f'<a rel="next" href="/list/{n + 1}">next</a>')
         if n == 1:
             links += [f'<a href="/missing/{k}">gone {k}</a>' for k in range(self.broken)]
+            links += [f'<a href="/flaky/{k}">flaky {k}</a>' for k in range(self.flaky)]
         return f"<html><body><h1>List {n}</h1>{' '.join(links)}</body></html>"
 
     def route(self, path: str) -> tuple[int, str]:
@@ -111,6 +114,9 @@ class Site:
             return 200, self.question_page(n)
         if head == "/error":
             return 500, "<html><body>boom</body></html>"
+        if head == "/flaky":  # 503 the first time, fine afterwards
+            return (503, "<html><body>busy</body></html>") if self.hits[path] == 1 else (
+                200, "<html><body>fine now</body></html>")
         return 404, "<html><body>not found</body></html>"
 
     # ------------------------------------------------------------ serving

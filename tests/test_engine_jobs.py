@@ -277,3 +277,41 @@ async def test_quiesce_stops_all_work_and_resumes_after(tmp_path):
                 assert (await svc.health())["scraping_engine"]["status"] == "degraded"
             done = await wait_status(svc, job["_id"], jobs.COMPLETED)
             assert done["progress"]["questions_new"] == len(site.expected_texts())
+
+
+async def test_a_retryable_failure_is_tried_again_later_and_then_succeeds(tmp_path):
+    with Site(pages=5, flaky=2) as site:
+        async with running_engine(tmp_path) as svc:
+            job = await _submit(svc, site.spec("flaky"))
+            done = await wait_status(svc, job["_id"], jobs.COMPLETED)
+            assert site.hits["/flaky/0"] == 2 and site.hits["/flaky/1"] == 2
+            assert done["progress"]["pages_failed"] == 0  # retried, not failed
+            assert done["progress"]["pages_fetched"] == len(site.all_paths()) + 2
+
+
+async def test_memory_stays_bounded_on_a_wide_frontier(tmp_path):
+    # One listing links to 400 pages; the runner holds at most a claim batch, the channel
+    # and its workers' pages in memory, never the frontier.
+    with Site(pages=400, per_list=400, page_kb=1) as site:
+        cfg = {"frontier_batch": 8, "job_concurrency": 3}
+        async with running_engine(tmp_path, cfg) as svc:
+            sup = svc.supervisor
+            job = await _submit(svc, site.spec("wide"))
+            peak = 0
+            claims: list[int] = []
+            real_claim = svc.app.store.claim
+
+            async def claim(*args, **kwargs):
+                found = await real_claim(*args, **kwargs)
+                claims.append(len(found))
+                return found
+
+            svc.app.store.claim = claim
+            while (await sup.jobs.get(job["_id"]))["status"] != jobs.COMPLETED:
+                handle = sup.running.get(job["_id"])
+                if handle is not None and handle.runner is not None:
+                    peak = max(peak, handle.runner._busy)
+                await trio.sleep(0.005)
+            assert max(claims) <= 8
+            assert 0 < peak <= 8 + 8 + 3  # a batch in hand + the channel + the workers
+            assert (await sup.jobs.get(job["_id"]))["progress"]["pages_fetched"] == 402

@@ -1,0 +1,100 @@
+"""The batch writer: order of writes, coalescing, and a failed flush losing nothing."""
+
+from __future__ import annotations
+
+import pytest
+import trio
+
+from scraped.engine.frontier import FRONTIER, Frontier, new_entry
+from scraped.engine.repo import QUESTIONS
+from scraped.engine.writer import BatchWriter, coalesce
+from scraped.errors import StoreError
+from scraped.store.sqlite import SqliteStore
+
+
+def _q(key: str, url: str, tags: list[str] | None = None) -> tuple[str, dict]:
+    update = {"$setOnInsert": {"question": key}, "$addToSet": {"sources": {"url": url, "seen_at": 1.0}}}
+    if tags:
+        update["$addToSet"]["company_tags"] = {"$each": tags}
+    return key, update
+
+
+def test_coalesce_merges_sightings_of_one_question():
+    ops = coalesce([_q("a", "u1"), _q("b", "u1"), _q("a", "u2", ["tcs"]), _q("a", "u2")])
+    assert [k for k, _ in ops] == ["a", "b"]
+    a = dict(ops)["a"]["$addToSet"]
+    assert a["sources"]["$each"] == [{"url": "u1", "seen_at": 1.0}, {"url": "u2", "seen_at": 1.0}]
+    assert a["company_tags"]["$each"] == ["tcs"]
+
+
+class FlakyStore(SqliteStore):
+    """The real SQLite store whose question upserts fail while `broken` is set."""
+
+    broken = False
+    calls: list[str]
+
+    async def bulk_upsert(self, coll, ops):
+        self.calls.append(f"bulk_upsert:{coll}")
+        if self.broken and coll == QUESTIONS:
+            raise StoreError("disk on fire")
+        return await super().bulk_upsert(coll, ops)
+
+    async def insert_many(self, coll, docs, *, ignore_duplicates=False):
+        self.calls.append(f"insert_many:{coll}")
+        return await super().insert_many(coll, docs, ignore_duplicates=ignore_duplicates)
+
+
+@pytest.fixture
+async def store(tmp_path):
+    s = FlakyStore(tmp_path / "w.db")
+    s.calls = []
+    await s.open()
+    yield s
+    await s.close()
+
+
+async def test_links_then_questions_then_done_marks_and_a_failed_flush_loses_nothing(store):
+    flushed = []
+    w = BatchWriter(store, batch=100, interval=0.05, timeout=5, on_flush=flushed.append,
+                    observe=lambda *a: None)
+    page = new_entry("J", "http://a.example/1", 0, 1.0)
+    await store.insert_one(FRONTIER, page)
+    link = new_entry("J", "http://a.example/2", 1, 1.0)
+    await w.page_done(page["_id"], [link], [_q("k1", page["url"])], 1234)
+    store.broken = True
+    with pytest.raises(StoreError):
+        await w.flush()
+    assert w.pending() == 3 and not flushed  # all of it is still buffered
+    assert (await store.get(FRONTIER, page["_id"]))["state"] == "pending"  # not marked done
+    store.broken = False
+    store.calls.clear()
+    await w.flush()
+    assert store.calls == [f"insert_many:{FRONTIER}", f"bulk_upsert:{QUESTIONS}", f"bulk_upsert:{FRONTIER}"]
+    assert (await store.get(FRONTIER, page["_id"]))["state"] == "done"
+    assert await store.get(FRONTIER, link["_id"]) is not None
+    assert flushed[0].pages_fetched == 1 and flushed[0].questions_new == 1 and flushed[0].bytes == 1234
+
+
+async def test_a_page_written_twice_after_a_crash_changes_nothing(store):
+    w = BatchWriter(store, batch=100, interval=0.05, timeout=5, on_flush=lambda f: None,
+                    observe=lambda *a: None)
+    page = new_entry("J", "http://a.example/1", 0, 1.0)
+    await store.insert_one(FRONTIER, page)
+    for _ in range(2):  # the refetch after a crash writes exactly the same ops
+        await w.page_done(page["_id"], [], [_q("k1", page["url"])], 10)
+        await w.flush()
+    doc = await store.get(QUESTIONS, "k1")
+    assert doc["sources"] == [{"url": page["url"], "seen_at": 1.0}]
+
+
+async def test_the_flusher_runs_on_its_interval_and_on_a_full_batch(store):
+    w = BatchWriter(store, batch=2, interval=0.05, timeout=5, on_flush=lambda f: None,
+                    observe=lambda *a: None)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(w.run)
+        await w.page_failed("J:x", {"url": "u", "reason": "r", "kind": "timeout", "at": 1.0}, None)
+        with trio.fail_after(2):
+            while w.flushes < 1:
+                await trio.sleep(0.01)
+        nursery.cancel_scope.cancel()
+    assert w.pending() == 0 and Frontier.failed_op("J:x", "r", 1.0, None)[1]["$set"]["state"] == "failed"
