@@ -248,8 +248,11 @@ class Fetcher:
             crawl_delay = await self._robots.check(url, origin, s.user_agent, policy)
             if crawl_delay:
                 slot.crawl_delay = min(crawl_delay, s.max_crawl_delay)
-        async with slot.hold():
+        token = await slot.acquire()
+        try:
             return await self._hop(target, url, slot, s, robots)
+        finally:
+            slot.release(token)
 
     async def _hop(self, target: httpx.URL, url: str, slot: Any, s: FetchSettings,
                    robots: bool) -> FetchResult | str:

@@ -99,6 +99,7 @@ _UNICODE_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 _MAGIC_FIRST = frozenset(m[:1] for m, _ in _MAGIC) | {b[:1] for b in _UNICODE_BOMS}
 # WHATWG MIME sniffing's "binary data bytes": control characters no text format uses.
 _BINARY_BYTE = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+_BINARY_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 
 
 def binary_reason(head: bytes) -> str | None:
@@ -113,7 +114,10 @@ def binary_reason(head: bytes) -> str | None:
         return "binary content (MP4/QuickTime) served as text"
     if len(head) >= 12 and head[:4] == b"RIFF":
         return "binary content (RIFF media) served as text"
-    match = _BINARY_BYTE.search(head, 0, SNIFF_BYTES)
+    head = head[:SNIFF_BYTES]
+    if len(head.translate(None, _BINARY_BYTES)) == len(head):  # C speed; the regex is 5x slower
+        return None
+    match = _BINARY_BYTE.search(head)
     if match is not None:
         return f"binary content (control byte 0x{head[match.start()]:02x} at {match.start()}) served as text"
     return None

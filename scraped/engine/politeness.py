@@ -92,9 +92,8 @@ class Slot:
     def busy(self) -> bool:
         return self._limiter.borrowed_tokens > 0 or self._limiter.statistics().tasks_waiting > 0
 
-    @asynccontextmanager
-    async def hold(self) -> AsyncIterator[None]:
-        """Wait for a token and this request's turn to start; release the token after."""
+    async def acquire(self) -> object:
+        """Wait for a token and this request's turn to start; pass the result to `release`."""
         token = object()  # a borrower of its own: one task may follow a redirect to this host
         await self._limiter.acquire_on_behalf_of(token)
         try:
@@ -103,10 +102,23 @@ class Slot:
             self.next_start = start + self.delay
             if start > now:
                 await trio.sleep_until(start)
+        except BaseException:
+            self._limiter.release_on_behalf_of(token)
+            raise
+        return token
+
+    def release(self, token: object) -> None:
+        self._limiter.release_on_behalf_of(token)
+        self.last_used = trio.current_time()
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[None]:
+        """`acquire` and `release` around a block."""
+        token = await self.acquire()
+        try:
             yield
         finally:
-            self._limiter.release_on_behalf_of(token)
-            self.last_used = trio.current_time()
+            self.release(token)
 
     def pause(self, seconds: float) -> None:
         """No request starts on this host for `seconds` (a 429/503 with Retry-After)."""
