@@ -288,3 +288,29 @@ async def test_sequence_helper_and_stats(nursery):
         stats = f.stats()
     assert stats["requests"] == 3 and stats["ok"] == 3 and stats["bytes"] == 9
     assert stats["hosts"] == 1 and stats["robots"]["fetches"] == 1
+
+
+async def test_redirects_and_error_pages_keep_the_connection(nursery):
+    srv = await serve(nursery, {"/old": redirect("/mid", 301), "/mid": redirect("/new"),
+                                "/new": page("<p>here</p>"), "/missing": page("no such page", status=404)})
+    async with Fetcher(FAST) as f:
+        await f.fetch(srv.url("/old"))
+        with pytest.raises(FetchError):
+            await f.fetch(srv.url("/missing"))
+        await f.fetch(srv.url("/new"))
+    assert srv.connections == 1  # small bodies of redirects and errors are read, not dropped
+
+
+async def test_error_page_that_drips_is_still_an_http_error(nursery):
+    drip = response(503, [("Content-Type", "text/html"), ("Content-Length", "100000")], b"x", length=False)
+
+    async def handler(req, stream):
+        await stream.send_all(drip)
+        while True:
+            await trio.sleep(0.05)
+            await stream.send_all(b"x")
+
+    srv = await serve(nursery, {"/e": handler})
+    async with Fetcher(FAST) as f:
+        err = await fetch_error(f, srv.url("/e"))
+    assert (err.kind, err.status) == ("http_status", 503)

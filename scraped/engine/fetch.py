@@ -34,7 +34,13 @@ import httpx
 import trio
 
 from scraped.engine import fetch_body
-from scraped.engine.fetch_errors import KINDS, FetchError, parse_retry_after, transport_errors
+from scraped.engine.fetch_errors import (
+    KINDS,
+    FetchError,
+    drain,
+    parse_retry_after,
+    transport_errors,
+)
 from scraped.engine.guard import DEFAULT_DENY, Guard, GuardedBackend, Resolver
 from scraped.engine.politeness import HostPolicy, Slots
 from scraped.engine.robots import RobotsCache
@@ -78,7 +84,7 @@ class FetchResult:
     encoding: str
     text: str
     nbytes: int         # decoded body bytes
-    elapsed: float
+    elapsed: float      # seconds of the final request, sending to end of body (no waits)
 
 
 @functools.cache
@@ -246,7 +252,7 @@ class Fetcher:
         if obey:
             origin = f"{target.scheme}://{target.netloc.decode('ascii')}"
             crawl_delay = await self._robots.check(url, origin, s.user_agent, policy)
-            if crawl_delay:
+            if crawl_delay is not None and crawl_delay > 0:  # (False for NaN too)
                 slot.crawl_delay = min(crawl_delay, s.max_crawl_delay)
         token = await slot.acquire()
         try:
@@ -274,10 +280,13 @@ class Fetcher:
                     if not location:
                         raise FetchError(url, f"HTTP {status} without a Location", "redirects",
                                          status=status)
+                    await drain(response)
                     return location
-                if status >= 400:
+                if status >= 300:  # 4xx, 5xx, and 3xx that are not redirects (300, 304, 305)
                     slot.observe(latency, False)
-                    raise self._status_error(url, status, headers, slot, s)
+                    error = self._status_error(url, status, headers, slot, s)
+                    await drain(response)
+                    raise error
                 slot.observe(latency, True)
                 ctype = headers.get("content-type", "")
                 mime = ctype.partition(";")[0].strip().lower()
@@ -288,7 +297,7 @@ class Fetcher:
                     if length.isdigit() and int(length) > max_bytes and not robots:
                         raise FetchError(url, f"Content-Length {length} is over the cap of "
                                          f"{max_bytes} bytes", "too_large")
-                body = await _read_body(response, url, max_bytes, robots=robots)
+                body = await fetch_body.read_body(response, url, max_bytes, robots=robots)
             finally:
                 await response.aclose()
         if not robots:
@@ -309,49 +318,6 @@ class Fetcher:
             slot.pause(min(retry_after, s.backoff_max))  # the whole host waits, not one URL
         return FetchError(url, f"HTTP {status}", "http_status", status=status,
                           retryable=retryable, retry_after=retry_after)
-
-
-async def _read_body(response: httpx.Response, url: str, max_bytes: int, *, robots: bool) -> bytes:
-    """The decoded body, inflated a bounded amount at a time.
-
-    A page past max_bytes is too_large and one whose first KB looks binary is refused as
-    soon as that KB is in (not after downloading the rest); robots.txt is cut at max_bytes.
-    """
-    if response.is_stream_consumed:  # built in memory (httpx.MockTransport): already decoded
-        body = response.content
-        if len(body) > max_bytes and not robots:
-            raise FetchError(url, f"body is over the cap of {max_bytes} bytes", "too_large")
-        body = body[:max_bytes]
-    else:
-        decoder = fetch_body.make_decoder(url, response.headers.get("content-encoding", ""))
-        buf = bytearray()
-        sniff = not robots
-        async for raw in response.aiter_raw():
-            buf += decoder.decode(raw, max_bytes - len(buf) + 1)
-            if len(buf) > max_bytes:
-                break
-            if sniff and len(buf) >= fetch_body.SNIFF_BYTES:
-                sniff = False
-                _refuse_binary(url, buf)
-        else:
-            buf += decoder.flush()
-        if len(buf) > max_bytes:
-            if not robots:
-                raise FetchError(url, f"body is over the cap of {max_bytes} bytes (decoded)",
-                                 "too_large")
-            del buf[max_bytes:]
-        if not sniff:
-            return bytes(buf)
-        body = bytes(buf)
-    if not robots:
-        _refuse_binary(url, body)
-    return body
-
-
-def _refuse_binary(url: str, body: bytes | bytearray) -> None:
-    reason = fetch_body.binary_reason(bytes(body[: fetch_body.SNIFF_BYTES]))
-    if reason is not None:
-        raise FetchError(url, reason, "content_type")
 
 
 _HOST = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_.])?")

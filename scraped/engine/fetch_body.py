@@ -18,15 +18,63 @@ from __future__ import annotations
 
 import re
 import zlib
+from typing import TYPE_CHECKING
 
 from charset_normalizer import from_bytes
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 from scraped.engine.fetch_errors import FetchError
 
-__all__ = ["Inflater", "binary_reason", "decode_text", "make_decoder", "sniff_type"]
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["Inflater", "binary_reason", "decode_text", "make_decoder", "read_body", "refuse_binary",
+           "sniff_type"]
 
 SNIFF_BYTES = 1024
+
+
+async def read_body(response: httpx.Response, url: str, max_bytes: int, *, robots: bool) -> bytes:
+    """The decoded body, inflated a bounded amount at a time.
+
+    A page past max_bytes is too_large and one whose first KB looks binary is refused as
+    soon as that KB is in (not after downloading the rest); robots.txt is cut at max_bytes.
+    """
+    if response.is_stream_consumed:  # built in memory (httpx.MockTransport): already decoded
+        body = response.content
+        if len(body) > max_bytes and not robots:
+            raise FetchError(url, f"body is over the cap of {max_bytes} bytes", "too_large")
+        body = body[:max_bytes]
+    else:
+        decoder = make_decoder(url, response.headers.get("content-encoding", ""))
+        buf = bytearray()
+        sniff = not robots
+        async for raw in response.aiter_raw():
+            buf += decoder.decode(raw, max_bytes - len(buf) + 1)
+            if len(buf) > max_bytes:
+                break
+            if sniff and len(buf) >= SNIFF_BYTES:
+                sniff = False
+                refuse_binary(url, buf)
+        else:
+            buf += decoder.flush()
+        if len(buf) > max_bytes:
+            if not robots:
+                raise FetchError(url, f"body is over the cap of {max_bytes} bytes (decoded)",
+                                 "too_large")
+            del buf[max_bytes:]
+        if not sniff:
+            return bytes(buf)
+        body = bytes(buf)
+    if not robots:
+        refuse_binary(url, body)
+    return body
+
+
+def refuse_binary(url: str, body: bytes | bytearray) -> None:
+    reason = binary_reason(bytes(body[: SNIFF_BYTES]))
+    if reason is not None:
+        raise FetchError(url, reason, "content_type")
 
 
 class Identity:
@@ -154,7 +202,7 @@ def decode_text(body: bytes, content_type: str) -> tuple[str, str]:
         return body.decode("cp1252", "replace"), "cp1252"
 
 
-_GUESS_BYTES = 32 * 1024
+_GUESS_BYTES = 16 * 1024
 _SHORT = 256  # bytes below which a statistical guess is noise
 _NEAR = 0.1  # chaos (0..1) within which a more common encoding beats the first pick
 # Legacy encodings roughly by how common they are on the web (Python codec names).

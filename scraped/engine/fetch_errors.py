@@ -32,7 +32,7 @@ import trio
 
 from scraped.errors import ScrapedError
 
-__all__ = ["KINDS", "FetchError", "parse_retry_after", "transport_errors"]
+__all__ = ["KINDS", "FetchError", "drain", "parse_retry_after", "transport_errors"]
 
 KINDS = ("timeout", "connect", "http_status", "too_large", "content_type", "robots",
          "blocked_address", "redirects", "decode", "invalid_url")
@@ -99,6 +99,23 @@ def transport_errors(url: str, timeout: float) -> Iterator[None]:
                                ("connect", True))
         raise FetchError(url, f"{type(exc).__name__}: {exc or 'no detail'}", kind,
                          retryable=retryable) from None
+
+
+async def drain(response: httpx.Response, *, limit: int = 64 * 1024, seconds: float = 1.0) -> None:
+    """Read a small unwanted body (a redirect's, an error page's) to its end, so the
+    connection goes back to the pool instead of being closed. Gives up quietly after
+    `limit` bytes or `seconds`: the caller is about to close the response anyway."""
+    if response.is_stream_consumed:
+        return
+    seen = 0
+    with trio.move_on_after(seconds):
+        try:
+            async for raw in response.aiter_raw():
+                seen += len(raw)
+                if seen > limit:
+                    return
+        except httpx.HTTPError:
+            return
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

@@ -121,5 +121,8 @@ class RobotsCache:
             entry.expires = trio.current_time() + self.error_ttl
             return
         self._warned.discard(origin)
-        entry.rules = Protego.parse(text)
+        try:
+            entry.rules = Protego.parse(text)
+        except Exception as exc:  # hostile input must not fail pages; protego is the only parser
+            log.warning("robots.txt of %s does not parse (%s); allowing all", origin, exc)
         entry.expires = trio.current_time() + self.ttl
