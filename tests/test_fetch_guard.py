@@ -12,6 +12,9 @@ import ipaddress
 import httpcore
 import pytest
 import trio
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from scraped.engine.fetch import Fetcher, FetchError, FetchSettings
 from scraped.engine.guard import Guard, GuardedBackend, classify
@@ -237,3 +240,13 @@ async def test_cancelled_fetch_leaves_nothing_behind(nursery):
             await f.fetch(srv.url("/"))
         srv.routes["/"] = page("y")
         assert (await f.fetch(srv.url("/"))).text == "y"
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.ip_addresses(v=4))
+def test_ipv6_spellings_of_an_ipv4_address_are_judged_alike(v4):
+    guard = Guard(allow_private=True)
+    mapped = ipaddress.IPv6Address(f"::ffff:{v4}")
+    nat64 = ipaddress.IPv6Address((0x64FF9B << 96) | int(v4))
+    assert classify(mapped) == classify(nat64) == classify(v4)
+    assert (guard.refusal(str(mapped)) is None) == (guard.refusal(str(v4)) is None)
