@@ -91,3 +91,36 @@ def test_job_commands_over_the_socket(tmp_path):
         assert status.returncode == 0 and "limits" in status.stdout
         health = d.call("health", component="scraping_engine")
         assert health["status"] == "healthy"
+
+
+def test_sigterm_checkpoints_a_running_job_and_a_restart_resumes_it(tmp_path):
+    import trio
+
+    from scraped.engine.frontier import FRONTIER, IN_FLIGHT
+    from scraped.store.sqlite import SqliteStore
+
+    async def saved(state_dir: Path, job_id: str) -> tuple[dict, int]:
+        store = SqliteStore(state_dir / "scraped.db")
+        await store.open()
+        try:
+            return (await store.get("scraping_jobs", job_id),
+                    await store.count(FRONTIER, {"job_id": job_id, "state": IN_FLIGHT}))
+        finally:
+            await store.close()
+
+    with Site(pages=80, delay=0.03) as site:
+        d = DaemonProcess(tmp_path, config={"engine": {**ENGINE, "job_concurrency": 4}})
+        try:
+            d.start()
+            job_id = _submit(d, tmp_path, site.spec("graceful"))
+            d.wait_until(lambda: _fetched(d, job_id, 10))
+            assert d.stop() == 0  # SIGTERM: checkpoint, then exit 0
+            job, in_flight = trio.run(saved, d.state_dir, job_id)
+            assert job["status"] == "INTERRUPTED" and in_flight == 0
+            assert job["progress"]["pages_fetched"] >= 10
+            d.start()
+            d.wait_until(lambda: _job(d, job_id)["status"] == "COMPLETED")
+            assert d.call("questions.count", job=job_id)["total"] == len(site.expected_texts())
+            assert max(site.hits[p] for p in site.all_paths()) <= 2
+        finally:
+            d.close()

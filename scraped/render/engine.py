@@ -169,6 +169,13 @@ def _counts_line(f: dict[str, Any]) -> str:
             f"{f.get('rate', 0):.1f} pages/s{eta}")
 
 
+def _short_counts(f: dict[str, Any]) -> str:
+    p = f["progress"]
+    eta = f" ETA {_duration(f['eta_s'])}" if f.get("eta_s") is not None else ""
+    return (f"pages {p.get('pages_fetched', 0)} ok {p.get('pages_failed', 0)} failed · questions "
+            f"{p.get('questions_new', 0)} new/{p.get('questions_found', 0)} · {f.get('rate', 0):.1f}/s{eta}")
+
+
 def _duration(seconds: float) -> str:
     s = int(seconds)
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
@@ -185,7 +192,7 @@ def watch_stream(results: Iterable[dict[str, Any]]) -> int:
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn
 
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(bar_width=24),
                       TextColumn("{task.fields[counts]}"), console=Console(), transient=False) as bar:
             task = None
             for frame in results:
@@ -196,7 +203,7 @@ def watch_stream(results: Iterable[dict[str, Any]]) -> int:
                 if task is None:
                     task = bar.add_task(desc, total=frame.get("max_pages"), counts="")
                 bar.update(task, description=desc, completed=pages, total=frame.get("max_pages"),
-                           counts=_counts_line(frame))
+                           counts=_short_counts(frame))
     if last is None:
         return 0
     print(f"job {last['id']} ({last['name']}) {last['status']}"
