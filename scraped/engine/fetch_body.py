@@ -90,29 +90,36 @@ class Identity:
 class Inflater:
     """gzip or deflate, never producing more than `limit` bytes per call."""
 
-    __slots__ = ("_d", "_fallback", "_started", "url")
+    __slots__ = ("_d", "_head", "url")
 
     def __init__(self, url: str, gzip: bool):
         self.url = url
-        self._d = zlib.decompressobj(zlib.MAX_WBITS | 16 if gzip else zlib.MAX_WBITS)
-        self._fallback = not gzip  # "deflate" is sometimes raw deflate without the zlib header
-        self._started = False
+        # "deflate" is meant to be zlib-wrapped but is often raw deflate: decided from the
+        # first two bytes (a zlib header is method 8 and a multiple of 31), kept until then.
+        self._d = zlib.decompressobj(zlib.MAX_WBITS | 16) if gzip else None
+        self._head = b""
 
     def decode(self, data: bytes, limit: int) -> bytes:
+        if self._d is None:
+            self._head += data
+            if len(self._head) < 2:
+                return b""
+            cmf, flg = self._head[0], self._head[1]
+            zlib_wrapped = cmf & 0x0F == 8 and (cmf << 8 | flg) % 31 == 0
+            self._d = zlib.decompressobj(zlib.MAX_WBITS if zlib_wrapped else -zlib.MAX_WBITS)
+            data, self._head = self._head, b""
         if self._d.eof:
             return b""  # trailing bytes after the stream: ignored, as httpx does
         try:
-            out = self._d.decompress(data, limit)
+            return self._d.decompress(data, limit)
         except zlib.error as exc:
-            if self._fallback and not self._started:
-                self._fallback = False
-                self._d = zlib.decompressobj(-zlib.MAX_WBITS)
-                return self.decode(data, limit)
             raise FetchError(self.url, f"corrupt compressed body: {exc}", "decode") from None
-        self._started = True
-        return out
 
     def flush(self) -> bytes:
+        if self._d is None:
+            if self._head:
+                raise FetchError(self.url, "compressed body cut short", "decode")
+            return b""
         try:
             return self._d.flush()
         except zlib.error as exc:
