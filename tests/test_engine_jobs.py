@@ -315,3 +315,21 @@ async def test_memory_stays_bounded_on_a_wide_frontier(tmp_path):
             assert max(claims) <= 8
             assert 0 < peak <= 8 + 8 + 3  # a batch in hand + the channel + the workers
             assert (await sup.jobs.get(job["_id"]))["progress"]["pages_fetched"] == 402
+
+
+async def test_a_reload_applies_the_job_limit_and_the_jobs_dir_live(tmp_path):
+    import dataclasses
+
+    with Site(pages=3) as site:
+        async with running_engine(tmp_path, {"max_concurrent_jobs": 2}) as svc:
+            jobs_dir = tmp_path / "specs"
+            jobs_dir.mkdir()
+            (jobs_dir / "a.toml").write_text(site.spec("reloaded"))
+            old = svc.app.config
+            new = dataclasses.replace(old, engine=dataclasses.replace(
+                old.engine, max_concurrent_jobs=4, jobs_dir=str(jobs_dir), user_agent="scraped-test/2"))
+            svc.app.config = new
+            await svc.reload(old, new)
+            assert svc.supervisor.max_jobs == 4
+            job_id = svc.supervisor.jobs_dir_report["jobs"][0]
+            await wait_status(svc, job_id, jobs.COMPLETED)
