@@ -81,15 +81,20 @@ class Frontier:
              "$inc": {"attempts": 1}, "$min": {"first_claimed_at": now}},
             sort=[("next_attempt_at", 1)], limit=limit)
 
-    async def release_in_flight(self, *, refund: bool = True) -> int:
-        """Everything in flight goes back to pending (pause, stop, shutdown, crash recovery).
+    async def release_in_flight(self, *, refund: bool = True, mine_only: bool = False) -> int:
+        """In-flight entries go back to pending (pause, stop, shutdown, crash recovery).
 
         refund: the attempt did not happen (a pause); after a crash it is not refunded, so
-        a page that kills the daemon runs out of attempts instead of looping."""
+        a page that kills the daemon runs out of attempts instead of looping.
+        mine_only: only entries this holder claimed (a runner that lost its job's lease
+        must not release what the job's new holder claimed)."""
         update: dict[str, Any] = {"$set": {"state": PENDING, "lease": None}}
         if refund:
             update["$inc"] = {"attempts": -1}
-        return await self.store.update_many(FRONTIER, {"job_id": self.job_id, "state": IN_FLIGHT}, update)
+        flt: dict[str, Any] = {"job_id": self.job_id, "state": IN_FLIGHT}
+        if mine_only:
+            flt["lease.holder"] = self.holder
+        return await self.store.update_many(FRONTIER, flt, update)
 
     async def release_expired(self) -> int:
         """In-flight entries whose lease ran out (their daemon died) go back to pending."""

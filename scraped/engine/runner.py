@@ -137,7 +137,7 @@ class Runner:
         try:
             await self.writer.flush()
         finally:
-            await self.frontier.release_in_flight()
+            await self.frontier.release_in_flight(mine_only=True)
             await self._save(final=True)
 
     def _budget(self) -> int:
