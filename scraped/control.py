@@ -57,11 +57,20 @@ class TokenBucket:
 
 def peer_of(sock: socket.socket) -> Peer:
     pid, uid, gid = _CRED.unpack(sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _CRED.size))
-    return Peer(pid=pid, uid=uid, gid=gid, groups=_groups_of(pid, gid))
+    return Peer(pid=pid, uid=uid, gid=gid, groups=_groups_of(sock, pid, gid))
 
 
-def _groups_of(pid: int, gid: int) -> frozenset[int]:
-    """The peer's supplementary groups, from /proc (tiny read; the peer may be gone)."""
+_SO_PEERGROUPS = getattr(socket, "SO_PEERGROUPS", 59)  # Linux >= 4.13; Python may not name it
+
+
+def _groups_of(sock: socket.socket, pid: int, gid: int) -> frozenset[int]:
+    """The peer's supplementary groups: SO_PEERGROUPS from the kernel (works under
+    systemd's ProtectProc=invisible), else /proc/<pid>/status; the peer may be gone."""
+    try:
+        raw = sock.getsockopt(socket.SOL_SOCKET, _SO_PEERGROUPS, 4 * 1024)
+        return frozenset({gid, *struct.unpack(f"{len(raw) // 4}I", raw)})
+    except OSError:
+        pass
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as f:
             for line in f:
@@ -357,10 +366,12 @@ class ControlServer:
         return False
 
     def _security(self, peer: Peer, kind: str, command: str | None, detail: str) -> None:
-        """Record a security event; log it, at most once per peer and kind every
+        """Record a security event. The ops tracker stores, counts and logs it (rate-
+        limited per peer); without one, log here, at most once per peer and kind every
         `_LOG_EVERY` seconds, so a flood cannot flood the journal too."""
         if self.app.security is not None:
             self.app.security.record(kind, peer, command=command, detail=detail)
+            return
         key = (peer.uid, kind)
         last, suppressed = self._logged.get(key, (0.0, 0))
         now = time.monotonic()

@@ -39,30 +39,22 @@ log = logging.getLogger("scraped.daemon")
 
 
 def _build_services(app: App) -> list[Any]:
-    """Every long-lived service, in start order (ops first: it gives the others perf and
-    error tracking)."""
-    import importlib
+    """Every long-lived service, in start order: ops first (it gives the others perf and
+    error tracking), the scheduler before the services that register tasks with it."""
+    from scraped.ai.service import AIService
+    from scraped.engine.service import EngineService
+    from scraped.ops.data_service import DataService
+    from scraped.ops.service import OpsService
+    from scraped.scheduler import SchedulerService
 
-    # TEMPORARY while the areas land: skip a service whose module does not exist yet.
-    out = []
-    for module, cls in (("scraped.ops.service", "OpsService"), ("scraped.scheduler", "SchedulerService"),
-                        ("scraped.ops.data_service", "DataService"),
-                        ("scraped.engine.service", "EngineService"), ("scraped.ai.service", "AIService")):
-        try:
-            out.append(getattr(importlib.import_module(module), cls)(app))
-        except (ModuleNotFoundError, AttributeError) as exc:
-            log.warning("service %s not available: %s", cls, exc)
-    return out
+    return [OpsService(app), SchedulerService(app), DataService(app), EngineService(app), AIService(app)]
 
 
 def _collect_handlers(app: App) -> dict[str, Any]:
-    table: dict[str, Any] = dict(core_commands.handlers(app))
-    try:
-        from scraped.store.mongo_commands import handlers as mongo_handlers
+    from scraped.store.mongo_commands import handlers as mongo_handlers
 
-        table.update(mongo_handlers(app))
-    except ModuleNotFoundError:
-        pass
+    table: dict[str, Any] = dict(core_commands.handlers(app))
+    table.update(mongo_handlers(app))
     for service in app.services:
         for name, handler in service.handlers().items():
             if name in table:
@@ -121,10 +113,13 @@ class Daemon:
     async def run(self) -> None:
         app = self.app
         self.notifier.status("opening store")
-        app.store = open_store(app.config)
+        app.store = open_store(app.config, app.state_dir)
         await app.store.open()
         try:
             async with trio.open_nursery() as root:
+                spool_run = getattr(app.store, "run", None)  # MongoDB's outage spool replays
+                if spool_run is not None:
+                    await root.start(spool_run)
                 app.services = _build_services(app)
                 for service in app.services:
                     self.notifier.status(f"starting {service.name}")

@@ -117,6 +117,9 @@ def setup(fmt: str = "auto", level: str = "info", stream: Any = None) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     set_level(level)
+    # HTTP clients log every request at INFO: one line per fetched page or AI call.
+    for noisy in ("httpx", "httpx2", "httpcore", "httpcore2", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def set_level(level: str) -> None:

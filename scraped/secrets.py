@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-KNOWN = ("GEMINI_API_KEY", "GROQ_API_KEY", "HUGGINGFACE_API_TOKEN", "OPENAI_COMPAT_API_KEY")
+KNOWN = ("GEMINI_API_KEY", "GROQ_API_KEY", "HUGGINGFACE_API_TOKEN", "OPENAI_COMPAT_API_KEY",
+         "SCRAPED_ALERT_WEBHOOK_URL")
 
 
 def _from_credentials(name: str) -> str | None:
