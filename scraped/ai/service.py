@@ -13,8 +13,10 @@ batch's lease lets it be claimed again; anything unexpected goes to the error tr
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from typing import Any
 
 import trio
@@ -23,7 +25,7 @@ from scraped.ai.enhance import ENHANCED, Enhancer
 from scraped.ai.neardup import NearDupIndex
 from scraped.ai.providers import offline
 from scraped.ai.router import Router
-from scraped.errors import StoreError
+from scraped.errors import Conflict, StoreError
 from scraped.service import DEGRADED, HEALTHY
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ class AIService:
         self._layout_locks: dict[str, trio.Lock] = defaultdict(trio.Lock)
         self._wake = trio.Event()
         self._stopping = False
+        self._paused = 0  # quiesce() holders
+        self._active = 0  # batches being enhanced right now
         self._nursery: trio.Nursery | None = None
         self.batches = {"batches": 0, "enhanced": 0, "failed": 0, "retry": 0}
 
@@ -88,6 +92,22 @@ class AIService:
         # Claimed batches need no saving: their leases expire and they are claimed again.
         self._stopping = True
 
+    @contextlib.asynccontextmanager
+    async def quiesce(self, wait: float = 120.0) -> AsyncIterator[None]:
+        """No enhancement batch runs or writes inside (a restore replaces the data under
+        us). Waits for running batches to finish, at most `wait` seconds."""
+        self._paused += 1
+        try:
+            with trio.move_on_after(wait):
+                while self._active:
+                    await trio.sleep(0.05)
+            if self._active:
+                raise Conflict(f"{self._active} AI enhancement batch(es) still running after {wait:.0f} s")
+            yield
+        finally:
+            self._paused -= 1
+            self.wake()
+
     def wake(self) -> None:
         """New raw questions (or a command) want the workers now, not at the next poll."""
         self._wake.set()
@@ -98,9 +118,13 @@ class AIService:
     async def _worker(self, number: int) -> None:
         while True:
             claimed = 0
-            if self.config.enabled and not self._stopping:
+            if self.config.enabled and not self._stopping and not self._paused:
                 try:
-                    summary = await self.enhancer.run_batch()
+                    self._active += 1
+                    try:
+                        summary = await self.enhancer.run_batch()
+                    finally:
+                        self._active -= 1
                     claimed = summary["claimed"]
                     self._count(summary)
                 except StoreError as exc:
