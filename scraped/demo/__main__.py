@@ -1,7 +1,8 @@
 """`python -m scraped.demo` (what `make run` does).
 
 1. serve scraped/demo/site on 127.0.0.1 (a free port) from a small static server;
-2. write ./var/scraped.toml: state in ./var, socket ./var/control.sock,
+2. write ./var/scraped.toml: state in ./var, the control socket at its default path (the
+   one scrapedctl computes too, so `scrapedctl status` needs no flags),
    engine.allow_private_networks = true (the site is on loopback);
 3. start `scraped --config var/scraped.toml` in the foreground (its log is this output);
 4. once it answers, submit scraped/demo/sample_job.toml pointed at the site, and print
@@ -24,26 +25,16 @@ SAMPLE = HERE / "sample_job.toml"
 SAMPLE_BASE = "http://127.0.0.1:8000"
 
 
-def _config(var: Path, socket_path: Path) -> str:
+def _config(var: Path) -> str:
     return (
         "# Written by `python -m scraped.demo`; safe to delete (it is rewritten on every run).\n"
         "[daemon]\n"
         f'state_dir = "{var}"\n'
-        f'socket = "{socket_path}"\n'
         "shutdown_grace = 5.0\n\n"
         "[engine]\n"
         "# The sample site is served on loopback, which the fetcher refuses by default.\n"
         "allow_private_networks = true\n"
     )
-
-
-def _socket_path(var: Path) -> Path:
-    path = var / "control.sock"
-    if len(str(path)) < 100:
-        return path
-    short = Path(f"/tmp/scraped-demo-{os.getuid()}/control.sock")  # AF_UNIX paths are short
-    short.parent.mkdir(mode=0o700, exist_ok=True)
-    return short
 
 
 def _start_site() -> tuple[subprocess.Popen[str], str]:
@@ -75,26 +66,23 @@ def _wait_ready(socket_path: Path, daemon: subprocess.Popen[bytes], timeout: flo
     return False
 
 
-def _ctl(socket_path: Path) -> str:
+def _ctl() -> str:
     if shutil.which("scrapedctl"):
-        exe = "scrapedctl"
-    else:
-        exe = str(Path(sys.executable).with_name("scrapedctl"))
-        if not os.path.relpath(exe).startswith(".."):
-            exe = os.path.relpath(exe)
-    sock = os.path.relpath(socket_path) if socket_path.is_relative_to(Path.cwd()) else str(socket_path)
-    return f"{exe} --socket {sock}"
+        return "scrapedctl"
+    exe = str(Path(sys.executable).with_name("scrapedctl"))
+    return exe if os.path.relpath(exe).startswith("..") else os.path.relpath(exe)
 
 
 def main() -> int:
     from scraped.client import Client
     from scraped.errors import ScrapedError
+    from scraped.paths import default_socket_path
 
     var = Path("var").resolve()
     var.mkdir(exist_ok=True)
-    socket_path = _socket_path(var)
+    socket_path = Path(default_socket_path())
     config = var / "scraped.toml"
-    config.write_text(_config(var, socket_path))
+    config.write_text(_config(var))
     site, base = _start_site()
     print(f"demo: serving {SITE} on {base}", flush=True)
     daemon = subprocess.Popen([sys.executable, "-m", "scraped.daemon", "--config", str(config)])
@@ -109,7 +97,7 @@ def main() -> int:
         except ScrapedError as exc:
             print(f"demo: could not submit the sample job: {exc}", file=sys.stderr)
             return 1
-        ctl = _ctl(socket_path)
+        ctl = _ctl()
         print(f"""
 demo: submitted job {job['id']} ({job['name']}). Try, in another terminal:
 
