@@ -16,16 +16,28 @@ STATUS_HEALTH_MAX_AGE = 1.0  # seconds a health report may be reused by `status`
 
 
 def handlers(app: Any) -> dict[str, Handler]:
+    greeting = {
+        "server": "scraped",
+        "version": __version__,
+        "protocol": PROTOCOL_VERSION,
+        "commands": [{"name": c.name, "help": c.help, "admin": c.admin, "stream": c.stream}
+                     for c in all_commands().values()],
+    }
+
     async def hello(req: Request) -> dict[str, Any]:
-        return {
-            "server": "scraped",
-            "version": __version__,
-            "protocol": PROTOCOL_VERSION,
-            "commands": [{"name": c.name, "help": c.help, "admin": c.admin, "stream": c.stream}
-                         for c in all_commands().values()],
-        }
+        return greeting
 
     pid, socket_path, state_dir = os.getpid(), str(app.socket_path), str(app.state_dir)
+    summaries: dict[float, dict[str, Any]] = {}  # the last report's component summary
+
+    def summary(report: dict[str, Any]) -> dict[str, Any]:
+        found = summaries.get(report["checked_at"])
+        if found is None:
+            summaries.clear()
+            found = summaries[report["checked_at"]] = {
+                name: {"status": c.get("status"), "reason": c.get("reason", "")}
+                for name, c in report["components"].items()}
+        return found
 
     async def status(req: Request) -> dict[str, Any]:
         report = await health.collect(app, max_age=STATUS_HEALTH_MAX_AGE)
@@ -40,8 +52,7 @@ def handlers(app: Any) -> dict[str, Handler]:
             "store": app.store.backend if app.store else None,
             "health": report["status"],
             "health_checked_at": report["checked_at"],
-            "components": {name: {"status": c.get("status"), "reason": c.get("reason", "")}
-                           for name, c in report["components"].items()},
+            "components": summary(report),
         }
 
     async def config_show(req: Request) -> dict[str, Any]:
