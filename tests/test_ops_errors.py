@@ -8,22 +8,7 @@ import pytest
 from scraped.errors import StoreError
 from scraped.ops.errors import ErrorTracker, fingerprint, normalise
 from scraped.store.sqlite import SqliteStore
-
-
-class Clock:
-    def __init__(self, t: float = 1_800_000_000.0):
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-
-@pytest.fixture
-async def store(tmp_path):
-    s = SqliteStore(tmp_path / "t.db")
-    await s.open()
-    yield s
-    await s.close()
+from tests.conftest import Clock
 
 
 @pytest.mark.parametrize("message, expected", [

@@ -17,7 +17,6 @@ from scraped.ops.perf import PerfTracker
 from scraped.ops.prometheus import Exposition, write_textfile
 from scraped.ops.sparkline import sparkline
 from scraped.secrets import Secrets
-from scraped.store.sqlite import SqliteStore
 
 T0 = 1_800_000_000.0  # a minute boundary
 
@@ -44,14 +43,6 @@ def make_app(tmp_path, ops=None) -> App:
     app = App(parse_config({"daemon": {"state_dir": str(tmp_path)}, "ops": ops or {}}), None, Secrets({}))
     app.perf = PerfTracker()
     return app
-
-
-@pytest.fixture
-async def store(tmp_path):
-    s = SqliteStore(tmp_path / "t.db")
-    await s.open()
-    yield s
-    await s.close()
 
 
 async def test_the_real_psutil_sample_has_every_field(tmp_path):

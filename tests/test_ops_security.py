@@ -5,29 +5,11 @@ from __future__ import annotations
 
 import logging
 
-import pytest
-
 from scraped.dispatch import Peer
 from scraped.ops.errors import ErrorTracker
 from scraped.ops.security import MAX_PENDING, SecurityLog
 from scraped.store.sqlite import SqliteStore
-
-
-class Clock:
-    def __init__(self, t: float = 1_800_000_000.0):
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-
-@pytest.fixture
-async def store(tmp_path):
-    s = SqliteStore(tmp_path / "t.db")
-    await s.open()
-    yield s
-    await s.close()
-
+from tests.conftest import Clock
 
 PEER = Peer(pid=4242, uid=1001, gid=1001)
 

@@ -11,14 +11,6 @@ from scraped.store.sqlite import SqliteStore
 from tests.store_contract import *  # noqa: F401,F403
 
 
-@pytest.fixture
-async def store(tmp_path):
-    s = SqliteStore(tmp_path / "t.db")
-    await s.open()
-    yield s
-    await s.close()
-
-
 async def test_indexes_are_used_by_the_planner(store):
     conn = sqlite3.connect(store.path)
     plan = conn.execute(
