@@ -123,7 +123,5 @@ class Client:
 
     def call(self, cmd: str, **args: Any) -> Any:
         """One request, one result (the last one, for a streaming command)."""
-        result = None
-        for result in self.stream(cmd, **args):
-            pass
-        return result
+        results = list(self.stream(cmd, **args))
+        return results[-1] if results else None

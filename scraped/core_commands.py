@@ -11,7 +11,6 @@ from scraped.api import all_commands
 from scraped.config import show
 from scraped.dispatch import Handler, Request
 
-
 STATUS_HEALTH_MAX_AGE = 1.0  # seconds a health report may be reused by `status`
 
 

@@ -19,11 +19,11 @@ def _app():
 
 async def test_quiesce_waits_for_active_batches_and_blocks_new_ones():
     service = AIService(_app())
-    service._active = 1
+    service._batch_started()
 
     async def finish_batch():
         await trio.sleep(0.2)
-        service._active = 0
+        service._batch_done()
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(finish_batch)
@@ -36,7 +36,7 @@ async def test_quiesce_waits_for_active_batches_and_blocks_new_ones():
 
 async def test_quiesce_gives_up_with_a_clear_error():
     service = AIService(_app())
-    service._active = 1
+    service._batch_started()
     with pytest.raises(Conflict, match="still running"):
         async with service.quiesce(wait=0.1):
             pass

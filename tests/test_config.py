@@ -9,7 +9,14 @@ import sys
 
 import pytest
 
-from scraped.config import Config, load_config, parse_config, render_default_config, restart_needed, show
+from scraped.config import (
+    Config,
+    load_config,
+    parse_config,
+    render_default_config,
+    restart_needed,
+    show,
+)
 from scraped.errors import ConfigError
 from scraped.secrets import Secrets
 from tests.daemon_harness import REPO
@@ -91,8 +98,9 @@ def test_check_config_command(tmp_path):
     good.write_text("[daemon]\nlog_level = 'debug'\n")
     bad = tmp_path / "bad.toml"
     bad.write_text("[daemon]\nlog_level = 'loud'\n[engine]\nnope = 1\n")
-    run = lambda f: subprocess.run([sys.executable, "-m", "scraped.daemon", "--check-config", str(f)],
-                                   capture_output=True, text=True, cwd=REPO)
+    def run(f):
+        return subprocess.run([sys.executable, "-m", "scraped.daemon", "--check-config", str(f)],
+                              capture_output=True, text=True, cwd=REPO)
     ok = run(good)
     assert ok.returncode == 0 and "ok" in ok.stdout
     fail = run(bad)

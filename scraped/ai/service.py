@@ -47,6 +47,8 @@ class AIService:
         self._stopping = False
         self._paused = 0  # quiesce() holders
         self._active = 0  # batches being enhanced right now
+        self._idle = trio.Event()  # set while no batch runs
+        self._idle.set()
         self._nursery: trio.Nursery | None = None
         self.batches = {"batches": 0, "enhanced": 0, "failed": 0, "retry": 0}
 
@@ -99,14 +101,23 @@ class AIService:
         self._paused += 1
         try:
             with trio.move_on_after(wait):
-                while self._active:
-                    await trio.sleep(0.05)
+                await self._idle.wait()
             if self._active:
                 raise Conflict(f"{self._active} AI enhancement batch(es) still running after {wait:.0f} s")
             yield
         finally:
             self._paused -= 1
             self.wake()
+
+    def _batch_started(self) -> None:
+        self._active += 1
+        if self._idle.is_set():
+            self._idle = trio.Event()
+
+    def _batch_done(self) -> None:
+        self._active -= 1
+        if not self._active:
+            self._idle.set()
 
     def wake(self) -> None:
         """New raw questions (or a command) want the workers now, not at the next poll."""
@@ -120,11 +131,11 @@ class AIService:
             claimed = 0
             if self.config.enabled and not self._stopping and not self._paused:
                 try:
-                    self._active += 1
+                    self._batch_started()
                     try:
                         summary = await self.enhancer.run_batch()
                     finally:
-                        self._active -= 1
+                        self._batch_done()
                     claimed = summary["claimed"]
                     self._count(summary)
                 except StoreError as exc:

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-Renderer = "Callable[[Any], str]"
+    Renderer = Callable[[Any], str]
 
 
 _AREAS = ("engine", "ops", "data", "ai", "mongo")

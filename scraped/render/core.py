@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from scraped.render.table import fmt, kv, table
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
-
-from scraped.render.table import fmt, kv, table
 
 _MARK = {"healthy": "ok", "degraded": "DEGRADED", "down": "DOWN"}
 

@@ -54,9 +54,9 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = Non
 
     def line(values: Sequence[str]) -> str:
         out = []
-        for v, w in zip(values, widths):
+        for v, w in zip(values, widths, strict=True):
             out.append(v if len(v) <= w else v[: max(w - 1, 1)] + "…")
-        return "  ".join(o.ljust(w) for o, w in zip(out, widths)).rstrip()
+        return "  ".join(o.ljust(w) for o, w in zip(out, widths, strict=True)).rstrip()
 
     header = line([c.upper() for c in columns])
     return "\n".join([header, *(line(r) for r in cells)])
