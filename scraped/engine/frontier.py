@@ -17,6 +17,7 @@ keeps its first time: the question sources written from it are the same values, 
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections import OrderedDict
 from typing import Any
@@ -101,6 +102,23 @@ class Frontier:
         return await self.store.update_many(
             FRONTIER, {"job_id": self.job_id, "state": IN_FLIGHT, "lease.until": {"$lt": time.time()}},
             {"$set": {"state": PENDING, "lease": None}})
+
+    async def release_stale(self) -> int:
+        """At a runner's start: entries this daemon (any of its processes) left in flight,
+        and expired leases of anyone, go back to pending; a live helper's entries stay.
+        Attempts are not refunded (a page that kills daemons runs out of attempts)."""
+        prefix = self.holder.rsplit(":", 1)[0] + ":"
+        return await self.store.update_many(
+            FRONTIER, {"job_id": self.job_id, "state": IN_FLIGHT, "$or": [
+                {"lease.holder": {"$regex": "^" + re.escape(prefix)}}, {"lease.until": {"$lt": time.time()}},
+                {"lease": None}]},
+            {"$set": {"state": PENDING, "lease": None}})
+
+    async def renew(self, lease_seconds: float) -> int:
+        """Extend the leases of this holder's in-flight entries (long fetches keep them)."""
+        return await self.store.update_many(
+            FRONTIER, {"job_id": self.job_id, "state": IN_FLIGHT, "lease.holder": self.holder},
+            {"$set": {"lease.until": time.time() + lease_seconds}})
 
     async def counts(self) -> dict[str, int]:
         raw = await self.store.count_by(FRONTIER, "state", {"job_id": self.job_id})

@@ -122,15 +122,23 @@ class JobsRepo:
 
     async def save_progress(self, job_id: str, holder: str, progress: dict[str, int],
                             failures: list[dict[str, Any]], kept: int, lease_seconds: float,
-                            last_error: str | None) -> dict[str, Any] | None:
+                            last_error: str | None, *, replace: bool = False) -> dict[str, Any] | None:
         """Persist counters, append failures, renew the lease; returns the job (None if the
-        lease was lost), whose `request` field carries a pause/stop from another daemon."""
+        lease was lost), whose `request` field carries a pause/stop from another daemon.
+
+        `progress` holds deltas since the last save, added with `$inc` so daemons sharing
+        the job do not overwrite each other; `replace=True` sets the whole map instead
+        (the owner's recount from the store at start)."""
         now = time.time()
-        sets: dict[str, Any] = {"progress": progress, "updated_at": now,
-                                "lease": {"holder": holder, "until": now + lease_seconds}}
+        sets: dict[str, Any] = {"updated_at": now, "lease": {"holder": holder, "until": now + lease_seconds}}
+        if replace:
+            sets["progress"] = progress
         if last_error is not None:
             sets["last_error"] = last_error
         update: dict[str, Any] = {"$set": sets}
+        incs = {f"progress.{k}": v for k, v in progress.items() if v} if not replace else {}
+        if incs:
+            update["$inc"] = incs
         if failures:
             update["$push"] = {"failures": {"$each": failures, "$slice": -kept}}
         return await self.store.find_one_and_update(

@@ -23,7 +23,7 @@ from typing import Any
 import trio
 
 from scraped.engine import repo
-from scraped.engine.frontier import Frontier, SeenCache, entry_id, new_entry
+from scraped.engine.frontier import IN_FLIGHT, Frontier, SeenCache, entry_id, new_entry
 from scraped.engine.spec import JobSpec
 from scraped.engine.writer import BatchWriter, Flushed
 from scraped.errors import ScrapedError
@@ -66,7 +66,8 @@ class Runner:
                                   timeout=app.config.store.timeout, on_flush=self._flushed,
                                   observe=app.observe)
         self._failures: list[dict[str, Any]] = []
-        self._saved: dict[str, int] = dict(self.progress)
+        self._saved: dict[str, int] = dict(self.progress)  # as added to the all-jobs totals
+        self._job_saved: dict[str, int] | None = dict(self.progress)  # as added to the job's counters
         self._last_error: str | None = None
         self._busy = 0  # claimed entries not yet handed to the writer
         self._idle = trio.Event()
@@ -124,7 +125,7 @@ class Runner:
 
     async def _prepare(self) -> None:
         """Seed (idempotent), put back what a crash left in flight, recount from the store."""
-        await self.frontier.release_in_flight(refund=False)
+        await self.frontier.release_stale()
         await self.frontier.seed([u for u in (_canon(x) for x in self.spec.fields.start_urls) if u])
         counts = await self.frontier.counts()
         self.progress["pages_fetched"] = counts["done"]
@@ -132,6 +133,7 @@ class Runner:
         self.progress["questions_new"] = await self.store.count(repo.QUESTIONS, {"job_id": self.job_id})
         self._settled = counts["done"] + counts["failed"]
         self._saved = dict(self.progress)
+        self._job_saved: dict[str, int] | None = None  # None: the next save sets the recount
 
     async def _checkpoint(self) -> None:
         try:
@@ -175,7 +177,9 @@ class Runner:
                 return
             due = await self.frontier.next_due()  # after the flush: new links included
             if due is None:
-                return  # nothing pending, nothing in hand: the crawl is complete
+                if (await self.frontier.counts())[IN_FLIGHT] == 0:
+                    return  # nothing pending, nothing in flight anywhere: the crawl is complete
+                due = time.time() + 0.5  # another daemon's pages may still add links
             await trio.sleep(min(max(due - time.time(), 0.0), 1.0))
 
     async def _wait_idle(self) -> None:
@@ -275,13 +279,21 @@ class Runner:
 
     async def _save(self, final: bool = False) -> None:
         failures, self._failures = self._failures, []
+        now_progress = dict(self.progress)
+        base = self._job_saved
+        counters = now_progress if base is None else {k: v - base.get(k, 0) for k, v in now_progress.items()}
         doc = await self.jobs.save_progress(
-            self.job_id, self.holder, dict(self.progress), failures, self.cfg.failures_kept,
-            self.cfg.lease_seconds, self._last_error)
+            self.job_id, self.holder, counters, failures, self.cfg.failures_kept,
+            self.cfg.lease_seconds, self._last_error, replace=base is None)
         if doc is None:
             if not final:
                 raise LeaseLost(f"job {self.job_id} is no longer held by {self.holder}")
             return
+        self._job_saved = now_progress
+        if not final:
+            # Keep our frontier leases alive; put back what a dead daemon left in flight.
+            await self.frontier.renew(self.cfg.lease_seconds)
+            await self.frontier.release_expired()
         if doc.get("request") and self.on_request is not None and not final:
             self.on_request(doc["request"])
         delta = {k: v - self._saved.get(k, 0) for k, v in self.progress.items() if v != self._saved.get(k, 0)}

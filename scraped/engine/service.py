@@ -19,7 +19,7 @@ from typing import Any
 import trio
 
 from scraped.dispatch import Handler
-from scraped.engine import commands, jobs
+from scraped.engine import cluster, commands, jobs
 from scraped.engine.runner import TOTALS
 from scraped.engine.supervisor import Supervisor
 from scraped.service import DEGRADED, DOWN, HEALTHY
@@ -76,6 +76,7 @@ class EngineService:
             supervisor = Supervisor(self.app, fetcher)
             async with trio.open_nursery() as nursery:
                 self.supervisor = await nursery.start(supervisor.run)
+                nursery.start_soon(cluster.heartbeat_loop, supervisor)
                 self.started_at = time.time()
                 log.info("scraping engine ready: %d job slot(s), identity %s", supervisor.max_jobs,
                          supervisor.holder)
@@ -171,4 +172,5 @@ class EngineService:
             "fetcher": stats,
             "jobs_dir": s.jobs_dir_report,
             "schedules": len(await s.schedules.list()),
+            "cluster": await cluster.view(self.app.store),
         }

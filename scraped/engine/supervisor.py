@@ -25,7 +25,7 @@ from typing import Any
 
 import trio
 
-from scraped.engine import jobs, jobsdir
+from scraped.engine import cluster, jobs, jobsdir
 from scraped.engine import spec as specs
 from scraped.engine.frontier import Frontier
 from scraped.engine.repo import JobsRepo
@@ -123,6 +123,7 @@ class Supervisor:
         if now >= self._next_sweep:
             self._next_sweep = now + self.cfg.lease_seconds / 2
             await self._sweep_expired()
+            await cluster.forget_old(self.app.store)
         await self.schedules.fire_due(self._submit_raw)
         while len(self.running) < self.max_jobs and not self.quiesced:
             doc = await self.jobs.claim_next(self.holder, self.cfg.lease_seconds)

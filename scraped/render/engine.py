@@ -108,6 +108,10 @@ def engine_status(r: dict[str, Any]) -> str:
             "id", "name", "pages_fetched", "pages_failed", "questions_new", "rate", "in_flight"]))]
     if r.get("fetcher"):
         parts += ["", "fetcher:", kv(r["fetcher"], 2)]
+    if r.get("cluster"):
+        rows = [{**d, "jobs": ", ".join(d["jobs"]) or "-"} for d in r["cluster"]]
+        parts += ["", "daemons on this store:", _indent(table(rows, [
+            "identity", "pid", "state", "heartbeat_age_s", "version", "jobs"]))]
     jd = r.get("jobs_dir") or {}
     if jd.get("path"):
         parts += ["", f"jobs_dir {jd['path']}: {len(jd.get('errors') or {})} invalid file(s)"]
