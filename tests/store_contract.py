@@ -182,6 +182,26 @@ async def test_bulk_upsert_inserts_and_modifies(store):
     assert await store.count(Q) == 750
 
 
+async def test_bulk_update_applies_only_where_the_filter_holds(store):
+    await store.insert_many(F, [{"_id": f"e{i}", "job_id": "j", "state": "in_flight",
+                                 "lease": {"holder": "a" if i % 2 else "b"}} for i in range(6)])
+    done = {"$set": {"state": "done", "lease": None}}
+    ops = [({"_id": f"e{i}", "lease.holder": "a"}, done) for i in range(6)]
+    ops.append(({"_id": "missing", "lease.holder": "a"}, done))  # never created: no upsert
+    assert await store.bulk_update(F, ops) == 3
+    states = {d["_id"]: d["state"] for d in await store.find(F, {})}
+    assert states == {"e0": "in_flight", "e1": "done", "e2": "in_flight", "e3": "done",
+                      "e4": "in_flight", "e5": "done"}
+    assert await store.get(F, "missing") is None
+    assert await store.bulk_update(F, []) == 0
+
+
+@pytest.mark.parametrize("bad", [{}, {"_id": ""}, {"_id": 3}, {"_id": "x", "$where": "1"}, "not a map"])
+async def test_bulk_update_refuses_filters_without_an_id(store, bad):
+    with pytest.raises(BadRequest):
+        await store.bulk_update(F, [(bad, {"$set": {"state": "done"}})])
+
+
 async def test_count_by(store):
     await store.insert_many(J, [job(i, "RUNNING" if i < 3 else "QUEUED") for i in range(5)])
     assert await store.count_by(J, "status") == {"RUNNING": 3, "QUEUED": 2}

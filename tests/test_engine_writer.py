@@ -33,6 +33,10 @@ class FlakyStore(SqliteStore):
     broken = False
     calls: list[str]
 
+    async def bulk_update(self, coll, ops):
+        self.calls.append(f"bulk_update:{coll}")
+        return await super().bulk_update(coll, ops)
+
     async def bulk_upsert(self, coll, ops):
         self.calls.append(f"bulk_upsert:{coll}")
         if self.broken and coll == QUESTIONS:
@@ -42,6 +46,17 @@ class FlakyStore(SqliteStore):
     async def insert_many(self, coll, docs, *, ignore_duplicates=False):
         self.calls.append(f"insert_many:{coll}")
         return await super().insert_many(coll, docs, ignore_duplicates=ignore_duplicates)
+
+
+def in_flight(job: str, url: str, holder: str = "H") -> dict:
+    """A frontier entry as a claim leaves it: in flight under `holder`."""
+    return {**new_entry(job, url, 0, 1.0), "state": "in_flight", "lease": {"holder": holder, "until": 9e9}}
+
+
+def writer(store, **kw) -> BatchWriter:
+    args = {"holder": "H", "batch": 100, "interval": 0.05, "timeout": 5, "on_flush": lambda f: None,
+            "observe": lambda *a: None, **kw}
+    return BatchWriter(store, **args)
 
 
 @pytest.fixture
@@ -55,9 +70,8 @@ async def store(tmp_path):
 
 async def test_links_then_questions_then_done_marks_and_a_failed_flush_loses_nothing(store):
     flushed = []
-    w = BatchWriter(store, batch=100, interval=0.05, timeout=5, on_flush=flushed.append,
-                    observe=lambda *a: None)
-    page = new_entry("J", "http://a.example/1", 0, 1.0)
+    w = writer(store, on_flush=flushed.append)
+    page = in_flight("J", "http://a.example/1")
     await store.insert_one(FRONTIER, page)
     link = new_entry("J", "http://a.example/2", 1, 1.0)
     await w.page_done(page["_id"], [link], [_q("k1", page["url"])], 1234)
@@ -65,20 +79,19 @@ async def test_links_then_questions_then_done_marks_and_a_failed_flush_loses_not
     with pytest.raises(StoreError):
         await w.flush()
     assert w.pending() == 3 and not flushed  # all of it is still buffered
-    assert (await store.get(FRONTIER, page["_id"]))["state"] == "pending"  # not marked done
+    assert (await store.get(FRONTIER, page["_id"]))["state"] == "in_flight"  # not marked done
     store.broken = False
     store.calls.clear()
     await w.flush()
-    assert store.calls == [f"insert_many:{FRONTIER}", f"bulk_upsert:{QUESTIONS}", f"bulk_upsert:{FRONTIER}"]
+    assert store.calls == [f"insert_many:{FRONTIER}", f"bulk_upsert:{QUESTIONS}", f"bulk_update:{FRONTIER}"]
     assert (await store.get(FRONTIER, page["_id"]))["state"] == "done"
     assert await store.get(FRONTIER, link["_id"]) is not None
     assert flushed[0].pages_fetched == 1 and flushed[0].questions_new == 1 and flushed[0].bytes == 1234
 
 
 async def test_a_page_written_twice_after_a_crash_changes_nothing(store):
-    w = BatchWriter(store, batch=100, interval=0.05, timeout=5, on_flush=lambda f: None,
-                    observe=lambda *a: None)
-    page = new_entry("J", "http://a.example/1", 0, 1.0)
+    w = writer(store)
+    page = in_flight("J", "http://a.example/1")
     await store.insert_one(FRONTIER, page)
     for _ in range(2):  # the refetch after a crash writes exactly the same ops
         await w.page_done(page["_id"], [], [_q("k1", page["url"])], 10)
@@ -89,12 +102,26 @@ async def test_a_page_written_twice_after_a_crash_changes_nothing(store):
 
 async def test_the_flusher_runs_on_its_interval(store):
     flushed = trio.Event()
-    w = BatchWriter(store, batch=2, interval=0.05, timeout=5, on_flush=lambda f: flushed.set(),
-                    observe=lambda *a: None)
+    w = writer(store, batch=2, on_flush=lambda f: flushed.set())
     async with trio.open_nursery() as nursery:
         nursery.start_soon(w.run)
         await w.page_failed("J:x", {"url": "u", "reason": "r", "kind": "timeout", "at": 1.0}, None)
         with trio.fail_after(2):
             await flushed.wait()
         nursery.cancel_scope.cancel()
-    assert w.pending() == 0 and Frontier.failed_op("J:x", "r", 1.0, None)[1]["$set"]["state"] == "failed"
+    assert w.pending() == 0 and Frontier.failed_op("J:x", "H", "r", 1.0, None)[1]["$set"]["state"] == "failed"
+
+
+async def test_marks_apply_only_to_pages_still_in_flight_under_this_holder(store):
+    """A daemon that lost a page (its lease expired and another daemon claimed it), or
+    whose job's frontier was dropped, must not mark it nor bring it back."""
+    mine, taken = in_flight("J", "http://a.example/1"), in_flight("J", "http://a.example/2", holder="OTHER")
+    await store.insert_many(FRONTIER, [mine, taken])
+    w = writer(store)
+    dropped = new_entry("J", "http://a.example/3", 0, 1.0)["_id"]  # no longer in the store
+    for entry_id in (mine["_id"], taken["_id"], dropped):
+        await w.page_done(entry_id, [], [], 10)
+    await w.flush()
+    assert (await store.get(FRONTIER, mine["_id"]))["state"] == "done"
+    assert (await store.get(FRONTIER, taken["_id"]))["state"] == "in_flight"
+    assert await store.get(FRONTIER, dropped) is None

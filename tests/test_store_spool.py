@@ -61,19 +61,22 @@ async def test_outage_spools_writes_and_replays_them_in_order(server, tmp_path):
             assert result == {"inserted": 0, "modified": 0, "spooled": 5}
     await store.insert_many("frontier", [{"_id": f"f{i}", "state": "pending"} for i in range(4)],
                             ignore_duplicates=True)
+    # Filtered marks keep their filter through the spool: f0 and f1 match, f9 never existed.
+    marks = [({"_id": f, "state": "pending"}, {"$set": {"state": "done"}}) for f in ("f0", "f1", "f9")]
+    assert await store.bulk_update("frontier", marks) == 0
     await store.update_one(J, {"_id": "job1"}, {"$set": {"status": "PAUSED"}})
-    assert store.status()["state"] == "spooling" and store.status()["pending"] == 35
+    assert store.status()["state"] == "spooling" and store.status()["pending"] == 36
 
     # Reads and atomic operations answer at once: their result matters now.
     for call in (store.get(J, "job1"), store.count(Q),
                  store.find_one_and_update(J, {"_id": "job1"}, {"$set": {"x": 1}}),
                  store.claim("frontier", {"state": "pending"}, {"$set": {"state": "in_flight"}},
                              sort=None, limit=2)):
-        with pytest.raises(StoreError, match="35 writes spooled"):
+        with pytest.raises(StoreError, match="36 writes spooled"):
             await call
     with pytest.raises(StoreError):
         await store.replay()  # still down: nothing applied, nothing lost
-    assert store.status()["pending"] == 35
+    assert store.status()["pending"] == 36
     # Bad input is refused now, not discovered at replay.
     with pytest.raises(BadRequest):
         await store.update_one(J, {"_id": "job1"}, {"$rename": {"a": "b"}})
@@ -87,6 +90,7 @@ async def test_outage_spools_writes_and_replays_them_in_order(server, tmp_path):
     job = await store.get(J, "job1")
     assert job["seq"] == list(range(30)) and job["n"] == 30 and job["status"] == "PAUSED"
     assert await store.count(Q) == 15 and await store.count("frontier") == 4
+    assert await store.count("frontier", {"state": "done"}) == 2
     assert store.status()["since"] is None and store.status()["state"] == "direct"
     assert (tmp_path / "spool" / "store.jsonl").stat().st_size == 0
     # Back to direct writes, with real results.

@@ -135,14 +135,23 @@ class Frontier:
     async def drop(self) -> int:
         return await self.store.delete_many(FRONTIER, {"job_id": self.job_id})
 
-    # Bulk operations the batch writer sends (one round trip per batch).
+    # Bulk operations the batch writer sends (one round trip per batch). Each applies only
+    # while the entry is in flight under `holder`: a mark from a daemon that lost the page
+    # (its lease expired and another daemon claimed it) or from after a drop changes nothing.
     @staticmethod
-    def done_op(entry_id_: str, now: float) -> tuple[str, dict[str, Any]]:
-        return entry_id_, {"$set": {"state": DONE, "lease": None, "done_at": now, "last_error": None}}
+    def done_op(entry_id_: str, holder: str, now: float) -> tuple[dict[str, Any], dict[str, Any]]:
+        return _mine(entry_id_, holder), {"$set": {"state": DONE, "lease": None, "done_at": now,
+                                                   "last_error": None}}
 
     @staticmethod
-    def failed_op(entry_id_: str, reason: str, now: float, retry_at: float | None) -> tuple[str, dict[str, Any]]:
+    def failed_op(entry_id_: str, holder: str, reason: str, now: float,
+                  retry_at: float | None) -> tuple[dict[str, Any], dict[str, Any]]:
         if retry_at is not None:
-            return entry_id_, {"$set": {"state": PENDING, "lease": None, "last_error": reason,
-                                        "next_attempt_at": retry_at}}
-        return entry_id_, {"$set": {"state": FAILED, "lease": None, "last_error": reason, "done_at": now}}
+            return _mine(entry_id_, holder), {"$set": {"state": PENDING, "lease": None, "last_error": reason,
+                                                       "next_attempt_at": retry_at}}
+        return _mine(entry_id_, holder), {"$set": {"state": FAILED, "lease": None, "last_error": reason,
+                                                   "done_at": now}}
+
+
+def _mine(entry_id_: str, holder: str) -> dict[str, Any]:
+    return {"_id": entry_id_, "state": IN_FLIGHT, "lease.holder": holder}

@@ -62,7 +62,7 @@ class Runner:
         self.policy = fetch.HostPolicy(concurrency=pol["concurrency"], delay=pol["delay"],
                                        autothrottle=pol["autothrottle"], obey_robots=pol["obey_robots"])
         self.seen = SeenCache(self.cfg.seen_cache)
-        self.writer = BatchWriter(self.store, batch=self.cfg.write_batch, interval=self.cfg.write_interval,
+        self.writer = BatchWriter(self.store, holder=holder, batch=self.cfg.write_batch, interval=self.cfg.write_interval,
                                   timeout=app.config.store.timeout, on_flush=self._flushed,
                                   observe=app.observe)
         self._failures: list[dict[str, Any]] = []

@@ -5,11 +5,13 @@ Workers hand over whole pages; the writer flushes every `write_batch` items or
 
     1. insert the pages' new links into the frontier   (insert_many, duplicates ignored)
     2. upsert their questions                          (bulk_upsert: $setOnInsert + $addToSet)
-    3. mark the pages done / failed                    (bulk_upsert on the frontier)
+    3. mark the pages done / failed                    (bulk_update on the frontier)
 
 A crash after 1 or 2 leaves the pages in flight: they are fetched again after the
 restart and write the same keys again, which changes nothing. A page marked done always
-has its questions and links stored. Each flush is shielded from cancellation (it takes
+has its questions and links stored. A mark applies only while the entry is still in
+flight under this writer's holder: a daemon that lost its lease (another daemon took the
+page over, or the job's frontier was dropped) changes nothing. Each flush is shielded from cancellation (it takes
 milliseconds), so a pause never leaves one half-written.
 
 Resource handling: the buffer is bounded; a worker that finds it over 4 batches waits
@@ -37,7 +39,7 @@ log = logging.getLogger(__name__)
 class Batch:
     links: list[dict[str, Any]] = field(default_factory=list)
     questions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    marks: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    marks: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
     pages_fetched: int = 0
     pages_failed: int = 0
     questions_found: int = 0
@@ -61,9 +63,10 @@ class Flushed:
 
 
 class BatchWriter:
-    def __init__(self, store: Store, *, batch: int, interval: float, timeout: float,
+    def __init__(self, store: Store, *, holder: str, batch: int, interval: float, timeout: float,
                  on_flush: Callable[[Flushed], None], observe: Callable[[str, float, bool], None]):
         self.store = store
+        self.holder = holder
         self.batch_size = batch
         self.interval = interval
         self.timeout = timeout
@@ -83,7 +86,7 @@ class BatchWriter:
         b = self._batch
         b.links.extend(links)
         b.questions.extend(questions)
-        b.marks.append(Frontier.done_op(entry_id, time.time()))
+        b.marks.append(Frontier.done_op(entry_id, self.holder, time.time()))
         b.pages_fetched += 1
         b.questions_found += len(questions)
         b.bytes += nbytes
@@ -92,7 +95,7 @@ class BatchWriter:
     async def page_failed(self, entry_id: str, failure: dict[str, Any], retry_at: float | None) -> None:
         await self._backpressure()
         b = self._batch
-        b.marks.append(Frontier.failed_op(entry_id, failure["reason"], failure["at"], retry_at))
+        b.marks.append(Frontier.failed_op(entry_id, self.holder, failure["reason"], failure["at"], retry_at))
         if retry_at is None:
             b.pages_failed += 1
             b.failures.append(failure)
@@ -161,7 +164,7 @@ class BatchWriter:
                     ops = coalesce(batch.questions)
                     new = (await self.store.bulk_upsert(QUESTIONS, ops))["inserted"]
                 if batch.marks:
-                    await self.store.bulk_upsert(FRONTIER, batch.marks)
+                    await self.store.bulk_update(FRONTIER, batch.marks)
             ok = True
         finally:
             self.observe("engine.flush", time.perf_counter() - start, ok)

@@ -115,6 +115,12 @@ class Store(ABC):
         Returns {"inserted": n, "modified": m}."""
 
     @abstractmethod
+    async def bulk_update(self, coll: str, ops: Sequence[tuple[Filter, Update]]) -> int:
+        """Unordered point updates, no upserts: [(filter, update), ...] in one round trip,
+        each filter naming its document's `_id` (plus conditions: an update applies only
+        while they hold). Returns how many documents matched."""
+
+    @abstractmethod
     async def delete_many(self, coll: str, filter: Filter) -> int: ...
 
     @abstractmethod

@@ -45,7 +45,7 @@ from pymongo.errors import (
 from scraped.errors import BadRequest, DuplicateKey, StoreError
 from scraped.store import mongo_admin, mongo_dump
 from scraped.store.base import Doc, Filter, Sort, Store, Update
-from scraped.store.mongo_query import check_filter, check_sort
+from scraped.store.mongo_query import check_filter, check_point_filter, check_sort
 from scraped.store.schema import collection
 from scraped.store.updates import validate_update
 
@@ -365,6 +365,17 @@ class MongoStore(Store):
             return {"inserted": r.upserted_count, "modified": r.matched_count}
 
         return await self._run(w)
+
+    async def bulk_update(self, coll: str, ops: Sequence[tuple[Filter, Update]]) -> int:
+        """One unordered bulk_write of UpdateOne without upsert."""
+        c = self._coll(coll)
+        for flt, update in ops:
+            check_point_filter(flt)
+            validate_update(update)
+        if not ops:
+            return 0
+        requests = [UpdateOne(flt, update) for flt, update in ops]
+        return await self._run(lambda: c.bulk_write(requests, ordered=False).matched_count)
 
     async def delete_many(self, coll: str, filter: Filter) -> int:
         c = self._coll(coll)

@@ -66,6 +66,13 @@ def check_filter(filter: Any) -> dict[str, Any]:
     return filter
 
 
+def check_point_filter(filter: Any) -> dict[str, Any]:
+    """A filter that names one document by a string `_id` (bulk_update's ops)."""
+    if not isinstance(filter, dict) or not isinstance(filter.get("_id"), str) or not filter["_id"]:
+        raise BadRequest("bulk_update needs filters with a non-empty string _id")
+    return check_filter(filter)
+
+
 def check_sort(sort: Any) -> list[tuple[str, int]] | None:
     if not sort:
         return None

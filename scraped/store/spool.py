@@ -20,7 +20,7 @@ Bound: at most `max_bytes` of unreplayed writes; a write that would pass it rais
 spool (writes fail as the inner store fails).
 
 A spooled write's result says it was accepted, not what it did: insert_many -> len(docs),
-update_one -> True, update_many/delete_many -> 0, bulk_upsert -> {"inserted": 0,
+update_one -> True, update_many/delete_many/bulk_update -> 0, bulk_upsert -> {"inserted": 0,
 "modified": 0, "spooled": n}. Writes that fail for good at replay (a duplicate insert,
 a refused document) are logged and counted in `dropped`, as they would have failed then.
 
@@ -42,7 +42,7 @@ import trio
 
 from scraped.errors import BadRequest, ScrapedError, StoreError
 from scraped.store.base import Doc, Filter, Sort, Store, Update
-from scraped.store.mongo_query import check_filter
+from scraped.store.mongo_query import check_filter, check_point_filter
 from scraped.store.schema import collection
 from scraped.store.updates import validate_update
 
@@ -338,6 +338,14 @@ class SpoolingStore(Store):
         return await self._write("bulk_upsert", coll, [pairs], {},
                                  {"inserted": 0, "modified": 0, "spooled": len(pairs)})
 
+    async def bulk_update(self, coll: str, ops: Sequence[tuple[Filter, Update]]) -> int:
+        collection(coll)
+        for flt, update in ops:
+            check_point_filter(flt)
+            validate_update(update)
+        pairs = [[flt, update] for flt, update in ops]
+        return await self._write("bulk_update", coll, [pairs], {}, 0)
+
     # ------------------------------------------------------------ everything else: now or never
     def _ready(self) -> Store:
         if self._pending or not self._inner_open:
@@ -399,4 +407,5 @@ class SpoolingStore(Store):
         return getattr(self.inner, name)
 
 
-_SPOOLED = frozenset({"insert_one", "insert_many", "update_one", "update_many", "delete_many", "bulk_upsert"})
+_SPOOLED = frozenset({"insert_one", "insert_many", "update_one", "update_many", "delete_many", "bulk_upsert",
+                      "bulk_update"})

@@ -28,6 +28,7 @@ import trio
 
 from scraped.errors import BadRequest, DuplicateKey, StoreError
 from scraped.store.base import Doc, Filter, Sort, Store, Update
+from scraped.store.mongo_query import check_point_filter
 from scraped.store.schema import COLLECTIONS, SCHEMA_VERSION, Collection, collection
 from scraped.store.sqlite_query import compile_filter, compile_sort, field_expr
 from scraped.store.updates import apply_update, upsert_seed, validate_update
@@ -350,6 +351,24 @@ class SqliteStore(Store):
             return {"inserted": inserted, "modified": modified}
 
         return await self._run(w) if ops else {"inserted": 0, "modified": 0}
+
+    async def bulk_update(self, coll: str, ops: Sequence[tuple[Filter, Update]]) -> int:
+        collection(coll)
+        for flt, update in ops:
+            check_point_filter(flt)
+            validate_update(update)
+
+        def w() -> int:
+            matched = 0
+            with self._write() as conn:
+                for flt, update in ops:
+                    found = self._select(conn, coll, flt, None, 1)
+                    if found:
+                        self._rewrite(conn, coll, [apply_update(found[0], update, inserting=False)])
+                        matched += 1
+            return matched
+
+        return await self._run(w) if ops else 0
 
     async def delete_many(self, coll: str, filter: Filter) -> int:
         where, params = compile_filter(collection(coll), filter)
