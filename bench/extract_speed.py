@@ -78,9 +78,9 @@ def generated_page(questions: int = 16, size: int = 12_000) -> str:
             f'<ul>{nav}</ul></nav></header>\n<nav class="breadcrumb"><a href="/">Home</a> &rsaquo; '
             f'<span>Arithmetic</span></nav>\n<main class="content"><h1>Practice set</h1>\n'
             f'<section class="cards">\n' + "\n".join(cards) + '\n</section>\n'
-            f'<nav class="pager"><a href="/q/1.html" rel="prev">Previous</a> <a href="/q/3.html" rel="next">'
-            f'Next</a></nav>\n</main><footer class="site-footer"><p><a href="/about.html">About</a></p>'
-            f'</footer></body></html>\n')
+            '<nav class="pager"><a href="/q/1.html" rel="prev">Previous</a> <a href="/q/3.html" rel="next">'
+            'Next</a></nav>\n</main><footer class="site-footer"><p><a href="/about.html">About</a></p>'
+            '</footer></body></html>\n')
     pad = size - len(html)
     if pad > 0:  # prose, not questions
         html = html.replace("</main>", f'<article class="notes"><p>{(FILLER * (pad // len(FILLER) + 1))[:pad]}'

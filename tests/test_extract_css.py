@@ -101,3 +101,76 @@ def test_css_on_junk_pages():
     rules = ExtractRules(mode="css", block="div", question="p")
     for html in ("", "\x00", "<div><p>", "<div>" * 3000):
         assert isinstance(extract_questions(Page(html, "http://x.test/"), rules), list)
+
+
+# -- the answer selector's text names an option: resolve it to that option ------------------
+
+_ANSWER_RULES = ExtractRules.from_dict({"mode": "css", "block": "div.q", "question": "p.t",
+                                        "options": "li", "answer": ".a"})
+_OPTION_LISTS = {
+    "labelled": "<li>A) 12</li><li>B) 15</li><li>C) 18</li><li>D) 21</li>",
+    "plain": "<li>12</li><li>15</li><li>18</li><li>21</li>",
+    "lower": "<li>(a) 12</li><li>(b) 15</li><li>(c) 18</li><li>(d) 21</li>",
+    "inline": "<li>(a) 12 (b) 15 (c) 18 (d) 21</li>",
+}
+
+
+def _css_question(answer_html: str, options: str = _OPTION_LISTS["labelled"], rules=_ANSWER_RULES):
+    html = (f"<html><body><div class='q'><p class='t'>What is 6 × 3?</p><ul>{options}</ul>"
+            f"<div class='a'>{answer_html}</div></div></body></html>")
+    (q,) = extract_questions(Page(html, "http://x.test/"), rules)
+    return q
+
+
+@pytest.mark.parametrize("options", sorted(_OPTION_LISTS))
+@pytest.mark.parametrize("answer_html", [
+    "Answer: Option C",
+    "Ans: (c)",
+    "Correct answer is C",
+    "Correct answer is C.",
+    "The correct answer is (C).",
+    "The answer is C",
+    "ANSWER - c",
+    "Answer: [C]",
+    "Answer: Option-C",
+    "Answer Option C",
+    "<details><summary>Answer</summary>Option C</details>",
+    "<b>Answer:</b> <span>Option C</span>",
+    "<a href='#'>View Answer</a> <p>Answer: Option C</p>",
+    "\u2714 Answer: Option C",
+    "Answer: Option C Explanation: 6 × 3 = 18",
+    "Answer: 18",
+])
+def test_an_answer_that_names_an_option_resolves_to_its_index_and_text(answer_html, options):
+    q = _css_question(answer_html, _OPTION_LISTS[options])
+    assert (q.answer, q.answer_text) == (2, "18"), answer_html
+
+
+def test_a_label_node_and_a_value_node_picked_separately():
+    rules = ExtractRules.from_dict({"mode": "css", "block": "div.q", "question": "p.t", "options": "li",
+                                    "answer": ".a ::text"})
+    q = _css_question("<b>Answer:</b><span>Option C</span>", rules=rules)
+    assert (q.answer, q.answer_text) == (2, "18")
+
+
+def test_an_explanation_inside_the_answer_box_is_kept_when_no_selector_gives_one():
+    q = _css_question("Answer: Option C Explanation: 6 × 3 = 18")
+    assert q.explanation == "6 × 3 = 18"
+
+
+@pytest.mark.parametrize("answer_html, text", [
+    ("Answer: 42 apples", "42 apples"),  # names no option: kept as written
+    ("Solution: Option C", "Solution: Option C"),  # not an answer phrase
+    ("Answer: Option G", "Option G"),  # a label past the last option
+    ("the answer depends on the weather", "the answer depends on the weather"),
+])
+def test_an_answer_that_names_no_option_is_kept_as_written(answer_html, text):
+    q = _css_question(answer_html)
+    assert (q.answer, q.answer_text) == (None, text)
+
+
+def test_an_answer_with_no_options_is_the_value_as_written():
+    html = ("<html><body><div class='q'><p class='t'>How many days has a leap year?</p>"
+            "<div class='a'>Answer: 366</div></div></body></html>")
+    (q,) = extract_questions(Page(html, "http://x.test/"), _ANSWER_RULES)
+    assert (q.options, q.answer, q.answer_text) == ((), None, "366")

@@ -14,8 +14,13 @@ from scraped.engine.extract.normalise import (
     split_inline_options,
     strip_question_number,
 )
-from scraped.engine.extract.rules import ExtractRules, to_xpath
-from scraped.engine.extract.signals import answer_value, explanation_value
+from scraped.engine.extract.rules import ExtractRules, compiled
+from scraped.engine.extract.signals import (
+    EMBEDDED_EXPL,
+    answer_candidates,
+    answer_value,
+    explanation_value,
+)
 
 __all__ = ["extract_css", "node_text"]
 
@@ -52,7 +57,7 @@ def _collect(el, parts: list[str]) -> None:
 def _select(block, selector: str | None, relative: bool = True) -> list:
     if not selector:
         return []
-    return block.xpath(to_xpath(selector, relative))
+    return compiled(selector, relative)(block)
 
 
 def _first_text(block, selector: str | None) -> str | None:
@@ -63,12 +68,44 @@ def _first_text(block, selector: str | None) -> str | None:
     return None
 
 
+def _answer(block, selector: str | None, options: list[str], style: str | None
+            ) -> tuple[int | None, str | None, str | None]:
+    """(option index, answer text, explanation found with it) from the answer selector.
+
+    The selected text names the answer in many ways: "Answer: Option C", "Ans: (c)",
+    "Correct answer is C", "Answer Option C" (a <summary> label before the value), a label
+    node and a value node picked separately ("Answer:", "Option C"), or the phrase after a
+    "View Answer" link or a check mark, or followed by "Explanation: ...". A reading that
+    names an option wins; otherwise the answer is kept as written.
+    """
+    texts = [t for t in (node_text(n) for n in _select(block, selector)) if t]
+    if not texts:
+        return None, None, None
+    text = texts[0]
+    if len(texts) > 1 and answer_value(text) is None:  # a bare "Answer:" label, then its value
+        text = f"{text} {texts[1]}"
+    raw = answer_value(text)
+    answer, answer_text = resolve_answer(raw, options, style)
+    if answer is None and options:
+        for candidate in answer_candidates(text):
+            index, value = resolve_answer(candidate, options, style)
+            if index is not None:
+                answer, answer_text, raw = index, value, candidate
+                break
+    explanation = None
+    if raw and (parts := EMBEDDED_EXPL.split(raw, 1))[1:] and parts[1].strip():
+        explanation = parts[1].strip()
+        if answer is None:  # "18 Explanation: ...": the answer as written ends at the explanation
+            answer, answer_text = resolve_answer(parts[0], options, style)
+    return answer, answer_text, explanation
+
+
 def extract_css(root, rules: ExtractRules) -> list[ExtractedQuestion]:
     """One question per element matched by `rules.block` that has question text."""
     if root is None or not rules.block:
         return []
     out: list[ExtractedQuestion] = []
-    for block in root.xpath(to_xpath(rules.block)):
+    for block in compiled(rules.block)(root):
         if not isinstance(getattr(block, "tag", None), str):
             continue
         question = _first_text(block, rules.question)
@@ -84,9 +121,8 @@ def extract_css(root, rules: ExtractRules) -> list[ExtractedQuestion]:
         if raw_options and all(labels):
             style = labels[0][0]
         options = normalise_options(raw_options)
-        raw_answer = answer_value(_first_text(block, rules.answer))
-        answer, answer_text = resolve_answer(raw_answer, options, style)
-        explanation = explanation_value(_first_text(block, rules.explanation))
+        answer, answer_text, embedded = _answer(block, rules.answer, options, style)
+        explanation = explanation_value(_first_text(block, rules.explanation)) or embedded
         out.append(ExtractedQuestion(
             question=strip_question_number(question),
             options=tuple(options),

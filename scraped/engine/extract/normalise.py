@@ -207,7 +207,7 @@ def is_question_number(text: str) -> bool:
 # -- answers ----------------------------------------------------------------------------
 
 _REF = re.compile(
-    r"^(?:(?:correct\s+)?(?:option|choice|opt\.?)\s*)?[(\[]?(?P<l>[a-f1-6])[)\]]?(?:\s*[.:)\-\u2013]\s*|\s+|$)(?P<rest>.*)$",
+    r"^(?:(?:correct\s+)?(?:option|choice|opt\.?)\s*[-#]?\s*)?[(\[]?(?P<l>[a-f1-6])[)\]]?(?:\s*[.:)\-\u2013]\s*|\s+|$)(?P<rest>.*)$",
     re.I | re.S,
 )
 _TRAIL = re.compile(r"[\s.;,!]+$")

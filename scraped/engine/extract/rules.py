@@ -21,7 +21,7 @@ from parsel.csstranslator import css2xpath
 
 from scraped.errors import ConfigError
 
-__all__ = ["ExtractRules", "FollowRules", "MODES", "DEFAULT_DENY_EXTENSIONS", "is_xpath", "to_xpath"]
+__all__ = ["ExtractRules", "FollowRules", "MODES", "DEFAULT_DENY_EXTENSIONS", "compiled", "is_xpath", "to_xpath"]
 
 MODES = ("auto", "css", "ai", "ai-schema")
 
@@ -64,6 +64,14 @@ def to_xpath(selector: str, relative: bool = False) -> str:
     except etree.XPathError as exc:
         raise ValueError(f"invalid XPath {selector!r}: {exc}") from None
     return xp
+
+
+@lru_cache(maxsize=1024)
+def compiled(selector: str, relative: bool = False) -> etree.XPath:
+    """`to_xpath`, compiled once: `element.xpath(str)` compiles its expression on every
+    call, which cost more than evaluating it (css extraction runs the field selectors
+    once per question block)."""
+    return etree.XPath(to_xpath(selector, relative))
 
 
 def _check_keys(data: Any, path: str, known: set[str], problems: list[str]) -> dict:

@@ -11,7 +11,8 @@ import re
 from scraped.engine.extract.lines import Line
 from scraped.engine.extract.normalise import is_question_number
 
-__all__ = ["ANSWER_RE", "EXPL_RE", "EMBEDDED_EXPL", "TOGGLE_RE", "kind", "answer_value", "explanation_value",
+__all__ = ["ANSWER_RE", "EXPL_RE", "EMBEDDED_EXPL", "TOGGLE_RE", "kind", "answer_value", "answer_candidates",
+           "explanation_value",
            "K_ANSWER", "K_EXPL", "K_TOGGLE", "K_QNUM", "K_OPTHDR"]
 
 ANSWER_RE = re.compile(
@@ -19,7 +20,7 @@ ANSWER_RE = re.compile(
     (?:\s*(?:is\b)?\s*[:\-\u2013\u2014=]\s*(?P<v1>.*)
       |\.\s*(?P<v2>.*)
       |\s+is\s+(?P<v3>.+)
-      |\s+(?P<v4>\(?[A-Fa-f1-6]\)?\.?)
+      |\s+(?P<v4>(?:(?:option|choice)\s*)?[(\[]?[A-Fa-f1-6][)\]]?\.?)
       |\s*)$""",
     re.I | re.X | re.S,
 )
@@ -72,6 +73,28 @@ def answer_value(text: str | None) -> str | None:
         value = (m.group("v1") or m.group("v2") or m.group("v3") or m.group("v4") or "").strip()
         return value or None
     return text
+
+
+# Where an answer phrase may start inside a text: "View Answer  Answer: Option C",
+# "✔ Answer: (c)", "The answer is C".
+_ANSWER_AT = re.compile(r"(?<![a-z])(?:(?:correct|right)\s+(?:answer|option|choice)|answer|ans)(?![a-z])", re.I)
+
+
+def answer_candidates(text: str) -> list[str]:
+    """Values of the answer phrases found inside `text` (not only at its start), in order;
+    each also without an embedded "Explanation: ..." tail. For css extraction, where the
+    answer selector may pick a box that also holds a "View Answer" link, a check mark or
+    the explanation; the caller keeps a candidate only if it names an option."""
+    out: list[str] = []
+    for m in _ANSWER_AT.finditer(text):
+        tail = text[m.start():]
+        value = answer_value(tail)
+        if value and value is not tail:  # answer_value gives back what it cannot read
+            out.append(value)
+            head = EMBEDDED_EXPL.split(value, 1)[0].strip()
+            if head and head != value:
+                out.append(head)
+    return out
 
 
 def explanation_value(text: str | None) -> str | None:
