@@ -38,6 +38,7 @@ from scraped.engine.extract.lines import (
 )
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import (
+    LABEL_START,
     answer_prefix,
     clean_text,
     has_question_number,
@@ -80,6 +81,8 @@ class _Run:
 
 def _merge_labels(lines: list[Line]) -> list[Line]:
     """Join a line holding only an option label ("A." in its own cell) to its sibling text."""
+    if not any(len(ln.text) <= 12 and ln.text[:1] in LABEL_START for ln in lines):
+        return lines  # nothing to join (most pages): no copy
     out: list[Line] = []
     skip_next = False
     for i, ln in enumerate(lines):

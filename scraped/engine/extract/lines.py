@@ -168,14 +168,31 @@ class _Walker:
         self.next_id += 1
         return self.next_id
 
-    def child_ctx(self, el, tag: str, ctx: _Ctx) -> _Ctx | None:
-        """The context inside `el`, or None to skip the element."""
+    def child_ctx(self, el, tag: str, ctx: _Ctx, items: list) -> _Ctx | None:
+        """The context inside `el` (whose attributes are `items`), or None to skip it."""
         new = None
-        keys = el.keys()
-        if keys:
+        if items:
             flags = 0
-            for attr in ("class", "id"):
-                value = el.get(attr)
+            cls = ident = None
+            data = None
+            for attr, value in items:  # one pass over the attributes
+                if attr == "class":
+                    cls = value
+                elif attr == "id":
+                    ident = value
+                elif attr == "hidden":
+                    flags |= HIDDEN
+                elif attr == "aria-hidden":
+                    if value == "true":
+                        flags |= HIDDEN
+                elif attr == "style":
+                    if ("none" in value or "hidden" in value) and _NONE_STYLE.search(value):
+                        flags |= HIDDEN
+                elif attr.startswith("data-"):
+                    if data is None:
+                        data = []
+                    data.append((attr, value))
+            for value in (cls, ident):
                 if value:
                     f, skip = _classify(value)
                     if skip:
@@ -183,11 +200,6 @@ class _Walker:
                             self.breadcrumb = el
                         return None
                     flags |= f
-            if "hidden" in keys or el.get("aria-hidden") == "true":
-                flags |= HIDDEN
-            style = el.get("style")
-            if style and ("none" in style or "hidden" in style) and _NONE_STYLE.search(style):
-                flags |= HIDDEN
             if flags & META:
                 text = "".join(el.itertext())
                 if len(text) > 60:  # a wrapper named "level-2", not a badge
@@ -201,26 +213,8 @@ class _Walker:
                 if flags & (HIDDEN | ANS | EXPL):
                     new.box = self.new_id()
                 new.flags |= flags
-            for attr in keys:
-                if not attr.startswith("data-"):
-                    continue
-                value = (el.get(attr) or "").strip()
-                if attr in _ANSWER_ATTRS and value:
-                    new = new or ctx.copy()
-                    new.data_answer = value
-                elif attr in _CORRECT_ATTRS:
-                    if value.lower() in _TRUE:
-                        new = new or ctx.copy()
-                        new.flags |= CORRECT
-                    elif value.lower() not in ("false", "0", "no", "n"):
-                        new = new or ctx.copy()
-                        new.data_answer = value
-                elif attr in ("data-category", "data-topic", "data-subject") and value:
-                    new = new or ctx.copy()
-                    new.meta = (value, new.meta[1])
-                elif attr in ("data-difficulty", "data-level") and value:
-                    new = new or ctx.copy()
-                    new.meta = (new.meta[0], value)
+            if data is not None:
+                new = self._data_ctx(data, new, ctx)
         if tag in _SPECIAL:
             new = new or ctx.copy()
             if tag == "li":
@@ -246,21 +240,41 @@ class _Walker:
                 new.flags |= HEADING
         return new or ctx
 
+    @staticmethod
+    def _data_ctx(data: list, new: _Ctx | None, ctx: _Ctx) -> _Ctx | None:
+        """The context after an element's data- attributes (answer, correct, hints)."""
+        for attr, value in data:
+            value = value.strip()
+            if attr in _ANSWER_ATTRS and value:
+                new = new or ctx.copy()
+                new.data_answer = value
+            elif attr in _CORRECT_ATTRS:
+                if value.lower() in _TRUE:
+                    new = new or ctx.copy()
+                    new.flags |= CORRECT
+                elif value.lower() not in ("false", "0", "no", "n"):
+                    new = new or ctx.copy()
+                    new.data_answer = value
+            elif attr in ("data-category", "data-topic", "data-subject") and value:
+                new = new or ctx.copy()
+                new.meta = (value, new.meta[1])
+            elif attr in ("data-difficulty", "data-level") and value:
+                new = new or ctx.copy()
+                new.meta = (new.meta[0], value)
+        return new
+
     def walk(self, el, ctx: _Ctx, owner, depth: int = 0) -> None:
+        buf = self.buf
         text = el.text
-        if text:
+        if text and (buf or not text.isspace()):
             self.add(text, ctx, owner)
         roles = ctx.roles if el.tag == "tr" else None
         col = 0
-        add = self.add
         for child in el:
             tag = child.tag
             if type(tag) is not str:  # a comment or processing instruction
-                tail = child.tail
-                if tail:
-                    add(tail, ctx, owner)
-                continue
-            if tag in SKIP:
+                pass
+            elif tag in SKIP:
                 if tag == "nav" and self.breadcrumb is None and "breadcrumb" in (
                         (child.get("class") or "") + (child.get("aria-label") or "")).lower():
                     self.breadcrumb = child
@@ -270,10 +284,11 @@ class _Walker:
                            for a in _CORRECT_ATTRS):
                         self.extra |= CORRECT
             else:
-                if tag in _PLAIN and not child.keys():
+                items = child.items()
+                if not items and tag in _PLAIN:
                     cctx = ctx  # the common case: nothing about this element changes the context
                 else:
-                    cctx = self.child_ctx(child, tag, ctx)
+                    cctx = self.child_ctx(child, tag, ctx, items)
                 if cctx is not None:
                     if roles is not None and tag in ("td", "th"):
                         cctx = _cell_ctx(self, cctx, roles, col, child)
@@ -282,14 +297,16 @@ class _Walker:
                         self.add(" ".join(child.itertext()), cctx, owner)
                     elif tag in BLOCK or (cctx.flags & META and not ctx.flags & META):
                         # a block, or a badge ("Easy") that must not run into the text beside it
-                        self.flush()
+                        if buf:
+                            self.flush()
                         self.walk(child, cctx, child, depth + 1)
-                        self.flush()
+                        if buf:
+                            self.flush()
                     else:
                         self.walk(child, cctx, owner, depth + 1)
             tail = child.tail
-            if tail:
-                add(tail, ctx, owner)
+            if tail and (buf or not tail.isspace()):
+                self.add(tail, ctx, owner)
 
 
 def _cell_ctx(walker: _Walker, ctx: _Ctx, roles: dict, col: int, cell) -> _Ctx:

@@ -58,12 +58,22 @@ def clean_text(text: str | None) -> str:
     """NFKC, no zero-width/control characters, single spaces, stripped."""
     if not text:
         return ""
-    if _NEEDS_DROP.search(text):
+    # Fast paths, same result: every character _NEEDS_DROP finds is unprintable, and text
+    # already in NFKC holds no superscript or vulgar fraction (both decompose under NFKC).
+    if text.isprintable():
+        if text.isascii():
+            if "  " in text or text[0] == " " or text[-1] == " ":
+                return " ".join(text.split())
+            return text  # the common case: cleaned already
+    elif _NEEDS_DROP.search(text):
         text = text.translate(_DROP)
     if not text.isascii():
-        text = _SUPERSCRIPTS.sub(_superscript, text)
-        text = _VULGAR.sub(_fraction, text)
-        text = unicodedata.normalize("NFKC", text).replace("\u2044", "/")
+        if not unicodedata.is_normalized("NFKC", text):
+            text = _SUPERSCRIPTS.sub(_superscript, text)
+            text = _VULGAR.sub(_fraction, text)
+            text = unicodedata.normalize("NFKC", text)
+        if "\u2044" in text:
+            text = text.replace("\u2044", "/")
     return " ".join(text.split())
 
 
@@ -93,7 +103,7 @@ _INLINE_LABEL = re.compile(
 )
 
 
-_LABEL_START = frozenset("([abcdefABCDEF123456oOcC")
+LABEL_START = frozenset("([abcdefABCDEF123456oOcC")  # what a label can start with
 _SECOND_LABEL = ("b)", "B)", "(b", "(B", "b.", "B.", "[b", "[B", "2)", "(2", "ption b", "ption B", "hoice b", "hoice B")
 _BARE = re.compile(r"^([A-F])\s+(?=\S)")
 
@@ -103,7 +113,7 @@ def option_label(text: str) -> tuple[str, int, int] | None:
 
     style is "upper" (A-F), "lower" (a-f) or "digit" (1-6): options of one question share it.
     """
-    if text[:1] not in _LABEL_START:
+    if text[:1] not in LABEL_START:
         return None
     m = _LABEL.match(text)
     if m is None:

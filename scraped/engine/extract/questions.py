@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 from scraped.engine.extract.auto import extract_auto
 from scraped.engine.extract.css import extract_css, node_text
@@ -41,11 +40,8 @@ def extract_questions(page: Page, rules: ExtractRules | None = None) -> list[Ext
         found = extract_css(page.root, rules)
     else:
         lines = page.lines()
-        found = extract_auto(lines) if lines else []
-        if any(q.category is None for q in found):
-            crumb = _breadcrumb(page)
-            if crumb:
-                found = [q if q.category else replace(q, category=crumb) for q in found]
+        # the trail's last entry is the category of questions that name none
+        found = extract_auto(lines, _breadcrumb(page)) if lines else []
     seen: set[str] = set()
     out: list[ExtractedQuestion] = []
     for q in found:
