@@ -222,10 +222,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def stop(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
+def stop(proc: subprocess.Popen | None, grace: float = 10.0, sig: int = signal.SIGTERM) -> None:
     if proc is None or proc.poll() is not None:
         return
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     try:
         proc.wait(grace)
     except subprocess.TimeoutExpired:
@@ -245,6 +245,7 @@ def ctl(sock: Path, *args: str, timeout: float = 60.0) -> dict:
 
 def run_scraped(port: int, tmp: Path, n_pages: int, args: argparse.Namespace) -> dict:
     state, sock = tmp / "state", tmp / "ctl.sock"
+    spy = None
     state.mkdir()
     conf = tmp / "scraped.toml"
     conf.write_text(textwrap.dedent(f"""\
@@ -258,7 +259,7 @@ def run_scraped(port: int, tmp: Path, n_pages: int, args: argparse.Namespace) ->
     """))
     extract = {"mode": "css", **SEL} if args.extract == "css" else {"mode": "auto"}
     spec_lines = [f'name = "bench-{n_pages}"', f'start_urls = ["http://127.0.0.1:{port}/index.html"]',
-                  'allowed_domains = ["127.0.0.1"]', f"max_pages = {n_pages + 100}", "max_depth = 10",
+                  'allowed_domains = ["127.0.0.1"]', "max_pages = 0", "max_depth = 10",
                   f"concurrency = {args.concurrency}", "", "[politeness]",
                   f"concurrency = {args.concurrency}", "delay = 0.0", "autothrottle = false",
                   "obey_robots = false", "", "[extract]"]
@@ -282,6 +283,12 @@ def run_scraped(port: int, tmp: Path, n_pages: int, args: argparse.Namespace) ->
         rss_idle = vm_hwm_kb(daemon.pid)
         job = ctl(sock, "jobs", "submit", str(spec))["job"]
         cpu0 = cpu_seconds(daemon.pid)
+        spy = None
+        if args.profile:  # py-spy (pip install py-spy into .venv) samples the daemon during the job
+            svg = Path(args.profile).with_suffix(f".{n_pages}.{tmp.name}.txt")
+            spy = subprocess.Popen([str(VENV / "py-spy"), "record", "--pid", str(daemon.pid), "--format", "raw",
+                                    "--rate", "200", "--nonblocking", "--output", str(svg)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + args.timeout
         # Poll in-process (a scrapedctl per poll would take CPU from the daemon on 2 cores).
         from scraped.client import Client
@@ -305,6 +312,8 @@ def run_scraped(port: int, tmp: Path, n_pages: int, args: argparse.Namespace) ->
                 "stored": count, "seconds": secs, "rate": prog["pages_fetched"] / secs, "cpu": cpu,
                 "rss_mb": hwm / 1024, "rss_idle_mb": rss_idle / 1024, "perf": perf}
     finally:
+        if spy is not None:
+            stop(spy, 20, sig=signal.SIGINT)
         stop(daemon, 20)
         log.close()
 
@@ -355,7 +364,7 @@ class BenchSpider(scrapy.Spider):
 process = CrawlerProcess(settings={{
     "CONCURRENT_REQUESTS": {conc}, "CONCURRENT_REQUESTS_PER_DOMAIN": {conc},
     "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "ROBOTSTXT_OBEY": False,
-    "LOG_LEVEL": "INFO", "TELNETCONSOLE_ENABLED": False, "DEPTH_LIMIT": 0,
+    "LOG_LEVEL": "INFO", "TELNETCONSOLE_ENABLED": False, "REMOTE_CONTROL_ENABLED": False, "DEPTH_LIMIT": 0,
     "FEEDS": {{{feed!r}: {{"format": "jsonlines"}}}},
 }})
 crawler = process.create_crawler(BenchSpider)
@@ -428,7 +437,7 @@ def one_round(n: int, port: int, tmp: Path, py: Path, args: argparse.Namespace, 
     """scraped, the bare loop and Scrapy on the same site, back to back (order rotates per round)."""
     out = {}
     order = CRAWLERS[rnd % 3:] + CRAWLERS[:rnd % 3]
-    for name in order:
+    for name in (c for c in order if c in args.only.split(",")):
         sub = tmp / f"{name}-{rnd}"
         sub.mkdir()
         if name == "scraped":
@@ -446,8 +455,8 @@ def median_of(rounds: list[dict], name: str) -> dict:
     runs = sorted((r[name] for r in rounds), key=lambda x: x["rate"])
     mid = dict(runs[len(runs) // 2])
     mid["rates"] = [r[name]["rate"] for r in rounds]
-    mid["ratios"] = [r[name]["rate"] / r["scrapy"]["rate"] for r in rounds]
-    mid["ratio"] = statistics.median(mid["ratios"])
+    mid["ratios"] = [r[name]["rate"] / r["scrapy"]["rate"] for r in rounds if "scrapy" in r]
+    mid["ratio"] = statistics.median(mid["ratios"]) if mid["ratios"] else float("nan")
     mid["cpu_per_page_ms"] = 1000 * statistics.median(r[name]["cpu"] / r[name]["pages"] for r in rounds)
     mid["rss_max_mb"] = max(r[name]["rss_mb"] for r in rounds)
     return mid
@@ -462,6 +471,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=1, help="rounds of all three crawlers per size (medians)")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds any one crawl may take")
     ap.add_argument("--json", help="also write every raw result here")
+    ap.add_argument("--only", default=",".join(CRAWLERS), help="crawlers to run (comma-separated)")
+    ap.add_argument("--profile", help="py-spy the daemon during each job: collapsed stacks to PATH.<n>.<dir>.txt")
     ap.add_argument("--keep", action="store_true", help="keep the temp dirs")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -510,6 +521,8 @@ def report(results: list[dict], args: argparse.Namespace, scrapy_ver: str) -> No
     print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         for name, label in (("scraped", "scraped"), ("bare", "bare httpx+trio+parsel"), ("scrapy", "Scrapy")):
+            if name not in r["rounds"][0]:
+                continue
             m = median_of(r["rounds"], name)
             rates = "" if len(m["rates"]) == 1 else " (" + ", ".join(f"{x:.0f}" for x in m["rates"]) + ")"
             print(f"| {r['n']:,} | {label} | {m['pages']:,} | {m['questions']:,} ({r['expected_q']:,}) | "
@@ -517,13 +530,18 @@ def report(results: list[dict], args: argparse.Namespace, scrapy_ver: str) -> No
                   f"{m['rss_max_mb']:.0f} |")
     for r in results:
         for rnd, rr in enumerate(r["rounds"]):
-            s = rr["scraped"]
-            ok = all(rr[c]["questions"] == r["expected_q"] for c in CRAWLERS)
+            s = rr.get("scraped")
+            if s is None:
+                continue
+            ok = all(rr[c]["questions"] == r["expected_q"] for c in CRAWLERS if c in rr)
             print(f"\nCheck {r['n']} round {rnd}: {'OK' if ok else 'MISMATCH'}: scraped {s['questions']} found, "
                   f"{s['questions_new']} new, store count {json.dumps(s['stored'])[:200]}; bare "
-                  f"{rr['bare']['questions']}; Scrapy {rr['scrapy']['questions']} items; scraped status "
+                  f"{rr.get('bare', {}).get('questions')}; Scrapy {rr.get('scrapy', {}).get('questions')} items; "
+                  f"scraped status "
                   f"{s['status']}, {s['failed']} failed pages, idle RSS {s['rss_idle_mb']:.0f} MB.")
-    last = results[-1]["rounds"][-1]["scraped"]
+    last = results[-1]["rounds"][-1].get("scraped")
+    if last is None:
+        return
     print(f"\n`scrapedctl perf` after the last {results[-1]['n']}-page crawl (ms):\n")
     print("| operation | count | avg | p50 | p95 | p99 | total s |\n|---|---|---|---|---|---|---|")
     rows = perf_rows(last["perf"])
