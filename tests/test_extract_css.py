@@ -174,3 +174,49 @@ def test_an_answer_with_no_options_is_the_value_as_written():
             "<div class='a'>Answer: 366</div></div></body></html>")
     (q,) = extract_questions(Page(html, "http://x.test/"), _ANSWER_RULES)
     assert (q.options, q.answer, q.answer_text) == ((), None, "366")
+
+
+# -- simple CSS selectors run without XPath: the same nodes as parsel's XPath --------------
+
+def test_simple_selectors_select_what_their_xpath_selects():
+    import random
+    from pathlib import Path
+
+    from scraped.engine.extract.rules import compiled
+    from scraped.engine.extract.select import selector
+
+    rng = random.Random(7)
+    pages = sorted((Path(__file__).parent / "fixtures" / "pages").glob("*.html"))
+    pages.append(Path(__file__).parent / ".." / "scraped" / "demo" / "site" / "quant" / "page-1.html")
+    checked = 0
+    for path in pages:
+        root = Page(path.read_text(encoding="utf-8"), "http://x.test/").root
+        elements = [el for el in root.iter() if isinstance(el.tag, str)]
+        tags = sorted({el.tag for el in elements})
+        classes = sorted({c for el in elements for c in (el.get("class") or "").split()}) or ["none"]
+        ids = sorted({el.get("id") for el in elements if el.get("id")}) or ["none"]
+
+        def compound():
+            parts = [rng.choice(tags + ["*", ""])]
+            for _ in range(rng.randint(0 if parts[0] else 1, 2)):
+                parts.append(rng.choice(["." + rng.choice(classes), "#" + rng.choice(ids)]))
+            return "".join(parts) or "*"
+
+        contexts = [root] + rng.sample(elements, min(12, len(elements)))
+        for _ in range(60):
+            css = " ".join(compound() for _ in range(rng.randint(1, 3)))
+            for relative in (False, True):
+                fast, slow = selector(css, relative), compiled(css, relative)
+                for ctx in contexts:
+                    assert fast(ctx) == slow(ctx), (path.name, css)
+                    checked += 1
+    assert checked > 10_000
+
+
+@pytest.mark.parametrize("css", ["div > p", "li:first-child", "p::text", "::attr(href)", "a, b", "[data-x]",
+                                 "//p", "p + p", "my-tag", "div.a\\:b"])
+def test_other_selectors_run_their_xpath(css):
+    from scraped.engine.extract.rules import compiled
+    from scraped.engine.extract.select import selector
+
+    assert selector(css, True) is compiled(css, True)

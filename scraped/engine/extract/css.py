@@ -14,7 +14,8 @@ from scraped.engine.extract.normalise import (
     split_inline_options,
     strip_question_number,
 )
-from scraped.engine.extract.rules import ExtractRules, compiled
+from scraped.engine.extract.rules import ExtractRules
+from scraped.engine.extract.select import selector as compiled_selector
 from scraped.engine.extract.signals import (
     EMBEDDED_EXPL,
     answer_candidates,
@@ -57,7 +58,7 @@ def _collect(el, parts: list[str]) -> None:
 def _select(block, selector: str | None, relative: bool = True) -> list:
     if not selector:
         return []
-    return compiled(selector, relative)(block)
+    return compiled_selector(selector, relative)(block)
 
 
 def _first_text(block, selector: str | None) -> str | None:
@@ -105,7 +106,7 @@ def extract_css(root, rules: ExtractRules) -> list[ExtractedQuestion]:
     if root is None or not rules.block:
         return []
     out: list[ExtractedQuestion] = []
-    for block in compiled(rules.block)(root):
+    for block in compiled_selector(rules.block)(root):
         if not isinstance(getattr(block, "tag", None), str):
             continue
         question = _first_text(block, rules.question)

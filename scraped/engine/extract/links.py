@@ -6,16 +6,22 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from lxml import etree
-
 from scraped.engine.extract.page import Page
-from scraped.engine.extract.rules import FollowRules, to_xpath
+from scraped.engine.extract.rules import FollowRules, compiled
 from scraped.engine.urls import canonicalize
 
 __all__ = ["Links", "extract_links", "extract_link_sets"]
 
 _DEFAULT = FollowRules()
-_ANCHORS = etree.XPath("//a[@href] | //area[@href] | //link[@rel][@href]")
+
+
+def _anchors(root):
+    """<a href>, <area href> and <link rel href> in document order (what the XPath
+    "//a[@href] | //area[@href] | //link[@rel][@href]" selects, without compiling or
+    evaluating one)."""
+    for el in root.iter("a", "area", "link"):
+        if el.get("href") is not None and (el.tag != "link" or el.get("rel") is not None):
+            yield el
 
 
 class Links(NamedTuple):
@@ -45,14 +51,14 @@ def _selected(root, selectors: tuple[str, ...]) -> set:
     a container picks every link inside it)."""
     out: set = set()
     for sel in selectors:
-        for node in root.xpath(to_xpath(sel)):
+        for node in compiled(sel)(root):
             el = node.getparent() if isinstance(node, str) else node
             if el is None or not isinstance(getattr(el, "tag", None), str):
                 continue
             if el.tag in ("a", "area", "link"):
                 out.add(el)
             else:
-                out.update(el.xpath(".//a[@href] | .//area[@href]"))
+                out.update(a for a in el.iter("a", "area") if a is not el and a.get("href") is not None)
     return out
 
 
@@ -70,7 +76,7 @@ def _scan(page: Page, follow: FollowRules | None) -> dict[str, bool]:
     base = page.base_url
     here = canonicalize(page.url)
     seen: dict[str, bool] = {}  # url -> is pagination
-    for el in _ANCHORS(root):
+    for el in _anchors(root):
         rel = el.get("rel")
         is_page = el in pages or (rel is not None and "next" in rel.lower().split())
         if not is_page and (el.tag == "link" or (picked is not None and el not in picked)):

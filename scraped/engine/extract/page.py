@@ -78,11 +78,14 @@ class Page:
         return Selector(root=root, type="html", base_url=url)
 
     def _base(self, url: str) -> str:
-        hrefs = self.selector.root.xpath("//base/@href") if self.selector.root is not None else []
-        if hrefs:
-            base = canonicalize(str(hrefs[0]), url)
-            if base is not None:
-                return base
+        root = self.selector.root
+        if root is None:
+            return url
+        for el in root.iter("base"):  # the first <base href>, as "//base/@href" finds it
+            href = el.get("href")
+            if href is not None:
+                base = canonicalize(href, url)
+                return base if base is not None else url
         return url
 
     @property
