@@ -178,6 +178,14 @@ def test_an_answer_with_no_options_is_the_value_as_written():
 
 # -- simple CSS selectors run without XPath: the same nodes as parsel's XPath --------------
 
+def _compound(rng, tags, classes, ids) -> str:
+    """A random "tag.class#id" compound from the names a page uses."""
+    parts = [rng.choice(tags + ["*", ""])]
+    for _ in range(rng.randint(0 if parts[0] else 1, 2)):
+        parts.append(rng.choice(["." + rng.choice(classes), "#" + rng.choice(ids)]))
+    return "".join(parts) or "*"
+
+
 def test_simple_selectors_select_what_their_xpath_selects():
     import random
     from pathlib import Path
@@ -196,15 +204,9 @@ def test_simple_selectors_select_what_their_xpath_selects():
         classes = sorted({c for el in elements for c in (el.get("class") or "").split()}) or ["none"]
         ids = sorted({el.get("id") for el in elements if el.get("id")}) or ["none"]
 
-        def compound():
-            parts = [rng.choice(tags + ["*", ""])]
-            for _ in range(rng.randint(0 if parts[0] else 1, 2)):
-                parts.append(rng.choice(["." + rng.choice(classes), "#" + rng.choice(ids)]))
-            return "".join(parts) or "*"
-
         contexts = [root] + rng.sample(elements, min(12, len(elements)))
         for _ in range(60):
-            css = " ".join(compound() for _ in range(rng.randint(1, 3)))
+            css = " ".join(_compound(rng, tags, classes, ids) for _ in range(rng.randint(1, 3)))
             for relative in (False, True):
                 fast, slow = selector(css, relative), compiled(css, relative)
                 for ctx in contexts:
