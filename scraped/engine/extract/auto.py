@@ -81,25 +81,27 @@ class _Run:
 
 def _merge_labels(lines: list[Line]) -> list[Line]:
     """Join a line holding only an option label ("A." in its own cell) to its sibling text."""
-    if not any(len(ln.text) <= 12 and ln.text[:1] in LABEL_START for ln in lines):
-        return lines  # nothing to join (most pages): no copy
-    out: list[Line] = []
-    skip_next = False
-    for i, ln in enumerate(lines):
-        if skip_next:
-            skip_next = False
-            continue
-        lab = option_label(ln.text) if len(ln.text) <= 12 else None
-        nxt = lines[i + 1] if i + 1 < len(lines) else None
-        if (lab is not None and lab[2] >= len(ln.text) and nxt is not None
-                and option_label(nxt.text) is None
-                and (nxt.owner is ln.owner or nxt.owner.getparent() is ln.owner.getparent())):
-            out.append(Line(ln.text + " " + nxt.text, ln.owner, ln.flags | nxt.flags, nxt.box,
-                            nxt.data_answer, ln.item, nxt.links, nxt.meta))
-            skip_next = True
-        else:
+    out: list[Line] | None = None  # a copy only from the first join on
+    n = len(lines)
+    i = 0
+    while i < n:
+        ln = lines[i]
+        t = ln.text
+        if len(t) <= 12 and t[:1] in LABEL_START and i + 1 < n:
+            lab = option_label(t)
+            nxt = lines[i + 1]
+            if (lab is not None and lab[2] >= len(t) and option_label(nxt.text) is None
+                    and (nxt.owner is ln.owner or nxt.owner.getparent() is ln.owner.getparent())):
+                if out is None:
+                    out = lines[:i]
+                out.append(Line(t + " " + nxt.text, ln.owner, ln.flags | nxt.flags, nxt.box,
+                                nxt.data_answer, ln.item, nxt.links, nxt.meta))
+                i += 2
+                continue
+        if out is not None:
             out.append(ln)
-    return out
+        i += 1
+    return lines if out is None else out
 
 
 def _labelled_run(lines: list[Line], i: int) -> _Run | None:
@@ -198,11 +200,12 @@ def _find_runs(lines: list[Line]) -> list[_Run]:
 
 
 def _skippable(ln: Line) -> bool:
-    return bool(ln.flags & (TOGGLE | HEADROW | META)) or bool(kind(ln) & (K_QNUM | K_OPTHDR)) or len(ln.text) < 2
+    return bool(ln.flags & (TOGGLE | HEADROW | META)) or bool((ln.kind or kind(ln)) & (K_QNUM | K_OPTHDR)) or len(
+        ln.text) < 2
 
 
 def _stops_question(ln: Line) -> bool:
-    return bool(ln.flags & (ANS | EXPL | HIDDEN)) or bool(kind(ln) & (K_ANSWER | K_EXPL)) or (
+    return bool(ln.flags & (ANS | EXPL | HIDDEN)) or bool((ln.kind or kind(ln)) & (K_ANSWER | K_EXPL)) or (
         ln.links >= 0.6 * len(ln.text))
 
 
@@ -221,7 +224,7 @@ def _question(lines: list[Line], run: _Run, floor: int) -> tuple[list[str], int,
         if _stops_question(ln):
             break
         if _skippable(ln):
-            qnum = bool(kind(ln) & K_QNUM)
+            qnum = bool(ln.kind & K_QNUM)  # _stops_question ran kind()
             numbered = numbered or qnum
             if core is not None:  # a number or badge above the question text starts it
                 if qnum or ln.flags & META:
@@ -255,13 +258,14 @@ def _after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[
     while j < limit:
         ln = lines[j]
         t, f = ln.text, ln.flags
+        k = ln.kind or kind(ln)
         if f & META:
             metas.append(ln)
-        elif (f & TOGGLE or kind(ln) & K_TOGGLE) and not kind(ln) & K_ANSWER:
+        elif (f & TOGGLE or k & K_TOGGLE) and not k & K_ANSWER:
             pass
         elif ln.links >= 0.8 * len(t):
             pass  # "View answer", "Discuss", "Report" links around the answer
-        elif answer is None and kind(ln) & K_ANSWER and (m := ANSWER_RE.match(t)):
+        elif answer is None and k & K_ANSWER and (m := ANSWER_RE.match(t)):
             value = (m.group("v1") or m.group("v2") or m.group("v3") or m.group("v4") or "").strip()
             if value:
                 parts = EMBEDDED_EXPL.split(value, 1)
@@ -271,7 +275,7 @@ def _after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[
                     in_expl = True
             else:
                 expect_value = True
-        elif kind(ln) & K_EXPL and (m := EXPL_RE.match(t)):
+        elif k & K_EXPL and (m := EXPL_RE.match(t)):
             if m.group("v"):
                 expl.append(m.group("v").strip())
             in_expl = True
@@ -403,7 +407,7 @@ def _free_response(lines: list[Line], runs: list[_Run], questions, breadcrumb) -
     n = len(lines)
     while k < n:
         ln = lines[k]
-        if taken[k] or not kind(ln) & K_ANSWER:
+        if taken[k] or not (ln.kind or kind(ln)) & K_ANSWER:
             if taken[k]:
                 floor = k + 1
             k += 1

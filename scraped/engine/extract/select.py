@@ -97,15 +97,19 @@ def _inside(el, ancestors: tuple[Compound, ...], ctx) -> bool:
 
 
 def _run(chain: tuple[Compound, ...], ctx) -> list:
-    last = chain[-1]
+    tag, ident, classes = chain[-1]
     ancestors = chain[:-1]
     found = []
-    for el in ctx.iter(last[0] or etree.Element):
-        if ancestors:
-            if el is not ctx and _matches(el, last) and _inside(el, ancestors, ctx):
-                found.append(el)
-        elif _matches(el, last):
-            found.append(el)
+    for el in ctx.iter(tag or etree.Element):  # iter has checked the tag
+        if ident is not None and el.get("id") != ident:
+            continue
+        if classes:
+            value = el.get("class")
+            if not value or not classes <= _classes(value):
+                continue
+        if ancestors and (el is ctx or not _inside(el, ancestors, ctx)):
+            continue
+        found.append(el)
     return found
 
 
