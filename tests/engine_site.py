@@ -51,6 +51,7 @@ class Site:
         self.delay = delay
         self.broken = broken
         self.hits: collections.Counter[str] = collections.Counter()
+        self.agents: collections.Counter[str] = collections.Counter()  # question pages per User-Agent
         self._lock = threading.Lock()
         self.server: http.server.ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -130,6 +131,8 @@ class Site:
                 path = self.path.split("?", 1)[0]
                 with site._lock:
                     site.hits[path] += 1
+                    if path.startswith("/q/"):
+                        site.agents[self.headers.get("User-Agent", "")] += 1
                 if site.delay and path.startswith("/q/"):
                     time.sleep(site.delay)
                 if path == "/robots.txt":

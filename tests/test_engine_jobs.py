@@ -12,6 +12,8 @@ from scraped.engine import jobs
 from scraped.engine import spec as specs
 from scraped.engine.frontier import FRONTIER, IN_FLIGHT, new_entry
 from scraped.engine.repo import QUESTIONS
+from scraped.errors import StoreError
+from scraped.store.sqlite import SqliteStore
 from tests.engine_app import make_app, running_engine, wait_for, wait_status
 from tests.engine_site import SHARED_QUESTION, Site
 
@@ -83,6 +85,12 @@ async def test_pause_keeps_the_frontier_and_resume_finishes_without_refetching(t
             assert len(twice) <= 4  # only pages in flight at the pause (job_concurrency)
             assert [h["to"] for h in done["history"]] == [
                 jobs.QUEUED, jobs.RUNNING, jobs.PAUSED, jobs.QUEUED, jobs.RUNNING, jobs.COMPLETED]
+
+
+def _idle(sup):
+    async def check() -> bool:
+        return not sup.running
+    return check
 
 
 async def _fetched_at_least(sup, job_id: str, n: int) -> bool:
@@ -333,3 +341,68 @@ async def test_a_reload_applies_the_job_limit_and_the_jobs_dir_live(tmp_path):
             assert svc.supervisor.max_jobs == 4
             job_id = svc.supervisor.jobs_dir_report["jobs"][0]
             await wait_status(svc, job_id, jobs.COMPLETED)
+
+
+class OutageStore(SqliteStore):
+    """The real SQLite store with an outage switch: while `down`, frontier claims, job
+    saves and the writer's flushes fail with StoreError, as during a MongoDB failover."""
+
+    down = False
+    refused = 0
+
+    def _check(self, coll: str) -> None:
+        if self.down and coll in (FRONTIER, "scraping_jobs", QUESTIONS):
+            self.refused += 1
+            raise StoreError("connection refused (test outage)")
+
+    async def claim(self, coll, *a, **kw):
+        self._check(coll)
+        return await super().claim(coll, *a, **kw)
+
+    async def find_one_and_update(self, coll, *a, **kw):
+        self._check(coll)
+        return await super().find_one_and_update(coll, *a, **kw)
+
+    async def insert_many(self, coll, *a, **kw):
+        self._check(coll)
+        return await super().insert_many(coll, *a, **kw)
+
+    async def bulk_upsert(self, coll, *a, **kw):
+        self._check(coll)
+        return await super().bulk_upsert(coll, *a, **kw)
+
+
+def _outage_app(tmp_path, lease: float):
+    app = make_app(tmp_path, {"job_concurrency": 4, "lease_seconds": lease})
+    app.store = OutageStore(tmp_path / "state" / "scraped.db")
+    return app
+
+
+async def test_a_store_outage_shorter_than_the_lease_is_ridden_out(tmp_path):
+    with Site(pages=40, delay=0.03) as site:
+        app = _outage_app(tmp_path, lease=30.0)
+        async with running_engine(tmp_path, app=app) as svc:
+            job = await _submit(svc, site.spec("outage"))
+            await wait_for(lambda: _fetched_at_least(svc.supervisor, job["_id"], 5))
+            app.store.down = True
+            await trio.sleep(1.5)  # claims, saves and flushes fail meanwhile; they back off
+            app.store.down = False
+            assert app.store.refused >= 3  # the saver, the feeder and the writer all hit it
+            done = await wait_status(svc, job["_id"], jobs.COMPLETED, jobs.INTERRUPTED)
+            assert [h["to"] for h in done["history"]] == [jobs.QUEUED, jobs.RUNNING, jobs.COMPLETED]
+            assert await _texts(app.store) == site.expected_texts()
+            assert max(site.hits[p] for p in site.all_paths()) == 1  # nothing was fetched twice
+
+
+async def test_a_store_outage_longer_than_the_lease_interrupts_the_job(tmp_path):
+    with Site(pages=40, delay=0.03) as site:
+        app = _outage_app(tmp_path, lease=5.0)
+        async with running_engine(tmp_path, app=app) as svc:
+            job = await _submit(svc, site.spec("outage"))
+            await wait_for(lambda: _fetched_at_least(svc.supervisor, job["_id"], 5))
+            app.store.down = True
+            await wait_for(_idle(svc.supervisor), within=15)  # the runner gives up once its lease is gone
+            app.store.down = False
+            done = await wait_status(svc, job["_id"], jobs.COMPLETED)  # resumed by the sweep
+            assert jobs.INTERRUPTED in [h["to"] for h in done["history"]]
+            assert await _texts(app.store) == site.expected_texts()

@@ -2,7 +2,8 @@
 
 Every daemon upserts `daemons/<identity>` every HEARTBEAT seconds; `engine status` reads
 them back: seen within LOST_AFTER heartbeats is alive, older is lost. The jobs a daemon
-holds come from `scraping_jobs.lease.holder` (the source of truth), not from its own doc.
+holds come from `scraping_jobs.lease.holder` and the jobs it helps from
+`scraping_jobs.helpers` (the source of truth), not from its own doc.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import trio
 
 from scraped import __version__
+from scraped.engine.repo import helpers_of
 from scraped.errors import ScrapedError
 
 log = logging.getLogger(__name__)
@@ -32,7 +34,9 @@ async def beat(sup: Any) -> None:
     await sup.app.store.update_one(DAEMONS, {"_id": sup.identity}, {"$set": {
         "host": socket.gethostname(), "pid": os.getpid(), "holder": sup.holder, "version": __version__,
         "backend": getattr(sup.app.store, "backend", "?"), "started_at": sup.started_at,
-        "heartbeat_at": now, "slots": sup.max_jobs, "running": sorted(sup.running)}}, upsert=True)
+        "heartbeat_at": now, "slots": sup.max_jobs,
+        "running": sorted(i for i, h in sup.running.items() if not h.helper),
+        "helping": sorted(i for i, h in sup.running.items() if h.helper)}}, upsert=True)
 
 
 async def heartbeat_loop(sup: Any, interval: float = HEARTBEAT) -> None:
@@ -55,14 +59,18 @@ async def view(store: Any, interval: float = HEARTBEAT) -> list[dict[str, Any]]:
     docs = await store.find(DAEMONS, {}, sort=[("heartbeat_at", -1)], limit=1000)
     held = await store.find("scraping_jobs", {"status": {"$in": ["RUNNING", "STOPPING"]}}, limit=1000)
     by_holder: dict[str, list[str]] = {}
+    helping: dict[str, list[str]] = {}
     for job in held:
         holder = (job.get("lease") or {}).get("holder")
         if holder:
             by_holder.setdefault(holder, []).append(job["_id"])
+        for helper in helpers_of(job, now):
+            helping.setdefault(helper, []).append(job["_id"])
     out = []
     for d in docs:
         age = now - float(d.get("heartbeat_at") or 0)
         out.append({"identity": d["_id"], "host": d.get("host"), "pid": d.get("pid"), "holder": d.get("holder"),
                     "version": d.get("version"), "state": "alive" if age <= LOST_AFTER * interval else "lost",
-                    "heartbeat_age_s": round(age, 1), "jobs": sorted(by_holder.get(d.get("holder") or "", []))})
+                    "heartbeat_age_s": round(age, 1), "jobs": sorted(by_holder.get(d.get("holder") or "", [])),
+                    "helping": sorted(helping.get(d.get("holder") or "", []))})
     return out

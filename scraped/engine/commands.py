@@ -11,6 +11,7 @@ from scraped.dispatch import Handler, Request
 from scraped.engine import jobs, questions
 from scraped.engine import spec as specs
 from scraped.engine.frontier import Frontier
+from scraped.engine.repo import helpers_of
 from scraped.errors import BadRequest, Unavailable
 
 if TYPE_CHECKING:
@@ -67,12 +68,13 @@ def handlers(service: EngineService) -> dict[str, Handler]:
         doc = await s.jobs.resolve(req.args["id"])
         out = {**job_summary(doc), "spec": doc["spec"], "source": doc.get("source"), "owner": doc.get("owner"),
                "updated_at": doc.get("updated_at"), "progress": doc.get("progress"),
-               "lease": doc.get("lease"), "history": doc.get("history", []),
+               "lease": doc.get("lease"), "helpers": helpers_of(doc, time.time()),
+               "history": doc.get("history", []),
                "failures": (doc.get("failures") or [])[-FAILURES_SHOWN:],
                "frontier": await Frontier(s.app.store, doc["_id"]).counts()}
         handle = s.running.get(doc["_id"])
         if handle is not None and handle.runner is not None:
-            out["live"] = handle.runner.snapshot()
+            out["live"] = {**handle.runner.snapshot(), "role": "helper" if handle.helper else "owner"}
         return out
 
     async def pause(req: Request) -> dict[str, Any]:

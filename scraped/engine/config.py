@@ -44,6 +44,9 @@ class EngineConfig:
     allow_private_networks: bool = setting(False, "Allow targets on loopback, private, link-local or\n"
                                            "metadata addresses (only for demos and tests).")
     resume_interrupted: bool = setting(True, "Resume jobs interrupted by a crash when the daemon starts.")
+    join_running_jobs: bool = setting(False, "With slots free and nothing queued, help crawl a RUNNING job of\n"
+                                      "another daemon on the same MongoDB (claiming its frontier in\n"
+                                      "batches). Off: a second daemon only takes over a dead one's jobs.")
 
     # Politeness defaults: a job spec's [politeness] table overrides each.
     obey_robots: bool = setting(True, "Fetch robots.txt once per host and obey it (crawl-delay too).")

@@ -114,10 +114,14 @@ class Frontier:
                 {"lease": None}]},
             {"$set": {"state": PENDING, "lease": None}})
 
-    async def renew(self, lease_seconds: float) -> int:
-        """Extend the leases of this holder's in-flight entries (long fetches keep them)."""
+    async def renew(self, ids: list[str], lease_seconds: float) -> int:
+        """Extend the leases of the entries this holder is working on (long fetches keep
+        them). Only those: an entry a failed claim call left in flight under this holder
+        but never handed over must expire and go back to pending."""
+        if not ids:
+            return 0
         return await self.store.update_many(
-            FRONTIER, {"job_id": self.job_id, "state": IN_FLIGHT, "lease.holder": self.holder},
+            FRONTIER, {"_id": {"$in": ids}, "state": IN_FLIGHT, "lease.holder": self.holder},
             {"$set": {"lease.until": time.time() + lease_seconds}})
 
     async def counts(self) -> dict[str, int]:

@@ -8,6 +8,7 @@ cannot both win. Questions are upserted in batches: `$setOnInsert` the document 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import time
@@ -93,6 +94,8 @@ class JobsRepo:
         if new_state in (jobs.PAUSED, jobs.INTERRUPTED, jobs.QUEUED):
             sets["lease"] = None
             sets["request"] = None
+        if new_state != jobs.RUNNING:
+            sets["helpers"] = {}  # helping daemons see it at their next save and leave
         update = {"$set": sets, "$push": {"history": {
             "$each": [{"at": now, "from": state, "to": new_state, "why": why or event}],
             "$slice": -HISTORY_KEPT}}}
@@ -120,17 +123,50 @@ class JobsRepo:
             doc["started_at"] = now
         return doc
 
+    async def join_running(self, holder: str, lease_seconds: float, exclude: Sequence[str],
+                           worth: Any) -> dict[str, Any] | None:
+        """Help the oldest RUNNING job of another live daemon that `worth(job)` says has
+        work to share: adds `helpers.<key> = {holder, until}` to it atomically."""
+        now = time.time()
+        key = helper_key(holder)
+        candidates = await self.store.find(JOBS, {
+            "status": jobs.RUNNING, "lease.holder": {"$ne": holder}, "lease.until": {"$gt": now},
+            "_id": {"$nin": list(exclude)}}, sort=[("started_at", 1)], limit=10)
+        for job in candidates:
+            if not await worth(job):
+                continue
+            joined = await self.store.find_one_and_update(
+                JOBS, {"_id": job["_id"], "status": jobs.RUNNING},
+                {"$set": {f"helpers.{key}": {"holder": holder, "until": now + lease_seconds}}})
+            if joined is not None:
+                log.info("job %s (%s): %s helps %s", joined["_id"], joined.get("name"), holder,
+                         (joined.get("lease") or {}).get("holder"))
+                return joined
+        return None
+
+    async def leave(self, job_id: str, holder: str) -> None:
+        await self.store.update_one(JOBS, {"_id": job_id}, {"$unset": {f"helpers.{helper_key(holder)}": ""}})
+
     async def save_progress(self, job_id: str, holder: str, progress: dict[str, int],
                             failures: list[dict[str, Any]], kept: int, lease_seconds: float,
-                            last_error: str | None, *, replace: bool = False) -> dict[str, Any] | None:
+                            last_error: str | None, *, replace: bool = False,
+                            helper: bool = False) -> dict[str, Any] | None:
         """Persist counters, append failures, renew the lease; returns the job (None if the
         lease was lost), whose `request` field carries a pause/stop from another daemon.
 
         `progress` holds deltas since the last save, added with `$inc` so daemons sharing
         the job do not overwrite each other; `replace=True` sets the whole map instead
-        (the owner's recount from the store at start)."""
+        (the owner's recount from the store at start). A helper renews its `helpers` entry
+        instead of the lease, and only while the job is RUNNING."""
         now = time.time()
-        sets: dict[str, Any] = {"updated_at": now, "lease": {"holder": holder, "until": now + lease_seconds}}
+        until = now + lease_seconds
+        if helper:
+            key = helper_key(holder)
+            sets: dict[str, Any] = {"updated_at": now, f"helpers.{key}": {"holder": holder, "until": until}}
+            flt: Filter = {"_id": job_id, "status": jobs.RUNNING, f"helpers.{key}.holder": holder}
+        else:
+            sets = {"updated_at": now, "lease": {"holder": holder, "until": until}}
+            flt = {"_id": job_id, "status": {"$in": [jobs.RUNNING, jobs.STOPPING]}, "lease.holder": holder}
         if replace:
             sets["progress"] = progress
         if last_error is not None:
@@ -141,9 +177,7 @@ class JobsRepo:
             update["$inc"] = incs
         if failures:
             update["$push"] = {"failures": {"$each": failures, "$slice": -kept}}
-        return await self.store.find_one_and_update(
-            JOBS, {"_id": job_id, "status": {"$in": [jobs.RUNNING, jobs.STOPPING]}, "lease.holder": holder},
-            update)
+        return await self.store.find_one_and_update(JOBS, flt, update)
 
     async def request(self, job_id: str, what: str) -> None:
         await self.store.update_one(JOBS, {"_id": job_id}, {"$set": {"request": what}})
@@ -160,6 +194,17 @@ class JobsRepo:
 
     async def count_by_status(self) -> dict[str, int]:
         return {str(k): v for k, v in (await self.store.count_by(JOBS, "status")).items()}
+
+
+def helper_key(holder: str) -> str:
+    """A field name for a holder (holders hold dots and colons: host names, pids)."""
+    return "h" + hashlib.sha1(holder.encode()).hexdigest()[:12]
+
+
+def helpers_of(job: dict[str, Any], now: float) -> list[str]:
+    """Holders helping `job` whose entry has not expired."""
+    return sorted(h["holder"] for h in (job.get("helpers") or {}).values()
+                  if isinstance(h, dict) and float(h.get("until") or 0) > now)
 
 
 # ---------------------------------------------------------------- questions

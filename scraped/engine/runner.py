@@ -10,8 +10,16 @@ bounded by `engine.stop_grace`: flush the writer, return in-flight entries to pe
 save the counters. It returns normally only when the frontier has nothing left to do
 (or max_pages is reached): the job is complete.
 
+A *helper* runner (several daemons on one MongoDB) crawls another daemon's RUNNING job:
+it claims frontier batches under its own holder and adds its counters with `$inc`, but
+holds no job lease: it never seeds, recounts, changes the job's state or answers pause and
+stop requests (the owner does). It leaves when the crawl is done, or at the first save
+after the job stops RUNNING (LeaseLost).
+
 Error handling: a page's fetch or parse failure is recorded on the job and the crawl
-goes on; a store failure propagates (the supervisor interrupts the job).
+goes on. A failed store call backs off and retries while the job's lease would still be
+ours (a failover, a short outage); past that it propagates (the supervisor interrupts the
+job).
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from scraped.engine import repo
 from scraped.engine.frontier import IN_FLIGHT, Frontier, SeenCache, entry_id, new_entry
 from scraped.engine.spec import JobSpec
 from scraped.engine.writer import BatchWriter, Flushed
-from scraped.errors import ScrapedError
+from scraped.errors import ScrapedError, StoreError, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +48,7 @@ class LeaseLost(ScrapedError):
 
 class Runner:
     def __init__(self, *, app: Any, jobs: repo.JobsRepo, job: dict[str, Any], spec: JobSpec,
-                 fetcher: Any, holder: str, on_request: Any = None):
+                 fetcher: Any, holder: str, on_request: Any = None, helper: bool = False):
         from scraped.engine import fetch
 
         self.app = app
@@ -52,9 +60,11 @@ class Runner:
         self.spec = spec
         self.fetcher = fetcher
         self.holder = holder
+        self.helper = helper
         self.on_request = on_request  # called with "pause"/"stop" asked for through the store
         self.frontier = Frontier(self.store, self.job_id, holder)
-        self.progress: dict[str, int] = {**repo.empty_progress(), **(job.get("progress") or {})}
+        # A helper counts only its own work (added to the job's with $inc).
+        self.progress: dict[str, int] = {**repo.empty_progress(), **({} if helper else job.get("progress") or {})}
         self.max_pages = spec.max_pages(self.cfg)
         self.max_depth = spec.max_depth(self.cfg)
         self.allowed = spec.allowed_hosts()
@@ -64,18 +74,20 @@ class Runner:
         self.seen = SeenCache(self.cfg.seen_cache)
         self.writer = BatchWriter(self.store, holder=holder, batch=self.cfg.write_batch, interval=self.cfg.write_interval,
                                   timeout=app.config.store.timeout, on_flush=self._flushed,
-                                  observe=app.observe)
+                                  observe=app.observe, retry=self._retrying)
         self._failures: list[dict[str, Any]] = []
         self._saved: dict[str, int] = dict(self.progress)  # as added to the all-jobs totals
         self._job_saved: dict[str, int] | None = dict(self.progress)  # as added to the job's counters
         self._last_error: str | None = None
         self._busy = 0  # claimed entries not yet handed to the writer
+        self._holding: set[str] = set()  # their ids (their leases are renewed at each save)
         self._idle = trio.Event()
         self._news = trio.Event()  # set whenever a page is settled
         self._settled = 0  # pages done or finally failed: counts against max_pages
         self.started_at = time.time()
         self.rate = 0.0  # pages per second, smoothed
         self._rate_mark = (time.monotonic(), 0)
+        self._saved_at = time.monotonic()  # the job's lease (or helper entry) was last renewed
 
     # ------------------------------------------------------------ counters
     def _flushed(self, f: Flushed) -> None:
@@ -126,6 +138,9 @@ class Runner:
     async def _prepare(self) -> None:
         """Seed (idempotent), put back what a crash left in flight, recount from the store."""
         await self.frontier.release_stale()
+        if self.helper:
+            self._settled = _settled(self.job)
+            return
         await self.frontier.seed([u for u in (_canon(x) for x in self.spec.fields.start_urls) if u])
         counts = await self.frontier.counts()
         self.progress["pages_fetched"] = counts["done"]
@@ -155,9 +170,10 @@ class Runner:
                     return  # max_pages reached
                 await self._wait_idle()
                 continue
-            entries = await self.frontier.claim(want, self.cfg.lease_seconds)
+            entries = await self._retrying(self.frontier.claim, want, self.cfg.lease_seconds)
             if entries:
                 self._busy += len(entries)
+                self._holding.update(e["_id"] for e in entries)
                 self._idle = trio.Event()
                 for entry in entries:
                     await send.send(entry)
@@ -166,18 +182,18 @@ class Runner:
             # now: a chain of listing pages is only as fast as this hop) or in pages still
             # being fetched (wait for the next one to finish, then look again).
             if self.writer.pending_links():
-                await self.writer.flush()
+                await self._retrying(self.writer.flush)
                 continue
             if self._busy:
                 self._news = trio.Event()
                 await self._news.wait()
                 continue
-            await self.writer.flush()
+            await self._retrying(self.writer.flush)
             if self.max_pages and self._settled >= self.max_pages:
                 return
-            due = await self.frontier.next_due()  # after the flush: new links included
+            due = await self._retrying(self.frontier.next_due)  # after the flush: new links included
             if due is None:
-                if (await self.frontier.counts())[IN_FLIGHT] == 0:
+                if (await self._retrying(self.frontier.counts))[IN_FLIGHT] == 0:
                     return  # nothing pending, nothing in flight anywhere: the crawl is complete
                 due = time.time() + 0.5  # another daemon's pages may still add links
             await trio.sleep(min(max(due - time.time(), 0.0), 1.0))
@@ -201,6 +217,7 @@ class Runner:
                 try:
                     final = await self._process(entry)
                 finally:
+                    self._holding.discard(entry["_id"])
                     self._settle(final)
                 self._tick_rate()
 
@@ -275,24 +292,47 @@ class Runner:
     async def _save_loop(self) -> None:
         while True:
             await trio.sleep(self.cfg.progress_interval)
-            await self._save()
+            await self._retrying(self._save)
+
+    async def _retrying(self, fn: Any, *args: Any) -> Any:
+        """`fn(*args)`, retried with backoff on a StoreError while the job's lease, last
+        renewed at `_saved_at`, has not run out; then the error propagates."""
+        delay = 0.2
+        while True:
+            try:
+                return await fn(*args)
+            except (StoreError, Unavailable) as exc:
+                left = self._saved_at + self.cfg.lease_seconds - time.monotonic()
+                if left <= delay:
+                    raise
+                log.warning("job %s: store call failed, retrying in %.1fs: %s", self.job_id, delay, exc)
+                await trio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     async def _save(self, final: bool = False) -> None:
         failures, self._failures = self._failures, []
         now_progress = dict(self.progress)
         base = self._job_saved
         counters = now_progress if base is None else {k: v - base.get(k, 0) for k, v in now_progress.items()}
-        doc = await self.jobs.save_progress(
-            self.job_id, self.holder, counters, failures, self.cfg.failures_kept,
-            self.cfg.lease_seconds, self._last_error, replace=base is None)
+        try:
+            doc = await self.jobs.save_progress(
+                self.job_id, self.holder, counters, failures, self.cfg.failures_kept,
+                self.cfg.lease_seconds, self._last_error, replace=base is None, helper=self.helper)
+        except BaseException:
+            self._failures = failures + self._failures  # kept for the next save
+            raise
         if doc is None:
             if not final:
-                raise LeaseLost(f"job {self.job_id} is no longer held by {self.holder}")
+                what = "helped" if self.helper else "held"
+                raise LeaseLost(f"job {self.job_id} is no longer {what} by {self.holder}")
             return
+        self._saved_at = time.monotonic()
         self._job_saved = now_progress
+        # max_pages counts every daemon's pages (within one save interval of each).
+        self._settled = max(self._settled, _settled(doc))
         if not final:
             # Keep our frontier leases alive; put back what a dead daemon left in flight.
-            await self.frontier.renew(self.cfg.lease_seconds)
+            await self.frontier.renew(list(self._holding), self.cfg.lease_seconds)
             await self.frontier.release_expired()
         if doc.get("request") and self.on_request is not None and not final:
             self.on_request(doc["request"])
@@ -302,6 +342,11 @@ class Runner:
             await self.store.update_one(TOTALS[0], {"_id": TOTALS[1]}, {
                 "$inc": {f"progress.{k}": v for k, v in delta.items()}, "$set": {"updated_at": time.time()}},
                 upsert=True)
+
+
+def _settled(job: dict[str, Any]) -> int:
+    progress = job.get("progress") or {}
+    return int(progress.get("pages_fetched") or 0) + int(progress.get("pages_failed") or 0)
 
 
 def _canon(url: str) -> str | None:

@@ -156,7 +156,8 @@ class EngineService:
         for job_id, handle in s.running.items():
             r = handle.runner
             snap = r.snapshot() if r is not None else {}
-            running.append({"id": job_id, "name": handle.doc["name"], **(snap.get("progress") or {}),
+            running.append({"id": job_id, "name": handle.doc["name"], "role": "helper" if handle.helper else "owner",
+                            **(snap.get("progress") or {}),
                             "rate": snap.get("rate"), "in_flight": snap.get("in_flight")})
         stats = self.fetcher.stats() if self.fetcher is not None and hasattr(self.fetcher, "stats") else {}
         return {

@@ -27,7 +27,7 @@ import trio
 
 from scraped.engine import cluster, jobs, jobsdir
 from scraped.engine import spec as specs
-from scraped.engine.frontier import Frontier
+from scraped.engine.frontier import FRONTIER, PENDING, Frontier
 from scraped.engine.repo import JobsRepo
 from scraped.engine.runner import LeaseLost, Runner
 from scraped.engine.schedules import Schedules
@@ -43,6 +43,7 @@ class RunningJob:
     done: trio.Event = field(default_factory=trio.Event)
     intent: str | None = None  # pause | stop | interrupt, set before the scope is cancelled
     runner: Runner | None = None
+    helper: bool = False  # helping another daemon's job: never changes the job's state
 
     def cancel(self, intent: str) -> None:
         if self.intent is None:
@@ -130,10 +131,26 @@ class Supervisor:
             if doc is None:
                 break
             self._start(doc)
+        if self.cfg.join_running_jobs and len(self.running) < self.max_jobs and not self.quiesced:
+            doc = await self.jobs.join_running(self.holder, self.cfg.lease_seconds, list(self.running),
+                                               self._worth_helping)
+            if doc is not None:
+                self._start(doc, helper=True)
 
-    def _start(self, doc: dict[str, Any]) -> None:
+    async def _worth_helping(self, job: dict[str, Any]) -> bool:
+        """A job with at least a frontier batch of due pages (less is not worth a second daemon)."""
+        due = await self.app.store.count(FRONTIER, {"job_id": job["_id"], "state": PENDING,
+                                                    "next_attempt_at": {"$lte": time.time()}})
+        return due >= self.cfg.frontier_batch
+
+    def owned(self, job_id: str) -> RunningJob | None:
+        """The handle of a job this daemon holds the lease of (not one it only helps)."""
+        handle = self.running.get(job_id)
+        return handle if handle is not None and not handle.helper else None
+
+    def _start(self, doc: dict[str, Any], helper: bool = False) -> None:
         assert self._nursery is not None
-        handle = RunningJob(doc)
+        handle = RunningJob(doc, helper=helper)
         self.running[doc["_id"]] = handle
         self._nursery.start_soon(self._run_job, handle, name=f"job {doc['_id']}")
 
@@ -146,9 +163,11 @@ class Supervisor:
                 try:
                     spec = specs.from_dict(handle.doc["spec"], source=f"job {job_id}")
                     handle.runner = Runner(app=self.app, jobs=self.jobs, job=handle.doc, spec=spec,
-                                           fetcher=self.fetcher, holder=self.holder,
-                                           on_request=lambda what: self._request(job_id, what))
-                    log.info("job %s (%s) running", job_id, handle.doc["name"])
+                                           fetcher=self.fetcher, holder=self.holder, helper=handle.helper,
+                                           on_request=None if handle.helper else
+                                           lambda what: self._request(job_id, what))
+                    log.info("job %s (%s) %s", job_id, handle.doc["name"],
+                             "helping" if handle.helper else "running")
                     await handle.runner.run()
                     if handle.runner.max_pages and handle.runner._settled >= handle.runner.max_pages:
                         why = f"max_pages ({handle.runner.max_pages}) reached"
@@ -165,7 +184,10 @@ class Supervisor:
                 why = {"pause": "paused", "stop": "stopped", "interrupt": "daemon shutdown or restore"}.get(
                     outcome, outcome)
             with trio.CancelScope(shield=True):
-                await self._finish(job_id, outcome, why)
+                if handle.helper:
+                    await self._leave(job_id, why)
+                else:
+                    await self._finish(job_id, outcome, why)
         finally:
             self.running.pop(job_id, None)
             handle.done.set()
@@ -187,13 +209,20 @@ class Supervisor:
         except ScrapedError as exc:
             log.error("job %s: could not record %s (%s): %s", job_id, outcome, why, exc)
 
+    async def _leave(self, job_id: str, why: str) -> None:
+        log.info("job %s: stopped helping (%s)", job_id, why)
+        try:
+            await self.jobs.leave(job_id, self.holder)
+        except ScrapedError as exc:  # the entry expires on its own
+            log.warning("job %s: could not remove the helper entry: %s", job_id, exc)
+
     def _request(self, job_id: str, what: str) -> None:
         """A pause/stop asked for through the store (by a command on another daemon)."""
         if self._nursery is not None:
             self._nursery.start_soon(self._apply_request, job_id, what)
 
     async def _apply_request(self, job_id: str, what: str) -> None:
-        handle = self.running.get(job_id)
+        handle = self.owned(job_id)
         if handle is not None and what in ("pause", "stop"):
             handle.cancel(what)
 
@@ -203,7 +232,7 @@ class Supervisor:
         INTERRUPTED; with engine.resume_interrupted, every INTERRUPTED job is queued again."""
         report: dict[str, list[str]] = {"interrupted": [], "resumed": []}
         for doc in await self.jobs.orphaned(self.identity):
-            if doc["_id"] in self.running:
+            if self.owned(doc["_id"]) is not None:
                 continue
             await self._interrupt_orphan(doc, "the daemon running it stopped unexpectedly")
             report["interrupted"].append(doc["_id"])
@@ -228,7 +257,7 @@ class Supervisor:
 
     async def _sweep_expired(self) -> None:
         """Jobs of another daemon whose lease ran out (it died): interrupt, maybe resume."""
-        found = [d for d in await self.jobs.orphaned(None) if d["_id"] not in self.running]
+        found = [d for d in await self.jobs.orphaned(None) if self.owned(d["_id"]) is None]
         for doc in found:
             holder = (doc.get("lease") or {}).get("holder")
             await self._interrupt_orphan(doc, f"the lease of {holder} expired")
@@ -252,7 +281,7 @@ class Supervisor:
 
     async def pause(self, job_id: str) -> dict[str, Any]:
         doc = await self.jobs.get(job_id)
-        handle = self.running.get(job_id)
+        handle = self.owned(job_id)
         if doc["status"] == jobs.RUNNING and handle is not None:
             handle.cancel("pause")
             await self._wait(handle)
@@ -269,7 +298,7 @@ class Supervisor:
 
     async def stop(self, job_id: str) -> dict[str, Any]:
         doc = await self.jobs.get(job_id)
-        handle = self.running.get(job_id)
+        handle = self.owned(job_id)
         if doc["status"] == jobs.RUNNING:
             await self.jobs.transition(job_id, "stop", why="stopped by command", expect=jobs.RUNNING)
             if handle is None:
@@ -323,7 +352,8 @@ class Supervisor:
             handles = list(self.running.values())
             for handle in handles:
                 handle.cancel("interrupt")
-                paused.append(handle.doc["_id"])
+                if not handle.helper:
+                    paused.append(handle.doc["_id"])
             for handle in handles:
                 await handle.done.wait()
             yield

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,8 +64,10 @@ class Flushed:
 
 class BatchWriter:
     def __init__(self, store: Store, *, holder: str, batch: int, interval: float, timeout: float,
-                 on_flush: Callable[[Flushed], None], observe: Callable[[str, float, bool], None]):
+                 on_flush: Callable[[Flushed], None], observe: Callable[[str, float, bool], None],
+                 retry: Callable[..., Awaitable[Any]] | None = None):
         self.store = store
+        self.retry = retry  # retry(fn): the runner's back-off on store errors (None: fail at once)
         self.holder = holder
         self.batch_size = batch
         self.interval = interval
@@ -127,7 +129,7 @@ class BatchWriter:
             self._wake = trio.Event()
             if self._first_at is not None and self._batch.size() < self.batch_size:
                 await trio.sleep_until(self._first_at + self.interval)
-            await self.flush()
+            await (self.retry(self.flush) if self.retry is not None else self.flush())
 
     async def flush(self) -> None:
         async with self._lock:

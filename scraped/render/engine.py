@@ -105,13 +105,14 @@ def engine_status(r: dict[str, Any]) -> str:
         parts += ["", "all jobs, all time: " + "  ".join(f"{k} {v}" for k, v in r["totals"].items())]
     if r["jobs_running"]:
         parts += ["", "running jobs:", _indent(table(r["jobs_running"], [
-            "id", "name", "pages_fetched", "pages_failed", "questions_new", "rate", "in_flight"]))]
+            "id", "name", "role", "pages_fetched", "pages_failed", "questions_new", "rate", "in_flight"]))]
     if r.get("fetcher"):
         parts += ["", "fetcher:", kv(r["fetcher"], 2)]
     if r.get("cluster"):
-        rows = [{**d, "jobs": ", ".join(d["jobs"]) or "-"} for d in r["cluster"]]
+        rows = [{**d, "jobs": ", ".join(d["jobs"]) or "-", "helping": ", ".join(d.get("helping") or ()) or "-"}
+                for d in r["cluster"]]
         parts += ["", "daemons on this store:", _indent(table(rows, [
-            "identity", "pid", "state", "heartbeat_age_s", "version", "jobs"]))]
+            "identity", "pid", "state", "heartbeat_age_s", "version", "jobs", "helping"]))]
     jd = r.get("jobs_dir") or {}
     if jd.get("path"):
         parts += ["", f"jobs_dir {jd['path']}: {len(jd.get('errors') or {})} invalid file(s)"]
