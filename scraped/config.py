@@ -79,6 +79,9 @@ class StoreConfig:
                                      minimum=0.1, maximum=3600, live=False)
     slow_ms: float = setting(100.0, "db slow-ops: operations at least this slow (ms) in MongoDB's profiler.",
                              minimum=0)
+    mongodump: str = setting("", "MongoDB backups: \"auto\" uses the mongodump binary on PATH, a path names\n"
+                             "one; empty: the built-in BSON writer (same layout, nothing to install).",
+                             live=False)
 
     @property
     def backend(self) -> str:

@@ -26,7 +26,7 @@ def open_store(config: Config, state_dir: Path | None = None) -> Store:
         store: Store = MongoStore(config.store.uri, config.store.database,
                                   threads=config.store.threads,
                                   connect_timeout=config.store.connect_timeout,
-                                  timeout=config.store.timeout)
+                                  timeout=config.store.timeout, mongodump=config.store.mongodump)
         if config.store.spool_max_bytes > 0:
             store = SpoolingStore(store, state_dir / "spool" / "store.jsonl",
                                   max_bytes=config.store.spool_max_bytes,

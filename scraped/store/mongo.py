@@ -43,7 +43,7 @@ from pymongo.errors import (
 )
 
 from scraped.errors import BadRequest, DuplicateKey, StoreError
-from scraped.store import mongo_admin, mongo_dump
+from scraped.store import mongo_admin, mongo_dump, mongodump_tool
 from scraped.store.base import Doc, Filter, Sort, Store, Update
 from scraped.store.mongo_query import check_filter, check_point_filter, check_sort
 from scraped.store.schema import collection
@@ -97,7 +97,7 @@ class MongoStore(Store):
     backend = "mongodb"
 
     def __init__(self, uri: str, database: str, *, threads: int = 4, connect_timeout: float = 5.0,
-                 timeout: float = 10.0):
+                 timeout: float = 10.0, mongodump: str = ""):
         if not database or any(c in database for c in '/\\. "$\x00'):
             raise BadRequest(f"invalid MongoDB database name {database!r}")
         self.uri = uri
@@ -105,6 +105,7 @@ class MongoStore(Store):
         self.display_uri = redact_uri(uri)
         self.connect_timeout = connect_timeout
         self.timeout = timeout
+        self.mongodump = mongodump  # "" | "auto" | a path (scraped/store/mongodump_tool.py)
         self._secrets = uri_secrets(uri)
         self._limiter = trio.CapacityLimiter(threads)
         self._threads = threads
@@ -411,8 +412,12 @@ class MongoStore(Store):
     async def backup(self, dest: Path) -> dict[str, Any]:
         """mongodump's directory layout, gzip'd: `mongorestore --gzip --dir DEST` restores
         it. Collections are read in `_id` pages (one short server call each), so this is
-        a copy of each collection as it was read, not one point in time across them."""
+        a copy of each collection as it was read, not one point in time across them.
+        With `mongodump` configured and found, the binary writes the same layout."""
         self._coll("meta")
+        binary = mongodump_tool.resolve(self.mongodump)
+        if binary is not None:
+            return await mongodump_tool.backup(binary, self.uri, self.database, Path(dest), scrub=self._scrub)
         return await mongo_dump.backup(self._run, self._db, self.database, Path(dest))
 
     async def restore(self, src: Path) -> dict[str, Any]:
