@@ -1,59 +1,60 @@
 """Extraction speed per stage: parse, lines, auto, css, links; medians per page.
 
-    .venv/bin/python bench/extract_speed.py [--seconds 0.4] [--save out.json] [--before old.json]
-    .venv/bin/python bench/extract_speed.py --ab /tmp/old-tree [--rounds 3]
-
-`--ab DIR` compares two trees on a noisy machine: DIR holds an older `scraped` package
-(`git archive <commit> scraped | tar -x -C DIR`); runs of the old and the current code
-alternate in subprocesses, and the best median of each stage over `--rounds` runs is
-kept for both, so load that comes and goes hits both alike.
+    .venv/bin/python bench/extract_speed.py [--seconds 0.4] [--save out.json]
+    .venv/bin/python bench/extract_speed.py --before /tmp/old-tree [--seconds 0.4]
 
 Pages: the auto fixtures (tests/fixtures/pages), the demo site (scraped/demo/site) and a
 generated ~12 KB page with 16 questions (cards: a numbered head with a difficulty badge,
 a question, four options, a hidden answer and explanation, navigation and prose around).
 
-Stages, each timed on its own with `time.perf_counter` around one call:
+Stages, each timed on its own around one call:
 - parse: `Page(html, url)`
 - lines: the tree walk into lines (`walk_page(page.root)`), on a fresh page
 - auto: `extract_questions(page)` once the lines exist (the heuristics, breadcrumb, dedupe)
 - css: `extract_questions(page, rules)` with selectors (the generated page only)
 - links: `extract_links(page)`
-Times are process CPU time by default (`--clock wall` for perf_counter): on a shared
-machine, time spent descheduled while others run would otherwise swamp the stages.
 Each round builds a fresh Page, so nothing cached on a page or its lines is reused across
 rounds. Per page, rounds run until `--seconds` has passed (at least 20); the median of each
 stage is reported. "auto total" is parse + lines + auto + links, "css total" parse + css +
-links. `--save` writes the medians as JSON; `--before` prints them next to a saved run.
+links. Times are process CPU time by default (`--clock wall` for perf_counter): on a
+shared machine the time spent descheduled while others run would swamp the stages.
+
+`--before DIR` measures an older tree in the same run: DIR holds its `scraped` package
+(`git archive <commit> scraped | tar -x -C DIR`), imported as a renamed copy
+(`scraped_before`), and the rounds of the two alternate on each page, so load that comes
+and goes on a shared machine hits both alike. The found counts of both are printed: they
+must agree.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
+import re
+import shutil
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parent.parent
-# --src DIR: measure the `scraped` package of another tree (the fixtures stay this tree's)
-_SRC = Path(sys.argv[sys.argv.index("--src") + 1]) if "--src" in sys.argv[:-1] else REPO
-sys.path.insert(0, str(_SRC))
-
-from scraped.engine.extract import ExtractRules, Page, extract_links, extract_questions  # noqa: E402
-from scraped.engine.extract.lines import walk_page  # noqa: E402
+sys.path.insert(0, str(REPO))
 
 FIXTURES = REPO / "tests" / "fixtures" / "pages"
 DEMO = REPO / "scraped" / "demo" / "site"
-CSS_RULES = ExtractRules.from_dict({
+CSS_SPEC = {
     "mode": "css", "block": "div.card", "question": "p.question", "options": "ul.choices li",
     "answer": "div.answer p.ans", "explanation": "div.answer p.expl", "difficulty": "span.difficulty",
-})
+}
 FILLER = ("Practice each question under time pressure, then read the explanation even when "
           "you got it right: the method matters more than the number. ")
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+STAGES = ("parse", "lines", "auto", "css", "links", "auto total", "css total")
 
 
 def generated_page(questions: int = 16, size: int = 12_000) -> str:
@@ -79,7 +80,7 @@ def generated_page(questions: int = 16, size: int = 12_000) -> str:
             f'<header class="site-header"><a class="brand" href="/">Aptitude</a><nav class="main-nav">'
             f'<ul>{nav}</ul></nav></header>\n<nav class="breadcrumb"><a href="/">Home</a> &rsaquo; '
             f'<span>Arithmetic</span></nav>\n<main class="content"><h1>Practice set</h1>\n'
-            f'<section class="cards">\n' + "\n".join(cards) + '\n</section>\n'
+            '<section class="cards">\n' + "\n".join(cards) + '\n</section>\n'
             '<nav class="pager"><a href="/q/1.html" rel="prev">Previous</a> <a href="/q/3.html" rel="next">'
             'Next</a></nav>\n</main><footer class="site-footer"><p><a href="/about.html">About</a></p>'
             '</footer></body></html>\n')
@@ -101,47 +102,70 @@ def pages() -> list[tuple[str, str, str, bool]]:
     return out
 
 
-CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+def load(package: str = "scraped") -> SimpleNamespace:
+    extract = importlib.import_module(f"{package}.engine.extract")
+    lines = importlib.import_module(f"{package}.engine.extract.lines")
+    return SimpleNamespace(Page=extract.Page, extract_questions=extract.extract_questions,
+                           extract_links=extract.extract_links, walk_page=lines.walk_page,
+                           css_rules=extract.ExtractRules.from_dict(CSS_SPEC))
 
 
-def measure(url: str, html: str, css: bool, seconds: float, clock=time.process_time) -> dict[str, float]:
-    """Median seconds of each stage over fresh pages."""
-    times: dict[str, list[float]] = {"parse": [], "lines": [], "auto": [], "links": []}
+def load_before(tree: Path) -> SimpleNamespace:
+    """The extraction of another tree's `scraped` package, imported as `scraped_before`."""
+    tmp = Path(tempfile.mkdtemp(prefix="extract-before-"))
+    shutil.copytree(tree / "scraped", tmp / "scraped_before", ignore=shutil.ignore_patterns("__pycache__"))
+    for path in (tmp / "scraped_before").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r"\bscraped\.", "scraped_before.", text)
+        text = re.sub(r"^(\s*)(from|import) scraped\b", r"\1\2 scraped_before", text, flags=re.M)
+        path.write_text(text, encoding="utf-8")
+    sys.path.insert(0, str(tmp))
+    return load("scraped_before")
+
+
+def one_round(impl: SimpleNamespace, url: str, html: str, css: bool, clock, times: dict, found: dict) -> None:
+    t0 = clock()
+    page = impl.Page(html, url)
+    t1 = clock()
+    page._lines, page._breadcrumb = impl.walk_page(page.root)
+    t2 = clock()
+    qs = impl.extract_questions(page)
+    t3 = clock()
+    links = impl.extract_links(page)
+    t4 = clock()
+    times["parse"].append(t1 - t0)
+    times["lines"].append(t2 - t1)
+    times["auto"].append(t3 - t2)
+    times["links"].append(t4 - t3)
+    found["auto"], found["answers"], found["links"] = len(qs), sum(q.answer is not None for q in qs), len(links)
     if css:
-        times["css"] = []
-    found = {}
-    deadline = time.perf_counter() + seconds
+        page = impl.Page(html, url)
+        t5 = clock()
+        cq = impl.extract_questions(page, impl.css_rules)
+        times["css"].append(clock() - t5)
+        found["css"], found["css_answers"] = len(cq), sum(q.answer is not None for q in cq)
+
+
+def measure(impls: list, url: str, html: str, css: bool, seconds: float, clock) -> list[dict]:
+    """Median seconds of each stage over fresh pages, for each implementation; their
+    rounds alternate."""
+    times = [{s: [] for s in ("parse", "lines", "auto", "links") + (("css",) if css else ())} for _ in impls]
+    found: list[dict] = [{} for _ in impls]
+    deadline = time.perf_counter() + seconds * len(impls)
     rounds = 0
     while rounds < 20 or time.perf_counter() < deadline:
-        t0 = clock()
-        page = Page(html, url)
-        t1 = clock()
-        page._lines, page._breadcrumb = walk_page(page.root)
-        t2 = clock()
-        qs = extract_questions(page)
-        t3 = clock()
-        links = extract_links(page)
-        t4 = clock()
-        times["parse"].append(t1 - t0)
-        times["lines"].append(t2 - t1)
-        times["auto"].append(t3 - t2)
-        times["links"].append(t4 - t3)
-        found["auto"], found["links"] = len(qs), len(links)
-        if css:
-            page = Page(html, url)
-            t5 = clock()
-            cq = extract_questions(page, CSS_RULES)
-            times["css"].append(clock() - t5)
-            found["css"] = len(cq)
-            found["css_answers"] = sum(q.answer is not None for q in cq)
+        for impl, t, f in zip(impls, times, found, strict=True):
+            one_round(impl, url, html, css, clock, t, f)
         rounds += 1
-    med = {k: statistics.median(v) for k, v in times.items()}
-    med["auto total"] = med["parse"] + med["lines"] + med["auto"] + med["links"]
-    if css:
-        med["css total"] = med["parse"] + med["css"] + med["links"]
-    med["rounds"] = rounds
-    med["found"] = found
-    return med
+    out = []
+    for t, f in zip(times, found, strict=True):
+        med: dict = {k: statistics.median(v) for k, v in t.items()}
+        med["auto total"] = med["parse"] + med["lines"] + med["auto"] + med["links"]
+        if css:
+            med["css total"] = med["parse"] + med["css"] + med["links"]
+        med["rounds"], med["found"], med["bytes"] = rounds, f, len(html.encode())
+        out.append(med)
+    return out
 
 
 def machine() -> str:
@@ -168,103 +192,68 @@ def calibrate() -> float:
     return best * 1000
 
 
-def run_all(seconds: float, only: str | None, clock: str = "cpu") -> dict:
-    results: dict[str, dict] = {}
-    for name, url, html, css in pages():
-        if only and only not in name:
-            continue
-        results[name] = measure(url, html, css, seconds, CLOCKS[clock])
-        results[name]["bytes"] = len(html.encode())
-    return results
-
-
-def ab(old: Path, rounds: int, seconds: float, only: str | None, clock: str) -> tuple[dict, dict]:
-    """Best-of-`rounds` medians of the old tree and of this one, runs alternating."""
-    best: dict[str, dict] = {"old": {}, "new": {}}
-    for _ in range(rounds):
-        for which, src in (("old", old), ("new", REPO)):
-            cmd = [sys.executable, __file__, "--src", str(src), "--seconds", str(seconds), "--json",
-                   "--clock", clock]
-            if only:
-                cmd += ["--only", only]
-            out = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
-            for name, med in out.items():
-                keep = best[which].setdefault(name, med)
-                for k, v in med.items():
-                    if isinstance(v, float) and v < keep[k]:
-                        keep[k] = v
-    for side in best.values():  # totals of the kept stages
-        for med in side.values():
-            med["auto total"] = med["parse"] + med["lines"] + med["auto"] + med["links"]
-            if "css" in med:
-                med["css total"] = med["parse"] + med["css"] + med["links"]
-    return best["old"], best["new"]
-
-
 def _ms(x: float | None) -> str:
     return "-" if x is None else f"{x * 1000:.3f}"
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=0.4, help="time spent on each page")
-    ap.add_argument("--save", type=Path, help="write the medians to this JSON file")
-    ap.add_argument("--before", type=Path, help="a JSON file from --save to compare with")
-    ap.add_argument("--only", help="only pages whose name contains this")
-    ap.add_argument("--src", type=Path, help="import `scraped` from this tree instead")
-    ap.add_argument("--json", action="store_true", help="print the medians as JSON only")
-    ap.add_argument("--ab", type=Path, metavar="OLD_TREE", help="alternate runs of an older tree and this one")
-    ap.add_argument("--rounds", type=int, default=3, help="runs of each tree with --ab")
-    ap.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
-                    help="cpu: process CPU time (default; time spent descheduled by other load is "
-                         "not counted); wall: perf_counter")
-    args = ap.parse_args()
-    before = json.loads(args.before.read_text()) if args.before else None
+def _row(label: str, kb: str, med: dict) -> str:
+    return f"{label:32} {kb:>5} " + " ".join(f"{_ms(med.get(s)):>10}" for s in STAGES) + f"  {med['found']}"
 
-    if args.json:
-        print(json.dumps(run_all(args.seconds, args.only, args.clock)))
-        return
-    load0 = os.getloadavg()
-    calib0 = calibrate()
-    if args.ab:
-        before, results = ab(args.ab, args.rounds, args.seconds, args.only, args.clock)
-    else:
-        results = run_all(args.seconds, args.only, args.clock)
-    load1 = os.getloadavg()
-    calib1 = calibrate()
 
-    stages = ("parse", "lines", "auto", "css", "links", "auto total", "css total")
-    print(f"# extract_speed  {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  {machine()}")
-    print(f"# load average {load0[0]:.2f} at start, {load1[0]:.2f} at end; a 100k-step Python loop "
-          f"{calib0:.1f} ms at start, {calib1:.1f} ms at end; medians in ms of {args.clock} time"
-          + (f" (best of {args.rounds} alternating runs per tree)" if args.ab else "") + "\n")
-    print(f"{'page':34} {'KB':>5} " + " ".join(f"{s:>10}" for s in stages) + "  found")
-    for name, med in results.items():
-        print(f"{name:34} {med['bytes'] / 1000:5.1f} " + " ".join(f"{_ms(med.get(s)):>10}" for s in stages)
-              + f"  {med['found']}")
-        if before and name in before:
-            old = before[name]
-            print(f"{'  before':34} {'':5} " + " ".join(f"{_ms(old.get(s)):>10}" for s in stages)
-                  + f"  {old['found']}")
-    fixtures = [m for n, m in results.items() if not n.startswith("generated")]
-    if fixtures:
-        total = sum(m["auto total"] for m in fixtures)
-        print(f"\nfixture + demo pages ({len(fixtures)}): auto total {total * 1000:.2f} ms, "
-              f"{len(fixtures) / total:.0f} pages/s")
-        if before:
-            old = [before[n]["auto total"] for n in results if n in before and not n.startswith("generated")]
-            if len(old) == len(fixtures):
-                print(f"  before: {sum(old) * 1000:.2f} ms, {len(old) / sum(old):.0f} pages/s")
+def _summary(label: str, results: dict) -> str:
+    others = [m for n, m in results.items() if not n.startswith("generated")]
+    out = []
     gen = results.get("generated-12k")
     if gen:
-        print(f"generated 12 KB page: auto {1 / gen['auto total']:.0f} pages/s, css {1 / gen['css total']:.0f} pages/s")
-        if before and "generated-12k" in before:
-            old = before["generated-12k"]
-            print(f"  before: auto {1 / old['auto total']:.0f} pages/s, css {1 / old['css total']:.0f} pages/s")
+        out.append(f"{label}: generated 12 KB page: auto total {_ms(gen['auto total'])} ms "
+                   f"({1 / gen['auto total']:.0f} pages/s), css total {_ms(gen['css total'])} ms "
+                   f"({1 / gen['css total']:.0f} pages/s)")
+    if others:
+        total = sum(m["auto total"] for m in others)
+        out.append(f"{label}: fixture + demo pages ({len(others)}): auto total {total * 1000:.2f} ms, "
+                   f"{len(others) / total:.0f} pages/s")
+    return "\n".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=0.4, help="time spent on each page (per tree)")
+    ap.add_argument("--save", type=Path, help="write the medians as JSON")
+    ap.add_argument("--before", type=Path, metavar="TREE", help="also measure this older tree, alternating")
+    ap.add_argument("--only", help="only pages whose name contains this")
+    ap.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
+                    help="cpu: process CPU time (default); wall: perf_counter")
+    args = ap.parse_args()
+
+    impls = [load()] + ([load_before(args.before)] if args.before else [])
+    load0, calib0 = os.getloadavg(), calibrate()
+    after: dict[str, dict] = {}
+    before: dict[str, dict] = {}
+    for name, url, html, css in pages():
+        if args.only and args.only not in name:
+            continue
+        meds = measure(impls, url, html, css, args.seconds, CLOCKS[args.clock])
+        after[name] = meds[0]
+        if args.before:
+            before[name] = meds[1]
+    load1, calib1 = os.getloadavg(), calibrate()
+
+    print(f"# extract_speed  {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  {machine()}")
+    print(f"# load average {load0[0]:.2f} at start, {load1[0]:.2f} at end; a 100k-step Python loop took "
+          f"{calib0:.1f} ms at start, {calib1:.1f} ms at end; medians of {args.clock} time in ms\n")
+    print(f"{'page':32} {'KB':>5} " + " ".join(f"{s:>10}" for s in STAGES) + "  found")
+    for name, med in after.items():
+        print(_row(name, f"{med['bytes'] / 1000:.1f}", med))
+        if name in before:
+            print(_row("  before", "", before[name]))
+    print()
+    if before:
+        print(_summary("before", before))
+    print(_summary("after" if before else "now", after))
     if args.save:
         meta = {"_machine": machine(), "_load": [load0[0], load1[0]], "_date": time.time(),
-                "_calibration_ms": [calib0, calib1]}
-        args.save.write_text(json.dumps({**results, **meta}, indent=1))
+                "_calibration_ms": [calib0, calib1], "_clock": args.clock}
+        args.save.write_text(json.dumps({"after": after, "before": before, **meta}, indent=1))
 
 
 if __name__ == "__main__":
