@@ -141,6 +141,13 @@ class Cache:
             return None
         return doc
 
+    async def prune(self, ttl_days: float, now: float | None = None) -> int:
+        """Delete replies older than the TTL (`get` already ignores them); 0 keeps them all."""
+        if not ttl_days:
+            return 0
+        cutoff = (time.time() if now is None else now) - ttl_days * 86400
+        return await self.store.delete_many(CACHE, {"created_at": {"$lt": cutoff}})
+
     async def put(self, key: str, provider: str, model: str, response: Any, tokens_in: int,
                   tokens_out: int) -> None:
         try:

@@ -23,6 +23,7 @@ from typing import Any
 
 import trio
 
+from scraped.ai.usage import Cache
 from scraped.ops import capacity, prometheus
 from scraped.ops.adaptive import Adaptive
 from scraped.ops.config import ScheduleConfig
@@ -81,7 +82,7 @@ class OpsService:
             return
         defaults = ScheduleConfig()
         sched.register("metrics_persist", defaults.metrics_persist, self.task_metrics_persist,
-                       description="persist minute metrics; prune old history and events")
+                       description="persist minute metrics; prune old history, events and AI cache")
         sched.register("monitors", defaults.monitors, self.task_monitors,
                        description="threshold monitors and alerts")
         sched.register("textfile", defaults.textfile, self.task_textfile,
@@ -143,6 +144,7 @@ class OpsService:
         result = await self.history.persist(store, now, cfg.metrics.history_days)
         result["errors_pruned"] = await self.errors.prune(store, now - cfg.metrics.history_days * 86400)
         result["events_pruned"] = await self.security.prune(store, now - cfg.security.keep_days * 86400)
+        result["ai_cache_pruned"] = await Cache(store).prune(self.app.config.ai.cache_ttl_days, now)
         return result
 
     async def task_monitors(self) -> dict[str, Any]:
