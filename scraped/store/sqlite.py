@@ -31,7 +31,7 @@ from scraped.store.base import Doc, Filter, Sort, Store, Update
 from scraped.store.mongo_query import check_point_filter
 from scraped.store.schema import COLLECTIONS, SCHEMA_VERSION, Collection, collection
 from scraped.store.sqlite_query import compile_filter, compile_sort, field_expr
-from scraped.store.updates import apply_update, upsert_seed, validate_update
+from scraped.store.updates import apply_update, get_path, upsert_seed, validate_update
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -51,8 +51,10 @@ def _regexp(pattern: str, value: Any) -> bool:
     return isinstance(value, str) and _regex(pattern).search(value) is not None
 
 
-def _dumps(doc: Doc) -> str:
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+# json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False) without
+# building an encoder for every document.
+_dumps: Callable[[Doc], str] = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False,
+                                                allow_nan=False).encode
 
 
 @contextlib.contextmanager
@@ -67,6 +69,28 @@ def _mapped() -> Iterator[None]:
         raise StoreError(f"sqlite: {exc}") from None
     except (TypeError, ValueError) as exc:  # unencodable document
         raise BadRequest(f"document cannot be stored: {exc}") from None
+
+
+_SCALARS = (str, int, float, type(None))  # bool is an int
+
+
+def _plain_match(info: Collection, flt: Filter, doc: Doc) -> bool | None:
+    """Whether `doc` matches a filter of plain scalar equalities on non-array fields, as the
+    SQL of sqlite_query would decide it (None equals a missing field too); None when the
+    filter has anything else (operators, $or, array fields, sub-documents)."""
+    for key, want in flt.items():
+        if key == "_id":
+            if want != doc.get("_id"):
+                return False
+            continue
+        if key.startswith("$") or not isinstance(want, _SCALARS) or key in info.array_fields:
+            return None
+        have = get_path(doc, key)
+        if not isinstance(have, _SCALARS):
+            return None  # a sub-document or array: SQL compares its JSON text
+        if have != want or (have is None) != (want is None) or isinstance(have, str) != isinstance(want, str):
+            return False
+    return True
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -334,6 +358,7 @@ class SqliteStore(Store):
                     marks = ",".join("?" * len(ids))
                     current = {row[0]: json.loads(row[1]) for row in conn.execute(
                         f'SELECT _id, doc FROM "{coll}" WHERE _id IN ({marks})', ids)}
+                    stored = dict(current)  # as read: a document that ends up equal is not rewritten
                     fresh: set[str] = set()
                     for _id, update in chunk:
                         if _id in current:
@@ -343,17 +368,19 @@ class SqliteStore(Store):
                             fresh.add(_id)
                     touched = {_id for _id, _ in chunk}
                     new_rows = [(i, _dumps(current[i])) for i in touched if i in fresh]
-                    old_rows = [(_dumps(current[i]), i) for i in touched if i not in fresh]
+                    old_rows = [(_dumps(current[i]), i) for i in touched
+                                if i not in fresh and current[i] != stored[i]]
                     conn.executemany(f'INSERT INTO "{coll}" (_id, doc) VALUES (?, ?)', new_rows)
-                    conn.executemany(f'UPDATE "{coll}" SET doc = ? WHERE _id = ?', old_rows)
+                    if old_rows:
+                        conn.executemany(f'UPDATE "{coll}" SET doc = ? WHERE _id = ?', old_rows)
                     inserted += len(new_rows)
-                    modified += len(old_rows)
+                    modified += len(touched) - len(new_rows)  # matched, as MongoDB's matched_count
             return {"inserted": inserted, "modified": modified}
 
         return await self._run(w) if ops else {"inserted": 0, "modified": 0}
 
     async def bulk_update(self, coll: str, ops: Sequence[tuple[Filter, Update]]) -> int:
-        collection(coll)
+        info = collection(coll)
         for flt, update in ops:
             check_point_filter(flt)
             validate_update(update)
@@ -361,14 +388,38 @@ class SqliteStore(Store):
         def w() -> int:
             matched = 0
             with self._write() as conn:
-                for flt, update in ops:
-                    found = self._select(conn, coll, flt, None, 1)
-                    if found:
-                        self._rewrite(conn, coll, [apply_update(found[0], update, inserting=False)])
-                        matched += 1
+                for start in range(0, len(ops), _CHUNK):
+                    matched += self._bulk_update_chunk(conn, info, ops[start:start + _CHUNK])
             return matched
 
         return await self._run(w) if ops else 0
+
+    def _bulk_update_chunk(self, conn: sqlite3.Connection, info: Collection,
+                           ops: Sequence[tuple[Filter, Update]]) -> int:
+        """One SELECT for the chunk's documents and one executemany for the changed ones;
+        a filter that is not plain equalities is matched by SQL, one op at a time."""
+        coll = info.name
+        ids = list({flt["_id"] for flt, _ in ops})
+        current: dict[str, Doc] = {row[0]: json.loads(row[1]) for row in conn.execute(
+            f'SELECT _id, doc FROM "{coll}" WHERE _id IN ({",".join("?" * len(ids))})', ids)}
+        changed: dict[str, Doc] = {}
+        matched = 0
+        for flt, update in ops:
+            doc = current.get(flt["_id"])
+            if doc is None:
+                continue
+            hit = _plain_match(info, flt, doc)
+            if hit is None:  # not plain equalities: let SQL decide, on what this chunk wrote so far
+                if changed:
+                    self._rewrite(conn, coll, list(changed.values()))
+                    changed.clear()
+                hit = bool(self._select(conn, coll, flt, None, 1))
+            if hit:
+                current[flt["_id"]] = changed[flt["_id"]] = apply_update(doc, update, inserting=False)
+                matched += 1
+        if changed:
+            self._rewrite(conn, coll, list(changed.values()))
+        return matched
 
     async def delete_many(self, coll: str, filter: Filter) -> int:
         where, params = compile_filter(collection(coll), filter)
