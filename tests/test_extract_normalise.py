@@ -191,3 +191,41 @@ def test_canonical_form_is_idempotent_and_resolution_total(question, options):
     assert canonical_form(q2, normalise_options(options)) == form
     idx, text = resolve_answer(question, normalise_options(options))
     assert idx is None or 0 <= idx < len(options)
+
+
+# -- keys never drift: they are the stored questions' _id -----------------------------------
+
+@pytest.mark.parametrize("question, options, key", [
+    ("Q1. What is 6 × 7?", ("A) 40", "B) 42", "C) 44"),
+     "29796a8414b02625b7c374b080988da092be0da5639a45b65b81c5fe517da75d"),
+    ("What is x² + ½ ?", ("(a) 1 ,", "(b) [ 2 ]"),
+     "868da697bbaf2d8510ee26e11de0c0f7442140ba06c64ec106082d1110a85bd8"),
+    ("  Which  is\u200b prime?  ", (), "ef54ca2e5ee2363606378ddea78142b0b9c8fedb934e217e968b1da25e8de5c9"),
+    ("Ｆｕｌｌ width ( test ) ;", ("Option A: yes", "Option B: no"),
+     "f9713ad0ae0912469c4b6f36dd206d5ff58ea094a1af7371f121d01b09a918cb"),
+])
+def test_keys_of_known_questions_stay_the_same(question, options, key):
+    assert question_key(question, options) == key
+
+
+def _clean_text_reference(text):
+    """clean_text without its fast paths: what it must always give."""
+    import unicodedata
+
+    from scraped.engine.extract import normalise as n
+
+    if not text:
+        return ""
+    if n._NEEDS_DROP.search(text):
+        text = text.translate(n._DROP)
+    if not text.isascii():
+        text = n._SUPERSCRIPTS.sub(n._superscript, text)
+        text = n._VULGAR.sub(n._fraction, text)
+        text = unicodedata.normalize("NFKC", text).replace("\u2044", "/")
+    return " ".join(text.split())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40) | st.text(alphabet=" \t\n\x00\x85\xa0\xad\u200b²½⁄ﬁＡe\u0301×ab.", max_size=20))
+def test_clean_text_fast_paths_give_what_the_full_path_gives(s):
+    assert clean_text(s) == _clean_text_reference(s)
