@@ -108,6 +108,7 @@ class _Ctx:
 
 
 _class_cache: dict[str, tuple[int, bool]] = {}
+_neutral: set[str] = set()  # class/id values seen to say nothing (most of them)
 
 
 def _classify(value: str) -> tuple[int, bool]:
@@ -126,7 +127,10 @@ def _classify(value: str) -> tuple[int, bool]:
         flags &= ~ANS  # "answer-options" is where options live
     if len(_class_cache) > 4096:
         _class_cache.clear()
+        _neutral.clear()
     _class_cache[value] = (flags, skip)
+    if not flags and not skip:
+        _neutral.add(value)
     return flags, skip
 
 
@@ -263,12 +267,19 @@ class _Walker:
                 new.meta = (new.meta[0], value)
         return new
 
-    def walk(self, el, ctx: _Ctx, owner, depth: int = 0) -> None:
+    def walk(self, el, ctx: _Ctx, owner, depth: int = 0, tag: str = "") -> None:
+        """Add the text inside `el` (its `tag`) to the lines: the hot loop of extraction,
+        hence `add` written out inline for the element's text and each child's tail."""
         buf = self.buf
         text = el.text
-        if text and (buf or not text.isspace()):
-            self.add(text, ctx, owner)
-        roles = ctx.roles if el.tag == "tr" else None
+        if text:
+            if buf:
+                buf.append(text)
+                if ctx.link:
+                    self.links += len(text.strip())
+            elif not text.isspace():
+                self.add(text, ctx, owner)
+        roles = ctx.roles if tag == "tr" else None
         col = 0
         for child in el:
             tag = child.tag
@@ -285,8 +296,13 @@ class _Walker:
                         self.extra |= CORRECT
             else:
                 items = child.items()
-                if not items and tag in _PLAIN:
-                    cctx = ctx  # the common case: nothing about this element changes the context
+                if tag in _PLAIN:
+                    # the common cases: no attributes, or only a class/id known to say nothing
+                    cctx = ctx
+                    for attr, value in items:
+                        if (attr != "class" and attr != "id") or value not in _neutral:
+                            cctx = self.child_ctx(child, tag, ctx, items)
+                            break
                 else:
                     cctx = self.child_ctx(child, tag, ctx, items)
                 if cctx is not None:
@@ -299,14 +315,19 @@ class _Walker:
                         # a block, or a badge ("Easy") that must not run into the text beside it
                         if buf:
                             self.flush()
-                        self.walk(child, cctx, child, depth + 1)
+                        self.walk(child, cctx, child, depth + 1, tag)
                         if buf:
                             self.flush()
                     else:
-                        self.walk(child, cctx, owner, depth + 1)
+                        self.walk(child, cctx, owner, depth + 1, tag)
             tail = child.tail
-            if tail and (buf or not tail.isspace()):
-                self.add(tail, ctx, owner)
+            if tail:
+                if buf:
+                    buf.append(tail)
+                    if ctx.link:
+                        self.links += len(tail.strip())
+                elif not tail.isspace():
+                    self.add(tail, ctx, owner)
 
 
 def _cell_ctx(walker: _Walker, ctx: _Ctx, roles: dict, col: int, cell) -> _Ctx:
@@ -375,6 +396,6 @@ def walk_page(root) -> tuple[list[Line], object]:
     start = body if body is not None else root
     walker = _Walker()
     if isinstance(start.tag, str):
-        walker.walk(start, _Ctx(), start)
+        walker.walk(start, _Ctx(), start, 0, start.tag)
     walker.flush()
     return walker.lines, walker.breadcrumb
