@@ -67,7 +67,9 @@ def _groups_of(sock: socket.socket, pid: int, gid: int) -> frozenset[int]:
     """The peer's supplementary groups: SO_PEERGROUPS from the kernel (works under
     systemd's ProtectProc=invisible), else /proc/<pid>/status; the peer may be gone."""
     try:
-        raw = sock.getsockopt(socket.SOL_SOCKET, _SO_PEERGROUPS, 4 * 1024)
+        # 1024 bytes (256 groups) is the most Python's getsockopt accepts; a peer in more
+        # groups gets ERANGE and the /proc fallback.
+        raw = sock.getsockopt(socket.SOL_SOCKET, _SO_PEERGROUPS, 1024)
         return frozenset({gid, *struct.unpack(f"{len(raw) // 4}I", raw)})
     except OSError:
         pass

@@ -168,8 +168,9 @@ def test_unit_sandbox_keeps_what_the_daemon_needs():
     assert _one("RuntimeDirectoryMode") == "0750"  # group scraped must reach control.sock
     # psutil reads /proc/meminfo, /proc/stat, /proc/loadavg: ProcSubset=pid would hide them.
     assert _values("ProcSubset") == []
-    # control.py reads the peer's groups from /proc/<pid>/status; hidepid hides other users.
-    assert _values("ProtectProc") == []
+    # Other users' processes hidden: control.py reads a peer's groups with SO_PEERGROUPS,
+    # not from /proc/<pid>/status (which hidepid would hide).
+    assert _one("ProtectProc") == "invisible"
     # PrivateUsers maps every other uid to 65534, breaking admin_uids/admin_groups.
     assert _values("PrivateUsers") == []
 
@@ -412,3 +413,27 @@ def test_daemon_runs_under_the_units_syscall_filter_and_mdwe(tmp_path):
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--sandbox-exec"]:
     _sandbox_exec(sys.argv[2], sys.argv[4:])
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a child other groups needs root")
+def test_peer_groups_come_from_the_kernel_not_from_proc(tmp_path):
+    """ProtectProc=invisible hides other users' /proc/<pid>: the control server must get a
+    peer's supplementary groups from SO_PEERGROUPS. A client started with extra groups
+    connects; given a pid with no /proc entry, its groups still come back complete."""
+    from scraped.control import _groups_of
+
+    path = str(tmp_path / "s.sock")
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(path)
+        server.listen(1)
+        child = subprocess.Popen([sys.executable, "-c", "import socket, sys, time; s = socket.socket(socket.AF_UNIX); "
+                                  "s.connect(sys.argv[1]); time.sleep(10)", path], extra_groups=[4242, 4343])
+        try:
+            server.settimeout(10)
+            conn, _ = server.accept()
+            with conn:
+                no_such_pid = 2**22 + 7  # above pid_max's ceiling: /proc has no such entry
+                assert {4242, 4343} <= _groups_of(conn, no_such_pid, 0)
+        finally:
+            child.kill()
+            child.wait()
