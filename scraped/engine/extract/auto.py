@@ -299,8 +299,15 @@ def _after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[
 def _score(run: _Run, question: str, numbered: bool, has_answer: bool, core: Line | None,
            lines: list[Line]) -> int:
     n = len(run.options)
-    score = {"label": 3 if n >= 3 else 2, "inline": 3 if n >= 3 else 1, "radio": 2, "box": 2}.get(
-        run.kind, 1 if run.style in ("upper", "lower") else 0)
+    how = run.kind
+    if how == "label":
+        score = 3 if n >= 3 else 2
+    elif how == "inline":
+        score = 3 if n >= 3 else 1
+    elif how in ("radio", "box"):
+        score = 2
+    else:
+        score = 1 if run.style in ("upper", "lower") else 0
     if has_answer:
         score += 2
     if "?" in question or question.endswith((":", "_", "\u2026")):
@@ -310,13 +317,13 @@ def _score(run: _Run, question: str, numbered: bool, has_answer: bool, core: Lin
     if core is not None and core.flags & QBOX:
         score += 1
     opt_lines = lines[run.start:run.end]
-    if sum(1 for ln in opt_lines if ln.links >= 0.6 * len(ln.text)) * 2 >= len(opt_lines):
+    if len([ln for ln in opt_lines if ln.links >= 0.6 * len(ln.text)]) * 2 >= len(opt_lines):
         score -= 4
-    if sum(1 for o in run.options if o.rstrip().endswith("?")) * 2 >= n:
+    if len([o for o in run.options if o.rstrip().endswith("?")]) * 2 >= n:
         score -= 3
-    if sum(len(o) for o in run.options) > 150 * n:
+    if sum(map(len, run.options)) > 150 * n:
         score -= 2
-    if sum(1 for o in run.options if _PROSE_END.search(o)) * 2 >= n:
+    if len([o for o in run.options if _PROSE_END.search(o)]) * 2 >= n:
         score -= 2
     if len(question) < 10 or len(question) > 1500:
         score -= 2
@@ -412,11 +419,13 @@ def _free_response(lines: list[Line], runs: list[_Run], questions, breadcrumb) -
                 floor = k + 1
             k += 1
             continue
-        fake = _Run(k, k, [], None, "free")
-        parts, first, numbered, core = _question(lines, fake, floor)
         raw, expl, end, metas = _after(lines, k, n)
-        floor = k = max(end, k + 1)
-        if not parts or raw is None or len(raw) > 300 or _OPTION_REF.match(raw) or ANSWER_RE.match(raw):
+        here, above = k, floor
+        floor = k = max(end, here + 1)
+        if raw is None or len(raw) > 300 or _OPTION_REF.match(raw) or ANSWER_RE.match(raw):
+            continue  # (most often an MCQ's "Answer: B", so the question is not looked for)
+        parts, first, numbered, core = _question(lines, _Run(here, here, [], None, "free"), above)
+        if not parts:
             continue
         question = strip_question_number(clean_text(" ".join(parts)))
         if not (numbered or has_question_number(parts[0]) or core.flags & QBOX) or len(question) < 15:
