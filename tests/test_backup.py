@@ -325,6 +325,19 @@ def test_prune_counts_the_protected_one_among_the_kept(tmp_path):
     assert "backup_20240109_000000_pre-restore.tar.gz" in left
 
 
+def test_prune_deletes_archives_that_failed_verification_first(tmp_path):
+    names = [f"backup_2024010{d}_000000.tar.gz" for d in range(1, 6)]
+    for n in names:
+        (tmp_path / n).write_bytes(b"x")
+    for n in names[2:]:  # the three newest were written but failed verification
+        fmt.write_sidecar(tmp_path / n, {"verified": False, "problems": ["checksum mismatch"]})
+    fmt.write_sidecar(tmp_path / names[0], {"verified": True})
+    deleted = fmt.prune(tmp_path, 3, 1, {names[4]})
+    left = sorted(p.name for p in fmt.backup_paths(tmp_path))
+    # the new one (protected), then the good ones, then failed ones by age
+    assert left == sorted([names[4], names[1], names[0]]) and sorted(deleted) == sorted(names[2:4])
+
+
 def test_names_parse_sort_and_never_collide(tmp_path):
     now = time.mktime((2024, 12, 1, 12, 0, 0, 0, 0, 0)) - time.timezone
     first = fmt.new_name(tmp_path, now)

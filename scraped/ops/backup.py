@@ -393,12 +393,16 @@ def backup_paths(directory: Path) -> list[Path]:
 
 def prune(directory: Path, keep: int, keep_safety: int, protect: set[str] = frozenset()) -> list[str]:
     """Delete all but the `keep` newest backups and the `keep_safety` newest safety
-    backups; names in `protect` (the one just written) always count among the kept."""
+    backups; names in `protect` (the one just written) always count among the kept, and
+    archives whose last verification failed go first (a run of failed backups must not
+    push the good ones out)."""
     deleted = []
     paths = backup_paths(directory)
     for group, limit in (([p for p in paths if not is_safety(p.name)], keep),
                          ([p for p in paths if is_safety(p.name)], keep_safety)):
-        ordered = [p for p in group if p.name in protect] + [p for p in group if p.name not in protect]
+        rest = [p for p in group if p.name not in protect]
+        ordered = ([p for p in group if p.name in protect] + [p for p in rest if not _failed(p)]
+                   + [p for p in rest if _failed(p)])
         for path in ordered[max(limit, 1):]:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
@@ -408,6 +412,11 @@ def prune(directory: Path, keep: int, keep_safety: int, protect: set[str] = froz
     if deleted:
         fsync_dir(directory)
     return sorted(deleted, key=sort_key)
+
+
+def _failed(path: Path) -> bool:
+    record = read_sidecar(path)
+    return record is not None and record.get("verified") is False
 
 
 def clean_stale(directory: Path, older_than: float) -> list[str]:
