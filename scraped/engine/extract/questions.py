@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from lxml import etree
+
 from scraped.engine.extract.auto import extract_auto
 from scraped.engine.extract.css import extract_css, node_text
 from scraped.engine.extract.model import ExtractedQuestion
@@ -14,6 +16,7 @@ __all__ = ["extract_questions"]
 
 log = logging.getLogger(__name__)
 _DEFAULT = ExtractRules()
+_TRAIL_ITEMS = etree.XPath(".//li | .//a | .//span[not(*)]")  # compiled once, not per page
 
 
 def _breadcrumb(page: Page) -> str | None:
@@ -21,7 +24,7 @@ def _breadcrumb(page: Page) -> str | None:
     trail = page.breadcrumb_element()
     if trail is None:
         return None
-    items = trail.xpath(".//li | .//a | .//span[not(*)]") or [trail]
+    items = _TRAIL_ITEMS(trail) or [trail]
     for item in reversed(items):
         text = node_text(item).strip(" >/»›|")
         if text and len(text) < 80:
