@@ -243,7 +243,7 @@ def ctl(sock: Path, *args: str, timeout: float = 60.0) -> dict:
     return json.loads(out.stdout)
 
 
-def run_scraped(port: int, tmp: Path, n_pages: int, args: argparse.Namespace) -> dict:
+def run_scraped(port: int, tmp: Path, n_pages: int, args: argparse.Namespace, tree: str | None = None) -> dict:
     state, sock = tmp / "state", tmp / "ctl.sock"
     spy = None
     state.mkdir()
@@ -267,7 +267,9 @@ def run_scraped(port: int, tmp: Path, n_pages: int, args: argparse.Namespace) ->
     spec = tmp / "job.toml"
     spec.write_text("\n".join(spec_lines) + "\n")
     log = open(tmp / "scraped.log", "wb")
-    daemon = subprocess.Popen([str(VENV / "scraped"), "--config", str(conf)], stdout=log, stderr=subprocess.STDOUT)
+    env = {**os.environ, "PYTHONPATH": tree} if tree else None  # --base-tree: another copy of the package
+    daemon = subprocess.Popen([str(VENV / "scraped"), "--config", str(conf)], stdout=log, stderr=subprocess.STDOUT,
+                              env=env)
     try:
         end = time.monotonic() + 30
         while True:
@@ -436,12 +438,15 @@ CRAWLERS = ("scraped", "bare", "scrapy")
 def one_round(n: int, port: int, tmp: Path, py: Path, args: argparse.Namespace, rnd: int) -> dict:
     """scraped, the bare loop and Scrapy on the same site, back to back (order rotates per round)."""
     out = {}
-    order = CRAWLERS[rnd % 3:] + CRAWLERS[:rnd % 3]
-    for name in (c for c in order if c in args.only.split(",")):
+    names = [c for c in CRAWLERS if c in args.only.split(",")] + (["base"] if args.base_tree else [])
+    order = names[rnd % len(names):] + names[:rnd % len(names)]
+    for name in order:
         sub = tmp / f"{name}-{rnd}"
         sub.mkdir()
         if name == "scraped":
             out[name] = run_scraped(port, sub, n, args)
+        elif name == "base":
+            out[name] = run_scraped(port, sub, n, args, tree=args.base_tree)
         elif name == "bare":
             out[name] = run_bare(port, sub, args)
         else:
@@ -472,6 +477,8 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds any one crawl may take")
     ap.add_argument("--json", help="also write every raw result here")
     ap.add_argument("--only", default=",".join(CRAWLERS), help="crawlers to run (comma-separated)")
+    ap.add_argument("--base-tree", help="also run the daemon with PYTHONPATH=DIR (a copy of the scraped "
+                    "package at a baseline), as crawler 'base': before/after in one run")
     ap.add_argument("--profile", help="py-spy the daemon during each job: collapsed stacks to PATH.<n>.<dir>.txt")
     ap.add_argument("--keep", action="store_true", help="keep the temp dirs")
     args = ap.parse_args()
@@ -520,13 +527,15 @@ def report(results: list[dict], args: argparse.Namespace, scrapy_ver: str) -> No
           "CPU ms / page | peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        for name, label in (("scraped", "scraped"), ("bare", "bare httpx+trio+parsel"), ("scrapy", "Scrapy")):
+        for name, label in (("scraped", "scraped"), ("base", "scraped (--base-tree)"),
+                            ("bare", "bare httpx+trio+parsel"), ("scrapy", "Scrapy")):
             if name not in r["rounds"][0]:
                 continue
             m = median_of(r["rounds"], name)
+            ratio = f"{m['ratio']:.2f}x" if m["ratios"] else ""
             rates = "" if len(m["rates"]) == 1 else " (" + ", ".join(f"{x:.0f}" for x in m["rates"]) + ")"
             print(f"| {r['n']:,} | {label} | {m['pages']:,} | {m['questions']:,} ({r['expected_q']:,}) | "
-                  f"{m['seconds']:.1f} | {m['rate']:.0f}{rates} | {m['ratio']:.2f}x | {m['cpu_per_page_ms']:.2f} | "
+                  f"{m['seconds']:.1f} | {m['rate']:.0f}{rates} | {ratio} | {m['cpu_per_page_ms']:.2f} | "
                   f"{m['rss_max_mb']:.0f} |")
     for r in results:
         for rnd, rr in enumerate(r["rounds"]):
