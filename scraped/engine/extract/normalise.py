@@ -126,7 +126,7 @@ def option_label(text: str) -> tuple[str, int, int] | None:
     m = _LABEL.match(text)
     if m is None:
         return None
-    char = m.group("o") or m.group("p") or m.group("b") or m.group("s") or m.group("d")
+    char = m[m.lastgroup]  # each alternative has one group, and it always takes part
     style, index = _label_value(char)
     return style, index, m.end()
 
@@ -153,7 +153,7 @@ def split_inline_options(
     found: list[tuple[int, int]] = []  # (start, end) of the labels kept
     want = style
     for m in _INLINE_LABEL.finditer(text):
-        char = m.group("o") or m.group("p") or m.group("b") or m.group("s") or m.group("d")
+        char = m[m.lastgroup]  # each alternative has one group, and it always takes part
         s, idx = _label_value(char)
         if want is None or not found:
             if idx != first or (want is not None and s != want):
