@@ -5,6 +5,26 @@ from __future__ import annotations
 import pytest
 
 from scraped.store.sqlite import SqliteStore
+from tests.mongo_server import NxServer, external_uri, nx_binary
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(tmp_path_factory):
+    """A MongoDB for the tests: the server named by SCRAPED_TEST_MONGODB_URI, else one
+    nx-27017 started for the session on a loopback port (each test uses its own
+    database); skipped when neither exists."""
+    uri = external_uri()
+    if uri:
+        yield uri
+        return
+    if nx_binary() is None:
+        pytest.skip("no nx-27017 and no SCRAPED_TEST_MONGODB_URI")
+    server = NxServer(tmp_path_factory.mktemp("nx"))
+    server.start()
+    try:
+        yield server.uri
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -6,26 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from tests.daemon_harness import DaemonProcess
-from tests.mongo_server import NxServer, external_uri, nx_binary
-
-
-@pytest.fixture(scope="module")
-def mongo_uri(tmp_path_factory):
-    uri = external_uri()
-    if uri:
-        yield uri
-        return
-    if nx_binary() is None:
-        pytest.skip("no nx-27017 and no SCRAPED_TEST_MONGODB_URI")
-    server = NxServer(tmp_path_factory.mktemp("nx-daemon"))
-    server.start()
-    try:
-        yield server.uri
-    finally:
-        server.stop()
 
 
 def test_daemon_runs_on_mongodb(tmp_path, mongo_uri):

@@ -21,7 +21,6 @@ import pytest
 
 from tests.daemon_harness import DaemonProcess
 from tests.engine_site import SHARED_QUESTION, Site
-from tests.mongo_server import NxServer, external_uri, nx_binary
 
 ENGINE = {"allow_private_networks": True, "write_interval": 0.05, "progress_interval": 0.2,
           "stop_grace": 5.0, "host_concurrency": 16, "job_concurrency": 4, "lease_seconds": 5.0,
@@ -29,20 +28,6 @@ ENGINE = {"allow_private_networks": True, "write_interval": 0.05, "progress_inte
 PAGES = 200
 
 
-@pytest.fixture(scope="module")
-def mongo_uri(tmp_path_factory):
-    uri = external_uri()
-    if uri:
-        yield uri
-        return
-    if nx_binary() is None:
-        pytest.skip("no nx-27017 and no SCRAPED_TEST_MONGODB_URI")
-    server = NxServer(tmp_path_factory.mktemp("nx-cluster"))
-    server.start()
-    try:
-        yield server.uri
-    finally:
-        server.stop()
 
 
 def _config(uri: str, db: str, **engine) -> dict:
@@ -138,16 +123,22 @@ def _helping(d: DaemonProcess, job_id: str) -> bool:
     return any(job_id in (c.get("helping") or []) for c in d.call("engine.status")["cluster"])
 
 
+def _a_runs_b_helps(a: DaemonProcess, b: DaemonProcess, site: Site) -> str:
+    """Start A with a job, then B; returns the job's id once B helps it."""
+    a.start()
+    job_id = _submit(a, None, site.spec("crawl"))
+    a.wait_until(lambda: _job(a, job_id)["status"] == "RUNNING", interval=0.05)
+    b.start()
+    b.wait_until(lambda: _helping(b, job_id), timeout=20, interval=0.1)
+    return job_id
+
+
 @pytest.mark.slow
 def test_a_second_daemon_joins_a_running_job_and_they_crawl_it_together(tmp_path, mongo_uri, expected):
     with Site(pages=PAGES, per_list=40, delay=0.1) as site:
         a, b = _pair(tmp_path, mongo_uri)
         try:
-            a.start()
-            job_id = _submit(a, tmp_path, site.spec("crawl"))
-            a.wait_until(lambda: _job(a, job_id)["status"] == "RUNNING", interval=0.05)
-            b.start()
-            b.wait_until(lambda: _helping(b, job_id), timeout=20, interval=0.1)
+            job_id = _a_runs_b_helps(a, b, site)
             live = b.call("jobs.show", id=job_id)
             assert live["helpers"] and live["live"]["role"] == "helper"
             out = b.ctl("engine", "status")
@@ -173,11 +164,7 @@ def test_pause_asked_on_the_helper_pauses_the_job_and_the_helper_leaves(tmp_path
     with Site(pages=PAGES, per_list=40, delay=0.1) as site:
         a, b = _pair(tmp_path, mongo_uri)
         try:
-            a.start()
-            job_id = _submit(a, tmp_path, site.spec("crawl"))
-            a.wait_until(lambda: _job(a, job_id)["status"] == "RUNNING", interval=0.05)
-            b.start()
-            b.wait_until(lambda: _helping(b, job_id), timeout=20, interval=0.1)
+            job_id = _a_runs_b_helps(a, b, site)
             assert b.call("jobs.pause", id=job_id)["status"] in ("RUNNING", "PAUSED")  # asked of A
             b.wait_until(lambda: _job(b, job_id)["status"] == "PAUSED", timeout=15)
             # The helper leaves; both daemons have put back what they had in flight.

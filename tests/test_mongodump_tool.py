@@ -19,24 +19,7 @@ import trio
 from scraped.errors import BadRequest, StoreError
 from scraped.store import mongodump_tool
 from scraped.store.mongo import MongoStore
-from tests.mongo_server import NxServer, external_uri, nx_binary
 from tests.store_contract import J, Q, job
-
-pytestmark = pytest.mark.skipif(external_uri() is None and nx_binary() is None,
-                                reason="no nx-27017 and no SCRAPED_TEST_MONGODB_URI")
-
-
-@pytest.fixture(scope="module")
-def mongo_uri(tmp_path_factory):
-    if external_uri():
-        yield external_uri()
-        return
-    server = NxServer(tmp_path_factory.mktemp("nx-dump"))
-    server.start()
-    try:
-        yield server.uri
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -20,24 +20,13 @@ from bson.json_util import loads as ejson_loads
 
 from scraped.errors import BadRequest, Conflict, StoreError
 from scraped.store.mongo import MongoStore, redact_uri
-from tests.mongo_server import NxServer, external_uri, free_port
+from tests.mongo_server import external_uri, free_port
 from tests.store_contract import *  # noqa: F401,F403
 from tests.store_contract import J, Q, job
 
 ON_NX = external_uri() is None
 
 
-@pytest.fixture(scope="session")
-def mongo_uri(tmp_path_factory):
-    if not ON_NX:
-        yield external_uri()
-        return
-    server = NxServer(tmp_path_factory.mktemp("nx"))
-    server.start()
-    try:
-        yield server.uri
-    finally:
-        server.stop()
 
 
 async def _drop(store: MongoStore) -> None:
