@@ -315,11 +315,21 @@ class _Walker:
                         # a block, or a badge ("Easy") that must not run into the text beside it
                         if buf:
                             self.flush()
-                        self.walk(child, cctx, child, depth + 1, tag)
+                        if len(child):
+                            self.walk(child, cctx, child, depth + 1, tag)
+                        elif (text := child.text) and not text.isspace():  # a leaf: its text
+                            self.add(text, cctx, child)
                         if buf:
                             self.flush()
-                    else:
+                    elif len(child):
                         self.walk(child, cctx, owner, depth + 1, tag)
+                    elif text := child.text:  # an inline leaf: its text, as walk() would add it
+                        if buf:
+                            buf.append(text)
+                            if cctx.link:
+                                self.links += len(text.strip())
+                        elif not text.isspace():
+                            self.add(text, cctx, owner)
             tail = child.tail
             if tail:
                 if buf:
