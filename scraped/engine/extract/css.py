@@ -34,6 +34,8 @@ def node_text(node) -> str:
         return clean_text(node)
     if not isinstance(getattr(node, "tag", None), str):
         return ""
+    if not len(node):  # a leaf (most fields): its text
+        return clean_text(node.text)
     parts: list[str] = []
     _collect(node, parts)
     return clean_text("".join(parts))

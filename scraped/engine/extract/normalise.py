@@ -321,7 +321,8 @@ def _canon_piece(text: str) -> str:
 def canonical_form(question: str, options=()) -> str:
     """The text the key hashes: question and options casefolded and separated."""
     q = _canon_piece(strip_question_number(clean_text(question)))
-    opts = [_canon_piece(o) for o in normalise_options(options)]
+    sub = _PUNCT_SPACE.sub
+    opts = [sub("", clean_text(o).casefold()) for o in normalise_options(options)]  # _canon_piece
     return q + "\x1f" + "\x1e".join(opts)
 
 

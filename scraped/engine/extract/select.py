@@ -14,7 +14,7 @@ compiled XPath.
 from __future__ import annotations
 
 import re
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from lxml import etree
 
@@ -96,21 +96,28 @@ def _inside(el, ancestors: tuple[Compound, ...], ctx) -> bool:
     return False
 
 
-def _run(chain: tuple[Compound, ...], ctx) -> list:
+def _compile(chain: tuple[Compound, ...]):
+    """The function running a descendant chain (its parts bound once, not per call)."""
     tag, ident, classes = chain[-1]
     ancestors = chain[:-1]
-    found = []
-    for el in ctx.iter(tag or etree.Element):  # iter has checked the tag
-        if ident is not None and el.get("id") != ident:
-            continue
-        if classes:
-            value = el.get("class")
-            if not value or not classes <= _classes(value):
+    what = tag or etree.Element
+    classes_of = _classes
+
+    def run(ctx) -> list:
+        found = []
+        for el in ctx.iter(what):  # iter has checked the tag
+            if ident is not None and el.get("id") != ident:
                 continue
-        if ancestors and (el is ctx or not _inside(el, ancestors, ctx)):
-            continue
-        found.append(el)
-    return found
+            if classes:
+                value = el.get("class")
+                if not value or not classes <= classes_of(value):
+                    continue
+            if ancestors and (el is ctx or not _inside(el, ancestors, ctx)):
+                continue
+            found.append(el)
+        return found
+
+    return run
 
 
 @lru_cache(maxsize=1024)
@@ -120,4 +127,4 @@ def selector(css: str, relative: bool = False):
     Raises ValueError for an invalid selector, as `to_xpath` does."""
     xpath = compiled(css, relative)
     chain = None if is_xpath(css) else _parse(css.strip())
-    return xpath if chain is None else partial(_run, chain)
+    return xpath if chain is None else _compile(chain)
