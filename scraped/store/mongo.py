@@ -315,16 +315,18 @@ class MongoStore(Store):
 
     async def claim(self, coll: str, filter: Filter, update: Update, *, sort: Sort | None,
                     limit: int) -> list[Doc]:
-        """Batch claim in four round trips whatever the batch size: (1) find candidate ids,
+        """Batch claim in three round trips whatever the batch size: (1) find candidate ids,
         (2) update_many on {_id in ids AND the original filter} adding a unique token,
-        (3) read back the documents holding our token, (4) remove the token.
+        (3) read back the documents holding our token. The token stays on the documents
+        (removing it would cost a fourth round trip per claim); the next claim overwrites
+        it and it is dropped from what this returns.
 
         Each document's update is atomic on the server and re-checks the filter, so a
         document another claimer took in between (its lease or state no longer matches)
         is skipped, never taken twice. As with find_one_and_update leases, the update must
         make the document stop matching the filter (state, lease.until); if it does not,
         a concurrent claimer may re-apply it, and the later token wins the document.
-        A crash between (2) and (4) leaves a harmless stale token."""
+        Both finds ask for the whole batch at once (no getMore above 101 documents)."""
         c = self._coll(coll)
         query, order = check_filter(filter), check_sort(sort)
         validate_update(update)
@@ -335,14 +337,12 @@ class MongoStore(Store):
         marked.setdefault("$set", {})[_CLAIM] = token
 
         def w() -> list[Doc]:
-            ids = [d["_id"] for d in c.find(query, {"_id": 1}, sort=order, limit=int(limit))]
+            ids = [d["_id"] for d in c.find(query, {"_id": 1}, sort=order, limit=int(limit),
+                                            batch_size=int(limit))]
             if not ids:
                 return []
             c.update_many({"$and": [{"_id": {"$in": ids}}, query]}, marked)
-            docs = list(c.find({"_id": {"$in": ids}, _CLAIM: token}, sort=order))
-            if docs:
-                c.update_many({"_id": {"$in": [d["_id"] for d in docs]}, _CLAIM: token},
-                              {"$unset": {_CLAIM: ""}})
+            docs = list(c.find({"_id": {"$in": ids}, _CLAIM: token}, sort=order, batch_size=len(ids)))
             for doc in docs:
                 doc.pop(_CLAIM, None)
             return docs
@@ -353,15 +353,15 @@ class MongoStore(Store):
         """One unordered bulk_write of UpdateOne(upsert=True): the server applies them in
         parallel batches; "modified" counts matched documents, as SQLite does."""
         c = self._coll(coll)
-        for _id, update in ops:
-            if not isinstance(_id, str) or not _id:
-                raise BadRequest("bulk_upsert needs non-empty string ids")
-            validate_update(update)
         if not ops:
             return {"inserted": 0, "modified": 0}
-        requests = [UpdateOne({"_id": _id}, update, upsert=True) for _id, update in ops]
 
-        def w() -> dict[str, int]:
+        def w() -> dict[str, int]:  # checked in the worker thread: a big batch costs milliseconds
+            for _id, update in ops:
+                if not isinstance(_id, str) or not _id:
+                    raise BadRequest("bulk_upsert needs non-empty string ids")
+                validate_update(update)
+            requests = [UpdateOne({"_id": _id}, update, upsert=True) for _id, update in ops]
             r = c.bulk_write(requests, ordered=False)
             return {"inserted": r.upserted_count, "modified": r.matched_count}
 
@@ -370,13 +370,16 @@ class MongoStore(Store):
     async def bulk_update(self, coll: str, ops: Sequence[tuple[Filter, Update]]) -> int:
         """One unordered bulk_write of UpdateOne without upsert."""
         c = self._coll(coll)
-        for flt, update in ops:
-            check_point_filter(flt)
-            validate_update(update)
         if not ops:
             return 0
-        requests = [UpdateOne(flt, update) for flt, update in ops]
-        return await self._run(lambda: c.bulk_write(requests, ordered=False).matched_count)
+
+        def w() -> int:  # checked in the worker thread, as in bulk_upsert
+            for flt, update in ops:
+                check_point_filter(flt)
+                validate_update(update)
+            return c.bulk_write([UpdateOne(flt, update) for flt, update in ops], ordered=False).matched_count
+
+        return await self._run(w)
 
     async def delete_many(self, coll: str, filter: Filter) -> int:
         c = self._coll(coll)
