@@ -215,6 +215,22 @@ def test_simple_selectors_select_what_their_xpath_selects():
     assert checked > 10_000
 
 
+@pytest.mark.parametrize("css", ["DIV.card", "  div \t p\n", "*", "* *", "#q1", "#q1 *", "*.card li", ".card.none",
+                                 "div#q1.card ul li", "section .card .answer p", "li li", "div div div"])
+def test_spellings_of_simple_selectors_select_what_their_xpath_selects(css):
+    from pathlib import Path
+
+    from scraped.engine.extract.rules import compiled
+    from scraped.engine.extract.select import selector
+
+    path = Path(__file__).parent / ".." / "scraped" / "demo" / "site" / "quant" / "page-1.html"
+    root = Page(path.read_text(encoding="utf-8"), "http://x.test/").root
+    contexts = [root] + [el for el in root.iter() if isinstance(el.tag, str)]
+    assert selector(css, True) is not compiled(css, True)  # the Python matcher
+    for ctx in contexts:
+        assert selector(css, True)(ctx) == compiled(css, True)(ctx)
+
+
 @pytest.mark.parametrize("css", ["div > p", "li:first-child", "p::text", "::attr(href)", "a, b", "[data-x]",
                                  "//p", "p + p", "my-tag", "div.a\\:b"])
 def test_other_selectors_run_their_xpath(css):
