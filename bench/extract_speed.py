@@ -29,6 +29,7 @@ must agree.
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import json
 import os
@@ -113,6 +114,7 @@ def load(package: str = "scraped") -> SimpleNamespace:
 def load_before(tree: Path) -> SimpleNamespace:
     """The extraction of another tree's `scraped` package, imported as `scraped_before`."""
     tmp = Path(tempfile.mkdtemp(prefix="extract-before-"))
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     shutil.copytree(tree / "scraped", tmp / "scraped_before", ignore=shutil.ignore_patterns("__pycache__"))
     for path in (tmp / "scraped_before").rglob("*.py"):
         text = path.read_text(encoding="utf-8")

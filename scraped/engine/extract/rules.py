@@ -115,7 +115,8 @@ class ExtractRules:
     In css mode `block` selects one element per question and `question` is required;
     the other field selectors are relative to the block. `options` selects one node per
     option (or one node whose text holds the options inline, "A) 1 B) 2"); `answer` the
-    answer as written ("Option B", "b", "15"); `category`/`difficulty` hints.
+    answer as written ("Option B", "b", "15", "Answer: Option C", "Correct answer is B":
+    one that names an option becomes that option); `category`/`difficulty` hints.
     "ai" and "ai-schema" belong to the AI area; here they extract like "auto".
     """
 
