@@ -88,9 +88,12 @@ class StoreConfig:
         return "mongodb" if self.uri.startswith(("mongodb://", "mongodb+srv://")) else "sqlite"
 
     def validate(self) -> list[str]:
+        problems = []
         if self.uri and self.backend != "mongodb":
-            return ["uri: must start with mongodb:// or mongodb+srv:// (or be empty for SQLite)"]
-        return []
+            problems.append("uri: must start with mongodb:// or mongodb+srv:// (or be empty for SQLite)")
+        if self.mongodump not in ("", "auto") and not self.mongodump.startswith("/"):
+            problems.append('mongodump: must be "", "auto" or an absolute path to the binary')
+        return problems
 
 
 @dataclass(frozen=True)

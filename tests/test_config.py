@@ -43,6 +43,17 @@ def test_every_problem_is_reported_by_key_path():
     assert "nonsense: unknown key" in problems
 
 
+@pytest.mark.parametrize("value, ok", [("", True), ("auto", True), ("/usr/bin/mongodump", True),
+                                       ("mongodump", False), ("./bin/mongodump", False)])
+def test_store_mongodump_is_empty_auto_or_an_absolute_path(value, ok):
+    if ok:
+        assert parse_config({"store": {"mongodump": value}}).store.mongodump == value
+    else:
+        with pytest.raises(ConfigError) as err:
+            parse_config({"store": {"mongodump": value}})
+        assert any(p.startswith("store.mongodump: must be") for p in err.value.problems)
+
+
 def test_a_table_where_a_value_belongs_and_vice_versa():
     with pytest.raises(ConfigError) as err:
         parse_config({"daemon": "yes", "store": {"threads": {"a": 1}}})
