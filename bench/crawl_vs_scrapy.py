@@ -243,7 +243,8 @@ def ctl(sock: Path, *args: str, timeout: float = 60.0) -> dict:
     return json.loads(out.stdout)
 
 
-def run_scraped(port: int, tmp: Path, n_pages: int, args: argparse.Namespace, tree: str | None = None) -> dict:
+def run_scraped(port: int, tmp: Path, n_pages: int, args: argparse.Namespace, tree: str | None = None,
+                engine: tuple[str, ...] = ()) -> dict:
     state, sock = tmp / "state", tmp / "ctl.sock"
     spy = None
     state.mkdir()
@@ -252,11 +253,11 @@ def run_scraped(port: int, tmp: Path, n_pages: int, args: argparse.Namespace, tr
         [daemon]
         socket = "{sock}"
         state_dir = "{state}"
-        [engine]
-        allow_private_networks = true
         [ai]
         enabled = false
-    """))
+        [engine]
+        allow_private_networks = true
+    """) + "".join(line + "\n" for line in engine))
     extract = {"mode": "css", **SEL} if args.extract == "css" else {"mode": "auto"}
     spec_lines = [f'name = "bench-{n_pages}"', f'start_urls = ["http://127.0.0.1:{port}/index.html"]',
                   'allowed_domains = ["127.0.0.1"]', "max_pages = 0", "max_depth = 10",
@@ -446,7 +447,7 @@ def one_round(n: int, port: int, tmp: Path, py: Path, args: argparse.Namespace, 
         if name == "scraped":
             out[name] = run_scraped(port, sub, n, args)
         elif name == "base":
-            out[name] = run_scraped(port, sub, n, args, tree=args.base_tree)
+            out[name] = run_scraped(port, sub, n, args, tree=args.base_tree, engine=tuple(args.base_engine))
         elif name == "bare":
             out[name] = run_bare(port, sub, args)
         else:
@@ -479,6 +480,8 @@ def main() -> int:
     ap.add_argument("--only", default=",".join(CRAWLERS), help="crawlers to run (comma-separated)")
     ap.add_argument("--base-tree", help="also run the daemon with PYTHONPATH=DIR (a copy of the scraped "
                     "package at a baseline), as crawler 'base': before/after in one run")
+    ap.add_argument("--base-engine", action="append", default=[], metavar="KEY=VALUE",
+                    help="an [engine] setting for the 'base' crawler only (repeatable; TOML values)")
     ap.add_argument("--profile", help="py-spy the daemon during each job: collapsed stacks to PATH.<n>.<dir>.txt")
     ap.add_argument("--keep", action="store_true", help="keep the temp dirs")
     args = ap.parse_args()

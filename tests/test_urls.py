@@ -94,3 +94,60 @@ def test_host_of():
 ])
 def test_in_domains(url, allowed, ok):
     assert in_domains(url, allowed) is ok
+
+
+# The fast paths (root-relative links joined to the base's origin, hosts cached by
+# scheme://netloc) must give what urllib gives.
+_BASES = ["http://a.com/x/y.html?q=1#f", "HTTPS://User:pw@Ex.COM:8443/a/", "http://[::1]:81/p",
+          "http://münchen.de/a", "file:///tmp/a.html", "http://a.com", "mailto:x@y.z"]
+
+
+@given(st.text(max_size=40))
+def test_root_relative_join_matches_urljoin(s):
+    from urllib.parse import urljoin
+
+    from scraped.engine.urls import _canonical_absolute
+
+    for base in _BASES:
+        for link in ("/" + s, "/./" + s, "/a/../" + s):
+            try:  # canonicalize strips the link and drops tabs and newlines first
+                want = _canonical_absolute(urljoin(base, "".join(link.strip().split("\t"))
+                                                   .replace("\n", "").replace("\r", "")))
+            except ValueError:
+                want = None
+            assert canonicalize(link, base) == want, (base, link)
+
+
+@pytest.mark.parametrize("link, want", [
+    ("/q/7.html", "http://a.com/q/7.html"), ("/a/../b/./c", "http://a.com/b/c"), ("/..", "http://a.com/"),
+    ("//cdn.com/x", "http://cdn.com/x"), ("/%2e%2e/x", "http://a.com/x"), ("/p?b=1&a=2#z", "http://a.com/p?a=2&b=1"),
+])
+def test_root_relative_links(link, want):
+    assert canonicalize(link, "http://a.com/x/y.html") == want
+
+
+@given(st.text(max_size=30), st.sampled_from(["http://", "https://", "HTTP://", "ftp://", "x+y.z://", "1a://", ""]),
+       st.sampled_from(["", "/p", "?q", "#f", "/a?b#c"]))
+def test_in_domains_host_matches_urlsplit(host, scheme, tail):
+    from urllib.parse import urlsplit
+
+    from scraped.engine.urls import _bare_host
+
+    url = scheme + host + tail
+    try:
+        want = urlsplit(url.strip()).hostname or ""
+        if want and not want.isascii():
+            want = want.encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        want = ""
+    assert _bare_host(url) == want.rstrip(".")
+
+
+@pytest.mark.parametrize("url, host", [
+    ("http://exa\tmple.com/", "example.com"), ("http://EXAMPLE.com.:8080/x", "example.com"),
+    ("http://u:p@h.com/", "h.com"), ("http://[::1]:80/", "::1"), ("http://[::1/", ""), ("  http://a.com  ", "a.com"),
+])
+def test_bare_host(url, host):
+    from scraped.engine.urls import _bare_host
+
+    assert _bare_host(url) == host

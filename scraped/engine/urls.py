@@ -27,6 +27,9 @@ _PCT = re.compile(r"%([0-9A-Fa-f]{2})")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 _HOST_OK = re.compile(r"^[a-z0-9_](?:[a-z0-9_\-.]*[a-z0-9_])?$")
 _STRIP_INSIDE = str.maketrans("", "", "\t\n\r")
+# "scheme://netloc" as urlsplit finds them (the netloc ends at the first / ? or #); a URL
+# with characters urlsplit would strip (tabs, newlines) does not match and takes the slow way.
+_SCHEME_NETLOC = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#\t\n\r]*(?=[/?#]|$)")
 
 
 def canonicalize(url: str, base: str | None = None) -> str | None:
@@ -51,12 +54,32 @@ def canonicalize(url: str, base: str | None = None) -> str | None:
     return _canonical_absolute(url)
 
 
-@lru_cache(maxsize=8192)
 def _join(base: str, url: str) -> str:
+    # Most links are root-relative ("/q/7.html"): origin + link is what urljoin gives
+    # once canonicalised (dot segments are resolved there), without urljoin's cost.
+    # No cache on (base, link): the pair is new on every page, so it only held memory.
+    if url[:1] == "/" and url[1:2] not in ("/", "\\") and ";" not in url:  # urljoin drops an empty ;params
+        origin = _origin(base)
+        if origin is not None:
+            return origin + url
     return urljoin(base, url)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=256)
+def _origin(base: str) -> str | None:
+    """`scheme://netloc` of an http(s) base as urljoin keeps them; None for anything else."""
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        return None
+    if parts.scheme not in _DEFAULT_PORT or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# Sized for the links a crawl meets again and again (navigation, listings); a page's own
+# links are seen once, so a larger cache would mostly hold memory (~170 bytes an entry).
+@lru_cache(maxsize=8192)
 def _canonical_absolute(url: str) -> str | None:
     try:
         parts = urlsplit(url)
@@ -176,10 +199,18 @@ def in_domains(url: str, allowed: tuple[str, ...]) -> bool:
     return False
 
 
-@lru_cache(maxsize=16384)
 def _bare_host(url: str) -> str:
+    url = url.strip()
+    m = _SCHEME_NETLOC.match(url)
+    if m is not None:  # cached by scheme://netloc, not by URL: a crawl has few hosts, many URLs
+        return _netloc_host(m.group(0))
+    return _netloc_host.__wrapped__(url)
+
+
+@lru_cache(maxsize=1024)
+def _netloc_host(url: str) -> str:
     try:
-        host = urlsplit(url.strip()).hostname or ""
+        host = urlsplit(url).hostname or ""
     except (ValueError, AttributeError):
         return ""
     if host and not host.isascii():
