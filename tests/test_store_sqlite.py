@@ -102,3 +102,26 @@ async def test_bulk_upsert_does_not_rewrite_a_document_it_leaves_equal(store):
     assert conn.execute("SELECT COUNT(*) FROM rewrites").fetchone()[0] == 1
     assert (await store.get("raw_extracted_questions", "k1"))["sources"] == ["s1", "s2"]
     conn.close()
+
+
+async def test_find_keeps_the_sort_order_over_many_documents(store):
+    # _select returns the result as one aggregated JSON row: the order must be the query's.
+    docs = [{"_id": f"j{i:04d}", "status": "QUEUED" if i % 3 else "RUNNING", "created_at": float((i * 7919) % 1000)}
+            for i in range(1000)]
+    await store.insert_many("scraping_jobs", docs)
+    want = sorted((d for d in docs if d["status"] == "QUEUED"), key=lambda d: (-d["created_at"], d["_id"]))
+    got = await store.find("scraping_jobs", {"status": "QUEUED"}, sort=[("created_at", -1), ("_id", 1)],
+                           limit=300, skip=20)
+    assert got == want[20:320]
+    assert await store.find("scraping_jobs", {"status": "nope"}) == []
+
+
+async def test_writes_of_many_rows_in_one_statement(store):
+    # More rows than one multi-row statement holds, duplicates included.
+    docs = [{"_id": f"e{i:04d}", "state": "pending", "n": i} for i in range(1000)]
+    assert await store.insert_many("frontier", docs + docs[:10], ignore_duplicates=True) == 1000
+    assert await store.update_many("frontier", {"state": "pending"}, {"$set": {"state": "done"}, "$inc": {"n": 1}}) == 1000
+    assert [d["n"] for d in await store.find("frontier", {"state": "done"}, sort=[("_id", 1)])] == list(range(1, 1001))
+    claimed = await store.claim("frontier", {"state": "done"}, {"$set": {"state": "x"}}, sort=[("n", -1)], limit=450)
+    assert [d["n"] for d in claimed] == list(range(1000, 550, -1))
+    assert await store.count("frontier", {"state": "x"}) == 450

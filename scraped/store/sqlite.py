@@ -36,6 +36,15 @@ from scraped.store.updates import apply_update, get_path, upsert_seed, validate_
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _CHUNK = 500  # ids per IN (...) query, below SQLite's variable limit
+_ROWS = 400  # rows per multi-row INSERT / UPDATE ... FROM (VALUES ...) (2 variables a row)
+_UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)
+
+# GIL hand-offs. sqlite3 releases the GIL around every step of a statement: a row of
+# executemany, a row of a SELECT. A store thread that wants it back while the event loop
+# is busy waits for the switch interval (5 ms) each time, so a flush of 130 rows done row
+# by row took ~100 ms of wall time for ~1 ms of work, and the crawl stalled behind it.
+# So every hot statement here is one step: multi-row INSERTs, UPDATE ... FROM (VALUES
+# ...), and SELECTs that return one aggregated JSON row (json_group_array/_object).
 
 # Schema migrations: index i upgrades user_version i -> i+1. Tables and indexes are
 # (re)created idempotently from scraped/store/schema.py on every open.
@@ -229,7 +238,36 @@ class SqliteStore(Store):
         if limit is not None or skip:
             sql += " LIMIT ? OFFSET ?"
             params = [*params, -1 if limit is None else int(limit), int(skip)]
-        return [json.loads(row[0]) for row in conn.execute(sql, params)]
+        # One row (one GIL hand-off) for the whole result, in the inner query's order.
+        return json.loads(conn.execute(f"SELECT json_group_array(json(doc)) FROM ({sql})", params).fetchone()[0])
+
+    @staticmethod
+    def _by_ids(conn: sqlite3.Connection, coll: str, ids: list[str]) -> dict[str, Doc]:
+        """The documents of `ids` (at most _CHUNK) that exist, by id, in one row."""
+        row = conn.execute(f'SELECT json_group_object(_id, json(doc)) FROM "{coll}" '
+                           f'WHERE _id IN ({",".join("?" * len(ids))})', ids).fetchone()
+        return json.loads(row[0])
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, coll: str, rows: Sequence[tuple[str, str]],
+                verb: str = "INSERT") -> None:
+        """[(id, json)] in multi-row INSERTs (`verb`: INSERT or INSERT OR IGNORE)."""
+        for start in range(0, len(rows), _ROWS):
+            part = rows[start:start + _ROWS]
+            conn.execute(f'{verb} INTO "{coll}" (_id, doc) VALUES ' + ", ".join(["(?, ?)"] * len(part)),
+                         [v for row in part for v in row])
+
+    @staticmethod
+    def _update_rows(conn: sqlite3.Connection, coll: str, rows: Sequence[tuple[str, str]]) -> None:
+        """[(id, json)] of existing documents (unique ids), rewritten in few statements."""
+        if not _UPDATE_FROM:
+            conn.executemany(f'UPDATE "{coll}" SET doc = ? WHERE _id = ?', [(d, i) for i, d in rows])
+            return
+        for start in range(0, len(rows), _ROWS):
+            part = rows[start:start + _ROWS]
+            conn.execute(f'UPDATE "{coll}" SET doc = v.column2 FROM (VALUES '
+                         + ", ".join(["(?, ?)"] * len(part)) + f') AS v WHERE "{coll}"._id = v.column1',
+                         [v for row in part for v in row])
 
     async def get(self, coll: str, _id: str) -> Doc | None:
         docs = await self.find(coll, {"_id": _id}, limit=1)
@@ -280,13 +318,14 @@ class SqliteStore(Store):
         def w() -> int:
             with self._write() as conn:
                 before = conn.total_changes
-                conn.executemany(f'INSERT INTO "{coll}" (_id, doc) VALUES (?, ?)'.replace("INSERT", verb, 1), rows)
+                self._insert(conn, coll, rows, verb)
                 return conn.total_changes - before
 
         return await self._run(w) if rows else 0
 
     def _rewrite(self, conn: sqlite3.Connection, coll: str, docs: list[Doc]) -> None:
-        conn.executemany(f'UPDATE "{coll}" SET doc = ? WHERE _id = ?', [(_dumps(d), d["_id"]) for d in docs])
+        rows = {d["_id"]: _dumps(d) for d in docs}  # one row per id: the last version
+        self._update_rows(conn, coll, list(rows.items()))
 
     def _upsert_new(self, conn: sqlite3.Connection, coll: str, filter: Filter, update: Update) -> Doc:
         doc = apply_update(upsert_seed(filter), update, inserting=True)
@@ -354,10 +393,7 @@ class SqliteStore(Store):
             with self._write() as conn:
                 for start in range(0, len(ops), _CHUNK):
                     chunk = ops[start:start + _CHUNK]
-                    ids = list({_id for _id, _ in chunk})
-                    marks = ",".join("?" * len(ids))
-                    current = {row[0]: json.loads(row[1]) for row in conn.execute(
-                        f'SELECT _id, doc FROM "{coll}" WHERE _id IN ({marks})', ids)}
+                    current = self._by_ids(conn, coll, list({_id for _id, _ in chunk}))
                     stored = dict(current)  # as read: a document that ends up equal is not rewritten
                     fresh: set[str] = set()
                     for _id, update in chunk:
@@ -368,11 +404,10 @@ class SqliteStore(Store):
                             fresh.add(_id)
                     touched = {_id for _id, _ in chunk}
                     new_rows = [(i, _dumps(current[i])) for i in touched if i in fresh]
-                    old_rows = [(_dumps(current[i]), i) for i in touched
+                    old_rows = [(i, _dumps(current[i])) for i in touched
                                 if i not in fresh and current[i] != stored[i]]
-                    conn.executemany(f'INSERT INTO "{coll}" (_id, doc) VALUES (?, ?)', new_rows)
-                    if old_rows:
-                        conn.executemany(f'UPDATE "{coll}" SET doc = ? WHERE _id = ?', old_rows)
+                    self._insert(conn, coll, new_rows)
+                    self._update_rows(conn, coll, old_rows)
                     inserted += len(new_rows)
                     modified += len(touched) - len(new_rows)  # matched, as MongoDB's matched_count
             return {"inserted": inserted, "modified": modified}
@@ -396,12 +431,10 @@ class SqliteStore(Store):
 
     def _bulk_update_chunk(self, conn: sqlite3.Connection, info: Collection,
                            ops: Sequence[tuple[Filter, Update]]) -> int:
-        """One SELECT for the chunk's documents and one executemany for the changed ones;
+        """One SELECT for the chunk's documents and one UPDATE for the changed ones;
         a filter that is not plain equalities is matched by SQL, one op at a time."""
         coll = info.name
-        ids = list({flt["_id"] for flt, _ in ops})
-        current: dict[str, Doc] = {row[0]: json.loads(row[1]) for row in conn.execute(
-            f'SELECT _id, doc FROM "{coll}" WHERE _id IN ({",".join("?" * len(ids))})', ids)}
+        current = self._by_ids(conn, coll, list({flt["_id"] for flt, _ in ops}))
         changed: dict[str, Doc] = {}
         matched = 0
         for flt, update in ops:
