@@ -289,8 +289,9 @@ def run_scraped(port: int, tmp: Path, n_pages: int, args: argparse.Namespace, tr
         spy = None
         if args.profile:  # py-spy (pip install py-spy into .venv) samples the daemon during the job
             svg = Path(args.profile).with_suffix(f".{n_pages}.{tmp.name}.txt")
+            gil = ["--gil"] if os.environ.get("CRAWLBENCH_GIL") else []  # only the thread holding the GIL
             spy = subprocess.Popen([str(VENV / "py-spy"), "record", "--pid", str(daemon.pid), "--format", "raw",
-                                    "--rate", "200", "--nonblocking", "--output", str(svg)],
+                                    "--rate", "200", "--nonblocking", *gil, "--output", str(svg)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + args.timeout
         # Poll in-process (a scrapedctl per poll would take CPU from the daemon on 2 cores).
