@@ -88,6 +88,7 @@ class Runner:
         self.rate = 0.0  # pages per second, smoothed
         self._rate_mark = (time.monotonic(), 0)
         self._saved_at = time.monotonic()  # the job's lease (or helper entry) was last renewed
+        self._renew_at = 0.0  # when the frontier leases are next renewed (monotonic)
 
     # ------------------------------------------------------------ counters
     def _flushed(self, f: Flushed) -> None:
@@ -330,8 +331,10 @@ class Runner:
         self._job_saved = now_progress
         # max_pages counts every daemon's pages (within one save interval of each).
         self._settled = max(self._settled, _settled(doc))
-        if not final:
+        if not final and time.monotonic() >= self._renew_at:
             # Keep our frontier leases alive; put back what a dead daemon left in flight.
+            # A third of the lease is often enough: each costs a write over the job's entries.
+            self._renew_at = time.monotonic() + self.cfg.lease_seconds / 3
             await self.frontier.renew(list(self._holding), self.cfg.lease_seconds)
             await self.frontier.release_expired()
         if doc.get("request") and self.on_request is not None and not final:
