@@ -45,7 +45,7 @@ from pymongo.errors import (
 from scraped.errors import BadRequest, DuplicateKey, StoreError
 from scraped.store import mongo_admin, mongo_dump, mongodump_tool
 from scraped.store.base import Doc, Filter, Sort, Store, Update
-from scraped.store.mongo_query import check_filter, check_point_filter, check_sort
+from scraped.store.mongo_query import check_filter, check_sort, check_update_ops, check_upsert_ops
 from scraped.store.schema import collection
 from scraped.store.updates import validate_update
 
@@ -357,10 +357,7 @@ class MongoStore(Store):
             return {"inserted": 0, "modified": 0}
 
         def w() -> dict[str, int]:  # checked in the worker thread: a big batch costs milliseconds
-            for _id, update in ops:
-                if not isinstance(_id, str) or not _id:
-                    raise BadRequest("bulk_upsert needs non-empty string ids")
-                validate_update(update)
+            check_upsert_ops(ops)
             requests = [UpdateOne({"_id": _id}, update, upsert=True) for _id, update in ops]
             r = c.bulk_write(requests, ordered=False)
             return {"inserted": r.upserted_count, "modified": r.matched_count}
@@ -374,9 +371,7 @@ class MongoStore(Store):
             return 0
 
         def w() -> int:  # checked in the worker thread, as in bulk_upsert
-            for flt, update in ops:
-                check_point_filter(flt)
-                validate_update(update)
+            check_update_ops(ops)
             return c.bulk_write([UpdateOne(flt, update) for flt, update in ops], ordered=False).matched_count
 
         return await self._run(w)

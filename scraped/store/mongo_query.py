@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from scraped.errors import BadRequest
-from scraped.store.updates import check_field
+from scraped.store.updates import check_field, validate_update
 
 FIELD_OPS = frozenset({"$eq", "$ne", "$in", "$nin", "$lt", "$lte", "$gt", "$gte", "$exists",
                        "$regex", "$options"})
@@ -71,6 +71,21 @@ def check_point_filter(filter: Any) -> dict[str, Any]:
     if not isinstance(filter, dict) or not isinstance(filter.get("_id"), str) or not filter["_id"]:
         raise BadRequest("bulk_update needs filters with a non-empty string _id")
     return check_filter(filter)
+
+
+def check_upsert_ops(ops: Any) -> None:
+    """bulk_upsert's [(id, update), ...]: non-empty string ids, valid updates."""
+    for _id, update in ops:
+        if not isinstance(_id, str) or not _id:
+            raise BadRequest("bulk_upsert needs non-empty string ids")
+        validate_update(update)
+
+
+def check_update_ops(ops: Any) -> None:
+    """bulk_update's [(filter, update), ...]: point filters, valid updates."""
+    for flt, update in ops:
+        check_point_filter(flt)
+        validate_update(update)
 
 
 def check_sort(sort: Any) -> list[tuple[str, int]] | None:

@@ -42,7 +42,7 @@ import trio
 
 from scraped.errors import BadRequest, ScrapedError, StoreError
 from scraped.store.base import Doc, Filter, Sort, Store, Update
-from scraped.store.mongo_query import check_filter, check_point_filter
+from scraped.store.mongo_query import check_filter, check_update_ops, check_upsert_ops
 from scraped.store.schema import collection
 from scraped.store.updates import validate_update
 
@@ -330,19 +330,14 @@ class SpoolingStore(Store):
 
     async def bulk_upsert(self, coll: str, ops: Sequence[tuple[str, Update]]) -> dict[str, int]:
         collection(coll)
-        for _id, update in ops:
-            if not isinstance(_id, str) or not _id:
-                raise BadRequest("bulk_upsert needs non-empty string ids")
-            validate_update(update)
+        check_upsert_ops(ops)
         pairs = [[_id, update] for _id, update in ops]
         return await self._write("bulk_upsert", coll, [pairs], {},
                                  {"inserted": 0, "modified": 0, "spooled": len(pairs)})
 
     async def bulk_update(self, coll: str, ops: Sequence[tuple[Filter, Update]]) -> int:
         collection(coll)
-        for flt, update in ops:
-            check_point_filter(flt)
-            validate_update(update)
+        check_update_ops(ops)
         pairs = [[flt, update] for flt, update in ops]
         return await self._write("bulk_update", coll, [pairs], {}, 0)
 

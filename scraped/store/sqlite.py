@@ -28,7 +28,7 @@ import trio
 
 from scraped.errors import BadRequest, DuplicateKey, StoreError
 from scraped.store.base import Doc, Filter, Sort, Store, Update
-from scraped.store.mongo_query import check_point_filter
+from scraped.store.mongo_query import check_update_ops, check_upsert_ops
 from scraped.store.schema import COLLECTIONS, SCHEMA_VERSION, Collection, collection
 from scraped.store.sqlite_query import compile_filter, compile_sort, field_expr
 from scraped.store.updates import apply_update, get_path, upsert_seed, validate_update
@@ -388,12 +388,9 @@ class SqliteStore(Store):
 
     async def bulk_upsert(self, coll: str, ops: Sequence[tuple[str, Update]]) -> dict[str, int]:
         collection(coll)
-        for _id, update in ops:
-            if not isinstance(_id, str) or not _id:
-                raise BadRequest("bulk_upsert needs non-empty string ids")
-            validate_update(update)
 
-        def w() -> dict[str, int]:
+        def w() -> dict[str, int]:  # checked in the worker thread, as in bulk_update
+            check_upsert_ops(ops)
             inserted = modified = 0
             with self._write() as conn:
                 for start in range(0, len(ops), _CHUNK):
@@ -421,11 +418,9 @@ class SqliteStore(Store):
 
     async def bulk_update(self, coll: str, ops: Sequence[tuple[Filter, Update]]) -> int:
         info = collection(coll)
-        for flt, update in ops:
-            check_point_filter(flt)
-            validate_update(update)
 
-        def w() -> int:
+        def w() -> int:  # checked in the worker thread: a big batch costs milliseconds
+            check_update_ops(ops)
             matched = 0
             with self._write() as conn:
                 for start in range(0, len(ops), _CHUNK):
