@@ -25,6 +25,16 @@ from typing import Any
 
 SHARED_QUESTION = "Which of these numbers is prime?"
 
+# [engine] settings for crawls of this site by a daemon subprocess: loopback allowed,
+# fast flushes and saves.
+DAEMON_ENGINE = {"allow_private_networks": True, "write_interval": 0.05, "progress_interval": 0.2,
+                 "stop_grace": 5.0, "host_concurrency": 16}
+
+
+def job_of(daemon: Any, job_id: str) -> dict[str, Any]:
+    """`jobs show` of a job over a daemon's socket (a tests.daemon_harness.DaemonProcess)."""
+    return daemon.call("jobs.show", id=job_id)
+
 SPEC_RULES = """
 [extract]
 mode = "css"

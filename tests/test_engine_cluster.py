@@ -20,11 +20,10 @@ from pathlib import Path
 import pytest
 
 from tests.daemon_harness import DaemonProcess
-from tests.engine_site import SHARED_QUESTION, Site
+from tests.engine_site import DAEMON_ENGINE, SHARED_QUESTION, Site
+from tests.engine_site import job_of as _job
 
-ENGINE = {"allow_private_networks": True, "write_interval": 0.05, "progress_interval": 0.2,
-          "stop_grace": 5.0, "host_concurrency": 16, "job_concurrency": 4, "lease_seconds": 5.0,
-          "drop_frontier": False}
+ENGINE = {**DAEMON_ENGINE, "job_concurrency": 4, "lease_seconds": 5.0, "drop_frontier": False}
 PAGES = 200
 
 
@@ -32,10 +31,6 @@ PAGES = 200
 
 def _config(uri: str, db: str, **engine) -> dict:
     return {"store": {"uri": uri, "database": db}, "ai": {"enabled": False}, "engine": {**ENGINE, **engine}}
-
-
-def _job(d: DaemonProcess, job_id: str) -> dict:
-    return d.call("jobs.show", id=job_id)
 
 
 def _submit(d: DaemonProcess, tmp_path: Path | None, text: str) -> str:

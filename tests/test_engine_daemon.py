@@ -11,14 +11,9 @@ import time
 from pathlib import Path
 
 from tests.daemon_harness import DaemonProcess
+from tests.engine_site import DAEMON_ENGINE as ENGINE
 from tests.engine_site import SHARED_QUESTION, Site
-
-ENGINE = {"allow_private_networks": True, "write_interval": 0.05, "progress_interval": 0.2,
-          "stop_grace": 5.0, "host_concurrency": 16}
-
-
-def _job(d: DaemonProcess, job_id: str) -> dict:
-    return d.call("jobs.show", id=job_id)
+from tests.engine_site import job_of as _job
 
 
 def _submit(d: DaemonProcess, tmp_path: Path, text: str) -> str:

@@ -7,27 +7,19 @@ the kill may be fetched twice)."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
 from scraped.engine.frontier import DONE, FRONTIER, IN_FLIGHT
 from tests.daemon_harness import DaemonProcess
+from tests.engine_site import DAEMON_ENGINE as ENGINE
 from tests.engine_site import SHARED_QUESTION, Site
-
-ENGINE = {"allow_private_networks": True, "write_interval": 0.05, "progress_interval": 0.2,
-          "stop_grace": 5.0, "host_concurrency": 16}
-
-
-def _job(d: DaemonProcess, job_id: str) -> dict:
-    return d.call("jobs.show", id=job_id)
+from tests.engine_site import job_of as _job
 
 
 def _submit(d: DaemonProcess, tmp_path: Path, text: str) -> str:
-    path = tmp_path / f"spec-{time.monotonic_ns()}.toml"
-    path.write_text(text)
-    return d.call("jobs.submit", spec=path.read_text())["job"]["id"]
+    return d.call("jobs.submit", spec=text)["job"]["id"]
 
 
 def _fetched(d: DaemonProcess, job_id: str, n: int) -> bool:
