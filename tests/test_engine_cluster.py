@@ -139,9 +139,9 @@ def test_a_second_daemon_joins_a_running_job_and_they_crawl_it_together(tmp_path
             out = b.ctl("engine", "status")
             assert out.returncode == 0 and "HELPING" in out.stdout and "helper" in out.stdout, out.stderr
             a.wait_until(lambda: _job(a, job_id)["status"] == "COMPLETED", timeout=90)
-            job = _job(a, job_id)
             got = _questions(a)
             b.wait_until(lambda: not b.call("engine.status")["jobs_running"], timeout=15)
+            job = _job(a, job_id)  # after the helper left: its last counters are in
         finally:
             a.close()
             b.close()

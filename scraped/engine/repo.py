@@ -150,20 +150,25 @@ class JobsRepo:
     async def save_progress(self, job_id: str, holder: str, progress: dict[str, int],
                             failures: list[dict[str, Any]], kept: int, lease_seconds: float,
                             last_error: str | None, *, replace: bool = False,
-                            helper: bool = False) -> dict[str, Any] | None:
+                            helper: bool = False, final: bool = False) -> dict[str, Any] | None:
         """Persist counters, append failures, renew the lease; returns the job (None if the
         lease was lost), whose `request` field carries a pause/stop from another daemon.
 
         `progress` holds deltas since the last save, added with `$inc` so daemons sharing
         the job do not overwrite each other; `replace=True` sets the whole map instead
         (the owner's recount from the store at start). A helper renews its `helpers` entry
-        instead of the lease, and only while the job is RUNNING."""
+        instead of the lease, and only while the job is RUNNING; its `final` save (as it
+        leaves) adds its last counters whatever the job's state now (the owner may have
+        completed the job meanwhile: the pages were still crawled)."""
         now = time.time()
         until = now + lease_seconds
-        if helper:
+        if helper and final:
+            sets: dict[str, Any] = {"updated_at": now}
+            flt: Filter = {"_id": job_id}
+        elif helper:
             key = helper_key(holder)
-            sets: dict[str, Any] = {"updated_at": now, f"helpers.{key}": {"holder": holder, "until": until}}
-            flt: Filter = {"_id": job_id, "status": jobs.RUNNING, f"helpers.{key}.holder": holder}
+            sets = {"updated_at": now, f"helpers.{key}": {"holder": holder, "until": until}}
+            flt = {"_id": job_id, "status": jobs.RUNNING, f"helpers.{key}.holder": holder}
         else:
             sets = {"updated_at": now, "lease": {"holder": holder, "until": until}}
             flt = {"_id": job_id, "status": {"$in": [jobs.RUNNING, jobs.STOPPING]}, "lease.holder": holder}

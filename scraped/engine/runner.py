@@ -318,7 +318,8 @@ class Runner:
         try:
             doc = await self.jobs.save_progress(
                 self.job_id, self.holder, counters, failures, self.cfg.failures_kept,
-                self.cfg.lease_seconds, self._last_error, replace=base is None, helper=self.helper)
+                self.cfg.lease_seconds, self._last_error, replace=base is None, helper=self.helper,
+                final=final)
         except BaseException:
             self._failures = failures + self._failures  # kept for the next save
             raise
