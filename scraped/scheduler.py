@@ -38,19 +38,16 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEve
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from scraped import errors
+from scraped.cron import ALIASES, cron_trigger
 from scraped.service import DEGRADED, DOWN, HEALTHY
 
 log = logging.getLogger(__name__)
 
 TaskFn = Callable[[], Awaitable[Any]]
 OFF = ("off", "none", "disabled", "never")
-_ALIASES = {"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
-            "@weekly": "0 0 * * 0", "@monthly": "0 0 1 * *", "@yearly": "0 0 1 1 *",
-            "@annually": "0 0 1 1 *"}
 _EVERY = re.compile(r"^every\s+(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?)$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RUN_NOW_WAIT = 50.0  # `scheduler run` waits this long, then reports the task as still running
@@ -72,13 +69,13 @@ def parse_trigger(text: str, timezone: Any = None) -> BaseTrigger | None:
                                start_date=dt.datetime.fromtimestamp(start, dt.UTC))
     if spec.startswith("every"):
         raise ValueError(f"bad interval {text!r}: use e.g. 'every 30s', 'every 5m', 'every 2h', 'every 1d'")
-    cron = _ALIASES.get(spec, spec)
+    cron = ALIASES.get(spec, spec)
     if len(cron.split()) != 5:
         raise ValueError(f"bad trigger {text!r}: a 5-field cron line ('0 3 * * *'), "
                          "an interval ('every 60s') or 'off'")
     try:
-        return CronTrigger.from_crontab(cron, timezone=timezone)
-    except (ValueError, TypeError, KeyError) as exc:
+        return cron_trigger(cron, timezone)  # cron's weekdays (0 and 7 Sunday), not APScheduler's
+    except ValueError as exc:
         raise ValueError(f"bad cron line {text!r}: {exc}") from None
 
 

@@ -286,3 +286,71 @@ async def test_healthy_with_the_next_run(tmp_path, nursery):
     assert health["status"] == "healthy" and health["next"] == "daily" and "next daily in" in health["reason"]
     sched.unregister("daily")
     assert sched.tasks() == []
+
+
+# ---------------------------------------------------------------- cron weekdays (crontab(5) numbering)
+
+from scraped.engine.spec import next_fire  # noqa: E402
+
+# 2026-03-01 is a Sunday. Each weekday number/name must fire on that weekday, for the ops
+# scheduler's triggers and for job schedules alike (APScheduler's from_crontab is Monday 0).
+_SUNDAY = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+_WEEKDAYS = [("0", 6), ("7", 6), ("sun", 6), ("SUN", 6), ("1", 0), ("mon", 0), ("2", 1), ("tue", 1),
+             ("3", 2), ("wed", 2), ("4", 3), ("thu", 3), ("5", 4), ("fri", 4), ("6", 5), ("sat", 5)]
+
+
+def _next(trigger, after=_SUNDAY):
+    return trigger.get_next_fire_time(None, after)
+
+
+@pytest.mark.parametrize("dow, python_weekday", _WEEKDAYS)
+def test_each_cron_weekday_fires_on_that_day_in_ops_schedules(dow, python_weekday):
+    fire = _next(parse_trigger(f"0 3 * * {dow}", dt.UTC))
+    assert fire.weekday() == python_weekday and (fire.hour, fire.minute) == (3, 0)
+    assert fire > _SUNDAY and fire - _SUNDAY <= dt.timedelta(days=7)
+
+
+@pytest.mark.parametrize("dow, python_weekday", _WEEKDAYS)
+def test_each_cron_weekday_fires_on_that_day_in_job_schedules(dow, python_weekday):
+    fire = dt.datetime.fromtimestamp(next_fire(f"0 3 * * {dow}", _SUNDAY.timestamp()), dt.UTC)
+    assert fire.weekday() == python_weekday and (fire.hour, fire.minute) == (3, 0)
+    six = dt.datetime.fromtimestamp(next_fire(f"30 0 3 * * {dow}", _SUNDAY.timestamp()), dt.UTC)
+    assert six.weekday() == python_weekday and (six.hour, six.minute, six.second) == (3, 0, 30)
+
+
+def test_weekly_alias_is_sunday_midnight():
+    fire = _next(parse_trigger("@weekly", dt.UTC))
+    assert fire == dt.datetime(2026, 3, 8, 0, 0, tzinfo=dt.UTC)
+    job = next_fire("@weekly", _SUNDAY.timestamp())
+    assert dt.datetime.fromtimestamp(job, dt.UTC) == dt.datetime(2026, 3, 8, 0, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("dow, days", [
+    ("1-5", {0, 1, 2, 3, 4}), ("mon-fri", {0, 1, 2, 3, 4}), ("5-7", {4, 5, 6}), ("0,6", {5, 6}),
+    ("*/2", {6, 1, 3, 5}), ("sat,sun", {5, 6}), ("1-7/3", {0, 3, 6}),
+])
+def test_weekday_ranges_lists_and_steps(dow, days):
+    trigger = parse_trigger(f"0 3 * * {dow}", dt.UTC)
+    seen, at = set(), _SUNDAY
+    for _ in range(len(days)):
+        at = _next(trigger, at + dt.timedelta(seconds=1))
+        seen.add(at.weekday())
+    assert seen == days
+
+
+def test_day_of_month_or_weekday_when_both_are_restricted():
+    # crontab(5): "0 0 13 * 5" runs on every 13th AND every Friday, not only Friday the 13th.
+    trigger = parse_trigger("0 0 13 * 5", dt.UTC)
+    fires, at = [], _SUNDAY
+    for _ in range(4):
+        at = _next(trigger, at + dt.timedelta(seconds=1))
+        fires.append(at.date().isoformat())
+    assert fires == ["2026-03-06", "2026-03-13", "2026-03-20", "2026-03-27"]  # the 13th is a Friday
+    trigger = parse_trigger("0 0 1 * 1", dt.UTC)
+    assert [_next(trigger).date().isoformat()] == ["2026-03-02"]  # a Monday, before April 1st
+
+
+@pytest.mark.parametrize("dow", ["8", "funday", "5-1", "*/0", "-"])
+def test_bad_weekdays_say_why(dow):
+    with pytest.raises(ValueError, match="bad cron line"):
+        parse_trigger(f"0 3 * * {dow}")

@@ -110,20 +110,11 @@ def _canonical(url: str) -> str | None:
 
 
 def cron_trigger(expr: str) -> Any:
-    """An APScheduler 3.x CronTrigger in UTC from 5 fields, or 6 with seconds first."""
-    from apscheduler.triggers.cron import CronTrigger
+    """A trigger in UTC from 5 cron fields (cron's weekdays: 0 and 7 Sunday), an @alias, or
+    6 fields with seconds first (scraped.cron)."""
+    from scraped.cron import cron_trigger as make
 
-    fields = expr.split()
-    try:
-        if len(fields) == 5:
-            return CronTrigger.from_crontab(expr, timezone=dt.UTC)
-        if len(fields) == 6:
-            second, minute, hour, day, month, dow = fields
-            return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
-                               day_of_week=dow, timezone=dt.UTC)
-    except ValueError as exc:
-        raise ValueError(f"invalid cron expression {expr!r}: {exc}") from None
-    raise ValueError(f"a cron expression has 5 fields (or 6 with seconds first), got {len(fields)}")
+    return make(expr, dt.UTC, allow_seconds=True)
 
 
 def next_fire(expr: str, now: float) -> float | None:
