@@ -24,6 +24,7 @@ import re
 
 from scraped.engine.extract.lines import (
     ANS,
+    CODE,
     CORRECT,
     EXPL,
     HEADING,
@@ -72,11 +73,21 @@ _NOT_OPTION = HIDDEN | ANS | EXPL | TOGGLE | HEADROW | META
 
 
 class _Run:
-    __slots__ = ("start", "end", "options", "style", "kind", "prefix", "first")
+    __slots__ = ("start", "end", "options", "style", "kind", "prefix", "first", "heads")
 
-    def __init__(self, start, end, options, style, kind, prefix=""):
+    def __init__(self, start, end, options, style, kind, prefix="", heads=None):
         self.start, self.end = start, end  # option lines are lines[start:end]
         self.options, self.style, self.kind, self.prefix = options, style, kind, prefix
+        # each option's first line (offsets from start) when an option spans several lines
+        self.heads: list[int] | None = heads
+
+    def per_option(self, opt_lines: list[Line]) -> list[list[Line]] | None:
+        """The lines of each option (`opt_lines` is lines[start:end]), or None when they do
+        not map to the options (several options on one line)."""
+        if self.heads is None:
+            return [[ln] for ln in opt_lines] if len(opt_lines) == len(self.options) else None
+        bounds = self.heads + [len(opt_lines)]
+        return [opt_lines[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def _merge_labels(lines: list[Line]) -> list[Line]:
@@ -124,27 +135,46 @@ def _labelled_run(lines: list[Line], i: int) -> _Run | None:
         return None
     j = i + 1
     n = len(lines)
+    heads: list[int] | None = [0] if len(options) == 1 else None
+    multi = False
     while j < n and len(options) < _MAX_OPTIONS:
         nxt = lines[j]
         if nxt.flags & _NOT_OPTION:
             break
         lab = option_label(nxt.text)
+        if (lab is None and heads is not None and prefix == "" and _same_item(lines[j - 1], nxt)
+                and not (nxt.kind or kind(nxt)) & (K_ANSWER | K_EXPL | K_TOGGLE)):
+            options[-1] += " " + nxt.text  # an option of several lines (<br> in one <li>)
+            multi = True
+            j += 1
+            continue
         if lab is None or lab[0] != style or lab[1] != len(options):
             break
+        if heads is not None:
+            heads.append(j - i)
         split = split_inline_options(nxt.text, len(options), style)
         if split and not split[0]:
             options.extend(split[1])
+            if len(split[1]) > 1:
+                heads = None  # several options on one line
         else:
             options.append(nxt.text[lab[2]:].strip())
         j += 1
     if len(options) < 2 or len(options) > _MAX_OPTIONS or not all(options):
         return None
-    return _Run(i, j, options, style, "inline" if prefix else "label", prefix)
+    return _Run(i, j, options, style, "inline" if prefix else "label", prefix, heads if multi else None)
+
+
+def _same_item(a: Line, b: Line) -> bool:
+    """Are two lines parts of one list item (or one option element)?"""
+    return (a.item is not None and a.item == b.item) or (a.item is None and b.item is None and a.owner is b.owner
+                                                         and a.owner.tag in ("li", "label", "td", "dd"))
 
 
 def _list_run(lines: list[Line], i: int) -> _Run | None:
     lid, _, style = lines[i].item
     items: list[list[str]] = []
+    heads: list[int] = []
     j = i
     n = len(lines)
     while j < n:
@@ -154,6 +184,7 @@ def _list_run(lines: list[Line], i: int) -> _Run | None:
         idx = ln.item[1]
         if idx == len(items):
             items.append([ln.text])
+            heads.append(j - i)
         elif idx == len(items) - 1 and len(items[-1]) < 2:
             items[-1].append(ln.text)
         else:
@@ -164,7 +195,7 @@ def _list_run(lines: list[Line], i: int) -> _Run | None:
     if not 2 <= len(items) <= _MAX_OPTIONS:
         return None
     options = [" ".join(parts) for parts in items]
-    return _Run(i, j, options, style, "list")
+    return _Run(i, j, options, style, "list", "", heads if j - i > len(items) else None)
 
 
 def _group_run(lines: list[Line], i: int, flag: int) -> _Run | None:
@@ -191,12 +222,22 @@ def _find_runs(lines: list[Line]) -> list[_Run]:
                 run = _group_run(lines, i, RADIO)
             if run is None and ln.flags & OPTBOX:
                 run = _group_run(lines, i, OPTBOX)
+        if run is not None and run.end < n and _goes_on(lines, run):
+            run = None  # "1. ...<br>2. ...<br>Which statement...?": numbered lines inside a question
         if run is not None:
             runs.append(run)
             i = run.end
         else:
             i += 1
     return runs
+
+
+def _goes_on(lines: list[Line], run: _Run) -> bool:
+    """Does the block holding the run's last line go on with text that is not an answer?"""
+    last, nxt = lines[run.end - 1], lines[run.end]
+    if nxt.owner is not last.owner or nxt.flags & (_NOT_OPTION | RADIO):
+        return False
+    return not (nxt.kind or kind(nxt)) & (K_ANSWER | K_EXPL | K_TOGGLE)
 
 
 def _skippable(ln: Line) -> bool:
@@ -235,10 +276,17 @@ def _question(lines: list[Line], run: _Run, floor: int) -> tuple[list[str], int,
             continue
         if core is None:
             core, parts, first = ln, [ln.text], k
+        elif lines[first].flags & CODE and not ln.flags & CODE and not has_question_number(parts[0]):
+            # the code block belongs to the question above it ("What does this print?")
+            core, first = ln, k
+            parts.insert(0, ln.text)
+        elif ln.owner is core.owner and len(parts) < 8 and not ln.flags & HEADING:
+            parts.insert(0, ln.text)  # one block's <br>-separated lines: "... to:", "1. ...", "2. ..."
+            first = k
         else:
             if (len(parts) >= 4 or ln.flags & HEADING or has_question_number(parts[0])
                     or ln.text.endswith("?")
-                    or not (ln.owner is core.owner or ln.owner.getparent() is core.owner.getparent())):
+                    or ln.owner.getparent() is not core.owner.getparent()):
                 break
             parts.insert(0, ln.text)
             first = k
@@ -306,6 +354,8 @@ def _score(run: _Run, question: str, numbered: bool, has_answer: bool, core: Lin
         score = 3 if n >= 3 else 1
     elif how in ("radio", "box"):
         score = 2
+    elif all(ln.flags & RADIO for ln in lines[run.start:run.end]):
+        score = 2  # a list of radio buttons
     else:
         score = 1 if run.style in ("upper", "lower") else 0
     if has_answer:
@@ -347,9 +397,11 @@ def _hints(lines: list[Line], metas: list[Line], breadcrumb: str | None) -> tupl
 
 def _answer_for(run: _Run, raw: str | None, opt_lines: list[Line], q_line: Line | None,
                 options: list[str]) -> tuple[int | None, str | None]:
-    marked = [i for i, ln in enumerate(opt_lines) if ln.flags & CORRECT]
-    if len(marked) == 1 and len(opt_lines) == len(options):
-        return marked[0], options[marked[0]]
+    groups = run.per_option(opt_lines)
+    if groups is not None and len(groups) == len(options):
+        marked = [i for i, group in enumerate(groups) if any(ln.flags & CORRECT for ln in group)]
+        if len(marked) == 1:
+            return marked[0], options[marked[0]]
     if raw is None:
         raw = opt_lines[0].data_answer if opt_lines else None
         if raw is None and q_line is not None:

@@ -31,6 +31,7 @@ TOGGLE = 1 << 8  # <summary>: a "show answer" switch
 HEADROW = 1 << 9  # a table header row
 META = 1 << 10  # a difficulty/category badge
 LISTED = 1 << 11  # inside a list item
+CODE = 1 << 12  # inside <pre>: a code block, part of the question above it
 
 BLOCK = frozenset(
     "address article aside blockquote body br caption center dd details dialog dir div dl dt "
@@ -42,14 +43,20 @@ SKIP = frozenset(
     "embed canvas nav video audio img input".split()
 )
 HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
-_SPECIAL = frozenset(("ul", "ol", "li", "a", "details", "summary", "table")) | HEADINGS
+_GROUPABLE = frozenset(("a", "label", "button", "span"))  # inline tags that can hold an option
+_NO_GROUPS_IN = frozenset(("pre", "code", "samp", "kbd"))
+_OPTION_TAGS = frozenset(("li", "label", "tr", "td", "a", "button", "option"))
+_EMPTY: dict = {}
+_SPECIAL = frozenset(("ul", "ol", "li", "a", "details", "summary", "table", "pre")) | HEADINGS
 _PLAIN = (BLOCK | frozenset("span b strong em i u sub sup code small big font mark abbr q s kbd var "
                             "time cite dfn bdi bdo strike tt".split())) - _SPECIAL
 _MAX_DEPTH = 200
 
 _SKIP_TOKENS = frozenset(
     "ad ads advert adverts advertisement adsbygoogle sponsor sponsored cookie cookies "
-    "comment comments share social newsletter popup breadcrumb breadcrumbs".split()
+    "comment comments share social newsletter popup breadcrumb breadcrumbs "
+    # vote counts and "most voted" badges: what readers chose, not the answer
+    "vote votes voted voting tally".split()
 )
 _CLASS_HINTS = re.compile(
     r"(?P<opt>option|choice|answers\b|answer-?list|alternatives)"
@@ -58,7 +65,11 @@ _CLASS_HINTS = re.compile(
     r"|(?P<hid>\bhidden\b|\bhide\b|d-none|is-hidden|\bcollapse\b|sr-only|visually-hidden|display-none)"
     r"|(?P<q>question|\bques\b|qtext|\bstem\b|problem|quiz|mcq)"
     r"|(?P<meta>difficulty|\blevel\b|\bcategory\b|\btopic\b)"
-    r"|(?P<correct>^(?:is-)?(?:correct|right)$)"
+    r"|(?P<correct>^(?:correct|right|true)$)"
+)
+_LAYOUT_TOKENS = frozenset(
+    "text pull float align col sidebar arrow icon fa nav menu left top bottom m p mr ml pr pl me ms pe ps "
+    "justify content border rounded half side panel column".split()
 )
 _FLAG_OF = {"opt": OPTBOX, "expl": EXPL, "ans": ANS, "hid": HIDDEN, "q": QBOX, "meta": META,
             "correct": CORRECT}
@@ -125,6 +136,10 @@ def _classify(value: str) -> tuple[int, bool]:
             flags |= _FLAG_OF[m.lastgroup]
     if flags & OPTBOX:
         flags &= ~ANS  # "answer-options" is where options live
+    if flags & CORRECT and "right" in tokens and not tokens.isdisjoint(_LAYOUT_TOKENS):
+        flags &= ~CORRECT  # "text-right", "pull-right": where a thing sits, not whether it is right
+    if flags & CORRECT and flags & HIDDEN:
+        flags &= ~HIDDEN  # "correct-hidden": a marker kept from view, on a visible option
     if len(_class_cache) > 4096:
         _class_cache.clear()
         _neutral.clear()
@@ -172,8 +187,36 @@ class _Walker:
         self.next_id += 1
         return self.next_id
 
-    def child_ctx(self, el, tag: str, ctx: _Ctx, items: list) -> _Ctx | None:
-        """The context inside `el` (whose attributes are `items`), or None to skip it."""
+    def groups(self, el) -> dict:
+        """{child: (group id, index)} for the repeated siblings of `el` (2-12 a/label/button
+        children, or spans with a class, of one tag, with nothing but separators between
+        them): options written as links, buttons or spans in one block."""
+        sigs: dict = {}
+        bad: set = set()
+        for c in el:
+            t = c.tag
+            if t in _GROUPABLE:
+                cls = c.get("class")
+                if t == "span" and not cls:
+                    continue
+                # links/labels/buttons by tag alone (a class may mark one: "true" / "false");
+                # spans by class too, so a letter's span and its text's span are no group
+                sig = (t, cls.split(None, 1)[0]) if t == "span" and cls.strip() else t
+                tail = c.tail
+                if tail and len(tail.strip()) > (0 if t == "span" else 2):
+                    bad.add(sig)  # words between them: prose with links, not a list of options
+                sigs.setdefault(sig, []).append(c)
+        out: dict = {}
+        for sig, members in sigs.items():
+            if 2 <= len(members) <= 12 and sig not in bad:
+                gid = self.new_id()
+                for i, c in enumerate(members):
+                    out[c] = (gid, i)
+        return out
+
+    def child_ctx(self, el, tag: str, ctx: _Ctx, items: list, grouped: tuple | None = None) -> _Ctx | None:
+        """The context inside `el` (whose attributes are `items`), or None to skip it.
+        `grouped` is (group id, index) when `el` is one of repeated siblings (options)."""
         new = None
         if items:
             flags = 0
@@ -208,8 +251,11 @@ class _Walker:
                 text = "".join(el.itertext())
                 if len(text) > 60:  # a wrapper named "level-2", not a badge
                     flags &= ~META
-            if flags & CORRECT and not (tag in ("li", "label", "tr", "td") or ctx.flags & (OPTBOX | LISTED)):
-                flags = (flags & ~CORRECT) | ANS
+            if flags & CORRECT:
+                if grouped is not None or tag in _OPTION_TAGS or (flags | ctx.flags) & (OPTBOX | LISTED):
+                    flags &= ~(ANS | EXPL | HIDDEN)  # "correct-answer" on an option marks that option
+                else:  # a box that holds the right answer
+                    flags = (flags & ~CORRECT) | ANS
             if tag == "a" and flags & (ANS | EXPL):  # a "show answer" link, not an answer
                 flags = (flags & ~(ANS | EXPL)) | TOGGLE
             if flags:
@@ -232,7 +278,9 @@ class _Walker:
                 new.list = (self.new_id(), _list_style(el, tag))
                 new.item = None
             elif tag == "a":
-                new.link = True
+                # an anchor that goes nowhere, among repeated ones, is a control (an option)
+                href = el.get("href")
+                new.link = grouped is None or (bool(href) and href != "#" and not href.startswith("javascript:"))
             elif tag == "details":
                 new.flags |= HIDDEN
                 new.box = self.new_id()
@@ -240,8 +288,14 @@ class _Walker:
                 new.flags |= TOGGLE
             elif tag == "table":
                 new.roles = _table_roles(el)
+            elif tag == "pre":
+                new.flags |= CODE
             else:
                 new.flags |= HEADING
+        if grouped is not None:
+            new = new or ctx.copy()
+            new.item = (grouped[0], grouped[1], None)
+            new.flags |= LISTED
         return new or ctx
 
     @staticmethod
@@ -281,10 +335,21 @@ class _Walker:
                 self.add(text, ctx, owner)
         roles = ctx.roles if tag == "tr" else None
         col = 0
+        groups = None if tag not in _NO_GROUPS_IN and len(el) > 1 else _EMPTY
         for child in el:
             tag = child.tag
+            grouped = None
             if type(tag) is not str:  # a comment or processing instruction
                 pass
+            elif tag in _GROUPABLE and (groups := groups if groups is not None else self.groups(el)) and (
+                    grouped := groups.get(child)) is not None:
+                cctx = self.child_ctx(child, tag, ctx, child.items(), grouped)
+                if cctx is not None:  # one of repeated siblings: a line (an item) of its own
+                    if buf:
+                        self.flush()
+                    self.walk(child, cctx, child, depth + 1, tag)
+                    if buf:
+                        self.flush()
             elif tag in SKIP:
                 if tag == "nav" and self.breadcrumb is None and "breadcrumb" in (
                         (child.get("class") or "") + (child.get("aria-label") or "")).lower():

@@ -113,7 +113,7 @@ def _second_label(text: str) -> bool:
     return ("b)" in text or "B)" in text or "(b" in text or "(B" in text or "b." in text or "B." in text
             or "[b" in text or "[B" in text or "2)" in text or "(2" in text or "ption b" in text
             or "ption B" in text or "hoice b" in text or "hoice B" in text)
-_BARE = re.compile(r"^([A-F])\s+(?=\S)")
+_BARE = re.compile(r"^([A-J])(?:\s*[\u2013\u2014-]\s*|\s+)(?=\S)")  # "A 9", "A - text" (a letter in a span)
 
 
 def option_label(text: str) -> tuple[str, int, int] | None:
@@ -206,12 +206,13 @@ def normalise_options(options) -> list[str]:
 
 
 _QNUM = re.compile(
-    r"^(?:(?:q(?:uestion|ues|n)?\.?\s*(?:no\.?\s*)?#?\d{1,4}\s*[.:)\-\u2013]?)|#?\d{1,4}\s*[.)]|\(\d{1,4}\)"
+    r"^(?:(?:q(?:uestion|ues|n)?\.?\s*(?:no\.?\s*)?#?\d{1,4}(?:\s+of\s+\d{1,4})?\s*[.:)\-\u2013]?)|#?\d{1,4}\s*[.)]|\(\d{1,4}\)"
     r"|(?:q|ques|question)\s*[.:\-\u2013])(?:\s+|$)",
     re.I,
 )
 _QNUM_ONLY = re.compile(
-    r"^(?:q(?:uestion|ues|n)?\.?\s*(?:no\.?\s*)?#?\s*\d{1,4}|#?\d{1,4}|\(\d{1,4}\))\s*[.:)\-\u2013]?$", re.I
+    r"^(?:q(?:uestion|ues|n)?\.?\s*(?:no\.?\s*)?#?\s*\d{1,4}(?:\s+of\s+\d{1,4})?|#?\d{1,4}|\(\d{1,4}\))"
+    r"\s*[.:)\-\u2013]?$", re.I
 )
 
 
@@ -226,8 +227,8 @@ def strip_question_number(text: str) -> str:
 
 
 def is_question_number(text: str) -> bool:
-    """A line holding only a question number: "Q1", "12.", "Question 3:", "(4)"."""
-    return len(text) <= 16 and _QNUM_ONLY.match(text) is not None
+    """A line holding only a question number: "Q1", "12.", "Question 3:", "(4)", "Question 1 of 25:"."""
+    return len(text) <= 22 and _QNUM_ONLY.match(text) is not None
 
 
 # -- answers ----------------------------------------------------------------------------

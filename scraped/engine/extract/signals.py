@@ -59,7 +59,7 @@ def kind(ln: Line) -> int:
         k |= K_EXPL
     if c in "svrhctaeb" and len(t) < 60 and TOGGLE_RE.match(t):
         k |= K_TOGGLE
-    if len(t) <= 16 and is_question_number(t):
+    if len(t) <= 22 and is_question_number(t):
         k |= K_QNUM
     if c in "ocs" and len(t) < 40 and _OPTIONS_HEADER.match(t):
         k |= K_OPTHDR
