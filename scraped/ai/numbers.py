@@ -17,45 +17,75 @@ from fractions import Fraction
 
 _UNICODE_FRACTIONS = {"½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5",
                       "⅛": "1/8", "⅜": "3/8", "⅝": "5/8", "⅞": "7/8"}
-_CURRENCY = re.compile(r"^(?:rs\.?|inr|usd|us\$|\$|€|£|₹|¥)\s*", re.I)
+CURRENCY = re.compile(r"^(?P<cur>rs\.?|inr|usd|us\$|\$|€|£|₹|¥)\s*", re.I)
+# An integer as written: western (1,250,000), Indian (12,50,000) or space (1 250 000)
+# grouping, else plain digits. A space group is not a mixed number's whole part ("1 200/3").
+_INT = (r"(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d{1,2}(?:,\d{2})+,\d{3}(?![\d,])"
+        r"|\d{1,3}(?:[ \u00a0]\d{3})+(?![\d/,]|\s*/)|\d+)")
 _NUMBER = re.compile(
     r"^(?P<sign>[-+−])?\s*(?:(?P<whole>\d+)\s+(?P<fn>\d+)\s*/\s*(?P<fd>\d+)"
-    r"|(?P<num>\d+(?:,\d{3})*(?:\.\d*)?|\.\d+)(?:\s*/\s*(?P<den>\d+(?:\.\d+)?))?(?:e(?P<exp>[-+]?\d+))?)"
+    rf"|(?P<num>{_INT}(?:\.\d*)?|\.\d+)(?:\s*/\s*(?P<den>\d+(?:\.\d+)?))?(?:e(?P<exp>[-+]?\d+))?)"
+    r"(?:\s*(?P<mult>thousand|lakhs?|lacs?|crores?|million|billion)\b)?"
     r"\s*(?P<pct>%|percent\b|per\s*cent\b)?\s*(?P<rest>.*)$", re.I)
+_MULTIPLIERS = {"thousand": 10**3, "lakh": 10**5, "lakhs": 10**5, "lac": 10**5, "lacs": 10**5,
+                "crore": 10**7, "crores": 10**7, "million": 10**6, "billion": 10**9}
 _UNIT = re.compile(r"^[a-z°/²³\.\s\^0-9]{0,16}$", re.I)
 
 
-def parse_number(text: object) -> Fraction | None:
-    """The exact value of an answer such as "0.5", "1/2", "50%", "Rs. 1,200", "54 km/h"."""
+def split_number(text: object) -> tuple[Fraction, str, str, bool] | None:
+    """(value, currency, rest, percent) of an answer that starts with one number:
+    "Rs. 1,200" → (1200, "rs", "", False); "54 km/h" → (54, "", "km/h", False);
+    "12,50,000" → 1250000; "1 200" → 1200; "2 1/2" → 5/2; "12.5%" → (1/8, "", "", True).
+    None when the text does not start with a number. The rest is lower-cased."""
     if isinstance(text, bool) or text is None:
         return None
     if isinstance(text, (int, float)):
-        return Fraction(text).limit_denominator(10**9) if math.isfinite(text) else None
+        return (Fraction(text).limit_denominator(10**9), "", "", False) if math.isfinite(text) else None
     s = str(text).strip().lower()
     for u, f in _UNICODE_FRACTIONS.items():
         s = s.replace(u, (" " + f) if s[:1].isdigit() else f)
-    s = _CURRENCY.sub("", s).strip()
-    m = _NUMBER.match(s)
+    sign = ""
+    if s[:1] in "-+−":
+        sign, s = s[:1], s[1:].lstrip()
+    cur = CURRENCY.match(s)
+    currency = ""
+    if cur:
+        currency = cur.group("cur").rstrip(".").replace("us$", "$")
+        s = s[cur.end():]
+    m = _NUMBER.match(sign + s)
     if not m:
         return None
-    rest = m.group("rest").strip()
-    if rest and not (_UNIT.match(rest) and not rest[:1].isdigit()):
-        return None  # "3 apples and 4 pears" is not one number
     try:
         if m.group("whole"):
             value = int(m.group("whole")) + Fraction(int(m.group("fn")), int(m.group("fd")))
         else:
-            value = Fraction(m.group("num").replace(",", ""))
+            value = Fraction(re.sub(r"[,\s]", "", m.group("num")))
             if m.group("den"):
                 value /= Fraction(m.group("den"))
             if m.group("exp"):
-                value *= Fraction(10) ** int(m.group("exp"))
+                exp = int(m.group("exp"))
+                if abs(exp) > 30:
+                    return None
+                value *= Fraction(10) ** exp
     except (ZeroDivisionError, ValueError):
         return None
+    if m.group("mult"):
+        value *= _MULTIPLIERS[m.group("mult").lower()]
     if m.group("sign") in ("-", "−"):
         value = -value
     if m.group("pct"):
         value /= 100
+    return value, currency, m.group("rest").strip(), bool(m.group("pct"))
+
+
+def parse_number(text: object) -> Fraction | None:
+    """The exact value of an answer such as "0.5", "1/2", "50%", "Rs. 1,200", "54 km/h"."""
+    found = split_number(text)
+    if found is None:
+        return None
+    value, _, rest, _ = found
+    if rest and not (_UNIT.match(rest) and not rest[:1].isdigit()):
+        return None  # "3 apples and 4 pears" is not one number
     return value
 
 
@@ -68,24 +98,34 @@ def same_number(a: object, b: object) -> bool:
     x, y = parse_number(a), parse_number(b)
     if x is None or y is None:
         return False
-    if _close(x, y):
+    if close(x, y):
         return True
     if has_percent(a) != has_percent(b):  # the same percentage written with and without "%"
-        return _close(x * 100, y) if has_percent(a) else _close(x, y * 100)
+        return close(x * 100, y) if has_percent(a) else close(x, y * 100)
     return False
 
 
-def _close(x: Fraction, y: Fraction) -> bool:
-    """Equal, or equal once the exact one is rounded as the decimal one was written (1/3 vs 0.33)."""
+def close(x: Fraction | float, y: Fraction | float) -> bool:
+    """Equal, or equal once the exact one is rounded as the decimal one was written, with
+    two to four places (1/3 vs 0.33, √2 vs 1.414); 0.3 is not 1/3, nor 0.34."""
     if x == y:
         return True
+    if isinstance(x, float) or isinstance(y, float):  # computed (√2 · √2): equal to rounding error
+        if abs(float(x) - float(y)) <= 1e-9 * max(1.0, abs(float(x)), abs(float(y))):
+            return True
     for exact, written in ((x, y), (y, x)):
+        if not isinstance(written, Fraction):
+            continue
         places = _decimal_places(written)
-        if places and not _decimal_places(exact) and exact.denominator != 1:
+        if places >= 2 and (isinstance(exact, float) or not _decimal_places(exact)
+                            and exact.denominator != 1):
             scale = 10 ** places
-            if round(exact * scale) == written * scale:
+            if round(Fraction(exact) * scale) == written * scale:
                 return True
     return False
+
+
+_close = close
 
 
 def _decimal_places(value: Fraction) -> int:
