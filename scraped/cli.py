@@ -5,14 +5,18 @@ same one the daemon dispatches on. Imports only msgpack and the standard library
 call costs little more than the interpreter's start-up.
 
 Exit statuses (sysexits-style, so scripts can tell failures apart):
-    0 ok · 3 health degraded · 4 health down · 64 usage / unknown command ·
-    65 bad request · 66 not found · 69 daemon or dependency unavailable ·
-    70 internal error · 75 conflict or rate limited (try again) · 77 permission denied
+    0 ok · 3 health degraded · 4 health down (`health` and `status`, the daemon not
+    running included) · 64 usage / unknown command · 65 bad request · 66 not found ·
+    69 daemon or dependency unavailable · 70 internal error · 75 conflict or rate limited
+    (try again) · 77 permission denied · 141 the output pipe was closed (`| head`)
+With --json, an error is also a JSON object on stdout:
+    {"error": {"code": "not_found", "message": "...", "exit": 66}}
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from scraped import __version__, errors
@@ -28,6 +32,30 @@ EXIT = {
     "rate_limited": 75, "unavailable": 69, "internal": 70,
 }
 HEALTH_EXIT = {"healthy": 0, "degraded": 3, "down": 4}
+EX_USAGE = 64
+EX_PIPE = 141  # what a shell reports for a tool killed by SIGPIPE
+_JSON_ERRORS = False  # --json was given: errors are a JSON object on stdout too
+
+
+def _json_error(code: str, message: str, exit_status: int, **extra: Any) -> None:
+    if _JSON_ERRORS:
+        print(_dumps({"error": {"code": code, "message": message, "exit": exit_status}, **extra}),
+              flush=True)
+
+
+class UsageParser(argparse.ArgumentParser):
+    """argparse exits 2 on a usage error; scrapedctl and scraped exit 64 (EX_USAGE)."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        _json_error("usage", message, EX_USAGE)
+        sys.exit(EX_USAGE)
+
+
+def _escape(text: str) -> str:
+    """argparse %-formats help texts: a bare % ("50%") would crash --help."""
+    return text.replace("%", "%%")
 
 
 def _flag(arg: Arg) -> str:
@@ -48,7 +76,7 @@ def _dumps(value: Any, indent: int | None = 2) -> str:
 
 def _add_arg(parser: argparse.ArgumentParser, arg: Arg) -> None:
     kind = {"int": int, "float": float}.get(arg.type, str)
-    help_text = arg.help + (f" (default {arg.default})" if arg.default not in (None, False) else "")
+    help_text = _escape(arg.help + (f" (default {arg.default})" if arg.default not in (None, False) else ""))
     if arg.positional:
         parser.add_argument(arg.name, type=kind, help=help_text, choices=arg.choices,
                             nargs=None if arg.required else "?", metavar=arg.name.upper())
@@ -74,10 +102,13 @@ def _add_globals(parser: argparse.ArgumentParser, suppress: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = UsageParser(
         prog="scrapedctl", description="Control a running scraped daemon.",
         epilog="Exit statuses: 0 ok, 3 degraded, 4 down, 64 usage, 65 bad request, 66 not found, "
-               "69 unavailable, 70 internal, 75 conflict/rate limited, 77 permission denied.")
+               "69 unavailable, 70 internal, 75 conflict/rate limited, 77 permission denied, "
+               "141 output pipe closed. With --json an error is a JSON object on stdout too. "
+               "Without --socket: $SCRAPED_SOCKET, then ./var/control.sock (the `make run` demo "
+               "of this folder), then the daemon's default path.")
     _add_globals(parser, suppress=False)
     parser.add_argument("--version", action="version", version=f"scrapedctl {__version__}")
     tree: dict[str, Any] = {}
@@ -101,7 +132,7 @@ def _add_level(parser: argparse.ArgumentParser, tree: dict[str, Any], dest: str,
         help_text = cmd.help if cmd else f"{name} commands"
         if cmd and cmd.admin:
             help_text += " [admin]"
-        sub = subs.add_parser(name, help=help_text, description=help_text)
+        sub = subs.add_parser(name, help=_escape(help_text), description=_escape(help_text))
         _add_globals(sub, suppress=True)
         sub.set_defaults(**{f"_node{depth}": node})
         if cmd is not None:
@@ -166,9 +197,26 @@ def _run_stream(client: Client, cmd: Command, args: dict[str, Any], as_json: boo
 
 
 def main(argv: list[str] | None = None) -> int:
+    global _JSON_ERRORS
+    argv = sys.argv[1:] if argv is None else argv
+    _JSON_ERRORS = "--json" in argv
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # `scrapedctl ... | head`: the reader left. No traceback, and none at exit either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EX_PIPE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser()
     ns = parser.parse_args(argv)
     cmd = _chosen(ns)
+    where = cmd.name.replace(".", " ")
     args = {a.name: getattr(ns, a.name, None) for a in cmd.args}
     try:
         args = _read_files(cmd, {k: v for k, v in args.items() if v is not None})
@@ -178,14 +226,18 @@ def main(argv: list[str] | None = None) -> int:
             result = client.call(cmd.name, **args)
     except DaemonUnreachable as exc:
         print(f"scrapedctl: {exc}", file=sys.stderr)
-        return 77 if exc.permission else 69
+        if exc.permission:
+            status = 77
+        else:  # health and status say "down" (4) when there is no daemon to ask
+            status = HEALTH_EXIT["down"] if cmd.name in ("health", "status") else 69
+        extra = {"status": "down"} if status == HEALTH_EXIT["down"] else {}
+        _json_error("forbidden" if exc.permission else "unavailable", str(exc), status, **extra)
+        return status
     except errors.ScrapedError as exc:
-        print(f"scrapedctl: {cmd.name.replace('.', ' ')}: {exc}", file=sys.stderr)
-        return EXIT.get(exc.code, 70)
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return 0
+        print(f"scrapedctl: {where}: {exc}", file=sys.stderr)
+        status = EXIT.get(exc.code, 70)
+        _json_error(exc.code, str(exc), status)
+        return status
     _print(cmd, result, ns.json)
     return _exit_status(cmd, result)
 

@@ -11,7 +11,7 @@ import os
 import socket
 
 from scraped import PROTOCOL_VERSION, errors
-from scraped.paths import default_socket_path
+from scraped.paths import default_socket_path, demo_socket_path
 from scraped.protocol import HEADER, pack, unpack_body
 
 TYPE_CHECKING = False  # no `typing`/`pathlib` at run time: scrapedctl starts in ~60 ms
@@ -40,8 +40,10 @@ class DaemonUnreachable(errors.Unavailable):
 
 
 def resolve_socket(explicit: str | None = None) -> str:
-    """--socket, then $SCRAPED_SOCKET, then the default path the daemon uses too."""
-    return explicit or os.environ.get("SCRAPED_SOCKET") or default_socket_path()
+    """--socket, then $SCRAPED_SOCKET, then ./var/control.sock if this folder runs the demo
+    (`make run`), then the default path the daemon computes too."""
+    return (explicit or os.environ.get("SCRAPED_SOCKET") or demo_socket_path()
+            or default_socket_path())
 
 
 class Client:

@@ -139,7 +139,7 @@ def restart_needed(old: Config, new: Config) -> list[str]:
 
 
 def show(config: Config) -> dict[str, Any]:
-    return to_dict(config, redact=True)
+    return to_dict(config, redact=True, display=True)
 
 
 def render_default_config() -> str:

@@ -6,15 +6,24 @@
     scraped --print-default-config         the commented default config
     scraped extract PAGE [...]             run extraction on one page, no daemon
 
-Lifecycle: open the store, start every service with `nursery.start` (each reports ready
+Lifecycle: lock the state directory (one daemon per state: a second `scraped` on the
+same config exits at once, before it opens the store, so it cannot take the live
+daemon's running jobs for crashed ones), open the store, start every service with `nursery.start` (each reports ready
 only when it is), listen on the control socket, then READY=1. SIGHUP reloads the config
 (an invalid file keeps the old one); SIGTERM/SIGINT stop accepting, give running work
 `daemon.shutdown_grace` seconds to checkpoint, and exit 0.
+
+A start-up failure is one line on stderr (`scraped: cannot start: ...`), STATUS= and
+ERRNO= to systemd, and a sysexits status (see START_EXIT): 64 usage, 69 a dependency is
+unavailable, 70 internal error, 71 OS error, 73 cannot create a file or socket, 75 another
+scraped holds the state directory or socket, 77 permission denied, 78 invalid config.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import fcntl
 import logging
 import os
 import signal
@@ -35,6 +44,61 @@ from scraped.settings import changed_keys
 from scraped.store import open_store
 
 log = logging.getLogger("scraped.daemon")
+LOCK_NAME = "scraped.lock"
+
+# sysexits(3) statuses of a daemon that cannot start (or stops on an error).
+EX_USAGE, EX_UNAVAILABLE, EX_SOFTWARE, EX_OSERR, EX_CANTCREAT = 64, 69, 70, 71, 73
+EX_TEMPFAIL, EX_NOPERM, EX_CONFIG = 75, 77, 78
+
+
+class StateDirInUse(errors.Conflict):
+    """Another scraped holds the state directory's lock."""
+
+
+def lock_state_dir(state_dir: Path) -> int:
+    """flock STATE_DIR/scraped.lock for the daemon's lifetime (the kernel drops it when the
+    process dies, kill -9 included); the holder's pid is written in it for the message."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(state_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        os.close(fd)
+        who = f"pid {holder}" if holder.isdigit() else "another process"
+        raise StateDirInUse(f"another scraped ({who}) is running on state directory {state_dir}") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+def start_failure(exc: BaseException) -> tuple[int, int, str]:
+    """(exit status, errno for systemd, one-line reason) of an error that stopped the daemon."""
+    from scraped.control import SocketInUse
+
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, (StateDirInUse, SocketInUse)):
+        return EX_TEMPFAIL, errno.EBUSY, reason
+    if isinstance(exc, errors.ConfigError):
+        return EX_CONFIG, errno.EINVAL, reason
+    if isinstance(exc, errors.Forbidden):
+        return EX_NOPERM, errno.EACCES, reason
+    if isinstance(exc, errors.Unavailable):
+        return EX_UNAVAILABLE, errno.EHOSTUNREACH, reason
+    if isinstance(exc, errors.Conflict):
+        return EX_CANTCREAT, errno.EEXIST, reason
+    if isinstance(exc, PermissionError):
+        return EX_NOPERM, exc.errno or errno.EACCES, f"{exc.strerror}: {exc.filename}"
+    if isinstance(exc, OSError):
+        where = f": {exc.filename}" if exc.filename else ""
+        return EX_OSERR, exc.errno or errno.EIO, f"{exc.strerror or reason}{where}"
+    return EX_SOFTWARE, errno.EIO, f"internal error: {type(exc).__name__}: {reason}"
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for sub in exc.exceptions for leaf in _leaves(sub)]
+    return [exc]
 
 
 def _build_services(app: App) -> list[Any]:
@@ -50,10 +114,12 @@ def _build_services(app: App) -> list[Any]:
 
 
 def _collect_handlers(app: App) -> dict[str, Any]:
+    from scraped.bank.commands import handlers as bank_handlers
     from scraped.store.mongo_commands import handlers as mongo_handlers
 
     table: dict[str, Any] = dict(core_commands.handlers(app))
     table.update(mongo_handlers(app))
+    table.update(bank_handlers(app))
     for service in app.services:
         for name, handler in service.handlers().items():
             if name in table:
@@ -72,6 +138,7 @@ class Daemon:
         self.control: ControlServer | None = None
         self._stopping = False
         self._reload_lock = trio.Lock()
+        self.ready = False
         app.notifier = notifier
         app.reloader = self
 
@@ -111,6 +178,17 @@ class Daemon:
     # ------------------------------------------------------------ run
     async def run(self) -> None:
         app = self.app
+        # First of all, before the store opens: recover() would take a live daemon's
+        # RUNNING jobs (same host, same state dir) for crashed ones.
+        self.notifier.status("locking the state directory")
+        lock_fd = await trio.to_thread.run_sync(lock_state_dir, app.state_dir)
+        try:
+            await self._run_locked()
+        finally:
+            os.close(lock_fd)
+
+    async def _run_locked(self) -> None:
+        app = self.app
         self.notifier.status("opening store")
         app.store = open_store(app.config, app.state_dir)
         await app.store.open()
@@ -126,6 +204,7 @@ class Daemon:
                 app.handlers = _collect_handlers(app)
                 self.control = await root.start(ControlServer(app).run)
                 root.start_soon(self._watchdog)
+                self.ready = True
                 self.notifier.ready(f"running; control socket {self.control.path}")
                 log.info("scraped %s ready: store %s, socket %s", __version__, app.store.backend,
                          self.control.path)
@@ -180,7 +259,14 @@ class Daemon:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="scraped", description="The scraped daemon.")
+    from scraped.cli import UsageParser  # usage errors exit 64, as scrapedctl's do
+
+    p = UsageParser(prog="scraped", description="The scraped daemon.",
+                    epilog="scraped extract PAGE [--rules FILE] [--base-url URL] [--json]: run "
+                           "extraction on a saved page or URL, no daemon needed (scraped extract --help). Exit statuses: 0 stopped "
+                           "cleanly, 64 usage, 69 unavailable, 70 internal, 71 OS error, 73 cannot "
+                           "create, 75 state directory or socket in use, 77 permission denied, "
+                           "78 invalid config.")
     p.add_argument("--config", metavar="FILE", help="config file (default: $SCRAPED_CONFIG, "
                    "/etc/scraped/scraped.toml for root, ./etc/scraped.toml otherwise, if present)")
     p.add_argument("--check-config", metavar="FILE", help="validate FILE and exit 0 (valid) or 1")
@@ -228,14 +314,39 @@ def main(argv: list[str] | None = None) -> int:
     if args.check_config:
         return _check_config(args.check_config)
     config_path = _config_path(args.config)
+    notifier = Notifier()
     try:
         config = load_config(config_path) if config_path else Config()
     except errors.ConfigError as exc:
-        print(f"scraped: cannot start: {exc}", file=sys.stderr)
-        return 1
+        return _failed(exc, notifier, started=False)
+    finally:
+        notifier.close()
     if args.daemonize:
         return _daemonize(args, config, config_path)
+    if args.log_file:
+        try:
+            log_file = _open_log(Path(args.log_file))
+        except OSError as exc:
+            return _failed(exc, Notifier(), started=False)
+        with log_file:
+            return _serve(args, config, config_path, log_stream=log_file)
     return _serve(args, config, config_path)
+
+
+def _open_log(path: Path) -> Any:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return open(path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 (closed by the caller)
+
+
+def _failed(exc: BaseException, notifier: Notifier, *, started: bool, logged: bool = False) -> int:
+    """One line on stderr, the reason to systemd, a sysexits status."""
+    status, err, reason = start_failure(exc)
+    what = "stopped on an error" if started else "cannot start"
+    print(f"scraped: {what}: {reason}", file=sys.stderr, flush=True)
+    if logged:  # the log goes to a file (or the journal by another stream): say it there too
+        log.error("%s: %s", what, reason, exc_info=status == EX_SOFTWARE)
+    notifier.send(f"STATUS={what}: {reason}", f"ERRNO={err}")
+    return status
 
 
 def _serve(args: argparse.Namespace, config: Config, config_path: Path | None,
@@ -245,17 +356,23 @@ def _serve(args: argparse.Namespace, config: Config, config_path: Path | None,
     logs.set_secrets(secrets.values())
     app = App(config, config_path, secrets)
     notifier = Notifier()
+    daemon = Daemon(app, notifier)
+    failure: BaseException | None = None
     try:
-        trio.run(Daemon(app, notifier).run)
-    except errors.ScrapedError as exc:
-        log.error("cannot start: %s", exc)
-        notifier.send(f"STATUS=failed: {exc}", "ERRNO=1")
-        return 1
-    except KeyboardInterrupt:
+        trio.run(daemon.run)
+    except* KeyboardInterrupt:
         pass
+    except* Exception as group:  # errors inside the root nursery arrive as an ExceptionGroup
+        leaves = _leaves(group)
+        failure = next((e for e in leaves if isinstance(e, errors.ScrapedError)), leaves[0])
+    try:
+        if failure is None:
+            return 0
+        if start_failure(failure)[0] == EX_SOFTWARE and log_stream is None:
+            log.error("internal error", exc_info=failure)  # a bug: keep its traceback in the log
+        return _failed(failure, notifier, started=daemon.ready, logged=log_stream is not None)
     finally:
         notifier.close()
-    return 0
 
 
 def _daemonize(args: argparse.Namespace, config: Config, config_path: Path | None) -> int:
@@ -266,10 +383,10 @@ def _daemonize(args: argparse.Namespace, config: Config, config_path: Path | Non
     if os.environ.get("NOTIFY_SOCKET"):
         print("scraped: --daemonize under systemd Type=notify is wrong; run in the foreground",
               file=sys.stderr)
-        return 1
+        return EX_USAGE
     if not args.pidfile:
         print("scraped: --daemonize needs --pidfile PATH", file=sys.stderr)
-        return 1
+        return EX_USAGE
     log_path = Path(args.log_file) if args.log_file else config.daemon.state_path() / "scraped.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     pidfile = Path(args.pidfile).resolve()
@@ -288,7 +405,7 @@ def _daemonize(args: argparse.Namespace, config: Config, config_path: Path | Non
             return _serve(args, config, config_path, log_stream=log_file)
     except Exception as exc:  # the pid lock is held by another daemon, usually
         print(f"scraped: cannot daemonize: {exc}", file=sys.stderr)
-        return 1
+        return EX_TEMPFAIL
 
 
 if __name__ == "__main__":

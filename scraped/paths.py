@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 
 # Plain strings and os.path: scrapedctl imports this module, and pathlib costs it 17 ms.
 SOCKET_NAME = "control.sock"
@@ -26,7 +27,25 @@ def runtime_dir() -> str:
 
 
 def default_socket_path() -> str:
-    return os.path.join(runtime_dir(), SOCKET_NAME)
+    """$SCRAPED_SOCKET, else runtime_dir()/control.sock: what the daemon binds when
+    [daemon] socket is empty, and what scrapedctl connects to without --socket."""
+    return os.environ.get("SCRAPED_SOCKET") or os.path.join(runtime_dir(), SOCKET_NAME)
+
+
+# `make run` (python -m scraped.demo) keeps its state and socket under the checkout, so a
+# demo never binds the production socket nor another checkout's; scrapedctl run in that
+# checkout finds it there (see scraped.client.resolve_socket).
+DEMO_DIR = "var"
+DEMO_SOCKET = os.path.join(DEMO_DIR, SOCKET_NAME)
+
+
+def demo_socket_path(cwd: str | None = None) -> str | None:
+    """./var/control.sock when it exists as a socket in `cwd` (a checkout running `make run`)."""
+    path = os.path.join(cwd or os.getcwd(), DEMO_SOCKET)
+    try:
+        return path if stat.S_ISSOCK(os.stat(path).st_mode) else None
+    except OSError:
+        return None
 
 
 def default_state_dir() -> str:

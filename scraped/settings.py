@@ -174,13 +174,16 @@ def changed_keys(old: Any, new: Any, path: str = "") -> list[tuple[str, bool]]:
     return out
 
 
-def to_dict(section: Any, *, redact: bool = True) -> dict[str, Any]:
-    """A plain dict of a section (for `config show`); secret fields are redacted."""
+def to_dict(section: Any, *, redact: bool = True, display: bool = False) -> dict[str, Any]:
+    """A plain dict of a section (for `config show`); secret fields are redacted; with
+    display, octal fields (socket_mode) are text as an operator writes them ("0660")."""
     out: dict[str, Any] = {}
     for f in dataclasses.fields(section):
         value = getattr(section, f.name)
         if dataclasses.is_dataclass(value):
-            out[f.name] = to_dict(value, redact=redact)
+            out[f.name] = to_dict(value, redact=redact, display=display)
+        elif display and f.metadata.get("octal") and isinstance(value, int):
+            out[f.name] = f"0{value:o}"
         elif redact and f.metadata.get("secret"):
             out[f.name] = "<set>" if value else "<unset>"
         elif isinstance(value, tuple):

@@ -93,8 +93,10 @@ def test_second_daemon_on_the_same_socket_refuses_to_start(tmp_path):
         second.config["daemon"]["socket"] = str(first.socket_path)
         second.write_config(second.config)
         second.start(wait=False)
-        assert second.proc.wait(20) == 1
-        assert "another scraped" in second.log()
+        assert second.proc.wait(20) == 75  # EX_TEMPFAIL: another instance holds it
+        assert "another scraped" in second.log() and "Traceback" not in second.log()
+        assert second.log().strip().splitlines()[-1] == (
+            f"scraped: cannot start: another scraped is running on {first.socket_path} (its lock is held)")
         assert first.call("hello")["server"] == "scraped"
         second.close()
 
@@ -115,20 +117,21 @@ def test_a_regular_file_at_the_socket_path_is_not_deleted(tmp_path):
     try:
         d.socket_path.write_text("precious")
         d.start(wait=False)
-        assert d.proc.wait(20) == 1
+        assert d.proc.wait(20) == 73  # EX_CANTCREAT
         assert d.socket_path.read_text() == "precious"
         assert "not a socket" in d.log()
     finally:
         d.close()
 
 
-def test_invalid_config_at_start_exits_one_with_the_reason(tmp_path):
+def test_invalid_config_at_start_exits_78_with_the_reason(tmp_path):
     d = DaemonProcess(tmp_path)
     try:
         d.write_config("[store]\nthreads = 'many'\n")
         d.start(wait=False)
-        assert d.proc.wait(20) == 1
+        assert d.proc.wait(20) == 78  # EX_CONFIG
         assert "store.threads: expected an integer" in d.log()
+        assert len(d.log().strip().splitlines()) == 1
     finally:
         d.close()
 
@@ -141,8 +144,11 @@ def test_socket_mode_is_0660_by_default(tmp_path):
 def test_cli_says_clearly_when_the_daemon_is_not_running(tmp_path):
     out = subprocess.run([sys.executable, "-m", "scraped.cli", "--socket", str(tmp_path / "none.sock"),
                           "status"], capture_output=True, text=True, cwd=REPO)
-    assert out.returncode == 69
+    assert out.returncode == 4  # `status` and `health` say down (README: 4 down)
     assert out.stderr.strip() == f"scrapedctl: scraped is not running: no socket at {tmp_path / 'none.sock'}"
+    other = subprocess.run([sys.executable, "-m", "scraped.cli", "--socket", str(tmp_path / "none.sock"),
+                            "jobs", "list"], capture_output=True, text=True, cwd=REPO)
+    assert other.returncode == 69
     with pytest.raises(DaemonUnreachable):
         Client(tmp_path / "none.sock").connect()
 
@@ -154,7 +160,7 @@ def test_cli_reports_refused_connections_on_a_dead_socket(tmp_path):
     s.close()
     out = subprocess.run([sys.executable, "-m", "scraped.cli", "--socket", str(path), "status"],
                          capture_output=True, text=True, cwd=REPO)
-    assert out.returncode == 69 and "refuses connections" in out.stderr
+    assert out.returncode == 4 and "refuses connections" in out.stderr
 
 
 def test_daemonize_writes_a_pidfile_and_stops_on_sigterm(tmp_path):
@@ -175,3 +181,116 @@ def test_daemonize_writes_a_pidfile_and_stops_on_sigterm(tmp_path):
         assert not pidfile.exists(), d.log()
     finally:
         d.close()
+
+
+# ---------------------------------------------------------------- one daemon per state directory
+
+
+def _run_second(first: DaemonProcess, tmp_path, notify: bool = False):
+    """Start `scraped` on the first daemon's state dir (its own socket) and wait for it."""
+    second = DaemonProcess(tmp_path / "second", notify=notify)
+    second.config["daemon"]["state_dir"] = str(first.state_dir)
+    second.write_config(second.config)
+    out = subprocess.run([sys.executable, "-m", "scraped.daemon", "--config", str(second.config_path)],
+                         cwd=REPO, env=second.env, capture_output=True, text=True, timeout=30)
+    return second, out
+
+
+def test_a_second_daemon_on_the_same_state_dir_exits_at_once_and_leaves_running_jobs_alone(tmp_path):
+    from tests.engine_site import DAEMON_ENGINE, Site
+
+    # A slow site keeps the first daemon's job RUNNING while the second one tries to start.
+    with Site(pages=200, delay=0.2) as site, \
+            DaemonProcess(tmp_path / "first", config={"engine": DAEMON_ENGINE}) as first:
+        job = first.call("jobs.submit", spec=site.spec("long-running"))["job"]
+        first.wait_until(lambda: first.call("jobs.show", id=job["id"])["status"] == "RUNNING")
+        before = first.call("jobs.show", id=job["id"])["history"]
+        second, out = _run_second(first, tmp_path, notify=True)
+        try:
+            assert out.returncode == 75, out.stderr  # EX_TEMPFAIL
+            assert out.stderr == (f"scraped: cannot start: another scraped (pid {first.proc.pid}) is "
+                                  f"running on state directory {first.state_dir}\n")
+            assert out.stdout == ""
+            assert not second.socket_path.exists()  # it stopped before binding anything
+            msg = second.notify.wait_for("ERRNO=")
+            assert second.notify.messages[msg] == (
+                f"STATUS=cannot start: another scraped (pid {first.proc.pid}) is running on state "
+                f"directory {first.state_dir}\nERRNO=16")  # EBUSY
+        finally:
+            second.close()
+        after = first.call("jobs.show", id=job["id"])
+        assert after["status"] == "RUNNING"
+        assert after["history"] == before  # no INTERRUPTED -> QUEUED -> RUNNING from a "recovery"
+        assert first.call("hello")["server"] == "scraped"
+        assert first.call("jobs.stop", id=job["id"])
+
+
+def test_the_state_dir_lock_is_released_by_kill_9(tmp_path):
+    d = DaemonProcess(tmp_path).start()
+    try:
+        d.kill()
+        assert (d.state_dir / "scraped.lock").exists()
+        d.start()  # the kernel dropped the flock with the process
+        assert d.call("hello")["server"] == "scraped"
+    finally:
+        d.close()
+
+
+def test_a_start_up_failure_inside_the_nursery_is_one_line_and_a_notice_to_systemd(tmp_path):
+    # The socket conflict is raised by the control server inside the root nursery, so it
+    # arrives as an ExceptionGroup: still one clean line, EX_TEMPFAIL and STATUS=/ERRNO=.
+    with DaemonProcess(tmp_path / "a") as first:
+        second = DaemonProcess(tmp_path / "b", notify=True)
+        second.config["daemon"]["socket"] = str(first.socket_path)
+        second.config["daemon"]["log_level"] = "warning"
+        second.write_config(second.config)
+        try:
+            out = subprocess.run([sys.executable, "-m", "scraped.daemon", "--config",
+                                  str(second.config_path)],
+                                 cwd=REPO, env=second.env, capture_output=True, text=True, timeout=30)
+            assert out.returncode == 75
+            assert out.stderr == (f"scraped: cannot start: another scraped is running on "
+                                  f"{first.socket_path} (its lock is held)\n")
+            msg = second.notify.wait_for("ERRNO=")
+            assert second.notify.messages[msg].startswith("STATUS=cannot start: another scraped is running")
+            assert second.notify.messages[msg].endswith("\nERRNO=16")
+            assert not any("READY=1" in m for m in second.notify.messages)
+        finally:
+            second.close()
+        assert first.call("hello")["server"] == "scraped"
+
+
+def test_log_file_is_honoured_in_the_foreground(tmp_path):
+    d = DaemonProcess(tmp_path)
+    log_file = tmp_path / "logs" / "scraped.log"
+    try:
+        d.start(args=("--log-file", str(log_file)))
+        d.stop()
+        text = log_file.read_text()
+        assert "ready" in text and "scraped stopped" in text
+        assert "ready" not in d.log()  # stderr stayed quiet
+    finally:
+        d.close()
+
+
+def test_the_daemon_binds_scraped_socket_from_the_environment(tmp_path):
+    d = DaemonProcess(tmp_path)
+    env_socket = d.rundir / "from-env.sock"
+    del d.config["daemon"]["socket"]
+    d.write_config(d.config)
+    d.env["SCRAPED_SOCKET"] = str(env_socket)
+    d.socket_path = env_socket  # the harness's client follows
+    try:
+        d.start()
+        assert d.call("status")["socket"] == str(env_socket)
+    finally:
+        d.close()
+
+
+def test_usage_errors_exit_64(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "scraped.daemon", "--bogus"], capture_output=True,
+                         text=True, cwd=REPO)
+    assert out.returncode == 64 and "unrecognized arguments: --bogus" in out.stderr
+    help_text = subprocess.run([sys.executable, "-m", "scraped.daemon", "--help"], capture_output=True,
+                               text=True, cwd=REPO).stdout
+    assert "scraped extract PAGE [--rules FILE]" in " ".join(help_text.split())

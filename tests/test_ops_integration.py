@@ -115,9 +115,9 @@ def test_scrapedctl_renders_every_ops_command(daemon):
     assert prom.stdout.startswith("# HELP scraped_up")
     raw = json.loads(d.ctl("perf", "--json").stdout)  # for jq
     assert "performance_metrics" in raw and "total_endpoints" in raw
-    assert d.ctl("errors", "capture", "disk nearly full", "--severity", "critical", "--category", "system",
-                 "--context", '{"disk_percent": 97}').returncode == 0
-    assert d.ctl("errors", "capture", "x", "--severity", "bogus").returncode != 0
+    assert d.ctl("errors", "capture", "--message", "disk nearly full", "--severity", "critical",
+                 "--category", "system", "--context", '{"disk_percent": 97}').returncode == 0
+    assert d.ctl("errors", "capture", "--message", "x", "--severity", "bogus").returncode != 0
 
 
 def test_reload_reschedules_and_state_survives_a_restart(tmp_path):

@@ -37,7 +37,11 @@ SYSTEM = (
 async def generate(service: Any, category: str, difficulty: str, count: int, company: str | None = None,
                    seed: int | None = None) -> dict[str, Any]:
     cfg = service.config
-    count = min(count, cfg.max_generate)
+    if count > cfg.max_generate:  # refused, not silently capped: the caller asked for more
+        from scraped.errors import BadRequest
+
+        raise BadRequest(f"--count {count} is over [ai] max_generate = {cfg.max_generate}; "
+                         "ask for at most that many, or raise the setting")
     rng = random.Random(seed)
     await service.ensure_index()
     made: list[dict[str, Any]] = []

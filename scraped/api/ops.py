@@ -16,7 +16,7 @@ COMMANDS: list[Command] = [
                       default=1440, minimum=0, maximum=100_000)),
             runbook="GET /api/production/metrics/history?hours=N"),
     Command("errors.capture", "Record an error or alert in the error tracker.", admin=True,
-            args=(Arg("message", required=True, positional=True, help="what happened"),
+            args=(Arg("message", required=True, help="what happened"),
                   Arg("category", help="e.g. system, application, database", default="application"),
                   Arg("severity", help="low, medium, high or critical", default="medium", choices=SEVERITIES),
                   Arg("context", "dict", "facts to keep with it, e.g. {\"cpu_percent\": 91}")),

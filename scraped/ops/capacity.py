@@ -31,10 +31,10 @@ def cpu_verdict(avg: float) -> tuple[str, str]:
 
 
 def memory_verdict(avg: float, peak: float) -> tuple[str, str]:
+    if peak > 90:  # checked first: a high average must not hide a critical peak
+        return "critical", "Memory peaks are critical - immediate scaling needed"
     if avg > 75:
         return "warning", "Consider increasing memory allocation"
-    if peak > 90:
-        return "critical", "Memory peaks are critical - immediate scaling needed"
     return "ok", "Memory utilization is acceptable"
 
 
