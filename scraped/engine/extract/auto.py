@@ -22,16 +22,15 @@ from __future__ import annotations
 
 import re
 
+from scraped.engine.extract.answers import answer_for
 from scraped.engine.extract.lines import (
     ANS,
     CODE,
-    CORRECT,
     EXPL,
     HEADING,
     HEADROW,
     HIDDEN,
     META,
-    OPTBOX,
     QBOX,
     RADIO,
     TOGGLE,
@@ -39,16 +38,13 @@ from scraped.engine.extract.lines import (
 )
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import (
-    LABEL_START,
     answer_prefix,
     clean_text,
     has_question_number,
     normalise_options,
-    option_label,
-    resolve_answer,
-    split_inline_options,
     strip_question_number,
 )
+from scraped.engine.extract.runs import Run, find_runs, merge_labels
 from scraped.engine.extract.signals import (
     ANSWER_RE,
     EMBEDDED_EXPL,
@@ -66,182 +62,12 @@ __all__ = ["extract_auto"]
 _DIFFICULTY = re.compile(r"\b(?:easy|medium|moderate|hard|difficult|beginner|intermediate|advanced)\b", re.I)
 _PROSE_END = re.compile(r"(?:,|;|\band|\bor)$", re.I)
 _OPTION_REF = re.compile(r"^(?:(?:option|choice)\s*)?[(\[]?[A-Fa-f][)\]]?\.?$", re.I)
-_MAX_OPTIONS = 6
 # "Ans: a — 9 = 3×3 ...": a label, a dash, then the reasoning
 _ANSWER_DASH = re.compile(r"^((?:option\s*)?[(\[]?[A-Fa-f1-6][)\]]?\.?)\s+[\u2013\u2014-]\s+(.+)$", re.I)
-_NOT_OPTION = HIDDEN | ANS | EXPL | TOGGLE | HEADROW | META
-
-
-class _Run:
-    __slots__ = ("start", "end", "options", "style", "kind", "prefix", "first", "heads")
-
-    def __init__(self, start, end, options, style, kind, prefix="", heads=None):
-        self.start, self.end = start, end  # option lines are lines[start:end]
-        self.options, self.style, self.kind, self.prefix = options, style, kind, prefix
-        # each option's first line (offsets from start) when an option spans several lines
-        self.heads: list[int] | None = heads
-
-    def per_option(self, opt_lines: list[Line]) -> list[list[Line]] | None:
-        """The lines of each option (`opt_lines` is lines[start:end]), or None when they do
-        not map to the options (several options on one line)."""
-        if self.heads is None:
-            return [[ln] for ln in opt_lines] if len(opt_lines) == len(self.options) else None
-        bounds = self.heads + [len(opt_lines)]
-        return [opt_lines[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
-
-
-def _merge_labels(lines: list[Line]) -> list[Line]:
-    """Join a line holding only an option label ("A." in its own cell) to its sibling text."""
-    out: list[Line] | None = None  # a copy only from the first join on
-    n = len(lines)
-    i = 0
-    while i < n:
-        ln = lines[i]
-        t = ln.text
-        if len(t) <= 12 and t[:1] in LABEL_START and i + 1 < n:
-            lab = option_label(t)
-            nxt = lines[i + 1]
-            if (lab is not None and lab[2] >= len(t) and option_label(nxt.text) is None
-                    and (nxt.owner is ln.owner or nxt.owner.getparent() is ln.owner.getparent())):
-                if out is None:
-                    out = lines[:i]
-                out.append(Line(t + " " + nxt.text, ln.owner, ln.flags | nxt.flags, nxt.box,
-                                nxt.data_answer, ln.item, nxt.links, nxt.meta))
-                i += 2
-                continue
-        if out is not None:
-            out.append(ln)
-        i += 1
-    return lines if out is None else out
-
-
-def _labelled_run(lines: list[Line], i: int) -> _Run | None:
-    ln = lines[i]
-    lab = option_label(ln.text)
-    prefix = ""
-    if lab is not None and lab[1] == 0:
-        style = lab[0]
-        split = split_inline_options(ln.text, 0, style)
-        if split and not split[0]:
-            options = split[1]
-        else:
-            options = [ln.text[lab[2]:].strip()]
-    elif lab is None:
-        split = split_inline_options(ln.text)
-        if split is None:
-            return None
-        prefix, options, style = split
-    else:
-        return None
-    j = i + 1
-    n = len(lines)
-    heads: list[int] | None = [0] if len(options) == 1 else None
-    multi = False
-    while j < n and len(options) < _MAX_OPTIONS:
-        nxt = lines[j]
-        if nxt.flags & _NOT_OPTION:
-            break
-        lab = option_label(nxt.text)
-        if (lab is None and heads is not None and prefix == "" and _same_item(lines[j - 1], nxt)
-                and not (nxt.kind or kind(nxt)) & (K_ANSWER | K_EXPL | K_TOGGLE)):
-            options[-1] += " " + nxt.text  # an option of several lines (<br> in one <li>)
-            multi = True
-            j += 1
-            continue
-        if lab is None or lab[0] != style or lab[1] != len(options):
-            break
-        if heads is not None:
-            heads.append(j - i)
-        split = split_inline_options(nxt.text, len(options), style)
-        if split and not split[0]:
-            options.extend(split[1])
-            if len(split[1]) > 1:
-                heads = None  # several options on one line
-        else:
-            options.append(nxt.text[lab[2]:].strip())
-        j += 1
-    if len(options) < 2 or len(options) > _MAX_OPTIONS or not all(options):
-        return None
-    return _Run(i, j, options, style, "inline" if prefix else "label", prefix, heads if multi else None)
-
-
-def _same_item(a: Line, b: Line) -> bool:
-    """Are two lines parts of one list item (or one option element)?"""
-    return (a.item is not None and a.item == b.item) or (a.item is None and b.item is None and a.owner is b.owner
-                                                         and a.owner.tag in ("li", "label", "td", "dd"))
-
-
-def _list_run(lines: list[Line], i: int) -> _Run | None:
-    lid, _, style = lines[i].item
-    items: list[list[str]] = []
-    heads: list[int] = []
-    j = i
-    n = len(lines)
-    while j < n:
-        ln = lines[j]
-        if ln.item is None or ln.item[0] != lid or ln.flags & _NOT_OPTION:
-            break
-        idx = ln.item[1]
-        if idx == len(items):
-            items.append([ln.text])
-            heads.append(j - i)
-        elif idx == len(items) - 1 and len(items[-1]) < 2:
-            items[-1].append(ln.text)
-        else:
-            return None
-        j += 1
-    if j < n and lines[j].item is not None and lines[j].item[0] == lid:
-        return None  # the list goes on past an answer or hidden line: not a plain option list
-    if not 2 <= len(items) <= _MAX_OPTIONS:
-        return None
-    options = [" ".join(parts) for parts in items]
-    return _Run(i, j, options, style, "list", "", heads if j - i > len(items) else None)
-
-
-def _group_run(lines: list[Line], i: int, flag: int) -> _Run | None:
-    j = i
-    n = len(lines)
-    while j < n and lines[j].flags & flag and not lines[j].flags & _NOT_OPTION and j - i <= _MAX_OPTIONS:
-        j += 1
-    if not 2 <= j - i <= _MAX_OPTIONS:
-        return None
-    return _Run(i, j, [ln.text for ln in lines[i:j]], None, "radio" if flag == RADIO else "box")
-
-
-def _find_runs(lines: list[Line]) -> list[_Run]:
-    runs: list[_Run] = []
-    i, n = 0, len(lines)
-    while i < n:
-        ln = lines[i]
-        run = None
-        if not ln.flags & _NOT_OPTION:
-            run = _labelled_run(lines, i)
-            if run is None and ln.item is not None and ln.item[1] == 0:
-                run = _list_run(lines, i)
-            if run is None and ln.flags & RADIO:
-                run = _group_run(lines, i, RADIO)
-            if run is None and ln.flags & OPTBOX:
-                run = _group_run(lines, i, OPTBOX)
-        if run is not None and run.end < n and _goes_on(lines, run):
-            run = None  # "1. ...<br>2. ...<br>Which statement...?": numbered lines inside a question
-        if run is not None:
-            runs.append(run)
-            i = run.end
-        else:
-            i += 1
-    return runs
-
-
-def _goes_on(lines: list[Line], run: _Run) -> bool:
-    """Does the block holding the run's last line go on with text that is not an answer?"""
-    last, nxt = lines[run.end - 1], lines[run.end]
-    if nxt.owner is not last.owner or nxt.flags & (_NOT_OPTION | RADIO):
-        return False
-    return not (nxt.kind or kind(nxt)) & (K_ANSWER | K_EXPL | K_TOGGLE)
 
 
 def _skippable(ln: Line) -> bool:
-    return bool(ln.flags & (TOGGLE | HEADROW | META)) or bool((ln.kind or kind(ln)) & (K_QNUM | K_OPTHDR)) or len(
+    return bool(ln.flags & (TOGGLE | HEADROW | META)) or ln.owner.tag == "button" or bool((ln.kind or kind(ln)) & (K_QNUM | K_OPTHDR)) or len(
         ln.text) < 2
 
 
@@ -250,7 +76,7 @@ def _stops_question(ln: Line) -> bool:
         ln.links >= 0.6 * len(ln.text))
 
 
-def _question(lines: list[Line], run: _Run, floor: int) -> tuple[list[str], int, bool, Line | None]:
+def _question(lines: list[Line], run: Run, floor: int) -> tuple[list[str], int, bool, Line | None]:
     """(question parts, index of its first line, numbered?, the main question line)."""
     parts: list[str] = []
     first = run.start
@@ -311,8 +137,8 @@ def _after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[
             metas.append(ln)
         elif (f & TOGGLE or k & K_TOGGLE) and not k & K_ANSWER:
             pass
-        elif ln.links >= 0.8 * len(t):
-            pass  # "View answer", "Discuss", "Report" links around the answer
+        elif ln.links >= 0.8 * len(t) or ln.owner.tag == "button":
+            pass  # "View answer", "Discuss", "Report" links and buttons around the answer
         elif answer is None and k & K_ANSWER and (m := ANSWER_RE.match(t)):
             value = (m.group("v1") or m.group("v2") or m.group("v3") or m.group("v4") or "").strip()
             if value:
@@ -344,7 +170,7 @@ def _after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[
     return answer, expl, j, metas
 
 
-def _score(run: _Run, question: str, numbered: bool, has_answer: bool, core: Line | None,
+def _score(run: Run, question: str, numbered: bool, has_answer: bool, core: Line | None,
            lines: list[Line]) -> int:
     n = len(run.options)
     how = run.kind
@@ -395,28 +221,9 @@ def _hints(lines: list[Line], metas: list[Line], breadcrumb: str | None) -> tupl
     return category or breadcrumb, difficulty
 
 
-def _answer_for(run: _Run, raw: str | None, opt_lines: list[Line], q_line: Line | None,
-                options: list[str]) -> tuple[int | None, str | None]:
-    groups = run.per_option(opt_lines)
-    if groups is not None and len(groups) == len(options):
-        marked = [i for i, group in enumerate(groups) if any(ln.flags & CORRECT for ln in group)]
-        if len(marked) == 1:
-            return marked[0], options[marked[0]]
-    if raw is None:
-        raw = opt_lines[0].data_answer if opt_lines else None
-        if raw is None and q_line is not None:
-            raw = q_line.data_answer
-    style = run.style
-    if run.kind == "list":
-        labels = [option_label(o) for o in run.options]
-        if all(labels):
-            style = labels[0][0]
-    return resolve_answer(raw, options, style)
-
-
 def extract_auto(lines: list[Line], breadcrumb: str | None = None) -> list[ExtractedQuestion]:
-    lines = _merge_labels(lines)
-    runs = _find_runs(lines)
+    lines = merge_labels(lines)
+    runs = find_runs(lines)
     found: list[ExtractedQuestion] = []
     questions = []
     floor = 0
@@ -436,7 +243,7 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None) -> list[Extra
             raw, expl = m.group(1), [m.group(2)]
         options = normalise_options(run.options)
         opt_lines = lines[run.start:run.end]
-        answer, answer_text = _answer_for(run, raw, opt_lines, core, options)
+        answer, answer_text, _how = answer_for(run, raw, opt_lines, core, options)
         if answer is None and answer_text and (lead := answer_prefix(answer_text, options)):
             answer, rest = lead  # "Abundant. Scarce means in short supply..."
             answer_text = options[answer]
@@ -454,7 +261,7 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None) -> list[Extra
     return found
 
 
-def _free_response(lines: list[Line], runs: list[_Run], questions, breadcrumb) -> list[ExtractedQuestion]:
+def _free_response(lines: list[Line], runs: list[Run], questions, breadcrumb) -> list[ExtractedQuestion]:
     """ "Q4. How many ...? / Answer: 18": a numbered question with an explicit answer."""
     taken = bytearray(len(lines))
     for run, (_, first, _, _) in zip(runs, questions, strict=True):
@@ -476,7 +283,7 @@ def _free_response(lines: list[Line], runs: list[_Run], questions, breadcrumb) -
         floor = k = max(end, here + 1)
         if raw is None or len(raw) > 300 or _OPTION_REF.match(raw) or ANSWER_RE.match(raw):
             continue  # (most often an MCQ's "Answer: B", so the question is not looked for)
-        parts, first, numbered, core = _question(lines, _Run(here, here, [], None, "free"), above)
+        parts, first, numbered, core = _question(lines, Run(here, here, [], None, "free"), above)
         if not parts:
             continue
         question = strip_question_number(clean_text(" ".join(parts)))

@@ -45,6 +45,7 @@ SKIP = frozenset(
 HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _GROUPABLE = frozenset(("a", "label", "button", "span"))  # inline tags that can hold an option
 _NO_GROUPS_IN = frozenset(("pre", "code", "samp", "kbd"))
+_SEPARATORS = frozenset(("br", "wbr", "input", "img", "i"))  # may sit between repeated options
 _OPTION_TAGS = frozenset(("li", "label", "tr", "td", "a", "button", "option"))
 _EMPTY: dict = {}
 _SPECIAL = frozenset(("ul", "ol", "li", "a", "details", "summary", "table", "pre")) | HEADINGS
@@ -188,31 +189,47 @@ class _Walker:
         return self.next_id
 
     def groups(self, el) -> dict:
-        """{child: (group id, index)} for the repeated siblings of `el` (2-12 a/label/button
-        children, or spans with a class, of one tag, with nothing but separators between
-        them): options written as links, buttons or spans in one block."""
-        sigs: dict = {}
-        bad: set = set()
+        """{child: (group id, index)} for repeated siblings of `el`: 2-12 adjacent a/label/
+        button children (or spans with one class) of one tag, with nothing between them but
+        separators (<br>, radio inputs, "|"): options written as links, labels, buttons or
+        spans in one block (the record-mining idea of MDR: a repeated sibling structure)."""
+        out: dict = {}
+        run: list = []
+        sig = None
         for c in el:
             t = c.tag
             if t in _GROUPABLE:
                 cls = c.get("class")
-                if t == "span" and not cls:
-                    continue
                 # links/labels/buttons by tag alone (a class may mark one: "true" / "false");
                 # spans by class too, so a letter's span and its text's span are no group
-                sig = (t, cls.split(None, 1)[0]) if t == "span" and cls.strip() else t
+                s = (t, cls.split(None, 1)[0]) if t == "span" and cls and cls.strip() else t
+                if t == "span" and s == t:
+                    s = None  # a bare span: formatting, not an option
+                if s != sig:
+                    self._close_group(run, out)
+                    run, sig = [], s
+                if s is not None:
+                    run.append(c)
                 tail = c.tail
                 if tail and len(tail.strip()) > (0 if t == "span" else 2):
-                    bad.add(sig)  # words between them: prose with links, not a list of options
-                sigs.setdefault(sig, []).append(c)
-        out: dict = {}
-        for sig, members in sigs.items():
-            if 2 <= len(members) <= 12 and sig not in bad:
-                gid = self.new_id()
-                for i, c in enumerate(members):
-                    out[c] = (gid, i)
+                    self._close_group(run, out)  # words between them: prose with links
+                    run, sig = [], None
+            elif t in _SEPARATORS or not isinstance(t, str):
+                tail = c.tail
+                if tail and len(tail.strip()) > 2:
+                    self._close_group(run, out)
+                    run, sig = [], None
+            else:
+                self._close_group(run, out)
+                run, sig = [], None
+        self._close_group(run, out)
         return out
+
+    def _close_group(self, run: list, out: dict) -> None:
+        if 2 <= len(run) <= 12:
+            gid = self.new_id()
+            for i, c in enumerate(run):
+                out[c] = (gid, i)
 
     def child_ctx(self, el, tag: str, ctx: _Ctx, items: list, grouped: tuple | None = None) -> _Ctx | None:
         """The context inside `el` (whose attributes are `items`), or None to skip it.

@@ -19,7 +19,7 @@ ANSWER_RE = re.compile(
     r"""^(?:(?:the\s+)?(?:correct|right)\s+(?:answer|option|choice)|answer|ans)
     (?:\s*(?:is\b)?\s*[:\-\u2013\u2014=]\s*(?P<v1>.*)
       |\.\s*(?P<v2>.*)
-      |\s+is\s+(?P<v3>.+)
+      |\s+is(?:\s+|(?=[(\[]))(?P<v3>.+)
       |\s+(?P<v4>(?:(?:option|choice)\s*)?[(\[]?[A-Fa-f1-6][)\]]?\.?)
       |\s*)$""",
     re.I | re.X | re.S,

@@ -1,0 +1,108 @@
+"""Which option is the answer: the catalogue of signals a page gives, strongest first.
+
+1. text: an answer line or box after the options ("Answer: Option C", "Answer : A",
+   "The correct answer is (B)", "Ans: d", "Correct Answer: B"), read by auto._after;
+2. class: exactly one option marked by its markup (class correct / true / right /
+   is-correct / correct-hidden, data-correct="true"), flagged CORRECT by lines.py;
+3. data: a data-answer (data-correct-answer, data-ans...) attribute on or above the
+   options or the question;
+4. input: a hidden <input> named like an answer (answer, correct, key) between the
+   options and the next question;
+5. mark: exactly one option that looks different from its siblings: an inline style
+   (colour, background, bold) or a <b>/<strong> around its whole text, or a class word
+   of correctness (answer, success) that no sibling has;
+6. key: an answer key at the end of the page ("1-B 2-C", "1. (b)"), keys.py;
+7. json: a schema.org Quiz or a framework's state object in a script, scripts.py.
+
+Decoys give nothing: vote tallies and "most voted" badges are skipped by lines.py (their
+classes), so are comments and navigation; an answer label with no value in a results
+template ("Correct Answer", "You Selected") names no option and resolves to nothing.
+Each function returns (index or None, answer text or None, the signal's name).
+"""
+
+from __future__ import annotations
+
+import re
+
+from scraped.engine.extract.lines import CORRECT, Line
+from scraped.engine.extract.normalise import option_label, resolve_answer
+
+__all__ = ["answer_for", "odd_one_out"]
+
+# an inline style that sets a colour, a background or a weight: how a page paints one option
+_PAINT = re.compile(r"(?:^|;)\s*(?:color|background(?:-color)?|font-weight)\s*:", re.I)
+_CORRECT_WORDS = frozenset(("answer", "ans", "success", "correct", "right", "true", "key"))
+_WORDS = re.compile(r"[^a-z0-9]+")
+_MAX_WALK = 40  # elements looked at per option: options are small
+
+
+def _painted(el) -> bool:
+    """Does the option's element, or an element inside it, carry a colour/weight style or
+    a <b>/<strong>/<mark> holding all of its text?"""
+    whole = " ".join("".join(el.itertext()).split())
+    for n, sub in enumerate(el.iter()):
+        if n > _MAX_WALK:
+            break
+        if not isinstance(sub.tag, str):
+            continue
+        style = sub.get("style")
+        if style and _PAINT.search(style) and (sub is el or " ".join("".join(sub.itertext()).split())):
+            return True
+        if sub is not el and sub.tag in ("b", "strong", "mark") and whole and (
+                " ".join("".join(sub.itertext()).split()) == whole):
+            return True
+    return False
+
+
+def _class_words(el) -> frozenset[str]:
+    return frozenset(_WORDS.split((el.get("class") or "").lower())) - {""}
+
+
+def odd_one_out(owners: list) -> tuple[int | None, str]:
+    """(index, how) of the one option element that differs from all its siblings by an
+    inline paint or a correctness word in its class; (None, "") if none or several."""
+    if len(owners) < 2 or len({id(o) for o in owners}) != len(owners):
+        return None, ""  # options that share an element cannot be told apart by it
+    painted = [i for i, el in enumerate(owners) if _painted(el)]
+    if len(painted) == 1:
+        return painted[0], "mark: inline style"
+    words = [_class_words(el) for el in owners]
+    common = frozenset.intersection(*words)
+    extra = [i for i, w in enumerate(words) if (w - common) & _CORRECT_WORDS]
+    if len(extra) == 1:
+        return extra[0], "mark: class"
+    return None, ""
+
+
+def answer_for(run, raw: str | None, opt_lines: list[Line], q_line: Line | None, options: list[str],
+               hidden: str | None = None) -> tuple[int | None, str | None, str]:
+    """(index, answer text, signal) of a run's answer from the signals on and around it;
+    `raw` is the answer as written after the options, `hidden` a hidden input's value."""
+    style = run.style
+    if run.kind == "list":
+        labels = [option_label(o) for o in run.options]
+        if all(labels):
+            style = labels[0][0]
+    if raw is not None:
+        idx, text = resolve_answer(raw, options, style)
+        if idx is not None:
+            return idx, text, "text"
+    groups = run.per_option(opt_lines)
+    if groups is not None and len(groups) == len(options):
+        marked = [i for i, group in enumerate(groups) if any(ln.flags & CORRECT for ln in group)]
+        if len(marked) == 1:
+            return marked[0], options[marked[0]], "class"
+    for value, how in ((opt_lines[0].data_answer if opt_lines else None, "data"),
+                       (q_line.data_answer if q_line is not None else None, "data"), (hidden, "input")):
+        if value is not None:
+            idx, text = resolve_answer(value, options, style)
+            if idx is not None:
+                return idx, text, how
+    if groups is not None and len(groups) == len(options):
+        idx, how = odd_one_out([group[0].owner for group in groups])
+        if idx is not None:
+            return idx, options[idx], how
+    if raw is not None:  # an answer that names no option: kept as written
+        idx, text = resolve_answer(raw, options, style)
+        return idx, text, "text" if text else ""
+    return None, None, ""

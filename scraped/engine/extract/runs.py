@@ -1,0 +1,197 @@
+"""Option runs: where a page lists a question's options, found on its lines.
+
+A run is 2-6 consecutive options, marked by labels in sequence (A-F, a-f, 1-6, "Option
+C", also several on one line: "A) 12 B) 15 C) 18"), or the items of one short list (a
+<ul>/<ol>, or repeated sibling links/labels/buttons that lines.py numbers as a list),
+or consecutive radio buttons / lines of an options container. An option may span several
+lines (<br> inside one <li>); `heads` then says where each one starts.
+"""
+
+from __future__ import annotations
+
+from scraped.engine.extract.lines import (
+    ANS,
+    EXPL,
+    HEADROW,
+    HIDDEN,
+    META,
+    OPTBOX,
+    RADIO,
+    TOGGLE,
+    Line,
+)
+from scraped.engine.extract.normalise import LABEL_START, option_label, split_inline_options
+from scraped.engine.extract.signals import K_ANSWER, K_EXPL, K_TOGGLE, kind
+
+__all__ = ["Run", "find_runs", "merge_labels", "MAX_OPTIONS", "NOT_OPTION"]
+
+MAX_OPTIONS = 6
+NOT_OPTION = HIDDEN | ANS | EXPL | TOGGLE | HEADROW | META
+
+
+class Run:
+    __slots__ = ("start", "end", "options", "style", "kind", "prefix", "first", "heads")
+
+    def __init__(self, start, end, options, style, kind, prefix="", heads=None):
+        self.start, self.end = start, end  # option lines are lines[start:end]
+        self.options, self.style, self.kind, self.prefix = options, style, kind, prefix
+        # each option's first line (offsets from start) when an option spans several lines
+        self.heads: list[int] | None = heads
+
+    def per_option(self, opt_lines: list[Line]) -> list[list[Line]] | None:
+        """The lines of each option (`opt_lines` is lines[start:end]), or None when they do
+        not map to the options (several options on one line)."""
+        if self.heads is None:
+            return [[ln] for ln in opt_lines] if len(opt_lines) == len(self.options) else None
+        bounds = self.heads + [len(opt_lines)]
+        return [opt_lines[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def merge_labels(lines: list[Line]) -> list[Line]:
+    """Join a line holding only an option label ("A." in its own cell) to its sibling text."""
+    out: list[Line] | None = None  # a copy only from the first join on
+    n = len(lines)
+    i = 0
+    while i < n:
+        ln = lines[i]
+        t = ln.text
+        if len(t) <= 12 and t[:1] in LABEL_START and i + 1 < n:
+            lab = option_label(t)
+            nxt = lines[i + 1]
+            if (lab is not None and lab[2] >= len(t) and option_label(nxt.text) is None
+                    and (nxt.owner is ln.owner or nxt.owner.getparent() is ln.owner.getparent())):
+                if out is None:
+                    out = lines[:i]
+                out.append(Line(t + " " + nxt.text, ln.owner, ln.flags | nxt.flags, nxt.box,
+                                nxt.data_answer, ln.item, nxt.links, nxt.meta))
+                i += 2
+                continue
+        if out is not None:
+            out.append(ln)
+        i += 1
+    return lines if out is None else out
+
+
+def _labelled_run(lines: list[Line], i: int) -> Run | None:
+    ln = lines[i]
+    lab = option_label(ln.text)
+    prefix = ""
+    if lab is not None and lab[1] == 0:
+        style = lab[0]
+        split = split_inline_options(ln.text, 0, style)
+        if split and not split[0]:
+            options = split[1]
+        else:
+            options = [ln.text[lab[2]:].strip()]
+    elif lab is None:
+        split = split_inline_options(ln.text)
+        if split is None:
+            return None
+        prefix, options, style = split
+    else:
+        return None
+    j = i + 1
+    n = len(lines)
+    heads: list[int] | None = [0] if len(options) == 1 else None
+    multi = False
+    while j < n and len(options) < MAX_OPTIONS:
+        nxt = lines[j]
+        if nxt.flags & NOT_OPTION:
+            break
+        lab = option_label(nxt.text)
+        if (lab is None and heads is not None and prefix == "" and _same_item(lines[j - 1], nxt)
+                and not (nxt.kind or kind(nxt)) & (K_ANSWER | K_EXPL | K_TOGGLE)):
+            options[-1] += " " + nxt.text  # an option of several lines (<br> in one <li>)
+            multi = True
+            j += 1
+            continue
+        if lab is None or lab[0] != style or lab[1] != len(options):
+            break
+        if heads is not None:
+            heads.append(j - i)
+        split = split_inline_options(nxt.text, len(options), style)
+        if split and not split[0]:
+            options.extend(split[1])
+            if len(split[1]) > 1:
+                heads = None  # several options on one line
+        else:
+            options.append(nxt.text[lab[2]:].strip())
+        j += 1
+    if len(options) < 2 or len(options) > MAX_OPTIONS or not all(options):
+        return None
+    return Run(i, j, options, style, "inline" if prefix else "label", prefix, heads if multi else None)
+
+
+def _same_item(a: Line, b: Line) -> bool:
+    """Are two lines parts of one list item (or one option element)?"""
+    return (a.item is not None and a.item == b.item) or (a.item is None and b.item is None and a.owner is b.owner
+                                                         and a.owner.tag in ("li", "label", "td", "dd"))
+
+
+def _list_run(lines: list[Line], i: int) -> Run | None:
+    lid, _, style = lines[i].item
+    items: list[list[str]] = []
+    heads: list[int] = []
+    j = i
+    n = len(lines)
+    while j < n:
+        ln = lines[j]
+        if ln.item is None or ln.item[0] != lid or ln.flags & NOT_OPTION:
+            break
+        idx = ln.item[1]
+        if idx == len(items):
+            items.append([ln.text])
+            heads.append(j - i)
+        elif idx == len(items) - 1 and len(items[-1]) < 2:
+            items[-1].append(ln.text)
+        else:
+            return None
+        j += 1
+    if j < n and lines[j].item is not None and lines[j].item[0] == lid:
+        return None  # the list goes on past an answer or hidden line: not a plain option list
+    if not 2 <= len(items) <= MAX_OPTIONS:
+        return None
+    options = [" ".join(parts) for parts in items]
+    return Run(i, j, options, style, "list", "", heads if j - i > len(items) else None)
+
+
+def _group_run(lines: list[Line], i: int, flag: int) -> Run | None:
+    j = i
+    n = len(lines)
+    while j < n and lines[j].flags & flag and not lines[j].flags & NOT_OPTION and j - i <= MAX_OPTIONS:
+        j += 1
+    if not 2 <= j - i <= MAX_OPTIONS:
+        return None
+    return Run(i, j, [ln.text for ln in lines[i:j]], None, "radio" if flag == RADIO else "box")
+
+
+def find_runs(lines: list[Line]) -> list[Run]:
+    runs: list[Run] = []
+    i, n = 0, len(lines)
+    while i < n:
+        ln = lines[i]
+        run = None
+        if not ln.flags & NOT_OPTION:
+            run = _labelled_run(lines, i)
+            if run is None and ln.item is not None and ln.item[1] == 0:
+                run = _list_run(lines, i)
+            if run is None and ln.flags & RADIO:
+                run = _group_run(lines, i, RADIO)
+            if run is None and ln.flags & OPTBOX:
+                run = _group_run(lines, i, OPTBOX)
+        if run is not None and run.end < n and _goes_on(lines, run):
+            run = None  # "1. ...<br>2. ...<br>Which statement...?": numbered lines inside a question
+        if run is not None:
+            runs.append(run)
+            i = run.end
+        else:
+            i += 1
+    return runs
+
+
+def _goes_on(lines: list[Line], run: Run) -> bool:
+    """Does the block holding the run's last line go on with text that is not an answer?"""
+    last, nxt = lines[run.end - 1], lines[run.end]
+    if nxt.owner is not last.owner or nxt.flags & (NOT_OPTION | RADIO):
+        return False
+    return not (nxt.kind or kind(nxt)) & (K_ANSWER | K_EXPL | K_TOGGLE)
