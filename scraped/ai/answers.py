@@ -28,6 +28,7 @@ _RATIO = re.compile(r"^\s*(\d+(?:\.\d+)?)(?:\s*:\s*(\d+(?:\.\d+)?)){1,4}\s*$")
 _MATHY = re.compile(r"[\d+\-*/^<>=≤≥≠√%()]")
 _PROSE_DROP = re.compile(r"[^\w<>=≤≥≠+*/^%]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
+_WORD_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")  # "well-known": prose, not a subtraction
 
 
 def norm(text: str) -> str:
@@ -52,7 +53,7 @@ def _same_quantity(x: Quantity, y: Quantity) -> bool:
     if x.dimension is not None or y.dimension is not None:
         # one side without a unit: its number is read in the other's unit ("54" for "54 km/h")
         bare, unit = (x, y) if y.dimension is not None else (y, x)
-        return close(bare.value, unit.value) or bare.percent and close(bare.value * 100, unit.value)
+        return not bare.percent and close(bare.value, unit.value)  # 45% is no angle of 45°
     if close(x.value, y.value):
         return True
     if x.percent != y.percent:  # the same percentage written with and without "%"
@@ -106,7 +107,8 @@ def equivalent(a: str, b: str) -> tuple[bool, str]:
         return bool(same), kind
     if (qa is not None) != (qb is not None) or ma is not None or mb is not None:
         return False, "quantity" if qa is not None or qb is not None else "expression"
-    if _MATHY.search(na) or _MATHY.search(nb):  # unreadable as numbers: the same symbols, spacing aside
+    if _MATHY.search(_WORD_HYPHEN.sub(" ", na)) or _MATHY.search(_WORD_HYPHEN.sub(" ", nb)):
+        # unreadable as numbers or algebra: the same symbols, spacing aside
         return "".join(na.split()) == "".join(nb.split()), "text"
     pa, pb = _prose(na), _prose(nb)
     return bool(pa) and pa == pb, "text"

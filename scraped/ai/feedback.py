@@ -80,6 +80,7 @@ def resolve(value: str, options: list[str]) -> int | None:
 
 def grade(answer: str, correct: str, options: list[str]) -> tuple[bool, str, str]:
     """(is correct, method, correct answer as shown) — pure and local."""
+    answer, correct, options = clean_text(answer), clean_text(correct), normalise_options(options)
     ua, ca = resolve(answer, options), resolve(correct, options)
     if ua is not None and ca is not None:
         return ua == ca, "option", options[ca]
