@@ -32,7 +32,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.quality_match import (  # noqa: E402
-    CorpusPage, PageScore, Totals, load_corpus, score_page, totals,
+    CorpusPage,
+    PageScore,
+    Totals,
+    load_corpus,
+    score_page,
+    totals,
 )
 from scraped.engine.extract.page import Page, decode_html  # noqa: E402
 from scraped.engine.extract.questions import extract_questions  # noqa: E402

@@ -1,0 +1,184 @@
+"""Extraction on real pages (tests/fixtures/real/): the corpus is well-formed and auto holds its floors.
+
+The corpus is pages saved from public question sites, found in public repositories (see each
+site's PROVENANCE.md), with a truth file written by reading the page. The floors below are
+what `auto` reaches today (bench/extract_quality.py prints the same numbers): when the
+extractor finds fewer questions, gets fewer answers right or invents more on any listed page,
+these tests fail. Raise a floor when the extractor gets better; never lower one to make a
+change pass. Pages added to the corpus without a floor are still checked for truth and
+provenance, and count in the overall numbers only once they get a floor here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.extract_quality import extract_page
+from bench.quality_match import (
+    CorpusPage,
+    load_corpus,
+    norm_question,
+    score_page,
+    totals,
+    truth_problems,
+)
+
+REAL = Path(__file__).resolve().parent / "fixtures" / "real"
+
+# page id: (questions found at least, answers right at least, invented at most)
+FLOORS: dict[str, tuple[int, int, int]] = {
+    "examtopics/1z0-071-topic1-q10": (1, 1, 0),
+    "examtopics/1z0-071-topic1-q105": (1, 1, 0),
+    "examtopics/1z0-071-topic1-q13": (1, 1, 0),
+    "examtopics/1z0-071-topic1-q177": (1, 1, 0),
+    "examtopics/1z0-071-topic1-q264": (1, 1, 0),
+    "indiabix/home-2018": (0, 0, 0),
+    "javatpoint/aptitude-average-test-1": (3, 0, 0),
+    "javatpoint/aptitude-numbers-test-1": (0, 0, 0),
+    "javatpoint/aptitude-probability-test-1": (0, 0, 0),
+    "javatpoint/java-abstract-class-article": (0, 0, 0),
+    "sanfoundry/analog-comm-single-side-band": (10, 10, 0),
+    "sanfoundry/docker-mcq": (46, 46, 0),
+    "sanfoundry/kubernetes-mcq": (45, 45, 0),
+    "w3schools/quiz-aws-cloud-q1": (1, 0, 0),
+    "w3schools/quiz-c-q1": (1, 0, 0),
+    "w3schools/quiz-html-q1": (1, 0, 0),
+    "w3schools/quiz-index": (0, 0, 0),
+}
+# over the pages above: found / truth questions, right / answers with a truth answer
+RECALL_FLOOR = 0.90
+ANSWER_FLOOR = 0.97
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, CorpusPage]:
+    return {p.page_id: p for p in load_corpus(REAL)}
+
+
+def test_every_page_has_a_wellformed_truth_and_a_provenance_entry():
+    pages = sorted(REAL.glob("*/*.html"))
+    assert pages, "no pages under tests/fixtures/real"
+    for html in pages:
+        truth = html.with_name(html.name[:-len(".html")] + ".truth.json")
+        assert truth.is_file(), f"{html.relative_to(REAL)} has no {truth.name}"
+        assert truth_problems(json.loads(truth.read_text(encoding="utf-8"))) == [], truth
+        prov = html.parent / "PROVENANCE.md"
+        assert prov.is_file(), f"{html.parent.name} has no PROVENANCE.md"
+        text = prov.read_text(encoding="utf-8")
+        assert html.name in text, f"{prov.relative_to(REAL)} does not list {html.name}"
+        flat = " ".join(text.replace("*", "").lower().split())  # markdown emphasis and line breaks
+        assert "for evaluation only" in flat, f"{prov.relative_to(REAL)}: no evaluation-only note"
+    for truth in REAL.glob("*/*.truth.json"):  # and no truth without its page
+        assert truth.with_name(truth.name[:-len(".truth.json")] + ".html").is_file(), truth
+
+
+def test_every_floor_names_a_page_of_the_corpus(corpus):
+    assert sorted(set(FLOORS) - set(corpus)) == []
+
+
+def test_auto_holds_its_floor_on_every_listed_page(corpus):
+    scores = []
+    below = []
+    for page_id, (found_min, right_min, invented_max) in sorted(FLOORS.items()):
+        page = corpus[page_id]
+        s = score_page(page_id, page.truth["questions"], extract_page(page))
+        scores.append(s)
+        if s.found < found_min or s.answers_right < right_min or s.invented > invented_max:
+            below.append(f"{page_id}: found {s.found} (floor {found_min}), answers right "
+                         f"{s.answers_right} (floor {right_min}), invented {s.invented} "
+                         f"(at most {invented_max}); missed {s.missed[:3]}, wrong {s.wrong[:3]}, "
+                         f"invented {s.invented_texts[:3]}")
+    assert below == []
+    t = totals(scores)
+    assert t.recall >= RECALL_FLOOR, f"recall {t.recall:.3f} < {RECALL_FLOOR}"
+    assert t.answer_accuracy >= ANSWER_FLOOR, f"answer accuracy {t.answer_accuracy:.3f} < {ANSWER_FLOOR}"
+
+
+# -- the scoring itself: what wrong matching would pass the floors above ----------------------
+
+def _q(text, options=("one", "two", "three", "four"), answer=None, expl=None):
+    letter = None if answer is None else "ABCD"[answer]
+    return {"question": text, "options": list(options), "answer": letter,
+            "answer_text": None if answer is None else options[answer], "explanation": expl}
+
+
+def _got(text, options=("one", "two", "three", "four"), answer=None, answer_text=None, expl=None):
+    return {"question": text, "options": list(options), "answer": answer,
+            "answer_text": answer_text, "explanation": expl}
+
+
+def test_numbering_case_spacing_and_punctuation_do_not_hide_a_match():
+    assert norm_question("Q12. What is  the Capital of France?") == "what is the capital of france"
+    assert norm_question("12) What is the capital of France") == "what is the capital of france"
+    assert norm_question("Question 3: Which one?") == "which one"
+    s = score_page("p", [_q("What is the capital of France?", answer=1)],
+                   [_got("3.  what is the capital   of France", answer=1)])
+    assert (s.found, s.answers_total, s.answers_right, s.invented) == (1, 1, 1, 0)
+
+
+def test_a_different_question_is_missed_and_counted_invented():
+    s = score_page("p", [_q("What is the capital of France?")],
+                   [_got("What is the capital of Germany and of Austria?")])
+    assert (s.found, s.invented) == (0, 1)
+    assert s.missed == ["What is the capital of France?"]
+
+
+def test_wrong_answers_and_missing_answers_are_not_right():
+    truth = [_q("Which is even?", answer=1), _q("Which is odd?", answer=0), _q("Pick none", answer=None)]
+    got = [_got("Which is even?", answer=2), _got("Which is odd?"), _got("Pick none", answer=3)]
+    s = score_page("p", truth, got)
+    assert (s.found, s.answers_total, s.answers_right) == (3, 2, 0)
+    # an answer given only as text counts when it is the option's text, label or not
+    s = score_page("p", [_q("Which is even?", answer=1)], [_got("Which is even?", answer_text="(b) Two")])
+    assert s.answers_right == 1
+
+
+def test_one_extracted_question_pairs_with_one_truth_question_and_copies_are_not_invented():
+    truth = [_q("Which planet is the largest?"), _q("Which planet is the smallest?")]
+    got = [_got("Which planet is the largest?"), _got("Which planet is the largest?")]
+    s = score_page("p", truth, got)
+    assert (s.found, s.invented) == (1, 0)
+    assert s.missed == ["Which planet is the smallest?"]
+
+
+def test_explanations_match_without_their_heading():
+    truth = [_q("Why?", answer=0, expl="Because the sum of the digits is 9.")]
+    s = score_page("p", truth, [_got("Why?", answer=0, expl="Explanation: because the sum of the digits is 9")])
+    assert (s.explanations_total, s.explanations_found) == (1, 1)
+    s = score_page("p", truth, [_got("Why?", answer=0, expl="See the discussion forum.")])
+    assert (s.explanations_total, s.explanations_found) == (1, 0)
+
+
+@pytest.mark.parametrize("bad, problem", [
+    ({"url": None, "layout": "list", "questions": []}, "missing key 'checked'"),
+    ({"url": "ftp://x", "layout": "list", "questions": [], "checked": "answer key at the end"}, "url"),
+    ({"url": None, "layout": "grid", "questions": [], "checked": "answer key at the end"}, "layout"),
+    ({"url": None, "layout": "single", "questions": [_q("One?"), _q("Two?")],
+      "checked": "answer key at the end"}, "at most one question"),
+    ({"url": None, "layout": "list", "checked": "answer key at the end",
+      "questions": [_q("Q?", answer=1) | {"answer": "E"}]}, "must be a letter"),
+    ({"url": None, "layout": "list", "checked": "answer key at the end",
+      "questions": [_q("Q?", answer=1) | {"answer_text": "three"}]}, "text of option B"),
+    ({"url": None, "layout": "list", "checked": "answer key at the end",
+      "questions": [_q("Q?") | {"answer_text": "two"}]}, "answer_text without an answer letter"),
+    ({"url": None, "layout": "list", "checked": "answer key at the end",
+      "questions": [_q(" Q? ")]}, "leading or trailing space"),
+    ({"url": None, "layout": "list", "checked": "answer key at the end",
+      "questions": [_q("Q?") | {"hint": "x"}]}, "unknown key 'hint'"),
+])
+def test_malformed_truth_is_refused(bad, problem):
+    problems = truth_problems(bad)
+    assert any(problem in p for p in problems), problems
+
+
+def test_load_corpus_names_the_page_without_a_truth(tmp_path):
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "page.html").write_text("<html></html>")
+    with pytest.raises(ValueError, match="site/page.html: no truth file page.truth.json"):
+        load_corpus(tmp_path)
+    (tmp_path / "site" / "page.truth.json").write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        load_corpus(tmp_path)
