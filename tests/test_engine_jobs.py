@@ -44,7 +44,9 @@ async def test_a_job_runs_to_completion_and_stores_every_question_once(tmp_path)
             shared = (await store.find(QUESTIONS, {"question": SHARED_QUESTION}))[0]
             assert len(shared["sources"]) == 25  # one document, a source per page
             assert shared["answer"] == 2 and shared["enhancement"]["state"] == "pending"
-            assert await store.count(FRONTIER, {"job_id": job["_id"]}) == 0  # dropped when done
+            # Kept: it has failed pages (jobs failures, jobs retry-failed read it); the end says so.
+            assert await store.count(FRONTIER, {"job_id": job["_id"], "state": "failed"}) == 2
+            assert done["outcome"]["pages_failed"] == 2 and "2 failed: http_status 2" in done["outcome"]["reason"]
             assert max(site.hits[p] for p in site.all_paths()) == 1  # no page fetched twice
             totals = (await svc.system_status())["totals"]
             assert totals["pages_fetched"] == p["pages_fetched"]  # engine-wide, persisted

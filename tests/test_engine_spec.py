@@ -135,6 +135,8 @@ ALLOWED = {
     (jobs.PAUSED, "stop"): jobs.STOPPED, (jobs.STOPPING, "stopped"): jobs.STOPPED,
     (jobs.STOPPING, "fail"): jobs.FAILED, (jobs.STOPPING, "interrupt"): jobs.STOPPED,
     (jobs.INTERRUPTED, "resume"): jobs.QUEUED, (jobs.INTERRUPTED, "stop"): jobs.STOPPED,
+    (jobs.COMPLETED, "retry"): jobs.QUEUED, (jobs.FAILED, "retry"): jobs.QUEUED,
+    (jobs.STOPPED, "retry"): jobs.QUEUED,
 }
 
 
@@ -149,9 +151,9 @@ def test_every_state_and_event(state, event):
             jobs.next_state(state, event)
 
 
-def test_terminal_states_allow_nothing():
+def test_terminal_states_allow_only_a_retry():
     for state in jobs.TERMINAL:
-        assert not any(jobs.can(state, e) for e in jobs.EVENTS)
+        assert [e for e in sorted(jobs.EVENTS) if jobs.can(state, e)] == ["retry"]
         with pytest.raises(Conflict, match="is final"):
             jobs.next_state(state, "resume")
 

@@ -27,8 +27,24 @@ COMMANDS = [
                   Arg("name", help="only jobs of this name"),
                   Arg("limit", type="int", default=50, minimum=1, maximum=10_000, help="at most this many")),
             runbook="GET /api/scraping/jobs"),
-    Command("jobs.show", "One job: spec, state history, progress, recent failures, frontier.",
+    Command("jobs.show", "One job: state and the reason for it, Scrapy-style stats (responses by status, "
+            "bytes, retries, robots refusals, failures by kind, pages/s), history, recent failures, frontier.",
             args=(_JOB,), runbook="GET /api/scraping/jobs/{job_id}"),
+    Command("jobs.failures", "A job's failed pages: URL, reason, kind, attempts (from its frontier; "
+            "a job whose frontier was dropped shows its last recorded failures).",
+            args=(_JOB, Arg("limit", type="int", default=50, minimum=1, maximum=10_000, help="at most this many"),
+                  Arg("skip", type="int", default=0, minimum=0, maximum=10**9, help="skip this many first")),
+            runbook="(the job's stats/failures in GET /api/scraping/jobs/{job_id})"),
+    Command("jobs.retry-failed", "Put a job's failed pages back to pending (fresh attempts) and queue the "
+            "job again if it had finished.", args=(_JOB,), admin=True),
+    Command("jobs.delete", "Delete a finished job and its frontier (its questions stay in the bank).",
+            args=(_JOB,), admin=True, runbook="DELETE /api/scraping/jobs/{job_id}"),
+    Command("jobs.purge", "Delete finished jobs (COMPLETED, FAILED, STOPPED) older than DAYS, with their "
+            "frontiers (their questions stay).",
+            args=(Arg("finished", type="bool", help="required: only finished jobs are ever purged"),
+                  Arg("older_than", type="float", required=True, minimum=0, maximum=100_000,
+                      help="days since the job finished")),
+            admin=True),
     Command("jobs.pause", "Pause a job: it saves its work and keeps its frontier.", args=(_JOB,),
             admin=True, runbook="PUT /api/scraping/jobs/{job_id}/pause"),
     Command("jobs.resume", "Resume a paused or interrupted job (it queues for a free slot).", args=(_JOB,),

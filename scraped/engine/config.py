@@ -66,6 +66,14 @@ class EngineConfig:
     page_attempts: int = setting(3, "Times a page that failed with a retryable error is tried again\n"
                                  "(later, after the fetcher's own retries) before it counts as failed.",
                                  minimum=1, maximum=20)
+    page_crashes: int = setting(3, "Daemon crashes while a page was processed alone (it runs alone once it\n"
+                                "was in flight at two crashes) before it is given up as a page that\n"
+                                "crashes the daemon. Crashes with other pages in flight never count.\n"
+                                "`jobs retry-failed` brings a given-up page back.", minimum=1, maximum=100)
+    max_failure_ratio: float = setting(0.5, "A crawl that ends with more than this share of its pages failed\n"
+                                       "(robots.txt refusals not counted) ends FAILED, not COMPLETED; one\n"
+                                       "with no page fetched is always FAILED. 1.0: only that.",
+                                       minimum=0.0, maximum=1.0)
     page_retry_delay: float = setting(30.0, "Seconds before a failed page is tried again.", minimum=0.0)
     write_batch: int = setting(500, "Buffered writes (links, questions, done marks) that trigger a flush.",
                                minimum=1, maximum=50_000)

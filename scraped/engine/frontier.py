@@ -12,6 +12,15 @@ whole frontier, and the seen-set in front of the store is a bounded cache.
 A claim stamps `first_claimed_at` with `$min`, so a page fetched again after a crash
 keeps its first time: the question sources written from it are the same values, and
 `$addToSet` makes the second write a no-op.
+
+Crash accounting (`release_crashed`): a page in flight when the daemon died is not
+blamed for it: its attempt is refunded and `crash_seen` counted. A page seen at two
+crashes becomes a *suspect*; suspects are then run one at a time, alone in the whole
+daemon (`scraped.engine.gate`), with `alone_at` stamped when their processing starts. Only
+a crash while a page was processed alone counts against it (`crashes`); at
+`engine.page_crashes` such crashes it is given up (failed, kind "crash"), and
+`jobs retry-failed` brings it back. A crash loop therefore cannot give up a healthy page
+unless the daemon dies while that page alone is being worked on, `page_crashes` times.
 """
 
 from __future__ import annotations
@@ -73,14 +82,45 @@ class Frontier:
         docs = [new_entry(self.job_id, u, 0, now) for u in dict.fromkeys(urls)]
         return await self.store.insert_many(FRONTIER, docs, ignore_duplicates=True)
 
-    async def claim(self, limit: int, lease_seconds: float) -> list[dict[str, Any]]:
-        """Up to `limit` due pending entries, oldest first, now in flight."""
+    async def claim(self, limit: int, lease_seconds: float, *, suspects: bool = False) -> list[dict[str, Any]]:
+        """Up to `limit` due pending entries, oldest first, now in flight; `suspects`: only
+        pages seen at several crashes (else only the others)."""
         now = time.time()
         return await self.store.claim(
-            FRONTIER, {"job_id": self.job_id, "state": PENDING, "next_attempt_at": {"$lte": now}},
-            {"$set": {"state": IN_FLIGHT, "lease": {"holder": self.holder, "until": now + lease_seconds}},
+            FRONTIER, {"job_id": self.job_id, "state": PENDING, "next_attempt_at": {"$lte": now},
+                       "suspect": True if suspects else {"$ne": True}},
+            {"$set": {"state": IN_FLIGHT, "lease": {"holder": self.holder, "until": now + lease_seconds},
+                      "alone_at": None},
              "$inc": {"attempts": 1}, "$min": {"first_claimed_at": now}},
             sort=[("next_attempt_at", 1)], limit=limit)
+
+    async def has_suspects(self) -> bool:
+        return bool(await self.store.count(FRONTIER, {"job_id": self.job_id, "state": PENDING, "suspect": True}))
+
+    async def mark_alone(self, entry_id_: str) -> None:
+        """A suspect's processing starts with nothing else in flight in the daemon."""
+        await self.store.update_one(FRONTIER, _mine(entry_id_, self.holder), {"$set": {"alone_at": time.time()}})
+
+    async def release_crashed(self, holder_filter: dict[str, Any] | None = None) -> dict[str, int]:
+        """In-flight entries a dead daemon left (matching `holder_filter`) go back to pending.
+
+        The attempt is refunded (the page did not fail; the daemon died). A page that was
+        being processed alone (`alone_at` set) has the crash counted against it; any other
+        counts one more `crash_seen`, and at two it becomes a suspect (run alone next)."""
+        now = time.time()
+        base: dict[str, Any] = {"job_id": self.job_id, "state": IN_FLIGHT, **(holder_filter or {})}
+        blamed = await self.store.update_many(
+            FRONTIER, {**base, "alone_at": {"$ne": None}},
+            {"$set": {"state": PENDING, "lease": None, "alone_at": None, "next_attempt_at": now},
+             "$inc": {"crashes": 1, "attempts": -1}})
+        seen = await self.store.update_many(
+            FRONTIER, base, {"$set": {"state": PENDING, "lease": None}, "$inc": {"crash_seen": 1, "attempts": -1}})
+        suspects = 0
+        if seen:
+            suspects = await self.store.update_many(
+                FRONTIER, {"job_id": self.job_id, "state": PENDING, "crash_seen": {"$gte": 2},
+                           "suspect": {"$ne": True}}, {"$set": {"suspect": True}})
+        return {"blamed": blamed, "seen": seen, "new_suspects": suspects}
 
     async def release_in_flight(self, *, refund: bool = True, mine_only: bool = False) -> int:
         """In-flight entries go back to pending (pause, stop, shutdown, crash recovery).
@@ -99,20 +139,37 @@ class Frontier:
 
     async def release_expired(self) -> int:
         """In-flight entries whose lease ran out (their daemon died) go back to pending."""
-        return await self.store.update_many(
-            FRONTIER, {"job_id": self.job_id, "state": IN_FLIGHT, "lease.until": {"$lt": time.time()}},
-            {"$set": {"state": PENDING, "lease": None}})
+        out = await self.release_crashed({"lease.until": {"$lt": time.time()}})
+        return out["blamed"] + out["seen"]
 
     async def release_stale(self) -> int:
-        """At a runner's start: entries this daemon (any of its processes) left in flight,
-        and expired leases of anyone, go back to pending; a live helper's entries stay.
-        Attempts are not refunded (a page that kills daemons runs out of attempts)."""
+        """At a runner's start: entries earlier processes of this daemon left in flight,
+        and expired leases of anyone, go back to pending (as after a crash); this process's
+        own go back as after a pause; a live helper's entries stay."""
         prefix = self.holder.rsplit(":", 1)[0] + ":"
+        mine = await self.store.update_many(
+            FRONTIER, {"job_id": self.job_id, "state": IN_FLIGHT, "lease.holder": self.holder},
+            {"$set": {"state": PENDING, "lease": None, "alone_at": None}, "$inc": {"attempts": -1}})
+        out = await self.release_crashed({"$or": [
+            {"lease.holder": {"$regex": "^" + re.escape(prefix)}}, {"lease.until": {"$lt": time.time()}},
+            {"lease": None}]})
+        return mine + out["blamed"] + out["seen"]
+
+    async def retry_failed(self) -> int:
+        """Failed entries back to pending with fresh attempts (`jobs retry-failed`). A page
+        given up after crashes stays a suspect: it runs alone again."""
         return await self.store.update_many(
-            FRONTIER, {"job_id": self.job_id, "state": IN_FLIGHT, "$or": [
-                {"lease.holder": {"$regex": "^" + re.escape(prefix)}}, {"lease.until": {"$lt": time.time()}},
-                {"lease": None}]},
-            {"$set": {"state": PENDING, "lease": None}})
+            FRONTIER, {"job_id": self.job_id, "state": FAILED},
+            {"$set": {"state": PENDING, "attempts": 0, "crashes": 0, "next_attempt_at": time.time(),
+                      "last_error": None, "fail_kind": None, "done_at": None, "alone_at": None}})
+
+    async def failures(self, limit: int, skip: int = 0) -> list[dict[str, Any]]:
+        return await self.store.find(FRONTIER, {"job_id": self.job_id, "state": FAILED},
+                                     sort=[("done_at", 1)], limit=limit, skip=skip)
+
+    async def failed_by_kind(self) -> dict[str, int]:
+        raw = await self.store.count_by(FRONTIER, "fail_kind", {"job_id": self.job_id, "state": FAILED})
+        return {str(k or "unknown"): v for k, v in raw.items()}
 
     async def renew(self, ids: list[str], lease_seconds: float) -> int:
         """Extend the leases of the entries this holder is working on (long fetches keep
@@ -149,12 +206,12 @@ class Frontier:
 
     @staticmethod
     def failed_op(entry_id_: str, holder: str, reason: str, now: float,
-                  retry_at: float | None) -> tuple[dict[str, Any], dict[str, Any]]:
+                  retry_at: float | None, kind: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
         if retry_at is not None:
             return _mine(entry_id_, holder), {"$set": {"state": PENDING, "lease": None, "last_error": reason,
                                                        "next_attempt_at": retry_at}}
         return _mine(entry_id_, holder), {"$set": {"state": FAILED, "lease": None, "last_error": reason,
-                                                   "done_at": now}}
+                                                   "fail_kind": kind or "unknown", "done_at": now}}
 
 
 def _mine(entry_id_: str, holder: str) -> dict[str, Any]:

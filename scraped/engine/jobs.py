@@ -7,6 +7,10 @@
       │           PAUSED◀──pause──┘
       └──stop / clear──────────────────────────────────▶ STOPPED
 
+A finished job (COMPLETED, FAILED, STOPPED) takes one more event, `retry`
+(`jobs retry-failed`): its given-up pages go back to pending and it is QUEUED again.
+How a crawl that ended by itself is judged COMPLETED or FAILED: scraped.engine.outcome.
+
 A pause, stop or interrupt of a RUNNING job takes effect once its runner has saved its
 work; the supervisor applies the event then. `interrupt` is what a crash (found at the
 next start) or a graceful daemon shutdown does to a running job; such jobs resume by
@@ -48,6 +52,9 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (STOPPING, "interrupt"): STOPPED,  # a crash while stopping still ends in STOPPED
     (INTERRUPTED, "resume"): QUEUED,
     (INTERRUPTED, "stop"): STOPPED,
+    (COMPLETED, "retry"): QUEUED,
+    (FAILED, "retry"): QUEUED,
+    (STOPPED, "retry"): QUEUED,
 }
 
 EVENTS = frozenset(event for _, event in TRANSITIONS)
@@ -59,7 +66,10 @@ def next_state(state: str, event: str) -> str:
         return TRANSITIONS[(state, event)]
     except KeyError:
         allowed = sorted(e for (s, e) in TRANSITIONS if s == state)
-        hint = f"; from {state} it can: {', '.join(allowed)}" if allowed else f"; {state} is final"
+        if state in TERMINAL:
+            hint = f"; {state} is final (only `jobs retry-failed` queues it again)"
+        else:
+            hint = f"; from {state} it can: {', '.join(allowed)}" if allowed else f"; {state} is final"
         raise Conflict(f"cannot {event} a job that is {state}{hint}") from None
 
 

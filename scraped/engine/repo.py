@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from scraped.engine import jobs
+from scraped.engine.frontier import FRONTIER
 from scraped.engine.ids import new_id
 from scraped.errors import BadRequest, NotFound
 from scraped.store.base import Filter, Store
@@ -40,7 +41,8 @@ class JobsRepo:
         now = time.time()
         doc = {"_id": new_id(now), "name": name, "spec": spec_raw, "spec_digest": digest, "source": source,
                "status": status, "created_at": now, "started_at": None, "finished_at": None,
-               "updated_at": now, "progress": empty_progress(), "last_error": None, "failures": [],
+               "updated_at": now, "progress": empty_progress(), "stats": {}, "outcome": None,
+               "last_error": None, "failures": [],
                "owner": owner, "lease": None, "request": None,
                "history": [{"at": now, "from": None, "to": status, "why": f"created ({source})"}]}
         await self.store.insert_one(JOBS, doc)
@@ -87,6 +89,8 @@ class JobsRepo:
         sets: dict[str, Any] = {"status": new_state, "updated_at": now, **(extra or {})}
         if new_state == jobs.RUNNING:
             sets.setdefault("started_at", now)
+        if state in jobs.TERMINAL:  # retried: no longer finished
+            sets.setdefault("finished_at", None)
         if new_state in jobs.TERMINAL:
             sets["finished_at"] = now
             sets["lease"] = None
@@ -150,7 +154,8 @@ class JobsRepo:
     async def save_progress(self, job_id: str, holder: str, progress: dict[str, int],
                             failures: list[dict[str, Any]], kept: int, lease_seconds: float,
                             last_error: str | None, *, replace: bool = False,
-                            helper: bool = False, final: bool = False) -> dict[str, Any] | None:
+                            helper: bool = False, final: bool = False,
+                            stats: dict[str, int] | None = None) -> dict[str, Any] | None:
         """Persist counters, append failures, renew the lease; returns the job (None if the
         lease was lost), whose `request` field carries a pause/stop from another daemon.
 
@@ -178,6 +183,7 @@ class JobsRepo:
             sets["last_error"] = last_error
         update: dict[str, Any] = {"$set": sets}
         incs = {f"progress.{k}": v for k, v in progress.items() if v} if not replace else {}
+        incs.update({f"stats.{k}": v for k, v in (stats or {}).items() if v})
         if incs:
             update["$inc"] = incs
         if failures:
@@ -196,6 +202,20 @@ class JobsRepo:
             dead.append({"lease.holder": {"$regex": "^" + re.escape(holder_prefix + ":")}})
         return await self.store.find(JOBS, {"status": {"$in": [jobs.RUNNING, jobs.STOPPING]}, "$or": dead},
                                      limit=1000)
+
+    async def finished_before(self, before: float, limit: int) -> list[dict[str, Any]]:
+        return await self.store.find(JOBS, {"status": {"$in": sorted(jobs.TERMINAL)}, "finished_at": {"$lt": before}},
+                                     sort=[("finished_at", 1)], limit=limit)
+
+    async def delete_finished(self, job_ids: Sequence[str]) -> dict[str, int]:
+        """Delete finished jobs and their frontiers (a job that left its final state meanwhile,
+        e.g. retried, is kept). Questions stay: they are the bank."""
+        out = {"jobs": 0, "frontier_entries": 0}
+        for job_id in job_ids:
+            if await self.store.delete_many(JOBS, {"_id": job_id, "status": {"$in": sorted(jobs.TERMINAL)}}):
+                out["jobs"] += 1
+                out["frontier_entries"] += await self.store.delete_many(FRONTIER, {"job_id": job_id})
+        return out
 
     async def count_by_status(self) -> dict[str, int]:
         return {str(k): v for k, v in (await self.store.count_by(JOBS, "status")).items()}

@@ -16,6 +16,11 @@ holds no job lease: it never seeds, recounts, changes the job's state or answers
 stop requests (the owner does). It leaves when the crawl is done, or at the first save
 after the job stops RUNNING (LeaseLost).
 
+Suspects (pages seen in flight at two crashes, scraped.engine.frontier) are claimed one
+at a time before anything else and processed alone in the daemon (scraped.engine.gate),
+their done mark flushed before the gate opens again, so a crash during that window is
+the only kind counted against a page.
+
 Error handling: a page's fetch or parse failure is recorded on the job and the crawl
 goes on. A failed store call backs off and retries while the job's lease would still be
 ours (a failover, a short outage); past that it propagates (the supervisor interrupts the
@@ -24,14 +29,17 @@ job).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections import Counter
 from typing import Any
 
 import trio
 
-from scraped.engine import repo
+from scraped.engine import outcome, repo
 from scraped.engine.frontier import IN_FLIGHT, Frontier, SeenCache, entry_id, new_entry
+from scraped.engine.gate import Gate
 from scraped.engine.spec import JobSpec
 from scraped.engine.writer import BatchWriter, Flushed
 from scraped.errors import ScrapedError, StoreError, Unavailable
@@ -48,7 +56,8 @@ class LeaseLost(ScrapedError):
 
 class Runner:
     def __init__(self, *, app: Any, jobs: repo.JobsRepo, job: dict[str, Any], spec: JobSpec,
-                 fetcher: Any, holder: str, on_request: Any = None, helper: bool = False):
+                 fetcher: Any, holder: str, on_request: Any = None, helper: bool = False,
+                 gate: Gate | None = None):
         from scraped.engine import fetch
 
         self.app = app
@@ -63,6 +72,13 @@ class Runner:
         self.helper = helper
         self.on_request = on_request  # called with "pause"/"stop" asked for through the store
         self.frontier = Frontier(self.store, self.job_id, holder)
+        self.gate = gate if gate is not None else Gate()
+        self._suspects = False  # pages seen at several crashes wait to be run alone
+        # Scrapy-style stats, saved as deltas ($inc stats.<key>): status_<code>, failed_<kind>,
+        # retries (a page tried again later), run_seconds. See commands.job_stats.
+        self.stats: Counter[str] = Counter()
+        self._captured: set[str] = set()  # failure kinds already sent to the error tracker
+        self._run_mark = time.monotonic()
         # A helper counts only its own work (added to the job's with $inc).
         self.progress: dict[str, int] = {**repo.empty_progress(), **({} if helper else job.get("progress") or {})}
         self.max_pages = spec.max_pages(self.cfg)
@@ -93,6 +109,12 @@ class Runner:
     # ------------------------------------------------------------ counters
     def _flushed(self, f: Flushed) -> None:
         p = self.progress
+        for failure in f.failures:
+            kind = failure.get("kind") or "unknown"
+            self.stats[f"failed_{kind}"] += 1
+            if kind not in self._captured:
+                self._captured.add(kind)
+                outcome.first_failure(self.app, self.job_id, failure)
         p["pages_fetched"] += f.pages_fetched
         p["pages_failed"] += f.pages_failed
         p["questions_found"] += f.questions_found
@@ -147,6 +169,7 @@ class Runner:
         self.progress["pages_fetched"] = counts["done"]
         self.progress["pages_failed"] = counts["failed"]
         self.progress["questions_new"] = await self.store.count(repo.QUESTIONS, {"job_id": self.job_id})
+        self._suspects = await self.frontier.has_suspects()
         self._settled = counts["done"] + counts["failed"]
         self._saved = dict(self.progress)
         self._job_saved: dict[str, int] | None = None  # None: the next save sets the recount
@@ -163,8 +186,26 @@ class Runner:
             return self.cfg.frontier_batch
         return max(0, self.max_pages - self._settled - self._busy)
 
+    async def _feed_suspect(self, send: trio.MemorySendChannel[dict[str, Any]]) -> bool:
+        """One suspect page, alone; True when there was one (the feeder loops back)."""
+        if not self._suspects:
+            return False
+        claim = functools.partial(self.frontier.claim, suspects=True)
+        entries = await self._retrying(claim, 1, self.cfg.lease_seconds)
+        if not entries:
+            self._suspects = False
+            return False
+        self._busy += 1
+        self._holding.add(entries[0]["_id"])
+        self._idle = trio.Event()
+        await send.send(entries[0])
+        await self._wait_idle()  # the next suspect only once this one is settled
+        return True
+
     async def _feed(self, send: trio.MemorySendChannel[dict[str, Any]]) -> None:
         while True:
+            if self._budget() > 0 and await self._feed_suspect(send):
+                continue
             want = min(self.cfg.frontier_batch, self._budget())
             if want <= 0:
                 if self._busy == 0 and self._budget() <= 0:
@@ -192,6 +233,9 @@ class Runner:
             await self._retrying(self.writer.flush)
             if self.max_pages and self._settled >= self.max_pages:
                 return
+            if await self._retrying(self.frontier.has_suspects):  # released after a helper's crash
+                self._suspects = True
+                continue
             due = await self._retrying(self.frontier.next_due)  # after the flush: new links included
             if due is None:
                 if (await self._retrying(self.frontier.counts))[IN_FLIGHT] == 0:
@@ -207,6 +251,7 @@ class Runner:
         self._busy -= 1
         if final:
             self._settled += 1
+            self.stats["pages"] += 1
         self._news.set()
         if self._busy == 0:
             self._idle.set()
@@ -223,20 +268,40 @@ class Runner:
                 self._tick_rate()
 
     async def _process(self, entry: dict[str, Any]) -> bool:
-        """Fetch and extract one page; True when the page is settled (done or failed for good)."""
+        """Fetch and extract one page (a suspect alone in the daemon); True when the page
+        is settled (done or failed for good)."""
+        crashes = int(entry.get("crashes") or 0)
+        if crashes >= self.cfg.page_crashes:
+            await self._fail(entry, f"gave up: the daemon died {crashes} times while this page alone was "
+                             "being processed (a page that crashes the daemon?); `jobs retry-failed` tries "
+                             "it again", "crash", False)
+            return True
+        if not entry.get("suspect"):
+            async with self.gate.shared():
+                return await self._fetch_and_extract(entry)
+        async with self.gate.alone():
+            await self._retrying(self.frontier.mark_alone, entry["_id"])
+            try:
+                return await self._fetch_and_extract(entry)
+            finally:
+                # Its outcome durable before anything else runs: a crash after this is not its.
+                with trio.CancelScope(shield=True):
+                    await self._retrying(self.writer.flush)
+
+    async def _fetch_and_extract(self, entry: dict[str, Any]) -> bool:
         from scraped.engine.fetch import FetchError
 
         url = entry["url"]
-        if entry.get("attempts", 1) > self.cfg.page_attempts:
-            await self._fail(entry, "gave up: the page was in flight at too many crashes", "crash", False)
-            return True
         start = time.perf_counter()
         try:
             result = await self.fetcher.fetch(url, self.policy)
         except FetchError as exc:
             self.app.observe("fetch", time.perf_counter() - start, False)
+            if exc.status:
+                self.stats[f"status_{exc.status}"] += 1
             return await self._fail(entry, exc.reason, exc.kind, exc.retryable, exc.retry_after)
         self.app.observe("fetch", time.perf_counter() - start, True)
+        self.stats[f"status_{result.status}"] += 1
         try:
             questions, links = self._extract(entry, result)
         except Exception as exc:  # a parser choking on one page must not stop the job
@@ -286,6 +351,8 @@ class Runner:
             retry_at = now + max(self.cfg.page_retry_delay, retry_after or 0.0)
         failure = {"url": entry["url"], "reason": reason, "kind": kind, "at": now,
                    "attempts": entry.get("attempts", 1), "will_retry": retry_at is not None}
+        if retry_at is not None:
+            self.stats["retries"] += 1
         await self.writer.page_failed(entry["_id"], failure, retry_at)
         return retry_at is None
 
@@ -311,6 +378,10 @@ class Runner:
                 delay = min(delay * 2, 5.0)
 
     async def _save(self, final: bool = False) -> None:
+        now_mono = time.monotonic()
+        self.stats["run_ms"] += int((now_mono - self._run_mark) * 1000)
+        self._run_mark = now_mono
+        stats, self.stats = self.stats, Counter()
         failures, self._failures = self._failures, []
         now_progress = dict(self.progress)
         base = self._job_saved
@@ -319,9 +390,10 @@ class Runner:
             doc = await self.jobs.save_progress(
                 self.job_id, self.holder, counters, failures, self.cfg.failures_kept,
                 self.cfg.lease_seconds, self._last_error, replace=base is None, helper=self.helper,
-                final=final)
+                final=final, stats=dict(stats))
         except BaseException:
             self._failures = failures + self._failures  # kept for the next save
+            self.stats.update(stats)
             raise
         if doc is None:
             if not final:

@@ -26,8 +26,10 @@ from typing import Any
 import trio
 
 from scraped.engine import cluster, jobs, jobsdir
+from scraped.engine import outcome as outcomes
 from scraped.engine import spec as specs
 from scraped.engine.frontier import FRONTIER, PENDING, Frontier
+from scraped.engine.gate import Gate
 from scraped.engine.repo import JobsRepo
 from scraped.engine.runner import LeaseLost, Runner
 from scraped.engine.schedules import Schedules
@@ -67,6 +69,7 @@ class Supervisor:
         self.identity = daemon_identity(str(app.state_dir))
         self.holder = f"{self.identity}:{os.getpid()}"
         self.running: dict[str, RunningJob] = {}
+        self.gate = Gate()  # every job's pages: many at once, or one suspect alone
         self.adaptive: int | None = None
         self.jobs_dir_report: dict[str, Any] = {}
         self.started_at = time.time()
@@ -164,6 +167,7 @@ class Supervisor:
                     spec = specs.from_dict(handle.doc["spec"], source=f"job {job_id}")
                     handle.runner = Runner(app=self.app, jobs=self.jobs, job=handle.doc, spec=spec,
                                            fetcher=self.fetcher, holder=self.holder, helper=handle.helper,
+                                           gate=self.gate,
                                            on_request=None if handle.helper else
                                            lambda what: self._request(job_id, what))
                     log.info("job %s (%s) %s", job_id, handle.doc["name"],
@@ -202,10 +206,21 @@ class Supervisor:
             event = {"stop": "stopped"}.get(outcome, outcome)
             if doc["status"] == jobs.STOPPING:
                 event = "fail" if outcome == "fail" else "stopped"
-            extra = {"last_error": why} if outcome in ("fail", "interrupt") else None
+            extra: dict[str, Any] | None = {"last_error": why} if outcome in ("fail", "interrupt") else None
+            end: dict[str, Any] | None = None
+            frontier = Frontier(self.app.store, job_id)
+            if event == "complete":
+                event, why, end = await outcomes.judge(frontier, self.cfg, why=why)
+                extra = {"outcome": end, **({"last_error": why} if event == "fail" else {})}
+            elif event == "fail":
+                end = {"state": jobs.FAILED, "reason": why}
+                extra = {"outcome": end, "last_error": why}
             doc = await self.jobs.transition(job_id, event, why=why, extra=extra)
-            if doc["status"] in jobs.TERMINAL and self.cfg.drop_frontier:
-                await Frontier(self.app.store, job_id).drop()
+            if end is not None:
+                outcomes.report(self.app, doc, end)
+            if doc["status"] in jobs.TERMINAL and self.cfg.drop_frontier and (
+                    doc["status"] == jobs.STOPPED or not (await frontier.counts())["failed"]):
+                await frontier.drop()  # a job with failed pages keeps it: jobs failures, retry-failed
         except ScrapedError as exc:
             log.error("job %s: could not record %s (%s): %s", job_id, outcome, why, exc)
 
@@ -251,7 +266,7 @@ class Supervisor:
         with contextlib.suppress(Conflict):
             doc = await self.jobs.transition(doc["_id"], "interrupt", why=why, expect=doc["status"],
                                              extra={"last_error": why})
-        await Frontier(self.app.store, doc["_id"]).release_in_flight(refund=False)
+        await Frontier(self.app.store, doc["_id"]).release_crashed()
         if doc["status"] in jobs.TERMINAL and self.cfg.drop_frontier:
             await Frontier(self.app.store, doc["_id"]).drop()
 

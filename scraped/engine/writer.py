@@ -28,8 +28,8 @@ from typing import Any
 
 import trio
 
+from scraped.bank.intake import add_raw
 from scraped.engine.frontier import FRONTIER, Frontier
-from scraped.engine.repo import QUESTIONS
 from scraped.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,8 @@ class BatchWriter:
     async def page_failed(self, entry_id: str, failure: dict[str, Any], retry_at: float | None) -> None:
         await self._backpressure()
         b = self._batch
-        b.marks.append(Frontier.failed_op(entry_id, self.holder, failure["reason"], failure["at"], retry_at))
+        b.marks.append(Frontier.failed_op(entry_id, self.holder, failure["reason"], failure["at"], retry_at,
+                                          failure.get("kind", "")))
         if retry_at is None:
             b.pages_failed += 1
             b.failures.append(failure)
@@ -164,7 +165,7 @@ class BatchWriter:
                 new = 0
                 if batch.questions:
                     ops = coalesce(batch.questions)
-                    new = (await self.store.bulk_upsert(QUESTIONS, ops))["inserted"]
+                    new = (await add_raw(self.store, ops))["inserted"]  # the bank owns raw questions
                 if batch.marks:
                     await self.store.bulk_update(FRONTIER, batch.marks)
             ok = True
