@@ -1,20 +1,11 @@
-"""Commands of the engine area (declared here, handled in scraped/engine/commands.py)."""
+"""Commands of the engine area (declared here, handled in scraped/engine/commands.py).
+The `questions` commands are the bank's: scraped/api/bank.py."""
 
 from scraped.api.spec import Arg, Command
 
 STATES = ("QUEUED", "RUNNING", "PAUSED", "STOPPING", "STOPPED", "COMPLETED", "FAILED", "INTERRUPTED")
 _JOB = Arg("id", help="job id (or a unique prefix of it, or a job name: its newest job)",
            required=True, positional=True)
-
-_QUESTION_FILTERS = (
-    Arg("category", help="only this category"),
-    Arg("difficulty", help="only this difficulty"),
-    Arg("company", help="only questions tagged with this company"),
-    Arg("job", help="only questions first found by this job id"),
-    Arg("search", help="text the question contains (case-insensitive)"),
-    Arg("enhancement", help="only this enhancement state", choices=("pending", "in_progress", "done",
-                                                                      "failed")),
-)
 
 COMMANDS = [
     Command("jobs.submit", "Submit a job spec (a TOML file); a spec with a schedule registers a "
@@ -68,24 +59,4 @@ COMMANDS = [
             admin=True, runbook="DELETE /api/scraping/jobs/queue/clear"),
     Command("engine.status", "The scraping engine: running jobs, limits (adaptive too), fetcher.",
             runbook="GET /api/scraping/system-status"),
-    Command("questions.list", "Scraped questions, newest first.",
-            args=(*_QUESTION_FILTERS,
-                  Arg("limit", type="int", default=20, minimum=1, maximum=1000, help="at most this many"),
-                  Arg("skip", type="int", default=0, minimum=0, help="skip this many first")),
-            runbook="db.raw_extracted_questions.find(...)"),
-    Command("questions.count", "How many questions match, with a breakdown.",
-            args=(*_QUESTION_FILTERS,
-                  Arg("by", help="break down by this field",
-                      choices=("category", "difficulty", "job_id", "enhancement.state"))),
-            runbook="db.raw_extracted_questions.countDocuments(...)"),
-    Command("questions.show", "One question with its sources.",
-            args=(Arg("id", help="question key (or a unique prefix of at least 8 characters)",
-                      required=True, positional=True),),
-            runbook="db.raw_extracted_questions.findOne(...)"),
-    Command("questions.export", "Export questions as JSONL or CSV, streamed (any bank size); "
-            "redirect stdout to a file.",
-            args=(*_QUESTION_FILTERS,
-                  Arg("format", default="jsonl", choices=("jsonl", "csv"), help="output format"),
-                  Arg("limit", type="int", minimum=1, help="at most this many")),
-            stream=True, timeout=None, runbook="mongoexport --collection raw_extracted_questions"),
 ]

@@ -1,8 +1,8 @@
-"""Renderers of the engine's and the questions' commands (stdlib at import; rich inside)."""
+"""Renderers of the engine's commands (stdlib at import; rich inside). The questions'
+are the bank's: scraped/render/bank.py."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -121,106 +121,19 @@ def engine_status(r: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def questions_list(r: dict[str, Any]) -> str:
-    rows = [{"id": q["id"][:12], "question": q["question"], "opts": q["options"], "answer": q["answer"],
-             "category": q["category"], "difficulty": q["difficulty"], "sources": q["sources"]}
-            for q in r["questions"]]
-    shown = f"{r['skip'] + 1}-{r['skip'] + len(rows)} of {r['total']}" if rows else f"0 of {r['total']}"
-    return table(rows) + f"\n\n{shown} questions"
-
-
-def questions_count(r: dict[str, Any]) -> str:
-    lines = [f"{r['total']} questions"]
-    if r.get("by"):
-        lines += ["", table([{r["by"]: k, "count": v} for k, v in r["counts"].items()])]
-    return "\n".join(lines)
-
-
-def question_show(r: dict[str, Any]) -> str:
-    lines = [f"{r['id']}", "", r.get("question") or ""]
-    for i, opt in enumerate(r.get("options") or []):
-        mark = "*" if r.get("answer") == i else " "
-        lines.append(f" {mark} {chr(65 + i) if i < 26 else i}. {opt}")
-    if r.get("answer") is None and r.get("answer_text"):
-        lines.append(f"answer: {r['answer_text']}")
-    if r.get("explanation"):
-        lines += ["", "explanation: " + r["explanation"]]
-    meta = {k: r.get(k) for k in ("category", "difficulty", "company_tags", "job_id", "extracted_at")}
-    meta["enhancement"] = (r.get("enhancement") or {}).get("state")
-    lines += ["", kv(meta), "", "sources:", _indent(table(r.get("sources") or [],
-                                                           ["url", "job_id", "extractor", "seen_at"]))]
-    return "\n".join(lines)
-
-
 # ---------------------------------------------------------------- streams
 
 
-def export_stream(results: Iterable[dict[str, Any]]) -> int:
-    out = sys.stdout
-    rows = 0
-    for part in results:
-        out.write(part.get("chunk", ""))
-        rows = part.get("rows", rows)
-    out.flush()
-    print(f"exported {rows} question(s)", file=sys.stderr)
-    return 0
-
-
-def _counts_line(f: dict[str, Any]) -> str:
-    p = f["progress"]
-    eta = f" ETA {_duration(f['eta_s'])}" if f.get("eta_s") is not None else ""
-    return (f"{p.get('pages_fetched', 0)} fetched, {p.get('pages_failed', 0)} failed | "
-            f"questions {p.get('questions_found', 0)} found, {p.get('questions_new', 0)} new | "
-            f"{f.get('rate', 0):.1f} pages/s{eta}")
-
-
-def _short_counts(f: dict[str, Any]) -> str:
-    p = f["progress"]
-    eta = f" ETA {_duration(f['eta_s'])}" if f.get("eta_s") is not None else ""
-    return (f"pages {p.get('pages_fetched', 0)} ok {p.get('pages_failed', 0)} failed · questions "
-            f"{p.get('questions_new', 0)} new/{p.get('questions_found', 0)} · {f.get('rate', 0):.1f}/s{eta}")
-
-
-def _duration(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-
-
 def watch_stream(results: Iterable[dict[str, Any]]) -> int:
-    """A live progress bar on a terminal; one line per update otherwise."""
-    last: dict[str, Any] | None = None
-    if not sys.stdout.isatty():
-        for frame in results:
-            last = frame
-            print(f"{frame['status']:<11} {_counts_line(frame)}", flush=True)
-    else:
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn
+    from scraped.render.watch import watch_stream as stream  # progress against the frontier
 
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(bar_width=24),
-                      TextColumn("{task.fields[counts]}"), console=Console(), transient=False) as bar:
-            task = None
-            for frame in results:
-                last = frame
-                p = frame["progress"]
-                pages = p.get("pages_fetched", 0) + p.get("pages_failed", 0)
-                desc = f"{frame['name']} {frame['status']}"
-                if task is None:
-                    task = bar.add_task(desc, total=frame.get("max_pages"), counts="")
-                bar.update(task, description=desc, completed=pages, total=frame.get("max_pages"),
-                           counts=_short_counts(frame))
-    if last is None:
-        return 0
-    print(f"job {last['id']} ({last['name']}) {last['status']}"
-          + (f": {last['last_error']}" if last.get("last_error") and last["status"] != "COMPLETED" else ""))
-    return 1 if last["status"] == "FAILED" else 0
+    return stream(results)
 
 
 RENDERERS = {
     "jobs.list": jobs_list, "jobs.show": jobs_show, "jobs.submit": jobs_submit,
     "jobs.pause": job_state, "jobs.resume": job_state, "jobs.stop": jobs_stop, "jobs.schedules": schedules,
     "queue": queue, "queue.clear": lambda r: f"cleared {r['cleared']} queued job(s)",
-    "engine.status": engine_status, "questions.list": questions_list, "questions.count": questions_count,
-    "questions.show": question_show, "jobs.unschedule": lambda r: f"schedule {r['removed']!r} removed",
-    "questions.export:stream": export_stream, "jobs.watch:stream": watch_stream,
+    "engine.status": engine_status, "jobs.unschedule": lambda r: f"schedule {r['removed']!r} removed",
+    "jobs.watch:stream": watch_stream,
 }

@@ -32,6 +32,8 @@ def _ix(name: str, *keys: str, unique: bool = False) -> Index:
 
 
 _QUESTION_ARRAYS = frozenset({"options", "company_tags", "topics", "sources"})
+# An enhanced question also lists the raw questions, jobs and pages it came from.
+_ENHANCED_ARRAYS = _QUESTION_ARRAYS | {"raw_hashes", "job_ids", "source_urls"}
 
 COLLECTIONS: dict[str, Collection] = {
     c.name: c
@@ -54,7 +56,10 @@ COLLECTIONS: dict[str, Collection] = {
             _ix("category_difficulty", "category", "difficulty"),
             _ix("origin", "origin"),
             _ix("enhanced_at", "enhanced_at"),
-        ), _QUESTION_ARRAYS),
+            # the default view (not disputed), --verified and --quarantined
+            _ix("level_enhanced_at", "verification.level", "-enhanced_at"),
+            _ix("provisional", "provisional"),
+        ), _ENHANCED_ARRAYS),
         Collection("archived_raw_questions", (
             _ix("archived_at", "archived_at"),
         ), _QUESTION_ARRAYS),
