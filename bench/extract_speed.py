@@ -129,7 +129,10 @@ def one_round(impl: SimpleNamespace, url: str, html: str, css: bool, clock, time
     t0 = clock()
     page = impl.Page(html, url)
     t1 = clock()
-    page._lines, page._breadcrumb = impl.walk_page(page.root)
+    walked = impl.walk_page(page.root)  # (lines, breadcrumb) or, since the JSON scripts, a triple
+    page._lines, page._breadcrumb = walked[0], walked[1]
+    if len(walked) > 2:
+        page._scripts = walked[2]
     t2 = clock()
     qs = impl.extract_questions(page)
     t3 = clock()

@@ -32,6 +32,7 @@ HEADROW = 1 << 9  # a table header row
 META = 1 << 10  # a difficulty/category badge
 LISTED = 1 << 11  # inside a list item
 CODE = 1 << 12  # inside <pre>: a code block, part of the question above it
+INPUT = 1 << 13  # the value of a hidden input named like an answer
 
 BLOCK = frozenset(
     "address article aside blockquote body br caption center dd details dialog dir div dl dt "
@@ -52,6 +53,8 @@ _SPECIAL = frozenset(("ul", "ol", "li", "a", "details", "summary", "table", "pre
 _PLAIN = (BLOCK | frozenset("span b strong em i u sub sup code small big font mark abbr q s kbd var "
                             "time cite dfn bdi bdo strike tt".split())) - _SPECIAL
 _MAX_DEPTH = 200
+_MAX_SCRIPT = 2_000_000
+_INPUT_NAME = re.compile(r"answer|correct|\bans|right|solution", re.I)
 
 _SKIP_TOKENS = frozenset(
     "ad ads advert adverts advertisement adsbygoogle sponsor sponsored cookie cookies "
@@ -161,6 +164,7 @@ class _Walker:
         self.next_id = 1
         self.list_sizes: dict[int, int] = {}
         self.breadcrumb = None  # the breadcrumb trail element, a category hint
+        self.scripts: list[tuple[str, str]] = []  # (type, text) of scripts that may hold questions
 
     def add(self, text: str, ctx: _Ctx, owner) -> None:
         if not self.buf:
@@ -183,6 +187,28 @@ class _Walker:
                                    c.item, self.links, c.meta))
             self.extra = 0
         self.links = 0
+
+    def hidden_input(self, el, ctx: _Ctx) -> None:
+        """A hidden input named like an answer ("correct_answer", "ans3") becomes a hidden
+        answer line where it stands: the value a quiz's script checks the choice against."""
+        name = el.get("name") or el.get("id") or ""
+        value = (el.get("value") or "").strip()
+        if not value or len(value) > 80 or not _INPUT_NAME.search(name) or not value.strip("0"):
+            return  # no value, or "0000...": a form's state, not an answer
+        if self.buf:
+            self.flush()
+        self.lines.append(Line(value, el, ctx.flags | HIDDEN | ANS | INPUT, self.new_id(), ctx.data_answer,
+                               ctx.item, 0, ctx.meta))
+
+    def script(self, el) -> None:
+        """Keep the text of JSON scripts (schema.org JSON-LD, a framework's state) that may
+        hold the questions, for scripts.py."""
+        kind = (el.get("type") or "").lower()
+        text = el.text
+        if not text or len(text) > _MAX_SCRIPT:
+            return
+        if "uestion" in text and "{" in text and ("json" in kind or not kind or "javascript" in kind):
+            self.scripts.append((kind, text))
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -295,9 +321,9 @@ class _Walker:
                 new.list = (self.new_id(), _list_style(el, tag))
                 new.item = None
             elif tag == "a":
-                # an anchor that goes nowhere, among repeated ones, is a control (an option)
+                # an anchor that goes nowhere is a control (an option to click), not a link
                 href = el.get("href")
-                new.link = grouped is None or (bool(href) and href != "#" and not href.startswith("javascript:"))
+                new.link = bool(href) and href != "#" and not href.startswith("javascript:")
             elif tag == "details":
                 new.flags |= HIDDEN
                 new.box = self.new_id()
@@ -371,11 +397,17 @@ class _Walker:
                 if tag == "nav" and self.breadcrumb is None and "breadcrumb" in (
                         (child.get("class") or "") + (child.get("aria-label") or "")).lower():
                     self.breadcrumb = child
-                elif tag == "input" and child.get("type") in ("radio", "checkbox"):
-                    self.extra |= RADIO
-                    if any(child.get(a) is not None and (child.get(a) or "").lower() in _TRUE
-                           for a in _CORRECT_ATTRS):
-                        self.extra |= CORRECT
+                elif tag == "input":
+                    kind = child.get("type")
+                    if kind in ("radio", "checkbox"):
+                        self.extra |= RADIO
+                        if any(child.get(a) is not None and (child.get(a) or "").lower() in _TRUE
+                               for a in _CORRECT_ATTRS):
+                            self.extra |= CORRECT
+                    elif kind == "hidden":
+                        self.hidden_input(child, ctx)
+                elif tag == "script":
+                    self.script(child)
             else:
                 items = child.items()
                 if tag in _PLAIN:
@@ -480,14 +512,19 @@ def linearize(root) -> list[Line]:
     return walk_page(root)[0]
 
 
-def walk_page(root) -> tuple[list[Line], object]:
-    """(lines, breadcrumb element or None) of a parsed page."""
+def walk_page(root) -> tuple[list[Line], object, list[tuple[str, str]]]:
+    """(lines, breadcrumb element or None, JSON scripts) of a parsed page."""
     if root is None:
-        return [], None
+        return [], None, []
     body = root.find("body")
     start = body if body is not None else root
     walker = _Walker()
+    if body is not None:
+        head = root.find("head")
+        if head is not None:  # JSON-LD often sits in <head>
+            for el in head.iter("script"):
+                walker.script(el)
     if isinstance(start.tag, str):
         walker.walk(start, _Ctx(), start, 0, start.tag)
     walker.flush()
-    return walker.lines, walker.breadcrumb
+    return walker.lines, walker.breadcrumb, walker.scripts

@@ -87,6 +87,7 @@ _LABEL = re.compile(
       | \[(?P<b>[a-f1-6])\]\s*
       | (?P<s>[a-f1-6])\s?\)\s*
       | (?P<d>[a-f1-6])\s?[.:](?:\s+|$)
+      | (?P<h>[a-f])\s+[\u2013\u2014-]\s+   # "A - text": a letter in its own span, then a dash
     )""",
     re.X | re.I,
 )

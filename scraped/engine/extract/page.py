@@ -42,7 +42,7 @@ class Page:
     <base href> for resolving links.
     """
 
-    __slots__ = ("url", "base_url", "selector", "_lines", "_breadcrumb")
+    __slots__ = ("url", "base_url", "selector", "_lines", "_breadcrumb", "_scripts")
 
     def __init__(self, html: str, url: str, *, max_chars: int = MAX_PAGE_CHARS):
         if isinstance(html, (bytes, bytearray)):
@@ -57,6 +57,7 @@ class Page:
         self.base_url = self._base(url)
         self._lines = None
         self._breadcrumb = None
+        self._scripts: list[tuple[str, str]] = []
 
     @classmethod
     def from_bytes(cls, body: bytes, url: str, content_type: str | None = None) -> Page:
@@ -96,8 +97,13 @@ class Page:
     def lines(self):
         """The page's text as block-level lines (computed once; see lines.py)."""
         if self._lines is None:
-            self._lines, self._breadcrumb = walk_page(self.selector.root)
+            self._lines, self._breadcrumb, self._scripts = walk_page(self.selector.root)
         return self._lines
+
+    def scripts(self) -> list[tuple[str, str]]:
+        """(type, text) of the page's scripts that may hold questions as JSON (found by `lines()`)."""
+        self.lines()
+        return self._scripts
 
     def breadcrumb_element(self):
         """The breadcrumb trail's element, if the page has one (found by `lines()`)."""
