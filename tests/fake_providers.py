@@ -1,4 +1,4 @@
-"""Local HTTP servers that speak each AI provider's real wire format.
+"""Local HTTP servers that speak each AI provider's real wire format, errors included.
 
 Fake: only the provider's account and the internet. The real SDKs (google-genai, groq,
 huggingface_hub) and our httpx client talk to these over real sockets on 127.0.0.1:
@@ -12,6 +12,23 @@ Each server is scriptable per test: `server.script(Reply.error(429, retry_after=
 Reply.ok(...))` queues replies used before the default responder, which answers our own
 prompts sensibly (it reads the "INPUT JSON:" block of the user message). Every request is
 recorded (path, headers, body, the tokens reported) so tests assert call counts and tokens.
+
+As the real services do (docs/architecture.md "Providers" lists the pages read):
+- models: only the catalogue's models of that provider are served (openai_compat: the
+  names given); an unknown or shut-down model gets the provider's own error body -
+  Gemini 404 NOT_FOUND, Groq 404 model_not_found / 400 model_decommissioned, Hugging Face
+  400 model_not_supported, Ollama-style 404;
+- Gemini: a 429 carries its delay in error.details[] (google.rpc.RetryInfo retryDelay)
+  and no Retry-After header, with google.rpc.QuotaFailure per-minute or per-day quota ids
+  (`Reply.quota`); thinking is reported as usageMetadata.thoughtsTokenCount
+  (`Reply.thinking`); `Reply.max_tokens` ends with finishReason MAX_TOKENS and no content
+  parts, its thoughts using the whole maxOutputTokens; `Reply.blocked` is a
+  promptFeedback.blockReason with no candidates, `Reply.safety` a SAFETY finish;
+- Groq: JSON mode and json_schema never answer 200 with text that is not JSON: 400
+  json_validate_failed with failed_generation (strict json_schema also for a schema
+  miss); x-ratelimit-* headers on every reply (`server.ratelimit` sets them), retry-after
+  on a 429 (`Reply.quota` for Groq: per-minute TPM or per-day RPD);
+- Hugging Face: `Reply.no_credit()` is the router's 402.
 """
 
 from __future__ import annotations
@@ -24,8 +41,12 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from scraped.ai import catalogue
+from scraped.ai.schema import problems
 
 PATHS = {"gemini": re.compile(r"^/v1beta/models/(?P<model>[^/:]+):generateContent$"),
          "groq": re.compile(r"^/openai/v1/chat/completions$"),
@@ -41,6 +62,10 @@ class Reply:
     retry_after: str | None = None
     delay: float = 0.0
     message: str = ""
+    thoughts: int = 0            # thinking tokens reported (Gemini thoughtsTokenCount, reasoning_tokens)
+    special: str = ""            # max_tokens, blocked, safety, quota, no_credit
+    per_day: bool = False        # quota: a per-day quota (not transient)
+    retry_delay: str = "17s"     # quota: Gemini's RetryInfo retryDelay
 
     @classmethod
     def ok(cls, content: Any) -> Reply:
@@ -57,6 +82,39 @@ class Reply:
     @classmethod
     def raw(cls, body: bytes, status: int = 200) -> Reply:
         return cls(status=status, body=body)
+
+    @classmethod
+    def thinking(cls, thoughts: int, content: Any = None) -> Reply:
+        """A normal answer that also spent `thoughts` billed thinking tokens."""
+        return cls(content=content, thoughts=thoughts)
+
+    @classmethod
+    def max_tokens(cls) -> Reply:
+        """The thinking used the whole maxOutputTokens: MAX_TOKENS and no content (Gemini),
+        finish_reason "length" with a cut-off text (OpenAI-style)."""
+        return cls(special="max_tokens")
+
+    @classmethod
+    def blocked(cls, reason: str = "SAFETY") -> Reply:
+        """Gemini: the prompt was blocked (promptFeedback.blockReason, no candidates)."""
+        return cls(special="blocked", message=reason)
+
+    @classmethod
+    def safety(cls) -> Reply:
+        """Gemini: the candidate stopped with finishReason SAFETY and no content."""
+        return cls(special="safety")
+
+    @classmethod
+    def quota(cls, per_day: bool = False, retry_delay: str = "17s", retry_after: float = 2.0) -> Reply:
+        """A 429 as each provider sends it: Gemini's body details (no header), Groq's
+        rate_limit_exceeded with retry-after (per minute: TPM; per day: RPD)."""
+        return cls(status=429, special="quota", per_day=per_day, retry_delay=retry_delay,
+                   retry_after=str(retry_after))
+
+    @classmethod
+    def no_credit(cls) -> Reply:
+        """Hugging Face: 402, the monthly credits are spent."""
+        return cls(status=402, special="no_credit")
 
 
 @dataclass
@@ -112,13 +170,33 @@ def smart_reply(rec: Recorded) -> Any:
     return {}
 
 
+OPENAI_COMPAT_MODELS = ("llama3.2",)
+
+
+def served_models(kind: str, today: Any = None) -> tuple[set[str], set[str]]:
+    """(served, shut down) model names of a provider, from the catalogue as of today."""
+    day = today or datetime.now(UTC).date()
+    if kind == "openai_compat":
+        return set(OPENAI_COMPAT_MODELS), set()
+    infos = [i for (p, _), i in catalogue.catalogue().items() if p == kind]
+    return {i.model for i in infos if not i.retired(day)}, {i.model for i in infos if i.retired(day)}
+
+
 class FakeProvider:
-    def __init__(self, kind: str, responder: Callable[[Recorded], Any] | None = None):
+    def __init__(self, kind: str, responder: Callable[[Recorded], Any] | None = None,
+                 models: tuple[str, ...] | None = None):
         if kind not in PATHS:
             raise ValueError(kind)
         self.kind = kind
         self.responder = responder or smart_reply
         self.requests: list[Recorded] = []
+        self.models, self.retired = served_models(kind)
+        if models is not None:
+            self.models = set(models)
+        # Groq's account as its x-ratelimit-* headers tell it (requests per day, tokens per minute).
+        self.ratelimit: dict[str, Any] = {"limit_requests": 1000, "remaining_requests": 1000,
+                                          "reset_requests": "1m26.4s", "limit_tokens": 8000,
+                                          "remaining_tokens": 8000, "reset_tokens": "7.66s"}
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -169,29 +247,133 @@ class FakeProvider:
         user = " ".join(m["content"] for m in msgs if m.get("role") == "user")
         return Recorded(path, headers, body, body.get("model", ""), system, user)
 
-    def _render(self, rec: Recorded, content: Any) -> dict[str, Any]:
+    def _max_tokens(self, rec: Recorded) -> int:
+        if self.kind == "gemini":
+            return int((rec.body.get("generationConfig") or {}).get("maxOutputTokens") or 8192)
+        return int(rec.body.get("max_tokens") or rec.body.get("max_completion_tokens") or 8192)
+
+    def _render(self, rec: Recorded, content: Any, reply: Reply) -> dict[str, Any]:
         text = content if isinstance(content, str) else json.dumps(content)
         rec.tokens_in = count_tokens(rec.system + rec.user)
-        rec.tokens_out = count_tokens(text)
+        thoughts = reply.thoughts
+        finish = "STOP" if self.kind == "gemini" else "stop"
+        if reply.special == "max_tokens":  # the thinking ate the budget
+            thoughts = self._max_tokens(rec) - (0 if self.kind == "gemini" else 5)
+            text, finish = ("", "MAX_TOKENS") if self.kind == "gemini" else (text[:20], "length")
+        rec.tokens_out = (count_tokens(text) if text else 0) + thoughts
         if self.kind == "gemini":
-            return {"candidates": [{"content": {"parts": [{"text": text}], "role": "model"},
-                                    "finishReason": "STOP", "index": 0}],
-                    "usageMetadata": {"promptTokenCount": rec.tokens_in, "candidatesTokenCount": rec.tokens_out,
-                                      "totalTokenCount": rec.tokens_in + rec.tokens_out},
+            usage = {"promptTokenCount": rec.tokens_in, "totalTokenCount": rec.tokens_in + rec.tokens_out}
+            if text:
+                usage["candidatesTokenCount"] = rec.tokens_out - thoughts
+            if thoughts:
+                usage["thoughtsTokenCount"] = thoughts
+            if reply.special == "blocked":
+                rec.tokens_out = 0
+                return {"promptFeedback": {"blockReason": reply.message, "safetyRatings": [
+                    {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": True}]},
+                    "usageMetadata": {"promptTokenCount": rec.tokens_in, "totalTokenCount": rec.tokens_in},
                     "modelVersion": rec.model}
+            candidate: dict[str, Any] = {"content": {"parts": [{"text": text}], "role": "model"} if text
+                                         else {"role": "model"}, "finishReason": finish, "index": 0}
+            if reply.special == "safety":
+                candidate = {"finishReason": "SAFETY", "index": 0, "safetyRatings": [
+                    {"category": "HARM_CATEGORY_HARASSMENT", "probability": "HIGH", "blocked": True}]}
+            return {"candidates": [candidate], "usageMetadata": usage, "modelVersion": rec.model}
+        usage = {"prompt_tokens": rec.tokens_in, "completion_tokens": rec.tokens_out,
+                 "total_tokens": rec.tokens_in + rec.tokens_out}
+        if thoughts:
+            usage["completion_tokens_details"] = {"reasoning_tokens": thoughts}
         return {"id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion", "created": int(time.time()),
                 "model": rec.model, "system_fingerprint": "fp_fake",
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                             "logprobs": None, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": rec.tokens_in, "completion_tokens": rec.tokens_out,
-                          "total_tokens": rec.tokens_in + rec.tokens_out}}
+                             "logprobs": None, "finish_reason": finish}],
+                "usage": usage}
 
-    def _error_body(self, reply: Reply) -> dict[str, Any]:
+    # ------------------------------------------------------------ the providers' own errors
+    def _model_error(self, rec: Recorded) -> tuple[int, dict[str, Any]] | None:
+        model = rec.model
+        if model in self.models:
+            return None
+        if self.kind == "gemini":
+            return 404, {"error": {"code": 404, "status": "NOT_FOUND", "message":
+                                   f"models/{model} is not found for API version v1beta, or is not supported "
+                                   f"for generateContent. Call ListModels to see the list of available models "
+                                   f"and their supported methods."}}
+        if self.kind == "groq":
+            if model in self.retired:
+                return 400, {"error": {"message": f"The model `{model}` has been decommissioned and is no longer "
+                                       f"supported. Please refer to https://console.groq.com/docs/deprecations "
+                                       f"for a recommendation on which model to use instead.",
+                                       "type": "invalid_request_error", "code": "model_decommissioned"}}
+            return 404, {"error": {"message": f"The model `{model}` does not exist or you do not have access "
+                                   f"to it.", "type": "invalid_request_error", "code": "model_not_found"}}
+        if self.kind == "huggingface":
+            return 400, {"error": {"message": f"The requested model '{model}' is not supported by any provider "
+                                   f"you have enabled.", "type": "invalid_request_error", "param": "model",
+                                   "code": "model_not_supported"}}
+        return 404, {"error": {"message": f"model \"{model}\" not found, try pulling it first",
+                               "type": "not_found_error"}}
+
+    def _json_error(self, rec: Recorded, text: str) -> dict[str, Any] | None:
+        """Groq validates JSON mode and json_schema replies itself: 400, never a bad 200."""
+        fmt = rec.body.get("response_format") or {}
+        if self.kind != "groq" or fmt.get("type") not in ("json_object", "json_schema"):
+            return None
+        try:
+            value = json.loads(text)
+            ok = isinstance(value, dict)
+        except ValueError:
+            ok = False
+        spec = fmt.get("json_schema") or {}
+        if ok and fmt["type"] == "json_schema" and spec.get("strict"):
+            ok = not problems(spec.get("schema") or {}, value)  # constrained decoding: never a miss
+        if ok:
+            return None
+        return {"error": {"message": "Failed to generate JSON. Please adjust your prompt. See "
+                          "'failed_generation' for more details.", "type": "invalid_request_error",
+                          "code": "json_validate_failed", "failed_generation": text}}
+
+    def _error_body(self, reply: Reply, rec: Recorded) -> dict[str, Any]:
+        if reply.special == "no_credit":
+            return {"error": "You have exceeded your monthly included credits for Inference Providers. "
+                             "Subscribe to PRO to get 20x more monthly included credits."}
         if self.kind == "gemini":
             status = {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE", 401: "UNAUTHENTICATED",
                       403: "PERMISSION_DENIED", 400: "INVALID_ARGUMENT"}.get(reply.status, "UNKNOWN")
-            return {"error": {"code": reply.status, "message": reply.message, "status": status}}
+            error: dict[str, Any] = {"code": reply.status, "message": reply.message, "status": status}
+            if reply.special == "quota":
+                scope = "PerDay" if reply.per_day else "PerMinute"
+                error["message"] = ("You exceeded your current quota, please check your plan and billing details. "
+                                    "For more information on this error, head to: "
+                                    "https://ai.google.dev/gemini-api/docs/rate-limits.")
+                error["details"] = [
+                    {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{
+                        "quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+                        "quotaId": f"GenerateRequests{scope}PerProjectPerModel-FreeTier",
+                        "quotaDimensions": {"location": "global", "model": rec.model}, "quotaValue": "250"}]},
+                    {"@type": "type.googleapis.com/google.rpc.Help", "links": [
+                        {"description": "Learn more about Gemini API quotas",
+                         "url": "https://ai.google.dev/gemini-api/docs/rate-limits"}]},
+                    {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": reply.retry_delay}]
+            return {"error": error}
+        if reply.special == "quota":
+            what = "requests per day (RPD): Limit 1000, Used 1000, Requested 1" if reply.per_day else \
+                "tokens per minute (TPM): Limit 8000, Used 7900, Requested 400"
+            return {"error": {"message": f"Rate limit reached for model `{rec.model}` in organization "
+                              f"`org_fake` service tier `on_demand` on {what}. Please try again in "
+                              f"{reply.retry_after}s.", "type": "requests" if reply.per_day else "tokens",
+                              "code": "rate_limit_exceeded"}}
         return {"error": {"message": reply.message, "type": "api_error", "code": str(reply.status)}}
+
+    def _rate_headers(self, rec: Recorded) -> dict[str, str]:
+        """Groq's x-ratelimit-* headers, sent on every reply; the account is charged here."""
+        if self.kind != "groq":
+            return {}
+        with self._lock:
+            rl = self.ratelimit
+            rl["remaining_requests"] = max(0, rl["remaining_requests"] - 1)
+            rl["remaining_tokens"] = max(0, rl["remaining_tokens"] - rec.tokens_in - rec.tokens_out)
+            return {f"x-ratelimit-{k.replace('_', '-')}": str(v) for k, v in rl.items()}
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -218,16 +400,28 @@ class FakeProvider:
                     fake.requests.append(rec)
                 if not PATHS[fake.kind].match(path):
                     return self._send(404, json.dumps({"error": {"message": f"no route {path}"}}).encode(), rec)
+                wrong_model = fake._model_error(rec)
+                if wrong_model is not None:
+                    return self._send(wrong_model[0], json.dumps(wrong_model[1]).encode(), rec,
+                                      fake._rate_headers(rec))
                 reply = fake._next() or Reply.ok(None)
                 if reply.delay and fake._closing.wait(reply.delay):
                     return
                 if reply.body is not None:
                     return self._send(reply.status, reply.body, rec)
                 if reply.status != 200:
-                    extra = {"Retry-After": reply.retry_after} if reply.retry_after is not None else {}
-                    return self._send(reply.status, json.dumps(fake._error_body(reply)).encode(), rec, extra)
+                    # Gemini's 429 has its delay in the body only; the others send Retry-After.
+                    extra = {"Retry-After": reply.retry_after} if reply.retry_after is not None and not (
+                        fake.kind == "gemini" and reply.special == "quota") else {}
+                    extra.update(fake._rate_headers(rec))
+                    return self._send(reply.status, json.dumps(fake._error_body(reply, rec)).encode(), rec, extra)
                 content = reply.content if reply.content is not None else fake.responder(rec)
-                self._send(200, json.dumps(fake._render(rec, content)).encode(), rec)
+                rendered = fake._render(rec, content, reply)
+                text = content if isinstance(content, str) else json.dumps(content)
+                invalid = fake._json_error(rec, text) if reply.special != "max_tokens" else None
+                if invalid is not None:
+                    return self._send(400, json.dumps(invalid).encode(), rec, fake._rate_headers(rec))
+                self._send(200, json.dumps(rendered).encode(), rec, fake._rate_headers(rec))
 
             def _send(self, status: int, payload: bytes, rec: Recorded, extra: dict[str, str] | None = None) -> None:
                 rec.status = status

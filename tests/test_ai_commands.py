@@ -43,7 +43,7 @@ def test_commands_through_the_daemon_never_show_a_key(tmp_path, fakes):
         replies.append(providers)
         assert providers["providers"]["gemini"]["configured"] is True
         assert providers["providers"]["huggingface"]["configured"] is False
-        assert providers["order"]["enhance"][0] == "gemini:gemini-2.5-flash"
+        assert providers["order"]["enhance"][0] == "gemini:gemini-3.1-flash-lite"
         gen = d.call("ai.generate", category="quantitative", difficulty="easy", count=2, company="google")
         replies.append(gen)
         assert gen["generated"] == 2 and gen["providers"][0] == "gemini"

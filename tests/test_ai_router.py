@@ -41,12 +41,18 @@ async def test_each_provider_answers_through_its_real_sdk(tmp_path, fakes):
             assert auth == (KEY if kind == "gemini" else f"Bearer {KEY}")
             assert rec.model == h.app.config.ai.provider(kind).model
             assert (result.tokens_in, result.tokens_out) == (rec.tokens_in, rec.tokens_out)
-    assert fakes["gemini"].requests[-1].path.startswith("/v1beta/models/gemini-2.5-flash:generateContent")
+    assert fakes["gemini"].requests[-1].path.startswith("/v1beta/models/gemini-3.1-flash-lite:generateContent")
     assert fakes["groq"].requests[-1].path == "/openai/v1/chat/completions"
     assert fakes["huggingface"].requests[-1].path == "/v1/chat/completions"
-    # Gemini gets the schema as structured output; the others in the prompt, with JSON mode.
+    # Native structured output where the model has it: Gemini's responseJsonSchema, json_schema
+    # for gpt-oss on Groq (best effort: FEEDBACK does not meet strict mode's rules), the schema
+    # as huggingface_hub sends it to a base_url (TGI's grammar: json_object with a value); JSON
+    # mode with the schema in the prompt for a local server.
     assert fakes["gemini"].requests[-1].body["generationConfig"]["responseJsonSchema"] == FEEDBACK
-    assert fakes["groq"].requests[-1].body["response_format"] == {"type": "json_object"}
+    assert fakes["groq"].requests[-1].body["response_format"] == {
+        "type": "json_schema", "json_schema": {"name": "feedback_v1", "strict": False, "schema": FEEDBACK}}
+    assert fakes["huggingface"].requests[-1].body["response_format"] == {"type": "json_object", "value": FEEDBACK}
+    assert fakes["openai_compat"].requests[-1].body["response_format"] == {"type": "json_object"}
 
 
 async def test_fallback_follows_the_configured_order(tmp_path, fakes):
@@ -158,8 +164,20 @@ async def test_token_and_cost_accounting(tmp_path, fakes):
     assert report["spent_today"] == pytest.approx(row["cost"])
 
 
+def one_call_budget(tmp_path, fakes, task) -> float:
+    """A budget that one call's worst case fits (with a hair to spare), two do not."""
+    from scraped.ai.router import Router
+    from tests.fake_providers import AIHarness
+
+    h = AIHarness(tmp_path / "probe", ai_settings(fakes, groq={"cost_input_per_1k": 1.0}), None)
+    worst = Router(lambda: h.app.config.ai, None).worst_cost(task, "groq", h.app.config.ai.groq.model)
+    assert worst is not None
+    return worst + 1e-9
+
+
 async def test_daily_budget_leaves_only_offline(tmp_path, fakes):
-    settings = ai_settings(fakes, order=("groq", "offline"), daily_budget=0.0001,
+    budget = one_call_budget(tmp_path, fakes, feedback_task(1))
+    settings = ai_settings(fakes, order=("groq", "offline"), daily_budget=budget,
                            groq={"cost_input_per_1k": 1.0})
     async with ai_service(tmp_path, settings) as h:
         first = await h.service.router.run(feedback_task(1))
@@ -172,7 +190,8 @@ async def test_daily_budget_leaves_only_offline(tmp_path, fakes):
 
 
 async def test_budget_survives_a_restart(tmp_path, fakes):
-    settings = ai_settings(fakes, order=("groq", "offline"), daily_budget=0.0001, groq={"cost_input_per_1k": 1.0})
+    budget = one_call_budget(tmp_path, fakes, feedback_task(1))
+    settings = ai_settings(fakes, order=("groq", "offline"), daily_budget=budget, groq={"cost_input_per_1k": 1.0})
     async with ai_service(tmp_path, settings) as h:
         await h.service.router.run(feedback_task(1))
     async with ai_service(tmp_path, settings) as h:

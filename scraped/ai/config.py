@@ -22,41 +22,41 @@ class ProviderConfig:
     model: str = setting("", "Default model (a task's order may name another: \"groq:MODEL\").")
     base_url: str = setting("", "API endpoint override (a proxy or local server). Empty: the provider's own.")
     timeout: float = setting(30.0, "Seconds one call may take.", minimum=0.1, maximum=600.0)
-    retries: int = setting(2, "Retries of a call after a timeout, connection error, 429 or 5xx.",
+    retries: int = setting(2, "Retries of a call after a timeout, connection error, per-minute 429 or 5xx.",
                            minimum=0, maximum=10)
     rpm: int = setting(0, "Requests per minute allowed (0: no limit).", minimum=0)
     tpm: int = setting(0, "Tokens per minute allowed, prompt and reply (0: no limit).", minimum=0)
-    cost_input_per_1k: float = setting(0.0, "Estimated USD per 1,000 prompt tokens.", minimum=0.0)
-    cost_output_per_1k: float = setting(0.0, "Estimated USD per 1,000 reply tokens.", minimum=0.0)
+    cost_input_per_1k: float = setting(0.0, "USD per 1,000 prompt tokens for every model of this provider\n"
+                                       "(0, with cost_output_per_1k 0: the model catalogue's price).",
+                                       minimum=0.0)
+    cost_output_per_1k: float = setting(0.0, "USD per 1,000 reply tokens, thinking included (0, with\n"
+                                        "cost_input_per_1k 0: the model catalogue's price).", minimum=0.0)
 
 
 @dataclass(frozen=True)
 class GeminiConfig(ProviderConfig):
     """Google Gemini through google-genai (key: GEMINI_API_KEY)."""
 
-    model: str = setting("gemini-2.5-flash", "Default model.")
+    model: str = setting("gemini-3.1-flash-lite", "Default model (see scraped/ai/catalogue.toml).")
     rpm: int = setting(10, "Requests per minute allowed (0: no limit).", minimum=0)
     tpm: int = setting(250_000, "Tokens per minute allowed (0: no limit).", minimum=0)
-    cost_input_per_1k: float = setting(0.0003, "Estimated USD per 1,000 prompt tokens.", minimum=0.0)
-    cost_output_per_1k: float = setting(0.0025, "Estimated USD per 1,000 reply tokens.", minimum=0.0)
 
 
 @dataclass(frozen=True)
 class GroqConfig(ProviderConfig):
     """Groq through its async SDK (key: GROQ_API_KEY)."""
 
-    model: str = setting("llama-3.3-70b-versatile", "Default model.")
-    rpm: int = setting(30, "Requests per minute allowed (0: no limit).", minimum=0)
-    tpm: int = setting(12_000, "Tokens per minute allowed (0: no limit).", minimum=0)
-    cost_input_per_1k: float = setting(0.00059, "Estimated USD per 1,000 prompt tokens.", minimum=0.0)
-    cost_output_per_1k: float = setting(0.00079, "Estimated USD per 1,000 reply tokens.", minimum=0.0)
+    model: str = setting("openai/gpt-oss-120b", "Default model (see scraped/ai/catalogue.toml).")
+    rpm: int = setting(30, "Requests per minute allowed (0: no limit); Groq's x-ratelimit-* headers\n"
+                       "also hold calls back while the account has none left.", minimum=0)
+    tpm: int = setting(8_000, "Tokens per minute allowed (0: no limit).", minimum=0)
 
 
 @dataclass(frozen=True)
 class HuggingFaceConfig(ProviderConfig):
     """Hugging Face inference (chat completion) through huggingface_hub (key: HUGGINGFACE_API_TOKEN)."""
 
-    model: str = setting("meta-llama/Llama-3.1-8B-Instruct", "Default model.")
+    model: str = setting("openai/gpt-oss-120b", "Default model (see scraped/ai/catalogue.toml).")
     rpm: int = setting(30, "Requests per minute allowed (0: no limit).", minimum=0)
 
 
@@ -66,6 +66,9 @@ class OpenAICompatConfig(ProviderConfig):
     Used when base_url is set; OPENAI_COMPAT_API_KEY is sent as a Bearer key if present."""
 
     model: str = setting("llama3.2", "Model name the server knows.")
+    response_format: str = setting("json_object", "Structured output the server takes: json_schema (the\n"
+                                   "schema enforced), json_object (JSON mode) or none (prompt only).",
+                                   choices=("json_schema", "json_object", "none"))
     timeout: float = setting(120.0, "Seconds one call may take (local models are slow).",
                              minimum=0.1, maximum=600.0)
 
@@ -118,13 +121,19 @@ class AIConfig:
                                      minimum=1, maximum=1000)
     breaker_cooldown: float = setting(60.0, "Seconds an open breaker waits before a trial call.",
                                       minimum=0.0)
+    credit_hold: float = setting(3600.0, "Seconds a provider that answered 402 (credits spent) is left\n"
+                                 "alone before it is tried again.", minimum=0.0)
+    model_hold: float = setting(3600.0, "Seconds a model the provider called unknown or shut down is\n"
+                                "left alone before it is tried again.", minimum=0.0)
     max_output_tokens: int = setting(4096, "Reply token limit per request.", minimum=64, maximum=65_536)
     temperature: float = setting(0.2, "Sampling temperature.", minimum=0.0, maximum=2.0)
-    cache: bool = setting(True, "Keep validated replies by provider+model+prompt (ai_cache).")
+    cache: bool = setting(True, "Keep accepted replies (ai_cache), keyed on provider, endpoint,\n"
+                          "model, prompt, schema, temperature and max tokens.")
     cache_ttl_days: float = setting(30.0, "Days a cached reply is used (0: for ever).", minimum=0.0)
-    daily_budget: float = setting(0.0, "Estimated USD per UTC day across providers; once spent, only\n"
-                                  "the offline provider is used until midnight (0: no budget).",
-                                  minimum=0.0)
+    daily_budget: float = setting(0.0, "Estimated USD per UTC day across providers; each call reserves\n"
+                                  "its worst case first, so concurrent calls cannot overspend. Once\n"
+                                  "spent, only the offline provider is used until midnight; a model\n"
+                                  "with no known price is not called (0: no budget).", minimum=0.0)
     near_duplicate: float = setting(0.8, "Jaccard similarity (word shingles) at which a generated\n"
                                     "question counts as a near-duplicate of one in the bank.",
                                     minimum=0.1, maximum=1.0)

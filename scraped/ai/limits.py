@@ -7,9 +7,12 @@ so it survives a reload that rebuilds the provider clients.
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from collections import deque
+from collections.abc import Mapping
+from typing import Any
 
 import trio
 
@@ -49,6 +52,90 @@ class TokenBucket:
             self.level = min(self.rate, self.level + amount)
 
 
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+
+
+def parse_duration(value: str | None) -> float | None:
+    """Seconds from a Groq reset header ("2m59.56s", "7.66s", "1h2m", "250ms", "12"); None
+    when it cannot be read."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    parts = _DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    return sum(float(n) * scale[u] for n, u in parts)
+
+
+class ServerLimits:
+    """The provider's own account of its limits, from its x-ratelimit-* headers (Groq sends
+    them on every reply: remaining requests of the day and tokens of the minute, and when
+    each resets). Calls wait (or pass on) while the server said nothing is left, and each
+    admitted call is taken off the remainder, so concurrent calls do not all rush in."""
+
+    def __init__(self) -> None:
+        self.requests: float | None = None
+        self.tokens: float | None = None
+        self.requests_reset = 0.0
+        self.tokens_reset = 0.0
+        self.limit_requests: int | None = None
+        self.limit_tokens: int | None = None
+
+    def update(self, headers: Mapping[str, str]) -> None:
+        now = trio.current_time()
+        for what in ("requests", "tokens"):
+            remaining = _number(headers.get(f"x-ratelimit-remaining-{what}"))
+            if remaining is None:
+                continue
+            reset = parse_duration(headers.get(f"x-ratelimit-reset-{what}"))
+            setattr(self, what, remaining)
+            setattr(self, f"{what}_reset", now + (reset if reset is not None else 60.0))
+            limit = _number(headers.get(f"x-ratelimit-limit-{what}"))
+            if limit is not None:
+                setattr(self, f"limit_{what}", int(limit))
+
+    def _expire(self, now: float) -> None:
+        if self.requests is not None and now >= self.requests_reset:
+            self.requests = None
+        if self.tokens is not None and now >= self.tokens_reset:
+            self.tokens = None
+
+    def wait_time(self, tokens: float) -> float:
+        now = trio.current_time()
+        self._expire(now)
+        wait = 0.0
+        if self.requests is not None and self.requests < 1:
+            wait = self.requests_reset - now
+        if self.tokens is not None and self.tokens < tokens:
+            wait = max(wait, self.tokens_reset - now)
+        return max(0.0, wait)
+
+    def take(self, tokens: float) -> None:
+        if self.requests is not None:
+            self.requests -= 1
+        if self.tokens is not None:
+            self.tokens -= tokens
+
+    def snapshot(self) -> dict[str, Any] | None:
+        self._expire(trio.current_time())
+        if self.requests is None and self.tokens is None:
+            return None
+        return {"remaining_requests": self.requests, "limit_requests": self.limit_requests,
+                "remaining_tokens": self.tokens, "limit_tokens": self.limit_tokens}
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
 class Breaker:
     """Opens after `threshold` consecutive failures; after `cooldown` seconds lets one
     trial call through (half-open): success closes it, failure opens it again.
@@ -86,6 +173,11 @@ class Breaker:
 
     def hold(self, seconds: float) -> None:
         self.hold_until = max(self.hold_until, trio.current_time() + seconds)
+
+    def answered(self) -> None:
+        """The provider answered, but the model's content was unusable: not a provider
+        fault, so no failure is counted; a half-open trial is over (the provider is up)."""
+        self.success()
 
     def success(self) -> None:
         self.failures = 0

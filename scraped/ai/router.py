@@ -1,18 +1,33 @@
 """The router: one call of a task, tried on the configured providers in order.
 
 For each (provider, model) of the task's order:
-  cache hit?              → the stored (validated) reply, no call, no tokens
-  budget spent?           → skipped (only offline from here on)
-  breaker / Retry-After   → skipped while open or held
-  rpm/tpm token buckets   → wait up to `queue_wait`, else skipped
-  call under fail_after   → timeouts, 429/5xx/connection errors retried with backoff
-                            (Retry-After honoured up to backoff_max; a longer one holds
-                            the provider and passes the call on)
-  parse + schema + check  → an invalid reply is a failure: passed on, never stored
+  cache hit?              → the stored (accepted) reply, no call, no tokens
+  model held?             → skipped: the provider called it unknown or shut down
+  budget                  → the call's worst case is reserved first (skipped if it does not
+                            fit; a model with no known price is not called under a budget)
+  breaker / hold          → skipped while open, or while a Retry-After, a spent daily quota
+                            or spent credits (402) hold the provider
+  rpm/tpm buckets and the provider's own x-ratelimit-* remainder
+                          → wait up to `queue_wait`, else skipped
+  call under fail_after   → timeouts, per-minute 429s, 5xx and connection errors retried
+                            with backoff (a Retry-After or RetryInfo delay honoured up to
+                            backoff_max; a longer one holds the provider and passes on)
+  parse + schema + check  → an invalid reply is a failure: passed on, never cached
 then offline (if listed, or as the last resort with `offline_fallback`), else Unavailable.
 
-Every attempt is accounted (requests, tokens, estimated cost per provider per day) and
-timed (`app.observe("ai.PROVIDER", ...)`). Nothing here logs a prompt or a key.
+The circuit breaker counts provider faults only (transport, 5xx, 429, auth): a model's
+bad content (non-JSON, schema misses, refusals, truncation) is the provider answering, so
+it passes the call on without opening the breaker.
+
+Caching and acceptance: a reply is cached only once it is accepted. By default that is
+when the schema and `Task.check` pass. A caller that checks replies item by item after
+the call (the bank's enhancement) sets `Task.defer_cache=True` and calls
+`await result.commit()` once its own checks accepted the whole reply; a reply never
+committed is never replayed, so a retry asks the model again.
+
+Every attempt is accounted (requests, tokens with thinking, estimated cost per provider
+per day; a failed call that still cost tokens is charged) and timed
+(`app.observe("ai.PROVIDER", ...)`). Nothing here logs a prompt or a key.
 
 Resource handling: provider clients are built by `configure` and closed by `aclose` (or,
 after a reload replaced them, by `drain_and_close` in the service's nursery).
@@ -23,16 +38,25 @@ from __future__ import annotations
 import logging
 import random
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import trio
 
+from scraped.ai import catalogue
 from scraped.ai import providers as registry
 from scraped.ai.config import PROVIDERS, AIConfig
-from scraped.ai.errors import ProviderError, ProviderRateLimited, ProviderSkipped, ProviderTimeout
-from scraped.ai.limits import Breaker, ProviderStats, TokenBucket
+from scraped.ai.errors import (
+    ModelUnavailable,
+    ProviderError,
+    ProviderOutOfCredit,
+    ProviderQuotaExhausted,
+    ProviderRateLimited,
+    ProviderSkipped,
+    ProviderTimeout,
+)
+from scraped.ai.limits import Breaker, ProviderStats, ServerLimits, TokenBucket
 from scraped.ai.providers import offline as offline_rules
 from scraped.ai.providers.base import Completion, LLMRequest, Provider, estimate_tokens, schema_hint
 from scraped.ai.schema import parse_reply, problems
@@ -58,6 +82,7 @@ class Task:
     max_tokens: int | None = None
     use_cache: bool = True
     order: list[tuple[str, str]] | None = None  # overrides the configured order
+    defer_cache: bool = False  # cache only when the caller calls `await result.commit()`
 
 
 @dataclass
@@ -67,8 +92,21 @@ class Result:
     model: str
     cached: bool = False
     tokens_in: int = 0
-    tokens_out: int = 0
+    tokens_out: int = 0  # thinking included
     tried: list[dict[str, str]] = field(default_factory=list)
+    tokens_thinking: int = 0
+    cost: float = 0.0
+    cache_key: str | None = None
+    _pending: Callable[[], Awaitable[None]] | None = field(default=None, repr=False)
+
+    async def commit(self) -> bool:
+        """Cache this reply now that the caller accepted it (Task.defer_cache). True when
+        it was written by this call; a cached, offline or already committed reply: False."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return False
+        await pending()
+        return True
 
 
 class _State:
@@ -76,8 +114,10 @@ class _State:
         self.breaker = Breaker(cfg.breaker_threshold, cfg.breaker_cooldown)
         self.rpm = TokenBucket(pc.rpm if pc else 0)
         self.tpm = TokenBucket(pc.tpm if pc else 0)
+        self.server = ServerLimits()  # the provider's own x-ratelimit-* account
         self.stats = ProviderStats()
         self.unavailable: str | None = None  # why no client could be built
+        self.held_models: dict[str, tuple[float, str]] = {}  # model: (until, why)
 
 
 class Router:
@@ -172,7 +212,7 @@ class Router:
         cfg = self._config()
         tried: list[dict[str, str]] = []
         order = task.order if task.order is not None else cfg.order(task.kind)
-        budget_spent = cfg.daily_budget > 0 and await self.usage.spent_today() >= cfg.daily_budget
+        await self.usage.spent_today()  # rolls the day over before any reservation
         for name, model in order:
             if name == "offline":
                 if task.offline is not None:
@@ -182,13 +222,15 @@ class Router:
             if client is None:
                 continue  # not configured (or its SDK is missing): health shows it
             try:
-                return await self._call(name, model, client, task, cfg, tried, budget_spent)
+                return await self._call(name, model, client, task, cfg, tried)
             except ProviderError as exc:
                 tried.append({"provider": name, "model": model, "error": exc.kind, "message": str(exc)})
         if task.offline is not None and cfg.offline_fallback:
             return await self._offline(task, tried)
         why = "; ".join(f"{t['provider']}: {t['error']}" for t in tried) or "no provider is configured"
-        raise Unavailable(f"no AI provider could answer the {task.kind} request ({why})")
+        err = Unavailable(f"no AI provider could answer the {task.kind} request ({why})")
+        err.tried = tried  # type: ignore[attr-defined]  # enhancement tells provider faults from bad content
+        raise err
 
     async def _offline(self, task: Task, tried: list[dict[str, str]]) -> Result:
         assert task.offline is not None
@@ -200,38 +242,68 @@ class Router:
         self.state["offline"].stats.ok(0.0)
         return Result(data, offline_rules.NAME, offline_rules.MODEL, tried=tried)
 
+    def request(self, task: Task) -> LLMRequest:
+        cfg = self._config()
+        return LLMRequest(task.system, task.user, task.schema, task.schema_name,
+                          task.max_tokens or cfg.max_output_tokens, cfg.temperature)
+
+    def worst_cost(self, task: Task, name: str, model: str) -> float | None:
+        """The most one call of `task` to name:model can cost (USD): the prompt estimate at
+        the input price and every allowed reply token at the output price; None: no price."""
+        prices = catalogue.price(name, model, self._config().provider(name))
+        if prices is None:
+            return None
+        req = self.request(task)
+        return estimate_tokens(task.system + task.user + schema_hint(req)) * prices[0] + req.max_tokens * prices[1]
+
     async def _call(self, name: str, model: str, client: Provider, task: Task, cfg: AIConfig,
-                    tried: list[dict[str, str]], budget_spent: bool) -> Result:
-        st = self.state[name]
-        key = cache_key(name, model, task.schema_name, task.system, task.user)
+                    tried: list[dict[str, str]]) -> Result:
+        st, pc, req = self.state[name], cfg.provider(name), self.request(task)
+        key = cache_key(provider=name, endpoint=pc.base_url or "default", model=model,
+                        schema_name=task.schema_name, schema=task.schema, system=task.system, user=task.user,
+                        temperature=req.temperature, max_tokens=req.max_tokens)
         if cfg.cache and task.use_cache:
             hit = await self.cache.get(key, cfg.cache_ttl_days)
             if hit is not None and not problems(task.schema, hit.get("response")) and self._checks(task, hit):
                 await self.usage.record(name, ok=True, cache_hit=True)
-                return Result(hit["response"], name, hit.get("model", model), cached=True, tried=tried)
-        if budget_spent:
-            raise ProviderSkipped(f"{name}: daily AI budget of ${cfg.daily_budget:g} spent", provider=name)
-        pc = cfg.provider(name)
-        req = LLMRequest(task.system, task.user, task.schema, task.schema_name,
-                         task.max_tokens or cfg.max_output_tokens, cfg.temperature)
+                return Result(hit["response"], name, hit.get("model", model), cached=True, tried=tried,
+                              cache_key=key)
+        held = st.held_models.get(model)
+        if held is not None and trio.current_time() < held[0]:
+            raise ProviderSkipped(f"{name}: model {model} held: {held[1]}", provider=name)
+        worst = self.worst_cost(task, name, model)
+        if cfg.daily_budget and worst is None:
+            raise ProviderSkipped(f"{name}: no known price for {model}, so the daily budget cannot count it "
+                                  f"(set [ai.{name}] cost_input_per_1k/cost_output_per_1k)", provider=name)
         estimate = estimate_tokens(task.system + task.user + schema_hint(req))
         for attempt in range(pc.retries + 1):
             allowed, why = st.breaker.allow()
             if not allowed:
                 raise ProviderSkipped(f"{name}: {why}", provider=name)
+            reserved = worst if cfg.daily_budget and worst is not None else 0.0
+            if reserved and not self.usage.reserve(reserved, cfg.daily_budget):
+                st.breaker.release()
+                raise ProviderSkipped(f"{name}: daily AI budget of ${cfg.daily_budget:g} spent (or reserved "
+                                      f"by calls in flight)", provider=name)
             try:
                 await self._admit(name, st, estimate, cfg.queue_wait)
                 err, result = await self._attempt(name, model, client, task, req, pc, estimate)
             except BaseException:
                 st.breaker.release()  # cancelled or skipped: no verdict on the provider
                 raise
+            finally:
+                self.usage.release(reserved)
             if err is None:
                 assert result is not None
+                result.tried, result.cache_key = tried, key
                 if cfg.cache and task.use_cache:
-                    await self.cache.put(key, name, result.model, result.data, result.tokens_in,
-                                         result.tokens_out)
-                result.tried = tried
+                    put = self._putter(key, result)
+                    if task.defer_cache:
+                        result._pending = put
+                    else:
+                        await put()
                 return result
+            self._verdict(st, model, err, cfg)
             if not err.retryable or attempt == pc.retries:
                 raise err
             delay = err.retry_after if err.retry_after is not None else \
@@ -244,6 +316,29 @@ class Router:
             await trio.sleep(min(delay, cfg.backoff_max))
         raise AssertionError("unreachable")
 
+    def _putter(self, key: str, result: Result) -> Callable[[], Awaitable[None]]:
+        async def put() -> None:
+            await self.cache.put(key, result.provider, result.model, result.data, result.tokens_in,
+                                 result.tokens_out)
+        return put
+
+    def _verdict(self, st: _State, model: str, err: ProviderError, cfg: AIConfig) -> None:
+        """What a failed attempt says about the provider: only its own faults count on the
+        breaker; spent quotas and credits hold it; a gone model is held on its own."""
+        if err.fault:
+            st.breaker.failure()
+        elif isinstance(err, ProviderQuotaExhausted):
+            st.breaker.release()
+            st.breaker.hold(err.retry_after if err.retry_after is not None else 3600.0)
+        elif isinstance(err, ProviderOutOfCredit):
+            st.breaker.release()
+            st.breaker.hold(cfg.credit_hold)
+        elif isinstance(err, ModelUnavailable):
+            st.breaker.release()
+            st.held_models[model] = (trio.current_time() + cfg.model_hold, f"{err.kind}: {err}")
+        else:  # the provider answered; the content was unusable
+            st.breaker.answered()
+
     def _checks(self, task: Task, hit: dict[str, Any]) -> bool:
         if task.check is None:
             return True
@@ -255,10 +350,11 @@ class Router:
 
     async def _admit(self, name: str, st: _State, tokens: int, max_wait: float) -> None:
         while True:
-            wait = max(st.rpm.wait_time(1), st.tpm.wait_time(tokens))
+            wait = max(st.rpm.wait_time(1), st.tpm.wait_time(tokens), st.server.wait_time(tokens))
             if wait <= 0:
                 st.rpm.take(1)
                 st.tpm.take(tokens)
+                st.server.take(tokens)
                 return
             if wait > max_wait:
                 raise ProviderSkipped(f"{name}: rate limit, next slot in {wait:.1f} s", provider=name)
@@ -266,37 +362,45 @@ class Router:
 
     async def _attempt(self, name: str, model: str, client: Provider, task: Task, req: LLMRequest,
                        pc: Any, estimate: int) -> tuple[ProviderError | None, Result | None]:
-        """One call; (error, None) or (None, result). Accounts and times it either way."""
+        """One call; (error, None) or (None, result). Accounts and times it either way: a
+        failed call that reported (or, for Groq's json_validate_failed, implies) tokens is
+        charged for them."""
         st = self.state[name]
         started = trio.current_time()
         completion: Completion | None = None
+        err: ProviderError | None = None
         try:
             with trio.fail_after(pc.timeout):
                 completion = await client.complete(req, model)
             data = parse_reply(completion.text, task.schema, name)
             if task.check is not None:
                 task.check(data)
-            err: ProviderError | None = None
         except trio.TooSlowError:
             err = ProviderTimeout(f"{name}: no reply within {pc.timeout:g} s", provider=name)
         except ProviderError as exc:
             err = exc
         seconds = trio.current_time() - started
-        tokens_in = completion.tokens_in if completion else 0
-        tokens_out = completion.tokens_out if completion else 0
-        cost = tokens_in / 1000 * pc.cost_input_per_1k + tokens_out / 1000 * pc.cost_output_per_1k
+        source: Any = completion if completion is not None else err
+        tokens_in, tokens_out = int(source.tokens_in), int(source.tokens_out)
+        thinking = completion.tokens_thinking if completion is not None else 0
+        headers = completion.rate_headers if completion is not None else (err.rate_headers if err else {})
+        if headers:
+            st.server.update(headers)
+        prices = catalogue.price(name, model, pc) or (0.0, 0.0)
+        cost = tokens_in * prices[0] + tokens_out * prices[1]
         st.tpm.take(tokens_in + tokens_out - estimate)  # settle the estimate with the real count
-        await self.usage.record(name, ok=err is None, tokens_in=tokens_in, tokens_out=tokens_out, cost=cost)
+        await self.usage.record(name, ok=err is None, tokens_in=tokens_in, tokens_out=tokens_out, cost=cost,
+                                tokens_thinking=thinking)
         self._observe(f"ai.{name}", seconds, err is None)
         if err is not None:
-            st.breaker.failure()
             st.stats.failed(f"{err.kind}: {err}")
             log.warning("AI %s call to %s/%s failed: %s", task.kind, name, model, err)
             return err, None
         st.breaker.success()
         st.stats.ok(seconds)
         assert completion is not None
-        return None, Result(data, name, completion.model or model, tokens_in=tokens_in, tokens_out=tokens_out)
+        return None, Result(data, name, completion.model or model, tokens_in=tokens_in, tokens_out=tokens_out,
+                            tokens_thinking=thinking, cost=cost)
 
     # ------------------------------------------------------------ health
     def provider_rows(self, secrets: Any) -> dict[str, dict[str, Any]]:
@@ -317,7 +421,15 @@ class Router:
                 row["unavailable"] = st.unavailable
             if name != "offline":
                 pc = cfg.provider(name)
-                row.update(rpm=pc.rpm, tpm=pc.tpm,
-                           endpoint="custom" if pc.base_url else "default")
+                prices = catalogue.price(name, pc.model, pc)
+                row.update(rpm=pc.rpm, tpm=pc.tpm, endpoint="custom" if pc.base_url else "default",
+                           usd_per_1m=None if prices is None else [round(p * 1e6, 4) for p in prices])
+                server = st.server.snapshot()
+                if server:
+                    row["server_limits"] = server
+                now = trio.current_time()
+                held = {m: why for m, (until, why) in st.held_models.items() if now < until}
+                if held:
+                    row["held_models"] = held
             rows[name] = row
         return rows

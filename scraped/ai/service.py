@@ -16,11 +16,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import defaultdict
+from datetime import UTC, datetime
 from collections.abc import AsyncIterator
 from typing import Any
 
 import trio
 
+from scraped.ai import catalogue
 from scraped.ai.enhance import ENHANCED, Enhancer
 from scraped.ai.neardup import NearDupIndex
 from scraped.ai.providers import offline
@@ -202,8 +204,9 @@ class AIService:
         models = [n for n, r in rows.items() if n != offline.NAME and r["configured"]]
         spent = await self.router.usage.spent_today()
         open_ = [n for n in models if rows[n]["breaker"] != "closed"]
-        if cfg.daily_budget and spent >= cfg.daily_budget:
-            status, reason = DEGRADED, f"daily budget ${cfg.daily_budget:g} spent: offline provider only"
+        if cfg.daily_budget and (spent >= cfg.daily_budget or self.router.usage.budget_refused_today()):
+            status, reason = DEGRADED, (f"daily budget ${cfg.daily_budget:g} spent (${spent:.4f}, the rest too "
+                                        f"little for a call's worst case): offline provider only")
         elif models and len(open_) == len(models):
             status, reason = DEGRADED, f"every provider's breaker is open ({', '.join(open_)}): offline only"
         elif open_:
@@ -212,6 +215,16 @@ class AIService:
             status, reason = HEALTHY, "offline provider only (no API keys configured)"
         else:
             status, reason = HEALTHY, f"{len(models)} provider(s) configured: {', '.join(models)}"
+        # The model catalogue: a configured model past its shutdown date fails every call.
+        entries = [(n, m) for task in ("enhance", "generate", "feedback", "extract")
+                   for n, m in cfg.order(task) if n in models]
+        model_problems, model_warnings = catalogue.model_warnings(entries, cfg, datetime.now(UTC).date())
+        if model_problems:
+            status = DEGRADED
+            reason = "; ".join(model_problems) + f"; {reason}"
+        elif model_warnings and status == HEALTHY:
+            reason = f"{reason}; warning: {model_warnings[0]}" + (
+                f" (+{len(model_warnings) - 1} more)" if len(model_warnings) > 1 else "")
         try:
             counts = await self.enhancer.counts()
         except StoreError as exc:
@@ -219,4 +232,5 @@ class AIService:
         return {"ai_services": {
             "status": status, "reason": reason, "providers": rows,
             "spent_today": round(spent, 6), "daily_budget": cfg.daily_budget,
+            "model_problems": model_problems, "model_warnings": model_warnings,
             "enhancement": {"enabled": cfg.enabled, "states": counts, **self.batches}}}

@@ -2,19 +2,28 @@
 the response cache (`ai_cache`).
 
 Usage documents: _id "PROVIDER:YYYY-MM-DD", {provider, day, requests, failures,
-cache_hits, tokens_in, tokens_out, cost}; incremented atomically with $inc, so several
-daemons sharing a store add up. Today's spend is kept in memory too (loaded at start,
-re-read when the day changes) so the budget check costs no round trip. Writes are
-buffered (see `Usage`).
+cache_hits, tokens_in, tokens_out (thinking included), tokens_thinking, cost}; incremented
+atomically with $inc, so several daemons sharing a store add up. Today's spend is kept in
+memory too (loaded at start, re-read when the day changes) so the budget check costs no
+round trip. Writes are buffered (see `Usage`).
 
-Cache documents: _id sha256(provider, model, schema name, system, user), {provider, model,
-response (validated JSON), tokens_in, tokens_out, created_at}. Only validated replies are
-written; an expired entry is ignored and overwritten.
+The daily budget is reserved, not checked: before a call the router reserves its worst
+case (the prompt estimate at the input price plus max_tokens at the output price) with
+`reserve`, which fails when spent + reserved + that would pass the budget; after the call
+the real cost is recorded and the reservation released. Reserve is synchronous (no
+checkpoint between the check and the add), so concurrent calls under trio cannot overspend.
+
+Cache documents: _id sha256 of everything that changes a reply (provider, endpoint, model,
+schema name and schema, system, user, temperature, max tokens), {provider, model, response
+(validated JSON), tokens_in, tokens_out, created_at}. Only replies the caller accepted are
+written (the router's Task.defer_cache / Result.commit); an expired entry is ignored and
+overwritten.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from datetime import UTC, datetime
@@ -42,6 +51,8 @@ class Usage:
         self.store = store
         self.day = ""
         self.spent = 0.0  # estimated USD today, all providers
+        self.reserved = 0.0  # worst cases of the calls in flight
+        self.refused_day = ""  # the day a call's reservation last did not fit
         self._pending: dict[str, dict[str, Any]] = {}
         self._flusher = False
 
@@ -60,20 +71,36 @@ class Usage:
         await self._roll()
         return self.spent
 
+    def reserve(self, amount: float, budget: float) -> bool:
+        """Hold `amount` USD of today's budget for a call; False when it does not fit. No
+        checkpoint inside: the check and the hold are one step for every trio task."""
+        if self.spent + self.reserved + amount > budget:
+            self.refused_day = self.day
+            return False
+        self.reserved += amount
+        return True
+
+    def budget_refused_today(self) -> bool:
+        return bool(self.refused_day) and self.refused_day == day_of()
+
+    def release(self, amount: float) -> None:
+        self.reserved = max(0.0, self.reserved - amount)
+
     async def record(self, provider: str, *, ok: bool, tokens_in: int = 0, tokens_out: int = 0,
-                     cost: float = 0.0, cache_hit: bool = False) -> None:
+                     cost: float = 0.0, cache_hit: bool = False, tokens_thinking: int = 0) -> None:
         await self._roll()
         self.spent += cost
         entry = self._pending.setdefault(f"{provider}:{self.day}", {
             "provider": provider, "day": self.day,
-            "inc": dict.fromkeys(("requests", "failures", "cache_hits", "tokens_in", "tokens_out"), 0)
-            | {"cost": 0.0}})
+            "inc": dict.fromkeys(("requests", "failures", "cache_hits", "tokens_in", "tokens_out",
+                                  "tokens_thinking"), 0) | {"cost": 0.0}})
         inc = entry["inc"]
         inc["requests"] += 0 if cache_hit else 1
         inc["failures"] += 0 if ok else 1
         inc["cache_hits"] += 1 if cache_hit else 0
         inc["tokens_in"] += tokens_in
         inc["tokens_out"] += tokens_out
+        inc["tokens_thinking"] = inc.get("tokens_thinking", 0) + tokens_thinking
         inc["cost"] += cost
         if not self._flusher:
             await self.flush()
@@ -110,16 +137,22 @@ class Usage:
         since = day_of(time.time() - 86400 * (days - 1))
         docs = await self.store.find(USAGE, {"day": {"$gte": since}}, sort=[("day", -1), ("provider", 1)])
         rows = [{k: d.get(k, 0) for k in ("day", "provider", "requests", "failures", "cache_hits",
-                                            "tokens_in", "tokens_out", "cost")} for d in docs]
+                                            "tokens_in", "tokens_out", "tokens_thinking", "cost")}
+                for d in docs]
         for r in rows:
             r["cost"] = round(float(r["cost"]), 6)
         return {"today": self.day or day_of(), "spent_today": round(await self.spent_today(), 6),
                 "rows": rows}
 
 
-def cache_key(provider: str, model: str, schema_name: str, system: str, user: str) -> str:
+def cache_key(*, provider: str, endpoint: str, model: str, schema_name: str, schema: Any, system: str,
+              user: str, temperature: float, max_tokens: int) -> str:
+    """The key of everything that changes a reply: two requests that differ in any of these
+    never share a cached reply."""
     h = hashlib.sha256()
-    for part in (provider, model, schema_name, system, user):
+    parts = (provider, endpoint, model, schema_name, json.dumps(schema, sort_keys=True, separators=(",", ":")),
+             system, user, repr(float(temperature)), str(int(max_tokens)))
+    for part in parts:
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
     return h.hexdigest()

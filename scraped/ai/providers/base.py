@@ -8,7 +8,7 @@ maps errors. `in_flight` lets a reload close a replaced client once its calls ar
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import trio
@@ -28,13 +28,48 @@ class LLMRequest:
 class Completion:
     text: str
     tokens_in: int
-    tokens_out: int
+    tokens_out: int  # every billed reply token: the answer and, where billed, the thinking
     model: str
+    tokens_thinking: int = 0  # the part of tokens_out spent thinking (Gemini thoughts, reasoning)
+    rate_headers: dict[str, str] = field(default_factory=dict)  # x-ratelimit-* as received
 
 
 def estimate_tokens(text: str) -> int:
-    """A rough count (4 characters a token) for rate limiting before a call."""
-    return max(1, len(text) // 4)
+    """A cautious count (3 characters a token; real tokenizers average about 4 on English)
+    for rate limits and the budget reservation before a call."""
+    return max(1, -(-len(text) // 3))
+
+
+def strict_compatible(schema: Any) -> bool:
+    """Whether a schema meets strict structured output's rules (OpenAI/Groq constrained
+    decoding): every object lists all its properties as required and forbids others."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "object" or "properties" in schema:
+            props = schema.get("properties", {})
+            if schema.get("additionalProperties") is not False or set(schema.get("required", ())) != set(props):
+                return False
+        return all(strict_compatible(v) for v in schema.values())
+    if isinstance(schema, list):
+        return all(strict_compatible(v) for v in schema)
+    return True
+
+
+def response_format(req: LLMRequest, structured: str) -> dict[str, Any]:
+    """The OpenAI-style response_format for a model whose native structured output is
+    `structured` (catalogue: json_schema_strict, json_schema or json_object)."""
+    if structured in ("json_schema_strict", "json_schema"):
+        strict = structured == "json_schema_strict" and strict_compatible(req.schema)
+        return {"type": "json_schema",
+                "json_schema": {"name": req.schema_name.replace(".", "_"), "strict": strict, "schema": req.schema}}
+    return {"type": "json_object"}
+
+
+def rate_headers(headers: Any) -> dict[str, str]:
+    """The x-ratelimit-* and retry-after headers of a response, lower-cased."""
+    if not headers:
+        return {}
+    return {k.lower(): v for k, v in headers.items()
+            if k.lower().startswith("x-ratelimit-") or k.lower() == "retry-after"}
 
 
 def schema_hint(req: LLMRequest) -> str:
