@@ -11,14 +11,24 @@ from scraped.dispatch import Handler, Request
 from scraped.engine import jobs, questions
 from scraped.engine import spec as specs
 from scraped.engine.frontier import Frontier
-from scraped.engine.repo import helpers_of
+from scraped.engine.repo import QUESTIONS, helpers_of
 from scraped.engine.watch import Meter
-from scraped.errors import BadRequest, Unavailable
+from scraped.errors import BadRequest, Conflict, Unavailable
 
 if TYPE_CHECKING:
     from scraped.engine.service import EngineService
 
 FAILURES_SHOWN = 20
+
+
+def reason_of(doc: dict[str, Any]) -> str | None:
+    """Why the job is in its state: the judged outcome of a finished crawl, else the why of
+    its last state change ("paused by command", "disk full: ...")."""
+    end = doc.get("outcome") or {}
+    if end.get("reason") and end.get("state") == doc["status"]:
+        return str(end["reason"])
+    history = doc.get("history") or []
+    return history[-1].get("why") if history else None
 
 
 def job_summary(doc: dict[str, Any]) -> dict[str, Any]:
@@ -27,7 +37,31 @@ def job_summary(doc: dict[str, Any]) -> dict[str, Any]:
             "started_at": doc.get("started_at"), "finished_at": doc.get("finished_at"),
             "pages_fetched": p.get("pages_fetched", 0), "pages_failed": p.get("pages_failed", 0),
             "questions_found": p.get("questions_found", 0), "questions_new": p.get("questions_new", 0),
-            "last_error": doc.get("last_error")}
+            "reason": reason_of(doc), "last_error": doc.get("last_error")}
+
+
+def job_stats(doc: dict[str, Any], by_kind: dict[str, int], live: dict[str, int] | None = None) -> dict[str, Any]:
+    """Scrapy-style stats of a job: responses by status, bytes, retries, robots.txt
+    refusals, failures by kind (exact, from the frontier, when it is kept), pages/s."""
+    st: dict[str, float] = dict(doc.get("stats") or {})
+    for k, v in (live or {}).items():  # a running job's counters not yet saved
+        st[k] = st.get(k, 0) + v
+    responses = {k[len("status_"):]: int(v) for k, v in sorted(st.items()) if k.startswith("status_")}
+    counted = {k[len("failed_"):]: int(v) for k, v in sorted(st.items()) if k.startswith("failed_")}
+    kinds = by_kind or counted
+    run_s = float(st.get("run_ms", 0)) / 1000
+    pages = int(st.get("pages", 0))
+    return {"responses_by_status": responses, "bytes": int((doc.get("progress") or {}).get("bytes", 0)),
+            "retries": int(st.get("retries", 0)), "robots_refused": int(kinds.get("robots", 0)),
+            "failures_by_kind": dict(sorted(kinds.items())),
+            "given_up_after_crashes": int(kinds.get("crash", 0)),
+            "pages_per_s": round(pages / run_s, 2) if run_s > 0 else None, "run_seconds": round(run_s, 1)}
+
+
+def failure_row(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"url": entry.get("url"), "reason": entry.get("last_error"), "kind": entry.get("fail_kind"),
+            "attempts": entry.get("attempts", 0), "crashes": entry.get("crashes", 0),
+            "at": entry.get("done_at")}
 
 
 def handlers(service: EngineService) -> dict[str, Handler]:
@@ -67,13 +101,18 @@ def handlers(service: EngineService) -> dict[str, Handler]:
     async def show(req: Request) -> dict[str, Any]:
         s = sup()
         doc = await s.jobs.resolve(req.args["id"])
-        out = {**job_summary(doc), "spec": doc["spec"], "source": doc.get("source"), "owner": doc.get("owner"),
+        frontier = Frontier(s.app.store, doc["_id"])
+        counts = await frontier.counts()
+        handle = s.running.get(doc["_id"])
+        runner = handle.runner if handle is not None else None
+        by_kind = await frontier.failed_by_kind() if counts["failed"] else {}
+        out = {**job_summary(doc), "stats": job_stats(doc, by_kind, dict(runner.stats) if runner else None),
+               "outcome": doc.get("outcome"), "spec": doc["spec"], "source": doc.get("source"), "owner": doc.get("owner"),
                "updated_at": doc.get("updated_at"), "progress": doc.get("progress"),
                "lease": doc.get("lease"), "helpers": helpers_of(doc, time.time()),
                "history": doc.get("history", []),
                "failures": (doc.get("failures") or [])[-FAILURES_SHOWN:],
-               "frontier": await Frontier(s.app.store, doc["_id"]).counts()}
-        handle = s.running.get(doc["_id"])
+               "frontier": counts}
         if handle is not None and handle.runner is not None:
             out["live"] = {**handle.runner.snapshot(), "role": "helper" if handle.helper else "owner"}
         return out
@@ -113,6 +152,62 @@ def handlers(service: EngineService) -> dict[str, Handler]:
             await req.send(frame)
             await trio.sleep(interval)
 
+    async def failures(req: Request) -> dict[str, Any]:
+        s = sup()
+        doc = await s.jobs.resolve(req.args["id"])
+        frontier = Frontier(s.app.store, doc["_id"])
+        total = (await frontier.counts())["failed"]
+        if total:
+            rows = [failure_row(e) for e in await frontier.failures(req.args["limit"], req.args["skip"])]
+            return {"id": doc["_id"], "name": doc["name"], "total": total, "source": "frontier", "failures": rows}
+        recorded = [f for f in doc.get("failures") or [] if not f.get("will_retry")]
+        rows = [{"url": f.get("url"), "reason": f.get("reason"), "kind": f.get("kind"),
+                 "attempts": f.get("attempts"), "crashes": None, "at": f.get("at")} for f in recorded]
+        return {"id": doc["_id"], "name": doc["name"], "total": len(rows), "source": "job (frontier dropped)",
+                "failures": rows[req.args["skip"]:req.args["skip"] + req.args["limit"]]}
+
+    async def retry_failed(req: Request) -> dict[str, Any]:
+        s = writable()
+        doc = await s.jobs.resolve(req.args["id"])
+        if doc["status"] in jobs.TERMINAL:
+            jobs.next_state(doc["status"], "retry")
+        retried = await Frontier(s.app.store, doc["_id"]).retry_failed()
+        if not retried:
+            raise Conflict(f"job {doc['_id']} has no failed page to retry"
+                           + (" (its frontier was dropped)" if doc["status"] in jobs.TERMINAL else ""))
+        if doc["status"] in jobs.TERMINAL:
+            doc = await s.jobs.transition(doc["_id"], "retry", why=f"{retried} failed page(s) retried by command",
+                                          expect=doc["status"], extra={"outcome": None})
+            s.wake()
+        return {**job_summary(doc), "retried": retried}
+
+    async def delete(req: Request) -> dict[str, Any]:
+        s = writable()
+        doc = await s.jobs.resolve(req.args["id"])
+        if doc["status"] not in jobs.TERMINAL:
+            raise Conflict(f"job {doc['_id']} is {doc['status']}; stop it first (scrapedctl jobs stop {doc['_id']})")
+        out = await s.jobs.delete_finished([doc["_id"]])
+        if not out["jobs"]:
+            raise Conflict(f"job {doc['_id']} changed state meanwhile; look again (scrapedctl jobs show {doc['_id']})")
+        return {"deleted": [doc["_id"]], **out,
+                "questions_kept": await s.app.store.count(QUESTIONS, {"job_id": doc["_id"]})}
+
+    async def purge(req: Request) -> dict[str, Any]:
+        s = writable()
+        if not req.args.get("finished"):
+            raise BadRequest("give --finished: only finished jobs (COMPLETED, FAILED, STOPPED) are purged")
+        before = time.time() - req.args["older_than"] * 86400
+        deleted: list[str] = []
+        removed = {"frontier_entries": 0, "jobs": 0}
+        while True:
+            docs = await s.jobs.finished_before(before, limit=500)
+            if not docs:
+                break
+            out = await s.jobs.delete_finished([d["_id"] for d in docs])
+            removed = {k: removed[k] + out[k] for k in removed}
+            deleted += [d["_id"] for d in docs]
+        return {"deleted": deleted[:100], "more": max(0, len(deleted) - 100), **removed}
+
     async def schedules_list(req: Request) -> dict[str, Any]:
         return {"schedules": [_schedule_summary(d) for d in await sup().schedules.list()]}
 
@@ -131,7 +226,8 @@ def handlers(service: EngineService) -> dict[str, Handler]:
         return await service.system_status()
 
     return {"jobs.submit": submit, "jobs.list": list_jobs, "jobs.show": show, "jobs.pause": pause,
-            "jobs.resume": resume, "jobs.stop": stop, "jobs.watch": watch, "jobs.schedules": schedules_list,
+            "jobs.resume": resume, "jobs.stop": stop, "jobs.watch": watch,
+            "jobs.failures": failures, "jobs.retry-failed": retry_failed, "jobs.delete": delete, "jobs.purge": purge, "jobs.schedules": schedules_list,
             "jobs.unschedule": unschedule, "queue": queue, "queue.clear": queue_clear,
             "engine.status": engine_status, **questions.handlers(service)}
 

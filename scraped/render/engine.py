@@ -1,8 +1,8 @@
-"""Renderers of the engine's and the questions' commands (stdlib at import; rich inside)."""
+"""Renderers of the engine's commands (stdlib at import; rich inside). The questions'
+are the bank's: scraped/render/bank.py."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -121,49 +121,7 @@ def engine_status(r: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def questions_list(r: dict[str, Any]) -> str:
-    rows = [{"id": q["id"][:12], "question": q["question"], "opts": q["options"], "answer": q["answer"],
-             "category": q["category"], "difficulty": q["difficulty"], "sources": q["sources"]}
-            for q in r["questions"]]
-    shown = f"{r['skip'] + 1}-{r['skip'] + len(rows)} of {r['total']}" if rows else f"0 of {r['total']}"
-    return table(rows) + f"\n\n{shown} questions"
-
-
-def questions_count(r: dict[str, Any]) -> str:
-    lines = [f"{r['total']} questions"]
-    if r.get("by"):
-        lines += ["", table([{r["by"]: k, "count": v} for k, v in r["counts"].items()])]
-    return "\n".join(lines)
-
-
-def question_show(r: dict[str, Any]) -> str:
-    lines = [f"{r['id']}", "", r.get("question") or ""]
-    for i, opt in enumerate(r.get("options") or []):
-        mark = "*" if r.get("answer") == i else " "
-        lines.append(f" {mark} {chr(65 + i) if i < 26 else i}. {opt}")
-    if r.get("answer") is None and r.get("answer_text"):
-        lines.append(f"answer: {r['answer_text']}")
-    if r.get("explanation"):
-        lines += ["", "explanation: " + r["explanation"]]
-    meta = {k: r.get(k) for k in ("category", "difficulty", "company_tags", "job_id", "extracted_at")}
-    meta["enhancement"] = (r.get("enhancement") or {}).get("state")
-    lines += ["", kv(meta), "", "sources:", _indent(table(r.get("sources") or [],
-                                                           ["url", "job_id", "extractor", "seen_at"]))]
-    return "\n".join(lines)
-
-
 # ---------------------------------------------------------------- streams
-
-
-def export_stream(results: Iterable[dict[str, Any]]) -> int:
-    out = sys.stdout
-    rows = 0
-    for part in results:
-        out.write(part.get("chunk", ""))
-        rows = part.get("rows", rows)
-    out.flush()
-    print(f"exported {rows} question(s)", file=sys.stderr)
-    return 0
 
 
 def watch_stream(results: Iterable[dict[str, Any]]) -> int:
@@ -176,7 +134,6 @@ RENDERERS = {
     "jobs.list": jobs_list, "jobs.show": jobs_show, "jobs.submit": jobs_submit,
     "jobs.pause": job_state, "jobs.resume": job_state, "jobs.stop": jobs_stop, "jobs.schedules": schedules,
     "queue": queue, "queue.clear": lambda r: f"cleared {r['cleared']} queued job(s)",
-    "engine.status": engine_status, "questions.list": questions_list, "questions.count": questions_count,
-    "questions.show": question_show, "jobs.unschedule": lambda r: f"schedule {r['removed']!r} removed",
-    "questions.export:stream": export_stream, "jobs.watch:stream": watch_stream,
+    "engine.status": engine_status, "jobs.unschedule": lambda r: f"schedule {r['removed']!r} removed",
+    "jobs.watch:stream": watch_stream,
 }
