@@ -6,6 +6,11 @@ minLength/maxLength. The same dicts are sent to providers that accept a schema (
 response_json_schema) and shown in the prompt to the others. A reply that fails
 validation is a failed call (scraped.ai.errors.InvalidReply): it is never stored.
 (`jsonschema` would do this too; these shapes need 60 lines, not a dependency.)
+
+Batch replies (ENHANCE, SOLVE) validate only their envelope here: their item schema is an
+`ItemSchema`, which `problems` does not descend into, so one bad item cannot sink its
+batch. The task checks every item itself (scraped/ai/replycheck.py) and fails it alone.
+An ItemSchema is a plain dict to every JSON encoder: providers receive the full shape.
 """
 
 from __future__ import annotations
@@ -14,6 +19,12 @@ import json
 from typing import Any
 
 from scraped.ai.errors import InvalidReply
+from scraped.bank.vocab import CATEGORIES, DIFFICULTIES
+
+
+class ItemSchema(dict):  # type: ignore[type-arg]
+    """The schema of one item of a batch reply: sent to the model, checked per item."""
+
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,), "array": (list,), "string": (str,), "integer": (int,),
@@ -47,7 +58,7 @@ def problems(schema: dict[str, Any], value: Any, path: str = "$") -> list[str]:
         if "maxItems" in schema and len(value) > schema["maxItems"]:
             out.append(f"{path}: more than {schema['maxItems']} items")
         item_schema = schema.get("items")
-        if item_schema:
+        if item_schema and not isinstance(item_schema, ItemSchema):
             for i, item in enumerate(value):
                 out.extend(problems(item_schema, item, f"{path}[{i}]"))
     if isinstance(value, dict):
@@ -100,27 +111,41 @@ def parse_reply(text: str, schema: dict[str, Any], provider: str = "") -> Any:
 
 _STR = {"type": "string"}
 _STRS = {"type": "array", "items": _STR}
-DIFFICULTIES = ("easy", "medium", "hard")
-CATEGORIES = ("quantitative", "logical", "verbal", "technical", "general")
 
-ENHANCE = {
-    "type": "object", "required": ["questions"],
-    "properties": {"questions": {"type": "array", "items": {
-        "type": "object",
-        "required": ["id", "question", "options", "correct_index", "explanation", "category",
-                     "difficulty", "topics", "quality_score"],
-        "properties": {
-            "id": _STR,
-            "question": {"type": "string", "minLength": 1},
-            "options": {"type": "array", "items": _STR, "minItems": 2, "maxItems": 8},
-            "correct_index": {"type": ["integer", "null"], "minimum": 0},
-            "explanation": _STR,
-            "category": {"type": "string", "enum": list(CATEGORIES)},
-            "difficulty": {"type": "string", "enum": list(DIFFICULTIES)},
-            "topics": _STRS,
-            "quality_score": {"type": "number", "minimum": 0, "maximum": 1},
-        }}}},
-}
+# Enum words and index types are checked (and coerced) per item, not by the schema: a
+# capitalised "Easy" or an index sent as 1.0 or "B" is read, not a failed batch.
+ENHANCE_ITEM = ItemSchema({
+    "type": "object",
+    "required": ["id", "question", "options", "correct_index", "explanation", "category", "difficulty",
+                 "topics"],
+    "properties": {
+        "id": _STR,
+        "question": {"type": "string", "minLength": 1},
+        "options": {"type": "array", "items": _STR, "minItems": 2, "maxItems": 8},
+        "correct_index": {"type": ["integer", "string", "null"],
+                          "description": "0-based index of the correct option (null: none is correct)"},
+        "answer_text": {"type": ["string", "null"], "description": "the correct option's text, verbatim"},
+        "explanation": {"type": ["string", "null"]},
+        "category": {"type": "string", "description": "one of " + ", ".join(CATEGORIES)},
+        "difficulty": {"type": "string", "description": "one of " + ", ".join(DIFFICULTIES)},
+        "topics": _STRS,
+        "quality_score": {"type": "number", "minimum": 0, "maximum": 1},
+    }})
+ENHANCE = {"type": "object", "required": ["questions"],
+           "properties": {"questions": {"type": "array", "items": ENHANCE_ITEM}}}
+
+# The independent solve: the question and options only, never the key.
+SOLVE_ITEM = ItemSchema({
+    "type": "object", "required": ["id", "answer_index", "answer_text"],
+    "properties": {
+        "id": _STR,
+        "answer_index": {"type": ["integer", "string", "null"],
+                         "description": "0-based index of the option you worked out (null: cannot tell)"},
+        "answer_text": {"type": ["string", "null"], "description": "that option's text, verbatim"},
+        "working": {"type": ["string", "null"], "maxLength": 2000},
+    }})
+SOLVE = {"type": "object", "required": ["answers"],
+         "properties": {"answers": {"type": "array", "items": SOLVE_ITEM}}}
 
 GENERATE = {
     "type": "object", "required": ["questions"],

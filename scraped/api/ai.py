@@ -24,10 +24,13 @@ COMMANDS = [
                   Arg("options", type="list", help="the options, in order (repeatable)")),
             timeout=30.0, runbook="POST /api/ai-questions/instant-feedback"),
     Command("ai.enhance", "Enhance pending raw questions now (the background worker does it anyway); "
-            "--retry-failed first puts failed ones back in the queue.",
+            "--retry-failed first puts failed ones back in the queue; --upgrade has a model redo the "
+            "provisional enhancements of the offline rules.",
             args=(Arg("limit", type="int", default=100, minimum=1, maximum=100_000,
                       help="at most this many questions"),
-                  Arg("retry_failed", type="bool", default=False, help="retry questions marked failed")),
+                  Arg("retry_failed", type="bool", default=False, help="retry questions marked failed"),
+                  Arg("upgrade", type="bool", default=False,
+                      help="redo provisional (offline) enhancements with a model, now")),
             admin=True, timeout=600.0),
     Command("ai.usage", "Requests, tokens and estimated cost per provider per day; today's spend "
             "against the daily budget.",
