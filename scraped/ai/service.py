@@ -136,6 +136,9 @@ class AIService:
                     self._batch_started()
                     try:
                         summary = await self.enhancer.run_batch()
+                        if not summary["claimed"] and self.has_model("enhance"):
+                            # Idle: redo what the offline rules enhanced, now that a model may answer.
+                            summary = await self.enhancer.run_batch(upgrade=True)
                     finally:
                         self._batch_done()
                     claimed = summary["claimed"]
@@ -154,8 +157,8 @@ class AIService:
     def _count(self, summary: dict[str, Any]) -> None:
         if summary["claimed"]:
             self.batches["batches"] += 1
-            for k in ("enhanced", "failed", "retry"):
-                self.batches[k] += summary[k]
+            for k in ("enhanced", "failed", "retry", "provisional"):
+                self.batches[k] = self.batches.get(k, 0) + summary.get(k, 0)
 
     # ------------------------------------------------------------ helpers for the tasks
     def has_model(self, task: str) -> bool:
