@@ -21,8 +21,10 @@ and an explicit answer.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from scraped.engine.extract.answers import answer_for
+from scraped.engine.extract.keys import parse_key, question_number
 from scraped.engine.extract.lines import (
     ANS,
     CODE,
@@ -36,6 +38,7 @@ from scraped.engine.extract.lines import (
     TOGGLE,
     Line,
 )
+from scraped.engine.extract.lines import HEADINGS as HEADING_TAGS
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import (
     answer_prefix,
@@ -127,6 +130,7 @@ def _after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[
     metas: list[Line] = []
     expect_value = False
     in_expl = False
+    box = None  # the element holding a bare "Explanation" heading and the explanation
     prev: Line | None = None
     j = start
     while j < limit:
@@ -135,8 +139,9 @@ def _after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[
         k = ln.kind or kind(ln)
         if f & META:
             metas.append(ln)
-        elif (f & TOGGLE or k & K_TOGGLE) and not k & K_ANSWER:
-            pass
+        elif (f & TOGGLE or k & K_TOGGLE) and not k & K_ANSWER and not (
+                k & K_EXPL and not f & TOGGLE and not ln.links and ln.owner.tag != "button"):
+            pass  # "Show answer" (but a bare "Explanation" heading in the text heads the explanation)
         elif ln.links >= 0.8 * len(t) or ln.owner.tag == "button":
             pass  # "View answer", "Discuss", "Report" links and buttons around the answer
         elif answer is None and k & K_ANSWER and (m := ANSWER_RE.match(t)):
@@ -152,6 +157,9 @@ def _after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[
         elif k & K_EXPL and (m := EXPL_RE.match(t)):
             if m.group("v"):
                 expl.append(m.group("v").strip())
+            elif ln.owner.tag in HEADING_TAGS or ln.owner.tag in ("p", "div", "strong", "b"):
+                # a bare "Explanation" heading: what follows it in its box is the explanation
+                box = ln.owner.getparent()
             in_expl = True
             expect_value = False
         elif expect_value:
@@ -161,7 +169,8 @@ def _after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[
                 answer = t
             else:
                 expl.append(t)
-        elif in_expl and prev is not None and ln.owner is prev.owner:
+        elif in_expl and prev is not None and (ln.owner is prev.owner or (
+                box is not None and ln.owner.getparent() is box and len(expl) < 12 and not f & HEADING)):
             expl.append(t)
         else:
             break
@@ -171,40 +180,54 @@ def _after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[
 
 
 def _score(run: Run, question: str, numbered: bool, has_answer: bool, core: Line | None,
-           lines: list[Line]) -> int:
+           lines: list[Line], why: list[str]) -> int:
+    """The evidence that a run is a question's options, weighed; each piece is added to
+    `why` as "+n reason" / "-n reason" (what --explain shows)."""
     n = len(run.options)
     how = run.kind
+    opt_lines = lines[run.start:run.end]
     if how == "label":
         score = 3 if n >= 3 else 2
+        why.append(f"+{score} {n} labelled options")
     elif how == "inline":
         score = 3 if n >= 3 else 1
-    elif how in ("radio", "box"):
+        why.append(f"+{score} {n} labelled options on one line")
+    elif how in ("radio", "box") or all(ln.flags & RADIO for ln in opt_lines):
         score = 2
-    elif all(ln.flags & RADIO for ln in lines[run.start:run.end]):
-        score = 2  # a list of radio buttons
+        why.append(f"+2 {n} {'radio buttons' if how != 'box' else 'lines of an options box'}")
     else:
         score = 1 if run.style in ("upper", "lower") else 0
+        why.append(f"+{score} {n} list items" + (" (lettered by the list)" if score else ""))
     if has_answer:
         score += 2
+        why.append("+2 an answer")
     if "?" in question or question.endswith((":", "_", "\u2026")):
         score += 1
+        why.append("+1 the question ends like one")
     if numbered:
         score += 1
+        why.append("+1 a question number")
     if core is not None and core.flags & QBOX:
         score += 1
-    opt_lines = lines[run.start:run.end]
+        why.append("+1 in a question box")
     if len([ln for ln in opt_lines if ln.links >= 0.6 * len(ln.text)]) * 2 >= len(opt_lines):
         score -= 4
+        why.append("-4 the options are links")
     if len([o for o in run.options if o.rstrip().endswith("?")]) * 2 >= n:
         score -= 3
+        why.append("-3 the options are questions")
     if sum(map(len, run.options)) > 150 * n:
         score -= 2
+        why.append("-2 the options are long")
     if len([o for o in run.options if _PROSE_END.search(o)]) * 2 >= n:
         score -= 2
+        why.append("-2 the options read as prose")
     if len(question) < 10 or len(question) > 1500:
         score -= 2
+        why.append("-2 the question is too short or too long")
     if core is not None and core.flags & HEADING and "?" not in question:
         score -= 1
+        why.append("-1 the question is a heading")
     return score
 
 
@@ -221,10 +244,43 @@ def _hints(lines: list[Line], metas: list[Line], breadcrumb: str | None) -> tupl
     return category or breadcrumb, difficulty
 
 
-def extract_auto(lines: list[Line], breadcrumb: str | None = None) -> list[ExtractedQuestion]:
+class Candidate:
+    """A block that might be a question, with its evidence and the verdict (--explain)."""
+
+    __slots__ = ("start", "end", "kind", "question", "options", "answer", "how", "score", "why", "verdict",
+                 "number", "found")
+
+    def __init__(self, start: int, end: int, kind: str, question: str, options: list[str]):
+        self.start, self.end, self.kind = start, end, kind
+        self.question, self.options = question, options
+        self.answer: int | None = None
+        self.how = ""  # which signal gave the answer
+        self.score = 0
+        self.why: list[str] = []
+        self.verdict = ""
+        self.number: int | None = None
+        self.found: ExtractedQuestion | None = None
+
+    def line(self) -> str:
+        """One readable line: where, what, the evidence, kept or dropped and why."""
+        q = self.question if len(self.question) <= 60 else self.question[:57] + "..."
+        ans = f"answer {'ABCDEFGHIJ'[self.answer] if self.answer is not None and self.answer < 10 else '-'}"
+        ans += f" ({self.how})" if self.how else ""
+        return (f"lines {self.start}-{self.end} {self.kind}, {len(self.options)} options, {ans}, "
+                f"score {self.score} [{'; '.join(self.why)}]: {self.verdict}: {q!r}")
+
+
+MIN_SCORE = 3
+
+
+def extract_auto(lines: list[Line], breadcrumb: str | None = None,
+                 explain: list[Candidate] | None = None) -> list[ExtractedQuestion]:
+    """The questions on a page's lines; with `explain`, every candidate block is appended
+    to it with its evidence and verdict."""
     lines = merge_labels(lines)
     runs = find_runs(lines)
     found: list[ExtractedQuestion] = []
+    kept: list[Candidate] = []
     questions = []
     floor = 0
     for run in runs:  # phase 1: every run's question, so phase 2 knows where answers stop
@@ -235,30 +291,66 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None) -> list[Extra
         parts, first, numbered, core = questions[idx]
         limit = questions[idx + 1][1] if idx + 1 < len(runs) else len(lines)
         raw, expl, _, metas = _after(lines, run.end, max(limit, run.end))
+        question = strip_question_number(clean_text(" ".join(parts))) if parts else ""
+        options = normalise_options(run.options)
+        cand = Candidate(first, run.end, run.kind, question, options)
         if not parts:
+            if explain is not None:
+                cand.verdict = "dropped: no question text above the options"
+                explain.append(cand)
             continue
-        question = strip_question_number(clean_text(" ".join(parts)))
         numbered = numbered or has_question_number(parts[0])
         if raw and not expl and (m := _ANSWER_DASH.match(raw)):
             raw, expl = m.group(1), [m.group(2)]
-        options = normalise_options(run.options)
         opt_lines = lines[run.start:run.end]
-        answer, answer_text, _how = answer_for(run, raw, opt_lines, core, options)
+        answer, answer_text, cand.how = answer_for(run, raw, opt_lines, core, options)
         if answer is None and answer_text and (lead := answer_prefix(answer_text, options)):
             answer, rest = lead  # "Abundant. Scarce means in short supply..."
             answer_text = options[answer]
             if rest and not expl:
                 expl = [rest]
+        cand.answer = answer
         has_answer = answer is not None or (answer_text is not None and len(answer_text) < 200)
-        if _score(run, question, numbered, has_answer, core, lines) < 3:
+        cand.score = _score(run, question, numbered, has_answer, core, lines, cand.why)
+        if explain is not None:
+            explain.append(cand)
+        if cand.score < MIN_SCORE:
+            cand.verdict = f"dropped: score {cand.score} < {MIN_SCORE}"
             continue
+        cand.verdict = "kept"
+        cand.number = question_number(lines[first].text) if numbered else None
         category, difficulty = _hints(lines[first:run.end], metas, breadcrumb)
-        found.append(ExtractedQuestion(
+        cand.found = ExtractedQuestion(
             question=question, options=tuple(options), answer=answer, answer_text=answer_text,
             explanation=clean_text(" ".join(expl)) or None, category=category, difficulty=difficulty,
-        ))
+        )
+        kept.append(cand)
+    if kept and any(c.answer is None for c in kept):
+        _apply_key(lines, kept)
+    found = [c.found for c in kept if c.found is not None]
     found.extend(_free_response(lines, runs, questions, breadcrumb))
     return found
+
+
+def _apply_key(lines: list[Line], kept: list[Candidate]) -> None:
+    """Answers from an answer key after the last question, for the questions without one."""
+    key = parse_key([ln.text for ln in lines[kept[-1].end:]])
+    if not key:
+        return
+    numbers = [c.number for c in kept]
+    by_number = all(n is not None for n in numbers) and len(set(numbers)) == len(numbers)
+    if not by_number:  # unnumbered: the key must number exactly these questions 1..N
+        if sorted(key) != list(range(1, len(kept) + 1)):
+            return
+        numbers = list(range(1, len(kept) + 1))
+    for cand, num in zip(kept, numbers, strict=True):
+        letter = key.get(num) if num is not None else None
+        if cand.answer is not None or letter is None or cand.found is None:
+            continue
+        idx = ord(letter) - 65
+        if idx < len(cand.options):
+            cand.answer, cand.how = idx, "key"
+            cand.found = replace(cand.found, answer=idx, answer_text=cand.options[idx])
 
 
 def _free_response(lines: list[Line], runs: list[Run], questions, breadcrumb) -> list[ExtractedQuestion]:
