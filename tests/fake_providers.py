@@ -129,6 +129,7 @@ class Recorded:
     tokens_in: int = 0
     tokens_out: int = 0
     at: float = field(default_factory=time.time)
+    response_headers: dict[str, str] = field(default_factory=dict)
 
 
 def count_tokens(text: str) -> int:
@@ -425,6 +426,7 @@ class FakeProvider:
 
             def _send(self, status: int, payload: bytes, rec: Recorded, extra: dict[str, str] | None = None) -> None:
                 rec.status = status
+                rec.response_headers = dict(extra or {})
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")

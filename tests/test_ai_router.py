@@ -292,3 +292,107 @@ async def test_no_key_in_any_log_line_or_reply(tmp_path, fakes, caplog):
     assert any("auth" == t["error"] for t in result.tried)
     for text in texts + [caplog.text]:
         assert KEY not in text
+
+
+async def test_twenty_concurrent_calls_never_overspend_the_budget(tmp_path, fakes):
+    # Each call's worst case (prompt estimate + every allowed reply token) is reserved before
+    # it starts: with room for three worst cases, three calls go out, the other 17 skip.
+    fakes["groq"].script(*[Reply.slow(0.2)] * 20)  # slow enough that all 20 are in flight together
+    price = {"cost_input_per_1k": 1.0, "cost_output_per_1k": 1.0}
+    probe = ai_settings(fakes, groq=price)
+    from scraped.ai.router import Router
+    from tests.fake_providers import AIHarness
+
+    cfg = AIHarness(tmp_path / "probe", probe, None).app.config.ai
+    worst = Router(lambda: cfg, None).worst_cost(feedback_task(10), "groq", cfg.groq.model)
+    assert worst is not None
+    budget = 3.5 * worst
+    settings = ai_settings(fakes, order=("groq", "offline"), daily_budget=budget, cache=False, groq=price)
+    results = []
+    async with ai_service(tmp_path, settings) as h:
+        async def one(n: int) -> None:
+            results.append(await h.service.router.run(feedback_task(10 + n)))
+        async with trio.open_nursery() as nursery:
+            for n in range(20):
+                nursery.start_soon(one, n)
+        report = await h.service.router.usage.report(1)
+        assert h.service.router.usage.reserved == 0
+    spent = sum(r["cost"] for r in report["rows"])
+    assert fakes["groq"].calls == 3 and [r.provider for r in results].count("offline") == 17
+    assert 0 < spent <= budget and report["spent_today"] <= budget
+
+
+async def test_a_model_with_no_known_price_is_not_called_under_a_budget(tmp_path, fakes):
+    settings = ai_settings(fakes, order=("huggingface", "offline"), daily_budget=1.0,
+                           huggingface={"model": "meta-llama/Llama-3.1-8B-Instruct"})
+    fakes["huggingface"].models.add("meta-llama/Llama-3.1-8B-Instruct")
+    async with ai_service(tmp_path, settings) as h:
+        result = await h.service.router.run(feedback_task())
+        health = (await h.service.health())["ai_services"]
+    assert result.provider == "offline" and "no known price" in result.tried[0]["message"]
+    assert fakes["huggingface"].calls == 0
+    assert any("has no known price" in w and "budget will not call it" in w for w in health["model_warnings"])
+
+
+async def test_three_non_json_replies_do_not_open_the_breaker(tmp_path, fakes):
+    settings = ai_settings(fakes, order=("gemini", "offline"), gemini={"retries": 0}, breaker_threshold=3,
+                           cache=False)
+    fakes["gemini"].script(*[Reply.ok("Sure! Here is the explanation you asked for.")] * 3)
+    async with ai_service(tmp_path, settings) as h:
+        router = h.service.router
+        for n in range(3):
+            assert (await router.run(feedback_task(n))).tried[0]["error"] == "invalid_reply"
+        assert router.state["gemini"].breaker.current() == "closed"
+        assert (await router.run(feedback_task(3))).provider == "gemini"
+        # Three provider faults do open it.
+        fakes["gemini"].script(*[Reply.error(503)] * 3)
+        for n in range(3):
+            await router.run(feedback_task(4 + n))
+        assert router.state["gemini"].breaker.current() == "open"
+
+
+async def test_the_cache_key_covers_everything_that_changes_a_reply(tmp_path, fakes):
+    settings = ai_settings(fakes, order=("groq",))
+    async with ai_service(tmp_path, settings) as h:
+        router = h.service.router
+        await router.run(feedback_task(1))
+        assert (await router.run(feedback_task(1))).cached
+        assert not (await router.run(feedback_task(1, max_tokens=300))).cached
+        other_schema = {**FEEDBACK, "required": ["explanation", "hint"]}
+        fakes["groq"].script(Reply.ok({"explanation": "e", "hint": "h"}))
+        assert not (await router.run(Task("feedback", "Explain (task: feedback)", "INPUT JSON:{\"n\": 1}",
+                                          other_schema, "feedback.v1"))).cached
+        await h.reload({**settings, "temperature": 0.9})
+        assert not (await router.run(feedback_task(1))).cached
+        with FakeProvider("groq") as elsewhere:  # the same model behind another endpoint
+            await h.reload({**settings, "temperature": 0.9, "groq": {**settings["groq"], "base_url": elsewhere.url}})
+            assert not (await router.run(feedback_task(1))).cached and elsewhere.calls == 1
+    assert fakes["groq"].calls == 4
+
+
+async def test_a_deferred_reply_is_cached_only_once_committed(tmp_path, fakes):
+    async with ai_service(tmp_path, ai_settings(fakes, order=("groq",))) as h:
+        router = h.service.router
+        first = await router.run(feedback_task(5, defer_cache=True))
+        assert await h.app.store.find("ai_cache", {}) == []
+        again = await router.run(feedback_task(5, defer_cache=True))  # not accepted: asked again
+        assert not again.cached and fakes["groq"].calls == 2
+        assert await again.commit() is True and await again.commit() is False
+        third = await router.run(feedback_task(5, defer_cache=True))
+        assert third.cached and await third.commit() is False and fakes["groq"].calls == 2
+    assert first.cache_key == again.cache_key == third.cache_key
+
+
+async def test_health_warns_about_unknown_and_retired_models(tmp_path, fakes):
+    fakes["gemini"].models.add("my-tuned-model")
+    settings = ai_settings(fakes, order=("gemini", "groq"), gemini={"model": "my-tuned-model"},
+                           groq={"model": "llama-3.1-8b-instant"})
+    async with ai_service(tmp_path, settings) as h:
+        health = (await h.service.health())["ai_services"]
+    assert health["status"] == "degraded"
+    assert health["model_problems"] == ["groq:llama-3.1-8b-instant was shut down on 2026-08-16; "
+                                        "use openai/gpt-oss-20b"]
+    assert any("gemini:my-tuned-model is not in the model catalogue" in w for w in health["model_warnings"])
+    async with ai_service(tmp_path / "ok", ai_settings(fakes, order=("gemini", "groq"))) as h:
+        health = (await h.service.health())["ai_services"]
+    assert health["status"] == "healthy" and health["model_problems"] == [] and health["model_warnings"] == []

@@ -110,8 +110,8 @@ class GroqProvider(Provider):
             if code == "json_validate_failed":
                 failed = str(error.get("failed_generation") or "")
                 # Billed like any reply; the error reports no usage, so both sides are estimated.
-                err = InvalidReply(f"groq: json_validate_failed: the model's reply is not valid JSON "
-                                   f"({len(failed)} characters)", provider=self.name, status=400,
+                err = InvalidReply(f"groq: json_validate_failed: the model's reply failed Groq's JSON "
+                                   f"validation ({len(failed)} characters)", provider=self.name, status=400,
                                    tokens_in=estimate_tokens(req.system + req.user),
                                    tokens_out=estimate_tokens(failed) if failed else 0)
             elif code in _MODEL_GONE or exc.status_code == 404:
