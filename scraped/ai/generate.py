@@ -4,8 +4,11 @@ in `enhanced_questions` with origin="generated".
 
 A model is asked first when one is configured; the offline provider's templates compute
 their answers, so they are right by construction. Replies from a model are checked: the
-answer must be one of (distinct) options, and plain arithmetic is recomputed — a
-generated question whose answer the checker disagrees with is discarded, not corrected.
+answer must be one of (distinct) options (an index sent as 2.0 is read as 2), and plain
+arithmetic is recomputed — a generated question whose answer the checker disagrees with
+is discarded, not corrected. Its verification level is what was checked: `recomputed` for
+a template's answer or a model's that the checker recomputed, else `model-only`; the
+quality score follows the level. "The answer is B." is no explanation and is dropped.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import time
 from typing import Any
 
@@ -25,6 +29,16 @@ from scraped.engine.extract.normalise import question_key
 log = logging.getLogger(__name__)
 ENHANCED = "enhanced_questions"
 ROUNDS = 4
+# verification levels as the bank names them (scraped/bank/lifecycle.py), and their scores
+RECOMPUTED, MODEL_ONLY = "recomputed", "model-only"
+_LEVEL_QUALITY = {RECOMPUTED: 1.0, MODEL_ONLY: 0.5}
+_TAUTOLOGY = re.compile(r"^(?:the\s+)?(?:correct\s+)?(?:answer|option)\s+is\s+[^.]{0,60}\.?$", re.I)
+
+
+def quality(level: str, *, explanation: bool, options: int) -> float:
+    """The score of a generated question: its level's, less for what it lacks."""
+    score = _LEVEL_QUALITY[level] - (0 if explanation else 0.1) - (0 if options >= 4 else 0.05)
+    return round(max(0.0, score), 3)
 
 SYSTEM = (
     "You write new multiple-choice aptitude questions for a question bank (task: generate). Write "
@@ -82,27 +96,41 @@ async def _accept(service: Any, item: dict[str, Any], category: str, difficulty:
     question = " ".join(item["question"].split())
     options = [" ".join(o.split()) for o in item["options"]]
     idx = item["correct_index"]
-    if not 0 <= idx < len(options) or any(not o for o in options) or \
-            len({o.casefold() for o in options}) != len(options):
+    if isinstance(idx, float) and idx.is_integer():
+        idx = int(idx)  # JSON's 2.0 is the index 2 (the schema lets whole floats through)
+    if not isinstance(idx, int) or isinstance(idx, bool) or not 0 <= idx < len(options) or \
+            any(not o for o in options) or len({o.casefold() for o in options}) != len(options):
         return "invalid", None
     checked, how = offline.answer_index(question, options, idx, None)
     if how == "corrected":
         log.info("discarding a generated question whose answer the checker disputes (%s)", result.provider)
         return "invalid", None
+    by_construction = result.provider == offline.NAME
+    # The level is what was checked: a template computed its answer, the checker recomputed
+    # a model's arithmetic ("agrees"), or nothing checked the model's pick (model-only).
+    level = RECOMPUTED if by_construction or how == "agrees" else MODEL_ONLY
+    explanation = str(item.get("explanation") or "").strip()
+    if _TAUTOLOGY.match(explanation):
+        explanation = ""  # "The answer is B." explains nothing
     key = question_key(question, options)
     if await service.app.store.get(ENHANCED, key) is not None:
         return "duplicate", None
     if service.near_duplicates(question):
         return "near_duplicate", None
     now = time.time()
+    assert checked is not None
+    checks = [{"check": "answer_in_options", "result": "pass", "detail": ""},
+              {"check": "recomputed", "result": "pass" if level == RECOMPUTED else "skipped",
+               "detail": "by construction (template)" if by_construction else
+               "the arithmetic checker agrees" if how == "agrees" else "not plain arithmetic"}]
     doc = {"_id": key, "question": question, "options": options, "correct_index": checked,
-           "answer_text": options[idx], "explanation": item["explanation"].strip(), "category": category,
+           "answer_text": options[checked], "explanation": explanation, "category": category,
            "difficulty": difficulty, "topics": list(item.get("topics") or [])[:6],
            "company_tags": [company.lower()] if company else [],
-           "quality_score": 1.0 if result.provider == offline.NAME else 0.8,
-           "checks": {"answer_in_options": True,
-                      "recomputed": "by_construction" if result.provider == offline.NAME else how},
-           "provider": result.provider, "model": result.model, "origin": "generated", "enhanced_at": now}
+           "quality_score": quality(level, explanation=bool(explanation), options=len(options)),
+           "checks": checks, "verification": {"level": level, "solver": None, "at": now},
+           "provisional": False, "provider": result.provider, "model": result.model, "origin": "generated",
+           "enhanced_at": now}
     from scraped.errors import DuplicateKey
 
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 _UNICODE_FRACTIONS = {"½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5",
@@ -148,17 +149,31 @@ _ALL_NUMBERS = re.compile(r"\d+(?:\.\d+)?")
 
 def solve(question: str) -> Fraction | None:
     """The value of a question that is only arithmetic, else None."""
+    found = solve_worked(question)
+    return found[0] if found is not None else None
+
+
+def solve_worked(question: str) -> tuple[Fraction, str] | None:
+    """(value, the working as a line: "25% of 80 = 25 × 80 / 100 = 20") of a question that
+    is only arithmetic, else None. Values are exact: "1/4 + 1/12 = 1/3", never "= 0.33"."""
     text = (question or "").replace("×", "*").replace("÷", "/").replace("−", "-").replace("–", "-")
     body = _TAIL.sub("", _LEAD.sub("", text, count=1))
     if not body or len(body) > 200:
         return None
     m = _PCT_OF.match(body)
     if m:
-        return Fraction(m.group(1)) * Fraction(m.group(2)) / 100
+        p, n = Fraction(m.group(1)), Fraction(m.group(2))
+        value = p * n / 100
+        return value, f"{exact(p)}% of {exact(n)} = {exact(p)} × {exact(n)} / 100 = {exact(value)}"
     m = _AVG.match(body)
     if m:
         values = [Fraction(v) for v in _ALL_NUMBERS.findall(m.group(1))]
-        return sum(values) / len(values) if len(values) >= 2 else None
+        if len(values) < 2:
+            return None
+        mean = sum(values) / len(values)
+        return mean, (f"({' + '.join(exact(v) for v in values)}) / {len(values)} = "
+                      f"{exact(sum(values))} / {len(values)} = {exact(mean)}")
+    shown = " ".join(body.split())
     body = re.sub(r"(?<=\d)\s*[xX]\s*(?=\d)", "*", body)
     body = re.sub(r"\bsqrt\b|√", "r", body, flags=re.I)
     if not re.fullmatch(r"[\d.\s+\-*/^()r%]+", body) or not re.search(r"[+\-*/^r%]", body):
@@ -171,9 +186,11 @@ def solve(question: str) -> Fraction | None:
         value = parser.expr()
         if parser.pos != len(parser.tokens):
             return None
-        return value
     except (ValueError, ZeroDivisionError, IndexError, OverflowError):
         return None
+    shown = re.sub(r"\s*\*\s*|(?<=\d)\s*[xX]\s*(?=\d)", " × ", shown)
+    shown = re.sub(r"\s*/\s*", "/", re.sub(r"\s*([+\-])\s*(?=[\d(√s])", r" \1 ", shown)).strip()
+    return value, f"{shown} = {exact(value)}"
 
 
 class _Parser:
@@ -240,6 +257,21 @@ class _Parser:
                 raise ValueError("unbalanced")
             return value
         return Fraction(tok)
+
+
+def exact(value: Fraction) -> str:
+    """A value exactly: 12, 12.5, -0.25, 1/3, 7/6 (a fraction when no decimal ends)."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    den = value.denominator
+    for p in (2, 5):
+        while den % p == 0:
+            den //= p
+    if den == 1:  # a terminating decimal
+        with localcontext() as ctx:
+            ctx.prec = 60
+            return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+    return f"{value.numerator}/{value.denominator}"
 
 
 def fmt(value: Fraction) -> str:

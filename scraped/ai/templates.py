@@ -3,39 +3,64 @@
 Each template draws numbers for a difficulty, computes the answer exactly (Fraction), and
 builds distractors around it, so every question is correct by construction. Templates
 cover the quantitative and logical categories; other categories need a model.
+
+Options are listed in ascending order with the answer at a position drawn uniformly (each
+of A-D a quarter of the time over many questions); values are exact ("1/4 + 1/12 = 1/3"),
+ratios in lowest terms, a unit singular for one ("1 day"). Every explanation shows its
+working.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from scraped.ai.numbers import fmt
+from scraped.ai.numbers import exact
 
 Q = dict[str, Any]
 _SCALE = {"easy": 1, "medium": 2, "hard": 3}
 
 
 def _options(rng: random.Random, answer: Fraction | int, unit: str = "", spread: int = 0) -> tuple[list[str], int]:
-    """Four distinct options around the answer; (options, index of the answer)."""
+    """Four distinct options in ascending order, the answer at a position drawn uniformly
+    (A, B, C and D a quarter of the time each); (options, index of the answer)."""
     answer = Fraction(answer)
-    step = spread or max(1, int(abs(answer) // 10) or 1)
-    values = {answer}
-    deltas = [step, -step, 2 * step, 3 * step, -2 * step, 5 * step, 4 * step]
-    if answer.denominator != 1:
-        deltas.append(Fraction(step, 2))
-    rng.shuffle(deltas)
-    for d in deltas:
-        if len(values) == 4:
-            break
-        v = answer + d
-        if v > 0 or answer <= 0:
-            values.add(v)
-    ordered = sorted(values)
-    texts = [fmt(v) + unit for v in ordered]
-    return texts, ordered.index(answer)
+    step = Fraction(spread or max(1, int(abs(answer) // 10) or 1))
+    position = rng.randrange(4)
+    below = _side(rng, answer, step, position, positive=answer > 0)
+    above = [answer + step * m for m in sorted(rng.sample(range(1, 6), 3 - position))]
+    values = sorted(below) + [answer] + above
+    return [with_unit(v, unit) for v in values], position
+
+
+def _side(rng: random.Random, answer: Fraction, step: Fraction, count: int, *, positive: bool) -> list[Fraction]:
+    """`count` distinct values below the answer (positive when the answer is)."""
+    values = [answer - step * m for m in rng.sample(range(1, 6), count)]
+    if positive and any(v <= 0 for v in values):
+        if answer.denominator == 1 and answer > count:
+            values = [answer - m for m in rng.sample(range(1, int(answer)), count)]
+        else:
+            values = [answer * (count + 1 - m) / (count + 1) for m in range(1, count + 1)]
+    return values
+
+
+_SINGULAR = {" days": " day", " years": " year", " hours": " hour", " minutes": " minute",
+             " seconds": " second", " men": " man", " metres": " metre"}
+
+
+def with_unit(value: Fraction, unit: str) -> str:
+    """A value and its unit, singular for one: "1 day", "2 days", "5 km", "30°"."""
+    if value == 1:
+        unit = _SINGULAR.get(unit, unit)
+    return exact(value) + unit
+
+
+def _fraction(value: Fraction) -> str:
+    """A rate as a fraction (1/4 + 1/12 = 1/3, and = 1/2, not 0.5)."""
+    return exact(value) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
 
 
 def _q(question: str, options: list[str], index: int, explanation: str, topics: list[str]) -> Q:
@@ -50,8 +75,8 @@ def percentage(rng: random.Random, level: int) -> Q:
     base = rng.randrange(2, 20 * level) * (20 if level == 1 else 8)
     ans = Fraction(str(p)) * base / 100
     opts, i = _options(rng, ans)
-    return _q(f"What is {fmt(Fraction(str(p)))}% of {base}?", opts, i,
-              f"{fmt(Fraction(str(p)))}% of {base} = {fmt(Fraction(str(p)))} × {base} / 100 = {fmt(ans)}.", ["percentage"])
+    return _q(f"What is {exact(Fraction(str(p)))}% of {base}?", opts, i,
+              f"{exact(Fraction(str(p)))}% of {base} = {exact(Fraction(str(p)))} × {base} / 100 = {exact(ans)}.", ["percentage"])
 
 
 def profit_loss(rng: random.Random, level: int) -> Q:
@@ -61,7 +86,7 @@ def profit_loss(rng: random.Random, level: int) -> Q:
     word = "profit" if pct > 0 else "loss"
     opts, i = _options(rng, sell, spread=max(5, cost // 20))
     return _q(f"An article bought for Rs. {cost} is sold at a {word} of {abs(pct)}%. What is the selling price (in Rs.)?",
-              opts, i, f"Selling price = {cost} × (100 {'+' if pct > 0 else '-'} {abs(pct)}) / 100 = {fmt(sell)}.",
+              opts, i, f"Selling price = {cost} × (100 {'+' if pct > 0 else '-'} {abs(pct)}) / 100 = {exact(sell)}.",
               ["profit and loss"])
 
 
@@ -71,8 +96,8 @@ def simple_interest(rng: random.Random, level: int) -> Q:
     years = rng.randrange(2, 3 + 2 * level)
     si = Fraction(principal) * Fraction(str(rate)) * years / 100
     opts, i = _options(rng, si, spread=max(10, int(si) // 8))
-    return _q(f"What is the simple interest on Rs. {principal} at {fmt(Fraction(str(rate)))}% per annum for {years} years (in Rs.)?",
-              opts, i, f"SI = P × R × T / 100 = {principal} × {fmt(Fraction(str(rate)))} × {years} / 100 = {fmt(si)}.",
+    return _q(f"What is the simple interest on Rs. {principal} at {exact(Fraction(str(rate)))}% per annum for {years} years (in Rs.)?",
+              opts, i, f"SI = P × R × T / 100 = {principal} × {exact(Fraction(str(rate)))} × {years} / 100 = {exact(si)}.",
               ["simple interest"])
 
 
@@ -81,9 +106,9 @@ def train_pole(rng: random.Random, level: int) -> Q:
     seconds = rng.randrange(4, 8 + 6 * level)
     length = Fraction(speed_kmh * 5, 18) * seconds
     opts, i = _options(rng, seconds, " s", spread=rng.choice([1, 2]))
-    return _q(f"A train {fmt(length)} m long runs at {speed_kmh} km/h. How many seconds does it take to pass a pole?",
-              opts, i, f"{speed_kmh} km/h = {fmt(Fraction(speed_kmh * 5, 18))} m/s; time = {fmt(length)} / "
-              f"{fmt(Fraction(speed_kmh * 5, 18))} = {seconds} s.", ["time speed distance"])
+    return _q(f"A train {exact(length)} m long runs at {speed_kmh} km/h. How many seconds does it take to pass a pole?",
+              opts, i, f"{speed_kmh} km/h = {exact(Fraction(speed_kmh * 5, 18))} m/s; time = {exact(length)} / "
+              f"{exact(Fraction(speed_kmh * 5, 18))} = {seconds} s.", ["time speed distance"])
 
 
 def average(rng: random.Random, level: int) -> Q:
@@ -95,7 +120,7 @@ def average(rng: random.Random, level: int) -> Q:
     opts, i = _options(rng, mean)
     listed = ", ".join(map(str, values[:-1])) + f" and {values[-1]}"
     return _q(f"What is the average of {listed}?", opts, i,
-              f"Sum = {sum(values)}; average = {sum(values)} / {n} = {fmt(mean)}.", ["averages"])
+              f"Sum = {sum(values)}; average = {sum(values)} / {n} = {exact(mean)}.", ["averages"])
 
 
 def work_together(rng: random.Random, level: int) -> Q:
@@ -105,12 +130,14 @@ def work_together(rng: random.Random, level: int) -> Q:
     days = Fraction(a * b, a + b)
     opts, i = _options(rng, days, " days", spread=1)
     return _q(f"A can finish a piece of work in {a} days and B in {b} days. Working together, in how many days can they finish it?",
-              opts, i, f"Together they do 1/{a} + 1/{b} = {fmt(Fraction(a + b, a * b))} of the work a day, "
-              f"so {a}×{b}/({a}+{b}) = {fmt(days)} days.", ["time and work"])
+              opts, i, f"Together they do 1/{a} + 1/{b} = {_fraction(Fraction(a + b, a * b))} of the work a day, "
+              f"so they need {a} × {b} / ({a} + {b}) = {with_unit(days, ' days')}.", ["time and work"])
 
 
 def ratio_share(rng: random.Random, level: int) -> Q:
     x, y = rng.sample(range(1, 4 + 2 * level), 2)
+    while math.gcd(x, y) != 1:  # a ratio in lowest terms: 2:3, never 4:6
+        x, y = rng.sample(range(1, 4 + 2 * level), 2)
     unit = rng.randrange(5, 30 * level) * 10
     total = (x + y) * unit
     opts, i = _options(rng, x * unit, spread=unit // 2 or 1)
@@ -143,8 +170,8 @@ def clock_angle(rng: random.Random, level: int) -> Q:
     angle = min(angle, 360 - angle)
     opts, i = _options(rng, angle, "°", spread=rng.choice([5, 10, 15]))
     return _q(f"What is the smaller angle between the hands of a clock at {hour}:{minute:02d}?", opts, i,
-              f"Angle = |30 × {hour} − 5.5 × {minute}| = {fmt(abs(Fraction(60 * hour - 11 * minute, 2)))}°; "
-              f"the smaller angle is {fmt(angle)}°.", ["clocks"])
+              f"Angle = |30 × {hour} − 5.5 × {minute}| = {exact(abs(Fraction(60 * hour - 11 * minute, 2)))}°; "
+              f"the smaller angle is {exact(angle)}°.", ["clocks"])
 
 
 def direction_distance(rng: random.Random, level: int) -> Q:

@@ -1,9 +1,11 @@
 """The offline provider: deterministic rules, no network, no key, always there.
 
-- enhancement: cleans text and options, classifies category, difficulty and topics by
-  keyword rules, takes the scraped answer where it names an option, recomputes plain
-  arithmetic, and leaves `correct_index` None when no option can be shown right (the
-  enhancement task then records that as the question's failure);
+- enhancement: cleans text and options, classifies category and topics by whole-word
+  keyword rules, keeps the page's difficulty (else guesses one from the question's size),
+  takes the scraped answer where it names an option, recomputes plain arithmetic (and then
+  writes the working as the explanation when the page gave none: never "The answer is X."),
+  and leaves `correct_index` None when no option can be shown right (the enhancement task
+  then records that as the question's failure);
 - feedback: a worked explanation from what grading found;
 - generation lives in scraped/ai/templates.py (answers computed, so right by construction).
 Its replies have the same shapes as the models' (scraped/ai/schema.py).
@@ -14,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from scraped.ai.numbers import fmt, parse_number, same_number, solve
+from scraped.ai.numbers import fmt, parse_number, same_number, solve, solve_worked
 from scraped.engine.extract.normalise import (
     clean_text,
     normalise_options,
@@ -23,40 +25,58 @@ from scraped.engine.extract.normalise import (
 )
 
 NAME, MODEL = "offline", "rules"
+DIFFICULTIES = ("easy", "medium", "hard")
 
+# Signals are whole words (a trailing plural "s"/"es" allowed): "class" is not found in
+# "classroom", nor "east" in "at least". "<arith>" stands for an operator between numbers.
 _CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
-    "technical": ("code", "program", "output of", "function", "algorithm", "sql", "java", "python",
-                  "c++", "complexity", "compiler", "database", "operating system", "network", "array",
-                  "pointer", "class", "inheritance", "linked list", "stack", "queue", "binary tree", "http"),
-    "verbal": ("synonym", "antonym", "meaning", "sentence", "grammar", "passage", "fill in the blank",
-               "spelling", "idiom", "phrase", "word", "preposition", "tense", "correct form", "paragraph"),
+    "quantitative": ("percent", "percentage", "%", "profit", "loss", "interest", "speed", "train", "ratio",
+                     "average", "work", "pipe", "cistern", "km/h", "sum of", "number", "digit", "probability",
+                     "area", "volume", "perimeter", "mixture", "age", "age of", "discount", "cost price",
+                     "selling price", "hcf", "lcm", "square root", "simplify", "value of", "<arith>"),
     "logical": ("series", "next number", "next term", "pattern", "syllogism", "statement", "conclusion",
                 "arrangement", "direction", "facing", "blood relation", "brother", "sister", "coding",
                 "coded", "analogy", "odd one", "seating", "puzzle", "clock", "calendar", "day of the week",
                 "assumption", "argument", "north", "south"),
-    "quantitative": ("percent", "%", "profit", "loss", "interest", "speed", "train", "ratio", "average",
-                     "work", "pipes", "cistern", "km/h", "sum of", "number", "digits", "probability",
-                     "area", "volume", "perimeter", "mixture", "ages", "age of", "discount", "cost price",
-                     "selling price", "hcf", "lcm", "square root", "simplify", "value of", "+", "×", "÷"),
+    "verbal": ("synonym", "antonym", "meaning", "sentence", "grammar", "passage", "fill in the blank",
+               "spelling", "idiom", "phrase", "word", "preposition", "tense", "correct form", "paragraph"),
+    "technical": ("code", "program", "output of", "function", "algorithm", "sql", "java", "python",
+                  "c++", "complexity", "compiler", "database", "operating system", "network", "array",
+                  "pointer", "base class", "derived class", "abstract class", "inheritance", "linked list",
+                  "stack", "queue", "binary tree", "http"),
 }
 _TOPIC_WORDS: dict[str, tuple[str, ...]] = {
-    "percentage": ("percent", "%"), "profit and loss": ("profit", "loss", "cost price", "selling price"),
+    "percentage": ("percent", "percentage", "%"), "profit and loss": ("profit", "loss", "cost price", "selling price"),
     "simple interest": ("simple interest",), "compound interest": ("compound interest",),
     "time speed distance": ("speed", "km/h", "train", "distance"), "time and work": ("work", "days to"),
     "ratio and proportion": ("ratio", "proportion"), "averages": ("average", "mean"),
     "number series": ("series", "next number", "next term"), "probability": ("probability",),
-    "ages": ("age",), "geometry": ("area", "perimeter", "volume", "triangle", "circle"),
-    "arithmetic": ("+", "-", "×", "÷", "simplify", "value of"), "direction sense": ("north", "south", "east", "west"),
+    "ages": ("age", "years old"), "geometry": ("area", "perimeter", "volume", "triangle", "circle"),
+    "arithmetic": ("<arith>", "simplify", "value of"),
+    "direction sense": ("north", "south", "east", "west", "north-east", "south-west"),
     "clocks": ("clock",), "calendars": ("calendar", "day of the week"), "coding-decoding": ("coded", "coding"),
     "blood relations": ("brother", "sister", "father", "mother"), "synonyms": ("synonym",),
-    "antonyms": ("antonym",), "programming": ("code", "program", "output of", "function"),
+    "antonyms": ("antonym",), "programming": ("code", "program", "output of", "function", "java", "python", "c++",
+                                                "base class", "derived class", "compiler"),
 }
+_ARITH = r"\d\s*[-+×÷*/^]\s*\(?\d"
+
+
+def _signal(word: str) -> re.Pattern[str]:
+    if word == "<arith>":
+        return re.compile(_ARITH)
+    left = r"(?<!\w)" if word[:1].isalnum() else ""
+    right = r"(?:e?s)?(?!\w)" if word[-1:].isalnum() else ""
+    return re.compile(left + re.escape(word) + right, re.I)
+
+
+_CATEGORY_RE = {cat: [_signal(w) for w in words] for cat, words in _CATEGORY_WORDS.items()}
+_TOPIC_RE = {topic: [_signal(w) for w in words] for topic, words in _TOPIC_WORDS.items()}
 
 
 def classify(question: str, options: list[str] | None = None) -> str:
-    text = " " + question.lower() + " "
-    scores = {cat: sum(1 for w in words if w in text) for cat, words in _CATEGORY_WORDS.items()}
-    best = max(scores, key=lambda c: scores[c])
+    scores = {cat: sum(1 for rx in rxs if rx.search(question)) for cat, rxs in _CATEGORY_RE.items()}
+    best = max(scores, key=lambda c: scores[c])  # ties: the first in _CATEGORY_WORDS
     if scores[best]:
         return best
     if options and all(parse_number(o) is not None for o in options):
@@ -65,13 +85,13 @@ def classify(question: str, options: list[str] | None = None) -> str:
 
 
 def topics(question: str) -> list[str]:
-    text = question.lower()
-    return [t for t, words in _TOPIC_WORDS.items() if any(w in text for w in words)][:4]
+    return [t for t, rxs in _TOPIC_RE.items() if any(rx.search(question) for rx in rxs)][:4]
 
 
 def difficulty(question: str, given: str | None = None) -> str:
-    if given in ("easy", "medium", "hard"):
-        return given
+    """The page's difficulty when it gave one (any case), else a guess from its size."""
+    if isinstance(given, str) and given.strip().casefold() in DIFFICULTIES:
+        return given.strip().casefold()
     numbers = len(re.findall(r"\d+(?:\.\d+)?", question))
     words = len(question.split())
     if words <= 15 and numbers <= 2:
@@ -98,36 +118,41 @@ def answer_index(question: str, options: list[str], answer: Any, answer_text: st
     return given, "scraped" if given is not None else "none"
 
 
+# The quality of what these rules could check (the bank's levels: recomputed arithmetic,
+# else the page's key alone, else nothing); less without an explanation.
+_QUALITY = {"recomputed": 1.0, "agrees": 1.0, "corrected": 1.0, "scraped": 0.6, "none": 0.2}
+
+
 def enhance(items: list[dict[str, Any]]) -> dict[str, Any]:
     """The ENHANCE reply for raw questions [{"id", "question", "options", "answer",
-    "answer_text", "explanation", "category", "difficulty"}]."""
+    "answer_text", "explanation", "category", "difficulty"}]. An explanation is the page's,
+    or the recomputed working; never "The answer is X." (that explains nothing)."""
     out = []
     for item in items:
         question = strip_question_number(clean_text(item.get("question")))
         options = normalise_options(item.get("options") or [])
         index, how = answer_index(question, options, item.get("answer"), item.get("answer_text"))
         explanation = clean_text(item.get("explanation"))
-        if not explanation and index is not None:
-            explanation = f"The answer is {options[index]}."
-            value = solve(question)
-            if value is not None:
-                explanation = f"Working it out gives {fmt(value)}, so the answer is {options[index]}."
+        if not explanation and index is not None and how in ("recomputed", "agrees", "corrected"):
+            worked = solve_worked(question)
+            if worked is not None:
+                explanation = f"{worked[1]}, so the answer is {options[index]}."
         given_cat = item.get("category")
         category = given_cat if given_cat in _CATEGORY_WORDS or given_cat == "general" else \
             classify(question, options)
-        score = 0.4 + (0.2 if explanation else 0) + (0.2 if how in ("recomputed", "agrees") else 0) + \
-            (0.1 if len(options) >= 4 else 0) + (0.1 if len(set(map(str.lower, options))) == len(options) else 0)
+        score = _QUALITY[how] - (0 if explanation else 0.1) - (0 if len(options) >= 4 else 0.05)
         out.append({"id": item["id"], "question": question, "options": options, "correct_index": index,
+                    "answer_text": options[index] if index is not None else None,
                     "explanation": explanation, "category": category,
                     "difficulty": difficulty(question, item.get("difficulty")),
-                    "topics": topics(question), "quality_score": round(min(score, 1.0), 2)})
+                    "topics": topics(question), "quality_score": round(max(0.0, score), 2)})
     return {"questions": out}
 
 
 def explain(question: str, user_answer: str, correct_answer: str | None, is_correct: bool | None) -> str:
     """A feedback explanation from rules alone."""
-    value = solve(question)
-    working = f" Working it out: {fmt(value)}." if value is not None else ""
+    worked = solve_worked(question)
+    working = f" Working it out: {worked[1]}." if worked is not None else ""
     if is_correct is None:
         return "No correct answer is known for this question, so the answer could not be graded." + working
     if is_correct:
