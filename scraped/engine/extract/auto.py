@@ -47,6 +47,7 @@ from scraped.engine.extract.normalise import (
     normalise_options,
     strip_question_number,
 )
+from scraped.engine.extract.records import question_start
 from scraped.engine.extract.runs import Run, find_runs, merge_labels
 from scraped.engine.extract.signals import (
     ANSWER_RE,
@@ -120,7 +121,30 @@ def _question(lines: list[Line], run: Run, floor: int) -> tuple[list[str], int, 
             parts.insert(0, ln.text)
             first = k
         k -= 1
+    if not run.prefix and run.kind != "free":
+        start = question_start(lines, run.start, run.end)
+        if start is not None and (start < first or not parts):
+            whole = _block_question(lines[start:run.start])
+            if whole is not None:  # the tree's record: the whole block before the options
+                return whole[0], start, numbered or whole[1], whole[2]
     return parts, first, numbered, core
+
+
+def _block_question(block: list[Line]) -> tuple[list[str], bool, Line] | None:
+    """(parts, numbered?, main line) of a question block's lines, None if one of them
+    cannot be part of a question (an answer, an explanation)."""
+    parts: list[str] = []
+    numbered = False
+    core = None
+    for ln in block:
+        if _stops_question(ln):
+            return None
+        if _skippable(ln):
+            numbered = numbered or bool(ln.kind & K_QNUM)
+            continue
+        parts.append(ln.text)
+        core = ln
+    return (parts, numbered, core) if core is not None else None
 
 
 def _after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[str], int, list[Line]]:
@@ -283,13 +307,26 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
     kept: list[Candidate] = []
     questions = []
     floor = 0
-    for run in runs:  # phase 1: every run's question, so phase 2 knows where answers stop
+    absorbed: set[int] = set()
+    for idx, run in enumerate(runs):  # phase 1: every run's question, so phase 2 knows where answers stop
         q = _question(lines, run, floor)
         questions.append(q)
         floor = run.end
+        back = idx - 1
+        while back >= 0 and runs[back].end > q[1]:  # a list inside this question's block
+            absorbed.add(back)
+            back -= 1
+    live = [i for i in range(len(runs)) if i not in absorbed]
+    nxt = {i: live[n + 1] for n, i in enumerate(live[:-1])}
     for idx, run in enumerate(runs):
         parts, first, numbered, core = questions[idx]
-        limit = questions[idx + 1][1] if idx + 1 < len(runs) else len(lines)
+        if idx in absorbed:
+            if explain is not None:
+                cand = Candidate(run.start, run.end, run.kind, "", list(run.options))
+                cand.verdict = "dropped: a list inside the next question's block"
+                explain.append(cand)
+            continue
+        limit = questions[nxt[idx]][1] if idx in nxt else len(lines)
         raw, expl, _, metas = _after(lines, run.end, max(limit, run.end))
         question = strip_question_number(clean_text(" ".join(parts))) if parts else ""
         options = normalise_options(run.options)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from lxml import etree
 
@@ -11,6 +12,7 @@ from scraped.engine.extract.css import extract_css, node_text
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.page import Page
 from scraped.engine.extract.rules import ExtractRules
+from scraped.engine.extract.scripts import script_questions
 
 __all__ = ["extract_questions"]
 
@@ -32,6 +34,24 @@ def _breadcrumb(page: Page) -> str | None:
     return None
 
 
+def merge_script_questions(found: list[ExtractedQuestion],
+                           scripted: list[ExtractedQuestion]) -> list[ExtractedQuestion]:
+    """The markup's questions, with answers the page's JSON gives for the same question
+    and options; the JSON's questions alone when the markup gives none (a page rendered
+    by script)."""
+    if not scripted:
+        return found
+    if not found:
+        return scripted
+    answers = {q.key(): q for q in scripted if q.answer is not None}
+    out = []
+    for q in found:
+        s = answers.get(q.key()) if q.answer is None else None
+        out.append(replace(q, answer=s.answer, answer_text=s.answer_text,
+                           explanation=q.explanation or s.explanation) if s is not None else q)
+    return out
+
+
 def extract_questions(page: Page, rules: ExtractRules | None = None) -> list[ExtractedQuestion]:
     """The questions of a page, de-duplicated by key, in page order.
 
@@ -45,6 +65,8 @@ def extract_questions(page: Page, rules: ExtractRules | None = None) -> list[Ext
         lines = page.lines()
         # the trail's last entry is the category of questions that name none
         found = extract_auto(lines, _breadcrumb(page)) if lines else []
+        if page.scripts():
+            found = merge_script_questions(found, script_questions(page.scripts()))
     seen: set[str] = set()
     out: list[ExtractedQuestion] = []
     for q in found:

@@ -1,0 +1,78 @@
+"""A question record's structure: the block a question's text sits in, found by the tree.
+
+On most quiz pages a record is a subtree (a card, a row, a div per question) in which the
+options sit in one container and the question in the sibling block before it: a
+`<div class="qtxt">` with a statement, a sub-list and a code block, then
+`<div class="options">`. Reading up from the options line by line stops at the first
+paragraph break it cannot explain; reading the tree instead takes the whole previous
+sibling block: every line inside it is the question.
+
+`question_start` finds that block: the smallest ancestor C of the options that does not
+hold the line just before them, raised while its parent does not hold that line either;
+the question block P is then the child of C's parent that holds the line. It declines
+(None) when the options and the line before share a block (then the line-based reading in
+auto.py is right: <br>-separated questions and options in one <p>), or when P is large
+(a page section, not a question).
+"""
+
+from __future__ import annotations
+
+from scraped.engine.extract.lines import ANS, EXPL, HIDDEN, Line
+
+__all__ = ["question_start"]
+
+_MAX_LINES = 14
+_MAX_CHARS = 1500
+_MAX_UP = 12  # levels climbed: records are shallow
+
+
+def _inside(el, box) -> bool:
+    """Is `el` `box` or inside it?"""
+    n = 0
+    while el is not None and n < 60:
+        if el is box:
+            return True
+        el = el.getparent()
+        n += 1
+    return False
+
+
+def question_start(lines: list[Line], start: int, end: int) -> int | None:
+    """Index of the first line of the block before the options lines[start:end], when the
+    tree says the question is that whole block; None when it does not say."""
+    if start == 0 or end <= start:
+        return None
+    before = lines[start - 1].owner
+    first, last = lines[start].owner, lines[end - 1].owner
+    box = first
+    for _ in range(_MAX_UP):  # the options' container: holds first and last option
+        if box is None or _inside(last, box):
+            break
+        box = box.getparent()
+    if box is None or _inside(before, box):
+        return None  # question and options in one block
+    parent = box.getparent()
+    for _ in range(_MAX_UP):
+        if parent is None or _inside(before, parent):
+            break
+        box, parent = parent, parent.getparent()
+    if parent is None:
+        return None
+    block = before  # the child of `parent` that holds the line before the options
+    while block is not None and block.getparent() is not parent:
+        block = block.getparent()
+    if block is None or block is box:
+        return None
+    k = start - 1
+    chars = 0
+    while k >= 0 and start - k <= _MAX_LINES and _inside(lines[k].owner, block):
+        ln = lines[k]
+        if ln.flags & (ANS | EXPL | HIDDEN):
+            break  # the previous question's answer box shares the block: not a question block
+        chars += len(ln.text)
+        if chars > _MAX_CHARS:
+            return None
+        k -= 1
+    if k >= 0 and _inside(lines[k].owner, block):
+        return None  # the block goes on above: a page section, not one question
+    return k + 1

@@ -1,0 +1,169 @@
+"""Questions held as JSON in a page's scripts: schema.org Quiz JSON-LD, a framework's state.
+
+- JSON-LD: `Question` objects (inside a `Quiz`'s hasPart, or anywhere) with
+  `suggestedAnswer` / `acceptedAnswer` `Answer`s; their order is `position` when every
+  answer has one, else as listed (accepted ones where they stand among them, when the
+  page lists them in `suggestedAnswer` too, else after). A Question with only an
+  acceptedAnswer is an FAQ entry, not a multiple-choice question: ignored.
+- state objects (`__NEXT_DATA__`, `window.__INITIAL_STATE__ = {...}`, application/json):
+  any object with a question text (question, questionText, stem, prompt...) and a list of
+  2-10 options (options, choices, answers, alternatives...: strings, or objects with a
+  text), its answer from a key (answer, correctAnswer, correct_option...: an option's
+  text, a letter, or an index when the key says so) or from an option flagged
+  is_correct/correct/isCorrect.
+
+The caller (questions.py) uses them to fill answers of questions found in the markup, and
+as the page's questions only when the markup gives none (a page rendered by script).
+Vote tallies (`voted_answers`, `vote_count`) name no question text and give nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import deque
+from typing import Any
+
+from scraped.engine.extract.model import ExtractedQuestion
+from scraped.engine.extract.normalise import clean_text, normalise_options, resolve_answer
+
+__all__ = ["script_questions"]
+
+log = logging.getLogger(__name__)
+
+_Q_KEYS = ("question", "questionText", "question_text", "questionTitle", "stem", "prompt", "query")
+_OPT_KEYS = ("options", "choices", "answers", "alternatives", "answerOptions", "answer_options", "option_list")
+_ANS_KEYS = ("correctAnswer", "correct_answer", "correctOption", "correct_option", "answer", "correct", "rightAnswer",
+             "right_answer", "solution", "key")
+_INDEX_KEYS = ("correctIndex", "correct_index", "answerIndex", "answer_index", "correctOptionIndex")
+_OPT_TEXT = ("text", "label", "value", "content", "body", "option", "answer", "title", "name")
+_OPT_TRUE = ("is_correct", "isCorrect", "correct", "is_right", "isRight", "right")
+_EXPL_KEYS = ("explanation", "rationale", "solution_text", "feedback")
+_MAX_NODES = 50_000
+_ASSIGN = re.compile(r"=\s*(?=[{\[])")
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return clean_text(_TAGS.sub(" ", value)) if "<" in value else clean_text(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _loads(kind: str, text: str) -> Any:
+    text = text.strip()
+    if text.startswith("<!--"):
+        text = text[4:].rstrip("->").strip()
+    if text[:1] not in "{[":
+        m = _ASSIGN.search(text)  # window.__STATE__ = {...};
+        if m is None:
+            return None
+        text = text[m.end():].rstrip().rstrip(";")
+    try:
+        return json.loads(text)
+    except ValueError:
+        if "json" in kind:
+            log.debug("a JSON script did not parse")
+        return None
+
+
+def _walk(data: Any):
+    """Every dict in a JSON value, breadth-first, at most _MAX_NODES values."""
+    queue = deque([data])
+    seen = 0
+    while queue and seen < _MAX_NODES:
+        node = queue.popleft()
+        seen += 1
+        if isinstance(node, dict):
+            yield node
+            queue.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            queue.extend(v for v in node if isinstance(v, (dict, list)))
+
+
+def _schema_question(node: dict) -> ExtractedQuestion | None:
+    kinds = node.get("@type")
+    if kinds != "Question" and not (isinstance(kinds, list) and "Question" in kinds):
+        return None
+    suggested = node.get("suggestedAnswer")
+    accepted = node.get("acceptedAnswer")
+    if not suggested:
+        return None  # an FAQ entry: a question and its one answer, no choices
+    suggested = suggested if isinstance(suggested, list) else [suggested]
+    accepted = accepted if isinstance(accepted, list) else ([accepted] if accepted else [])
+    right = [_text(a.get("text")) for a in accepted if isinstance(a, dict)]
+    answers = [a for a in suggested if isinstance(a, dict)]
+    answers += [a for a in accepted if isinstance(a, dict) and _text(a.get("text")) not in
+                {_text(s.get("text")) for s in answers}]
+    if all(isinstance(a.get("position"), (int, float)) for a in answers):
+        answers.sort(key=lambda a: a["position"])
+    options = [_text(a.get("text")) for a in answers]
+    question = _text(node.get("name")) or _text(node.get("text"))
+    if not question or not 2 <= len(options) <= 10 or not all(options):
+        return None
+    idx = options.index(right[0]) if len(right) == 1 and right[0] in options else None
+    expl = None
+    for a in accepted:
+        if isinstance(a, dict) and isinstance(a.get("answerExplanation"), dict):
+            expl = _text(a["answerExplanation"].get("text")) or None
+    return ExtractedQuestion(question, tuple(options), idx, options[idx] if idx is not None else None, expl)
+
+
+def _option_text(opt: Any) -> str:
+    if isinstance(opt, dict):
+        for k in _OPT_TEXT:
+            if k in opt and (t := _text(opt[k])):
+                return t
+        return ""
+    return _text(opt)
+
+
+def _state_question(node: dict) -> ExtractedQuestion | None:
+    question = next((t for k in _Q_KEYS if k in node and (t := _text(node[k]))), "")
+    if len(question) < 8:
+        return None
+    raw_opts = next((node[k] for k in _OPT_KEYS if isinstance(node.get(k), list)), None)
+    if raw_opts is None or not 2 <= len(raw_opts) <= 10:
+        return None
+    options = normalise_options([_option_text(o) for o in raw_opts])
+    if not all(options):
+        return None
+    idx: int | None = None
+    flagged = [i for i, o in enumerate(raw_opts) if isinstance(o, dict) and any(o.get(k) is True for k in _OPT_TRUE)]
+    if len(flagged) == 1:
+        idx = flagged[0]
+    if idx is None:
+        for k in _INDEX_KEYS:  # an index by name: 0-based
+            v = node.get(k)
+            if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < len(options):
+                idx = v
+                break
+    if idx is None:
+        for k in _ANS_KEYS:
+            v = node.get(k)
+            if isinstance(v, str) and v.strip():
+                idx = resolve_answer(v, options, None)[0]  # an option's text or a letter
+            elif isinstance(v, int) and not isinstance(v, bool):
+                # a bare number is 0- or 1-based: only 0 and len(options) say which
+                idx = 0 if v == 0 else (v - 1 if v == len(options) else None)
+            if idx is not None:
+                break
+    expl = next((t for k in _EXPL_KEYS if k in node and (t := _text(node[k]))), None)
+    return ExtractedQuestion(question, tuple(options), idx, options[idx] if idx is not None else None, expl)
+
+
+def script_questions(scripts: list[tuple[str, str]]) -> list[ExtractedQuestion]:
+    """The questions in a page's JSON scripts ((type, text) pairs from lines.py)."""
+    out: list[ExtractedQuestion] = []
+    for kind, text in scripts:
+        data = _loads(kind, text)
+        if data is None:
+            continue
+        for node in _walk(data):
+            q = _schema_question(node) if "@type" in node else _state_question(node)
+            if q is not None:
+                out.append(q)
+    return out
