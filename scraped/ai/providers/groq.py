@@ -18,7 +18,7 @@ What the real API does, and this module reads:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import groq
 import trio
@@ -65,7 +65,7 @@ class GroqProvider(Provider):
         try:
             raw = await self._client.chat.completions.with_raw_response.create(
                 model=model, messages=messages, max_tokens=req.max_tokens, temperature=req.temperature,
-                response_format=fmt)  # type: ignore[arg-type]
+                response_format=cast(Any, fmt))
             resp = await raw.parse()
         except groq.APIError as exc:
             raise self._map(exc, req) from None
@@ -77,7 +77,7 @@ class GroqProvider(Provider):
         tokens_out = usage.completion_tokens if usage else 0
         details = getattr(usage, "completion_tokens_details", None)
         thinking = int(getattr(details, "reasoning_tokens", 0) or 0)
-        cost = {"provider": self.name, "tokens_in": tokens_in, "tokens_out": tokens_out}
+        cost: dict[str, Any] = {"provider": self.name, "tokens_in": tokens_in, "tokens_out": tokens_out}
         if not resp.choices:
             raise self._with(InvalidReply("groq: no choices in the reply", **cost), headers)
         choice = resp.choices[0]

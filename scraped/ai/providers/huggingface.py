@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+from typing import Any, cast
 
 import httpx2
 import trio
@@ -62,11 +62,11 @@ class HuggingFaceProvider(Provider):
         try:
             resp = self._client.chat_completion(
                 messages, model=model, max_tokens=req.max_tokens, temperature=req.temperature,
-                response_format=fmt)  # type: ignore[arg-type]
+                response_format=cast(Any, fmt))
         except Exception as exc:
             raise self._map(exc) from None
         usage = resp.usage
-        cost = {"provider": self.name, "tokens_in": usage.prompt_tokens if usage else 0,
+        cost: dict[str, Any] = {"provider": self.name, "tokens_in": usage.prompt_tokens if usage else 0,
                 "tokens_out": usage.completion_tokens if usage else 0}
         if not resp.choices:
             raise InvalidReply("huggingface: no choices in the reply", **cost)

@@ -24,7 +24,14 @@ from scraped.ai.errors import (
     from_status,
     parse_retry_after,
 )
-from scraped.ai.providers.base import Completion, LLMRequest, Provider, rate_headers, response_format, schema_hint
+from scraped.ai.providers.base import (
+    Completion,
+    LLMRequest,
+    Provider,
+    rate_headers,
+    response_format,
+    schema_hint,
+)
 
 
 class OpenAICompatProvider(Provider):
@@ -69,7 +76,7 @@ class OpenAICompatProvider(Provider):
             thinking = int(((usage.get("completion_tokens_details") or {}).get("reasoning_tokens")) or 0)
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             raise InvalidReply("openai_compat: response is not a chat completion", provider=self.name) from None
-        cost = {"provider": self.name, "tokens_in": tokens_in, "tokens_out": tokens_out}
+        cost: dict[str, Any] = {"provider": self.name, "tokens_in": tokens_in, "tokens_out": tokens_out}
         if choice.get("finish_reason") == "length":
             raise ReplyTruncated(f"openai_compat: the {req.max_tokens}-token limit ended the reply", **cost)
         if not isinstance(text, str) or not text:
