@@ -16,8 +16,8 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import defaultdict
-from datetime import UTC, datetime
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import trio

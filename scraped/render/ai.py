@@ -48,7 +48,7 @@ def usage(r: dict[str, Any]) -> str:
     budget = f" of ${r['daily_budget']:g}" if r.get("daily_budget") else " (no budget)"
     head = f"today {r['today']}: ${r['spent_today']:.4f} spent{budget}"
     return head + "\n\n" + table(r["rows"], ["day", "provider", "requests", "failures", "cache_hits",
-                                              "tokens_in", "tokens_out", "cost"])
+                                              "tokens_in", "tokens_out", "tokens_thinking", "cost"])
 
 
 def providers(r: dict[str, Any]) -> str:
