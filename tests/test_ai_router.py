@@ -310,6 +310,7 @@ async def test_twenty_concurrent_calls_never_overspend_the_budget(tmp_path, fake
     settings = ai_settings(fakes, order=("groq", "offline"), daily_budget=budget, cache=False, groq=price)
     results = []
     async with ai_service(tmp_path, settings) as h:
+        await h.service.router.warm()  # the client exists: each task reserves in its first step
         async def one(n: int) -> None:
             results.append(await h.service.router.run(feedback_task(10 + n)))
         async with trio.open_nursery() as nursery:
