@@ -27,7 +27,7 @@ import re
 from scraped.engine.extract.lines import CORRECT, Line
 from scraped.engine.extract.normalise import option_label, resolve_answer
 
-__all__ = ["answer_for", "odd_one_out"]
+__all__ = ["answer_for", "marked_options", "odd_one_out"]
 
 # an inline style that sets a colour, a background or a weight: how a page paints one option
 _PAINT = re.compile(r"(?:^|;)\s*(?:color|background(?:-color)?|font-weight)\s*:", re.I)
@@ -106,3 +106,19 @@ def answer_for(run, raw: str | None, opt_lines: list[Line], q_line: Line | None,
         idx, text = resolve_answer(raw, options, style)
         return idx, text, "text" if text else ""
     return None, None, ""
+
+
+def marked_options(run, opt_lines: list[Line]) -> int:
+    """How many options the markup marks (class or paint) when more than one is: a
+    "choose two" question's answers, which one letter cannot hold but which still show
+    that the block is a question with its answers marked."""
+    groups = run.per_option(opt_lines)
+    if groups is None or len(groups) < 3:
+        return 0
+    classed = sum(1 for group in groups if any(ln.flags & CORRECT for ln in group))
+    owners = [group[0].owner for group in groups]
+    if len({id(o) for o in owners}) != len(owners):
+        return classed
+    painted = sum(1 for el in owners if _painted(el))
+    best = max(classed, painted if painted < len(groups) else 0)
+    return best if 2 <= best < len(groups) else 0

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from scraped.engine.extract.answers import answer_for
+from scraped.engine.extract.answers import answer_for, marked_options
 from scraped.engine.extract.keys import parse_key, question_number
 from scraped.engine.extract.lines import (
     ANS,
@@ -48,7 +48,7 @@ from scraped.engine.extract.normalise import (
     strip_question_number,
 )
 from scraped.engine.extract.records import question_start
-from scraped.engine.extract.runs import Run, find_runs, merge_labels
+from scraped.engine.extract.runs import NOT_OPTION, Run, find_runs, merge_labels
 from scraped.engine.extract.signals import (
     ANSWER_RE,
     EMBEDDED_EXPL,
@@ -272,7 +272,7 @@ class Candidate:
     """A block that might be a question, with its evidence and the verdict (--explain)."""
 
     __slots__ = ("start", "end", "kind", "question", "options", "answer", "how", "score", "why", "verdict",
-                 "number", "found")
+                 "number", "found", "core")
 
     def __init__(self, start: int, end: int, kind: str, question: str, options: list[str]):
         self.start, self.end, self.kind = start, end, kind
@@ -284,6 +284,7 @@ class Candidate:
         self.verdict = ""
         self.number: int | None = None
         self.found: ExtractedQuestion | None = None
+        self.core: Line | None = None  # the question's main line
 
     def line(self) -> str:
         """One readable line: where, what, the evidence, kept or dropped and why."""
@@ -348,6 +349,8 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
                 expl = [rest]
         cand.answer = answer
         has_answer = answer is not None or (answer_text is not None and len(answer_text) < 200)
+        if not has_answer and (marks := marked_options(run, opt_lines)):
+            has_answer, cand.how = True, f"{marks} options marked"
         cand.score = _score(run, question, numbered, has_answer, core, lines, cand.why)
         if explain is not None:
             explain.append(cand)
@@ -355,6 +358,7 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
             cand.verdict = f"dropped: score {cand.score} < {MIN_SCORE}"
             continue
         cand.verdict = "kept"
+        cand.core = core
         cand.number = question_number(lines[first].text) if numbered else None
         category, difficulty = _hints(lines[first:run.end], metas, breadcrumb)
         cand.found = ExtractedQuestion(
@@ -364,9 +368,55 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
         kept.append(cand)
     if kept and any(c.answer is None for c in kept):
         _apply_key(lines, kept)
+    if len(kept) >= 3:
+        kept = _numbering_gaps(lines, kept, explain)
     found = [c.found for c in kept if c.found is not None]
     found.extend(_free_response(lines, runs, questions, breadcrumb))
     return found
+
+
+def _shape(ln: Line) -> tuple:
+    parent = ln.owner.getparent()
+    return ln.owner.tag, parent.tag if parent is not None else None
+
+
+def _numbering_gaps(lines: list[Line], kept: list[Candidate], explain: list[Candidate] | None) -> list[Candidate]:
+    """Questions with no options between numbered ones ("47. Match each step..." with an
+    image between 46 and 48): a line numbered as the gap expects, in the same markup as the
+    questions around it, is a question too (the page's own numbering says so)."""
+    numbers = [c.number for c in kept]
+    if None in numbers or any(b <= a for a, b in zip(numbers, numbers[1:], strict=False)):  # type: ignore[operator]
+        return kept
+    shapes = {_shape(c.core) for c in kept if c.core is not None}
+    if len(shapes) != 1:
+        return kept
+    shape = shapes.pop()
+    out: list[Candidate] = []
+    for cand, nxt in zip(kept, kept[1:] + [None], strict=True):
+        out.append(cand)
+        want = cand.number + 1  # type: ignore[operator]
+        stop = nxt.start if nxt is not None else len(lines)
+        if nxt is not None and nxt.number == want:
+            continue
+        for k in range(cand.end, stop):
+            ln = lines[k]
+            if ln.flags & NOT_OPTION or question_number(ln.text) != want or not has_question_number(ln.text):
+                continue
+            text = strip_question_number(ln.text)
+            if _shape(ln) != shape or len(text) < 15 or (ln.kind or kind(ln)) & (K_ANSWER | K_EXPL):
+                continue
+            gap = Candidate(k, k + 1, "numbered", text, [])
+            _, expl, _, _ = _after(lines, k + 1, stop)
+            gap.verdict, gap.number, gap.core = "kept: numbered like the questions around it, no options", want, ln
+            gap.found = ExtractedQuestion(text, (), None, None, clean_text(" ".join(expl)) or None,
+                                          cand.found.category if cand.found else None)
+            if explain is not None:
+                explain.append(gap)
+            out.append(gap)
+            want += 1
+            if nxt is not None and nxt.number == want:
+                break
+    return out
 
 
 def _apply_key(lines: list[Line], kept: list[Candidate]) -> None:

@@ -128,6 +128,11 @@ def _same_item(a: Line, b: Line) -> bool:
                                                          and a.owner.tag in ("li", "label", "td", "dd"))
 
 
+def _plain(ln: Line) -> bool:
+    """A line that can continue an option: no answer, no options of its own."""
+    return not (ln.kind or kind(ln)) & (K_ANSWER | K_EXPL) and split_inline_options(ln.text) is None
+
+
 def _list_run(lines: list[Line], i: int) -> Run | None:
     lid, _, style = lines[i].item
     items: list[list[str]] = []
@@ -142,8 +147,9 @@ def _list_run(lines: list[Line], i: int) -> Run | None:
         if idx == len(items):
             items.append([ln.text])
             heads.append(j - i)
-        elif idx == len(items) - 1 and len(items[-1]) < 2:
-            items[-1].append(ln.text)
+        elif idx == len(items) - 1 and (len(items[-1]) < 2 or (
+                len(items[-1]) < 6 and ln.owner is lines[j - 1].owner and _plain(ln))):
+            items[-1].append(ln.text)  # a second line, or <br>-separated lines of one item
         else:
             return None
         j += 1
