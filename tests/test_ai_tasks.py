@@ -149,6 +149,22 @@ async def test_offline_feedback(tmp_path):
                                            "correct_index": 1})
         bank = await feedback(h.service, "Capital of France?", "b", options=["Rome", "Paris"])
         assert bank["correct"] is True and bank["answer_source"] == "bank"
+        h.service.index_add(question_key("Capital of France?", ["Rome", "Paris"]), "Capital of France?")  # as enhance does
+        # no options given: the bank's question of the same text supplies them, so "B" is Paris
+        for answer, right in (("B", True), ("A", False), ("paris", True), ("2", True), ("Rome", False)):
+            out = await feedback(h.service, "Capital of  france?", answer)
+            assert (out["correct"], out["answer_source"], out["correct_answer"]) == (right, "bank", "Paris"), answer
+        # a quarantined (disputed) key is not used to grade
+        await h.app.store.insert_one(ENH, {"_id": question_key("Capital of Chile?", ["Lima", "Santiago"]),
+                                           "question": "Capital of Chile?", "options": ["Lima", "Santiago"],
+                                           "correct_index": 0, "verification": {"level": "disputed"}})
+        disputed = await feedback(h.service, "Capital of Chile?", "A", options=["Lima", "Santiago"])
+        assert (disputed["correct"], disputed["answer_source"]) == (None, "disputed")
+        # the arithmetic checker's answer is exact: 1/3, so 0.33 is right and 0.3 is not
+        third = await feedback(h.service, "What is 1/4 + 1/12?", "0.33")
+        assert (third["correct"], third["correct_answer"], third["answer_source"]) == (True, "1/3", "computed")
+        assert "1/4 + 1/12 = 1/3" in third["explanation"]
+        assert (await feedback(h.service, "What is 1/4 + 1/12?", "0.3"))["correct"] is False
         with pytest.raises(BadRequest):
             await feedback(h.service, "   ", "4")
 

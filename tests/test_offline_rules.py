@@ -83,3 +83,14 @@ def test_quality_follows_what_was_checked():
     assert page_only["quality_score"] < recomputed["quality_score"]
     assert nothing["quality_score"] < page_only["quality_score"]
     assert len({recomputed["quality_score"], page_only["quality_score"], nothing["quality_score"]}) == 3
+
+
+@pytest.mark.parametrize("text,restated", [
+    ("The answer is B.", True), ("Answer: 42", True), ("Option C", True), ("The correct answer is Paris.", True),
+    ("The answer is 40 because 12 × 3 + 4 = 40.", False), ("Lima is the capital.", False),
+    ("The answer lies in the second paragraph.", False), ("Answers vary by season.", False),
+])
+def test_a_restated_answer_is_no_explanation(text, restated):
+    assert offline.tautological(text) is restated
+    reply = _one(question="Capital of Peru?", options=["Lima", "Quito"], answer=0, explanation=text)
+    assert reply["explanation"] == ("" if restated else text)

@@ -23,7 +23,7 @@ from typing import Any
 import trio
 
 from scraped.ai.answers import equivalent, norm
-from scraped.ai.numbers import fmt, parse_number, solve
+from scraped.ai.numbers import exact, parse_number, solve
 from scraped.ai.providers import offline
 from scraped.ai.router import Task
 from scraped.ai.schema import FEEDBACK
@@ -136,7 +136,7 @@ def _known_answer(doc: dict[str, Any] | None, question: str) -> tuple[str | None
         return doc["options"][doc["correct_index"]], "bank"
     value = solve(question)
     if value is not None:
-        return fmt(value), "computed"
+        return exact(value), "computed"  # 1/3, not 0.33: exact, so 0.3 is graded wrong
     return None, "unknown"
 
 

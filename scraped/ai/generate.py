@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import re
 import time
 from typing import Any
 
@@ -32,7 +31,6 @@ ROUNDS = 4
 # verification levels as the bank names them (scraped/bank/lifecycle.py), and their scores
 RECOMPUTED, MODEL_ONLY = "recomputed", "model-only"
 _LEVEL_QUALITY = {RECOMPUTED: 1.0, MODEL_ONLY: 0.5}
-_TAUTOLOGY = re.compile(r"^(?:the\s+)?(?:correct\s+)?(?:answer|option)\s+is\s+[^.]{0,60}\.?$", re.I)
 
 
 def quality(level: str, *, explanation: bool, options: int) -> float:
@@ -110,7 +108,7 @@ async def _accept(service: Any, item: dict[str, Any], category: str, difficulty:
     # a model's arithmetic ("agrees"), or nothing checked the model's pick (model-only).
     level = RECOMPUTED if by_construction or how == "agrees" else MODEL_ONLY
     explanation = str(item.get("explanation") or "").strip()
-    if _TAUTOLOGY.match(explanation):
+    if offline.tautological(explanation):
         explanation = ""  # "The answer is B." explains nothing
     key = question_key(question, options)
     if await service.app.store.get(ENHANCED, key) is not None:

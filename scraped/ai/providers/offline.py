@@ -118,6 +118,22 @@ def answer_index(question: str, options: list[str], answer: Any, answer_text: st
     return given, "scraped" if given is not None else "none"
 
 
+_RESTATED = re.compile(r"^(?:the\s+)?(?:correct\s+|right\s+)?(?:(?:answer|ans)\b\.?\s*(?:is\b|:|-|=|would be\b)"
+                       r"|(?:option|choice)\b)\s*(?:option\s+)?(?P<rest>.*?)\s*[.!]?$", re.I | re.S)
+_REASONING = re.compile(r"=|\bbecause\b|\bsince\b|\bas\b|\bso\b|\btherefore\b|\bhence\b|[×+*/÷^]|\d\s*-\s*\d",
+                        re.I)
+
+
+def tautological(explanation: str) -> bool:
+    """Is this "explanation" only the answer restated ("The answer is B.", "Answer: 42",
+    "Option C")? Such text explains nothing and is not stored as an explanation."""
+    m = _RESTATED.match(explanation.strip())
+    if not m or m.group(0).strip() == m.group("rest"):  # no "answer is" lead: real prose
+        return False
+    rest = m.group("rest")
+    return len(rest) <= 40 and len(rest.split()) <= 6 and not _REASONING.search(rest)
+
+
 # The quality of what these rules could check (the bank's levels: recomputed arithmetic,
 # else the page's key alone, else nothing); less without an explanation.
 _QUALITY = {"recomputed": 1.0, "agrees": 1.0, "corrected": 1.0, "scraped": 0.6, "none": 0.2}
@@ -133,6 +149,8 @@ def enhance(items: list[dict[str, Any]]) -> dict[str, Any]:
         options = normalise_options(item.get("options") or [])
         index, how = answer_index(question, options, item.get("answer"), item.get("answer_text"))
         explanation = clean_text(item.get("explanation"))
+        if tautological(explanation):
+            explanation = ""  # the page's "Answer: B" is the key, not an explanation
         if not explanation and index is not None and how in ("recomputed", "agrees", "corrected"):
             worked = solve_worked(question)
             if worked is not None:
