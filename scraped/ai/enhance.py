@@ -99,7 +99,8 @@ class Enhancer:
         {"claimed", "enhanced", "failed", "retry", "provider", "cached", "requests", "levels", ...}."""
         token, docs = await self.claim(min(limit or self.cfg.batch_size, self.cfg.batch_size), upgrade=upgrade)
         summary: dict[str, Any] = {"claimed": len(docs), "enhanced": 0, "failed": 0, "retry": 0, "provider": None,
-                                   "cached": False, "requests": 0, "levels": {}, "provisional": 0, "splits": 0}
+                                   "cached": False, "requests": 0, "levels": {}, "provisional": 0, "splits": 0,
+                                   "model_ok": 0}
         live: list[dict[str, Any]] = []
         for doc in docs:
             reason = _unusable(doc, self.cfg.max_attempts)
@@ -139,14 +140,24 @@ class Enhancer:
         summary["requests"] += 0 if result.cached or result.provider == offline.NAME else 1
         checked: list[Checked] = []
         seen: set[str] = set()
+        past_end = 0
         for reply in result.data["questions"]:
             it, doc = by_id[reply["id"]]
             seen.add(reply["id"])
             c, problem = _read(reply, it, doc, result.provider, result.model)
             if c is None:
+                past_end += "one past the last option" in problem
                 await self._item_failed(doc, token, f"{result.provider}: {problem}", summary)
             else:
                 checked.append(c)
+        pairs = [(c.model_index, c.page_index) for c in checked
+                 if c.model_index is not None and c.page_index is not None]
+        if result.provider != offline.NAME and replycheck.looks_one_based(pairs, past_end):  # type: ignore[arg-type]
+            for c in checked:
+                await self._item_failed(c.raw, token, f"{result.provider}: the batch's answers point one option "
+                                        "after the page's keys: a 1-based index", summary)
+            checked = []
+        summary["model_ok"] += len(checked) if result.provider != offline.NAME else 0
         for qid in sorted(set(by_id) - seen):
             await self._item_failed(by_id[qid][1], token, f"{result.provider}: the reply left this question out",
                                     summary)
@@ -155,34 +166,44 @@ class Enhancer:
             await self._accept(c, token, summary)
 
     async def _unanswered(self, docs: list[dict[str, Any]], token: str, summary: dict[str, Any],
-                          exc: Unavailable) -> None:
+                          exc: Unavailable, *, split: bool = True) -> None:
         tried = list(getattr(exc, "tried", None) or [])
         content = [t for t in tried if t.get("error") not in PROVIDER_FAULTS]
-        if content and len(docs) > 1:
+        if content and len(docs) > 1 and split:
             half = len(docs) // 2
             summary["splits"] += 1
+            before = summary["model_ok"]
             await self._enhance(docs[:half], token, summary)
-            await self._enhance(docs[half:], token, summary)
+            if summary["model_ok"] == before:
+                # Not one question of the first half was answered either: the model, not an item,
+                # is at fault, so the second half is not asked again (each ask is paid).
+                await self._unanswered(docs[half:], token, summary, exc, split=False)
+            else:
+                await self._enhance(docs[half:], token, summary)
             return
         if self._offline_allowed():
             # The models cannot answer (faults) or not this question (content): the rules do, provisionally.
-            items = [_item(f"q{i + 1}", d) for i, d in enumerate(docs)]
-            reply = offline.enhance(items)
-            await self.service.router.usage.record(offline.NAME, ok=True)
-            summary["provider"] = summary["provider"] or offline.NAME
-            for r, it, doc in zip(reply["questions"], items, docs, strict=True):
-                c, problem = _read(r, it, doc, offline.NAME, offline.MODEL)
-                if c is None:
-                    await self._item_failed(doc, token, f"offline: {problem}", summary)
-                else:
-                    await self._accept(c, token, summary)
+            await self._offline(docs, token, summary)
             return
         if content:
             why = "; ".join(f"{t.get('provider')}: {t.get('message') or t.get('error')}" for t in content)[:400]
-            await self._item_failed(docs[0], token, why, summary)
+            for doc in docs:
+                await self._item_failed(doc, token, why, summary)
             return
         await self._release(docs, token, str(exc))
         summary["retry"] += len(docs)
+
+    async def _offline(self, docs: list[dict[str, Any]], token: str, summary: dict[str, Any]) -> None:
+        items = [_item(f"q{i + 1}", d) for i, d in enumerate(docs)]
+        reply = offline.enhance(items)
+        await self.service.router.usage.record(offline.NAME, ok=True)
+        summary["provider"] = summary["provider"] or offline.NAME
+        for r, it, doc in zip(reply["questions"], items, docs, strict=True):
+            c, problem = _read(r, it, doc, offline.NAME, offline.MODEL)
+            if c is None:
+                await self._item_failed(doc, token, f"offline: {problem}", summary)
+            else:
+                await self._accept(c, token, summary)
 
     def _offline_allowed(self) -> bool:
         cfg = self.service.config
@@ -198,6 +219,15 @@ class Enhancer:
         use_cache = all(c.raw["enhancement"].get("attempts", 0) <= 1 for c in todo)
         solved = await solve(self.service, [{"id": k, "question": c.question, "options": c.options}
                                             for k, c in ids.items()], provider, use_cache=use_cache)
+        # The solver never sees the keys; they are compared only after it answered.
+        pairs = [(solved[k].index, c.page_index) for k, c in ids.items()
+                 if solved[k].index is not None and c.page_index is not None]
+        past_end = sum("one past the last option" in solved[k].detail for k in ids)
+        if replycheck.looks_one_based(pairs, past_end):  # type: ignore[arg-type]
+            for s in solved.values():
+                if s.index is not None:
+                    s.index, s.result = None, "refused"
+                    s.detail = "the batch's answers point one option after the page's keys: a 1-based index"
         for k, c in ids.items():
             s = solved[k]
             c.solve_index = s.index
@@ -230,6 +260,13 @@ class Enhancer:
             summary["retry"] += 1
             return
         final = doc["enhancement"]["attempts"] >= self.cfg.max_attempts
+        if final and not reason.startswith(offline.NAME + ":") and self._offline_allowed():
+            # The models' replies for it were refused every time: the rules enhance it, provisionally
+            # (with the reason kept), and a model tries again later, a bounded number of times.
+            doc = {**doc, "enhancement": {**doc["enhancement"], "last_model_error": reason}}
+            await self._offline([doc], token, summary)
+            await self.store.update_one(RAW, {"_id": doc["_id"]}, {"$set": {"enhancement.last_error": reason[:500]}})
+            return
         await self._fail(doc, token, reason, final=final)
         summary["failed" if final else "retry"] += 1
 

@@ -21,7 +21,8 @@ import difflib
 import re
 from typing import Any
 
-_WORD = re.compile(r"[^\W_]+(?:[.'][^\W_]+)*", re.UNICODE)
+# Words, and the signs and operators that change a value ("-30" and "+30" are two options).
+_WORD = re.compile(r"[^\W_]+(?:[.'][^\W_]+)*|[-+−×÷*/=<>%^√°£$€₹]", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Words a clean-up may add or drop without changing what is asked.
 _FILLER = frozenset("a an the is are was were be of to in on at by for and or it its this that which what "
@@ -167,3 +168,15 @@ def index_agrees(index: int, how: str | None, answer_text: Any, explanation: Any
         return (f"index {index} points at {options[index][:30]!r} but the reply names {options[named][:30]!r}: "
                 "a 1-based index")
     return f"index {index} points at {options[index][:30]!r} but the reply names {options[named][:30]!r}"
+
+
+def looks_one_based(pairs: list[tuple[int, int]], past_end: int) -> bool:
+    """Does a batch's answers read as 1-based? `pairs`: (reply index, page key) of the items
+    that have both; `past_end`: items whose index was one past their last option. A model
+    that counts from 1 points one option after the page's key on most items (a bare index
+    carries no text to catch it item by item)."""
+    shifted = sum(1 for got, page in pairs if got == page + 1)
+    agree = sum(1 for got, page in pairs if got == page)
+    if past_end and shifted >= agree:
+        return True
+    return len(pairs) >= 3 and shifted >= 0.6 * len(pairs) and agree <= 0.2 * len(pairs)

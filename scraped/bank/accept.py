@@ -6,8 +6,9 @@ Who decides the answer (`verdict`):
     recomputed     the offline checker recomputed the arithmetic and it names one option:
                    that option, whatever the page or a model said (their disagreement is a check)
     the key        the page's answer; without one, the enhancing model's
-    solved         an independent solve (no key shown) chose the key's option: solved-and-agrees;
-                   chose another: disputed (quarantined, no answer stored: both are kept for review)
+    solved         an independent solve (no key shown) chose the key's option, and the enhancing
+                   model did not contradict the page: solved-and-agrees; otherwise disputed
+                   (quarantined, no answer stored: every side's pick is kept for review)
     no solve       page-only (model-only without a page key); a model that saw the page key
                    and contradicted it, with no solve to settle it: disputed
 
@@ -74,6 +75,10 @@ def verdict(c: Checked) -> tuple[str, int | None]:
         c.check("solve_agrees_with_key", "pass" if agrees else "fail",
                 f"{'page' if c.page_index is not None else 'enhancer'} key {letter(key)}, "
                 f"solve {letter(c.solve_index)}")
+        if agrees and c.page_index is not None and c.model_index is not None and c.model_index != key:
+            # The enhancer saw the page's key and still chose another option: two wrong sources
+            # agreeing by chance look exactly like this, so it is not verified.
+            return lc.DISPUTED, None
         return (lc.SOLVED, key) if agrees else (lc.DISPUTED, None)
     if c.page_index is not None:
         if c.model_index is not None and c.model_index != c.page_index:
