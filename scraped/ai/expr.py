@@ -248,7 +248,7 @@ def evaluate(node: Node, env: dict[str, Fraction]) -> Value:
         if name == "cbrt":
             return _root(value, 3)
         if name == "abs":
-            return abs(value)
+            return -value if value < 0 else value
         if name in ("log", "ln"):
             if value <= 0:
                 raise ValueError("log of a non-positive number")

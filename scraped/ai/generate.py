@@ -13,6 +13,7 @@ quality score follows the level. "The answer is B." is no explanation and is dro
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
@@ -67,7 +68,7 @@ async def generate(service: Any, category: str, difficulty: str, count: int, com
         user = "INPUT JSON:" + json.dumps({"category": category, "difficulty": difficulty, "count": need,
                                            "company": company, "avoid": avoid}, separators=(",", ":"))
         task = Task("generate", SYSTEM, user, GENERATE, "generate.v1", use_cache=False,
-                    offline=lambda n=need: templates.generate(category, difficulty, n, rng))
+                    offline=functools.partial(templates.generate, category, difficulty, need, rng))
         result = await service.router.run(task)
         providers.append(result.provider)
         if not result.data["questions"]:

@@ -170,9 +170,10 @@ def solve_worked(question: str) -> tuple[Fraction, str] | None:
         values = [Fraction(v) for v in _ALL_NUMBERS.findall(m.group(1))]
         if len(values) < 2:
             return None
-        mean = sum(values) / len(values)
+        total = sum(values, Fraction(0))
+        mean = total / len(values)
         return mean, (f"({' + '.join(exact(v) for v in values)}) / {len(values)} = "
-                      f"{exact(sum(values))} / {len(values)} = {exact(mean)}")
+                      f"{exact(total)} / {len(values)} = {exact(mean)}")
     shown = " ".join(body.split())
     body = re.sub(r"(?<=\d)\s*[xX]\s*(?=\d)", "*", body)
     body = re.sub(r"\bsqrt\b|√", "r", body, flags=re.I)
