@@ -201,3 +201,14 @@ async def test_openai_compat_json_schema_mode(tmp_path, fakes):
         result = await h.service.router.run(task())
     assert result.provider == "openai_compat"
     assert fakes["openai_compat"].requests[0].body["response_format"]["json_schema"]["schema"] == FEEDBACK
+
+
+async def test_gemini_thinking_level_is_sent_unless_default(tmp_path, fakes):
+    async with ai_service(tmp_path, only(fakes, "gemini")) as h:
+        await h.service.router.run(task(1))
+    # google-genai writes the field's proto name (thinking_level); proto JSON takes either spelling.
+    sent = fakes["gemini"].requests[-1].body["generationConfig"]["thinkingConfig"]
+    assert list(sent.values()) == ["LOW"] and list(sent)[0] in ("thinkingLevel", "thinking_level")
+    async with ai_service(tmp_path / "d", only(fakes, "gemini", gemini={"thinking_level": "default"})) as h:
+        await h.service.router.run(task(2))
+    assert "thinkingConfig" not in fakes["gemini"].requests[-1].body["generationConfig"]

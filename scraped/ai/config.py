@@ -38,6 +38,11 @@ class GeminiConfig(ProviderConfig):
     """Google Gemini through google-genai (key: GEMINI_API_KEY)."""
 
     model: str = setting("gemini-3.1-flash-lite", "Default model (see scraped/ai/catalogue.toml).")
+    thinking_level: str = setting("low", "How hard a Gemini 3 model thinks before it answers (thinking\n"
+                                  "tokens are billed and count against max_output_tokens): minimal,\n"
+                                  "low, medium, high; \"default\" sends none (the model's own, and\n"
+                                  "the only choice for Gemini 2.x models).",
+                                  choices=("default", "minimal", "low", "medium", "high"))
     rpm: int = setting(10, "Requests per minute allowed (0: no limit).", minimum=0)
     tpm: int = setting(250_000, "Tokens per minute allowed (0: no limit).", minimum=0)
 

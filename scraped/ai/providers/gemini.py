@@ -68,6 +68,10 @@ def until_quota_reset(now: datetime | None = None) -> float:
     return max(1.0, (midnight.astimezone(UTC) - local.astimezone(UTC)).total_seconds())
 
 
+def _thinking(level: str) -> types.ThinkingConfig | None:
+    return None if level == "default" else types.ThinkingConfig(thinking_level=types.ThinkingLevel(level.upper()))
+
+
 def _name(value: Any) -> str:
     return str(getattr(value, "value", value) or "")
 
@@ -86,6 +90,7 @@ class GeminiProvider(Provider):
             system_instruction=req.system, response_mime_type="application/json",
             response_json_schema=req.schema, max_output_tokens=req.max_tokens,
             temperature=req.temperature,
+            thinking_config=_thinking(getattr(self.config, "thinking_level", "default")),
             # No tools are passed; off, it also stops an INFO line per call.
             automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True))
         call = functools.partial(self._call, model, req.user, config)
