@@ -212,3 +212,12 @@ async def test_gemini_thinking_level_is_sent_unless_default(tmp_path, fakes):
     async with ai_service(tmp_path / "d", only(fakes, "gemini", gemini={"thinking_level": "default"})) as h:
         await h.service.router.run(task(2))
     assert "thinkingConfig" not in fakes["gemini"].requests[-1].body["generationConfig"]
+
+
+async def test_groq_reasoning_effort_is_sent_unless_default(tmp_path, fakes):
+    async with ai_service(tmp_path, only(fakes, "groq")) as h:
+        await h.service.router.run(task(1))
+    assert fakes["groq"].requests[-1].body["reasoning_effort"] == "low"
+    async with ai_service(tmp_path / "d", only(fakes, "groq", groq={"reasoning_effort": "default"})) as h:
+        await h.service.router.run(task(2))
+    assert "reasoning_effort" not in fakes["groq"].requests[-1].body

@@ -52,6 +52,10 @@ class GroqConfig(ProviderConfig):
     """Groq through its async SDK (key: GROQ_API_KEY)."""
 
     model: str = setting("openai/gpt-oss-120b", "Default model (see scraped/ai/catalogue.toml).")
+    reasoning_effort: str = setting("low", "How hard a reasoning model (gpt-oss) thinks; its reasoning\n"
+                                    "tokens are billed as output: low, medium, high; \"default\"\n"
+                                    "sends none (the only choice for models that do not reason).",
+                                    choices=("default", "low", "medium", "high"))
     rpm: int = setting(30, "Requests per minute allowed (0: no limit); Groq's x-ratelimit-* headers\n"
                        "also hold calls back while the account has none left.", minimum=0)
     tpm: int = setting(8_000, "Tokens per minute allowed (0: no limit).", minimum=0)
@@ -62,6 +66,10 @@ class HuggingFaceConfig(ProviderConfig):
     """Hugging Face inference (chat completion) through huggingface_hub (key: HUGGINGFACE_API_TOKEN)."""
 
     model: str = setting("openai/gpt-oss-120b", "Default model (see scraped/ai/catalogue.toml).")
+    reasoning_effort: str = setting("low", "How hard a reasoning model (gpt-oss) thinks; its reasoning\n"
+                                    "tokens are billed as output: low, medium, high; \"default\"\n"
+                                    "sends none (the only choice for models that do not reason).",
+                                    choices=("default", "low", "medium", "high"))
     rpm: int = setting(30, "Requests per minute allowed (0: no limit).", minimum=0)
 
 

@@ -62,10 +62,12 @@ class GroqProvider(Provider):
         fmt = response_format(req, info.structured if info else "json_object")
         system = req.system if fmt["type"] == "json_schema" else req.system + "\n\n" + schema_hint(req)
         messages: Any = [{"role": "system", "content": system}, {"role": "user", "content": req.user}]
+        effort = getattr(self.config, "reasoning_effort", "default")
+        extra: dict[str, Any] = {} if effort == "default" else {"reasoning_effort": effort}
         try:
             raw = await self._client.chat.completions.with_raw_response.create(
                 model=model, messages=messages, max_tokens=req.max_tokens, temperature=req.temperature,
-                response_format=cast(Any, fmt))
+                response_format=cast(Any, fmt), **extra)
             resp = await raw.parse()
         except groq.APIError as exc:
             raise self._map(exc, req) from None
