@@ -64,6 +64,9 @@ from scraped.engine.extract.signals import (
 __all__ = ["extract_auto"]
 
 _DIFFICULTY = re.compile(r"\b(?:easy|medium|moderate|hard|difficult|beginner|intermediate|advanced)\b", re.I)
+# a quiz's result message templates, shown after a choice: no answer of the page's own
+_TEMPLATE = re.compile(r"^(?:you(?:r)?\s+(?:selected|answer(?:ed)?|chose|choice|picked)|your\s+answer|correct|"
+                       r"incorrect|wrong|right|well done|try again|not quite)\b", re.I)
 _PROSE_END = re.compile(r"(?:,|;|\band|\bor)$", re.I)
 _OPTION_REF = re.compile(r"^(?:(?:option|choice)\s*)?[(\[]?[A-Fa-f][)\]]?\.?$", re.I)
 # "Ans: a — 9 = 3×3 ...": a label, a dash, then the reasoning
@@ -121,12 +124,6 @@ def _question(lines: list[Line], run: Run, floor: int) -> tuple[list[str], int, 
             parts.insert(0, ln.text)
             first = k
         k -= 1
-    if not run.prefix and run.kind != "free":
-        start = question_start(lines, run.start, run.end)
-        if start is not None and (start < first or not parts):
-            whole = _block_question(lines[start:run.start])
-            if whole is not None:  # the tree's record: the whole block before the options
-                return whole[0], start, numbered or whole[1], whole[2]
     return parts, first, numbered, core
 
 
@@ -187,7 +184,9 @@ def _after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[
             in_expl = True
             expect_value = False
         elif expect_value:
-            answer, expect_value = t, False
+            if not _TEMPLATE.match(t):  # "Correct Answer" / "You Selected": a result template
+                answer = t
+            expect_value = False
         elif f & (ANS | EXPL | HIDDEN):
             if answer is None and not expl and not f & EXPL and not in_expl:
                 answer = t
@@ -272,7 +271,7 @@ class Candidate:
     """A block that might be a question, with its evidence and the verdict (--explain)."""
 
     __slots__ = ("start", "end", "kind", "question", "options", "answer", "how", "score", "why", "verdict",
-                 "number", "found", "core")
+                 "number", "found", "core", "run")
 
     def __init__(self, start: int, end: int, kind: str, question: str, options: list[str]):
         self.start, self.end, self.kind = start, end, kind
@@ -285,6 +284,7 @@ class Candidate:
         self.number: int | None = None
         self.found: ExtractedQuestion | None = None
         self.core: Line | None = None  # the question's main line
+        self.run: Run | None = None
 
     def line(self) -> str:
         """One readable line: where, what, the evidence, kept or dropped and why."""
@@ -308,27 +308,19 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
     kept: list[Candidate] = []
     questions = []
     floor = 0
-    absorbed: set[int] = set()
-    for idx, run in enumerate(runs):  # phase 1: every run's question, so phase 2 knows where answers stop
+    for run in runs:  # phase 1: every run's question, so phase 2 knows where answers stop
         q = _question(lines, run, floor)
         questions.append(q)
         floor = run.end
-        back = idx - 1
-        while back >= 0 and runs[back].end > q[1]:  # a list inside this question's block
-            absorbed.add(back)
-            back -= 1
-    live = [i for i in range(len(runs)) if i not in absorbed]
-    nxt = {i: live[n + 1] for n, i in enumerate(live[:-1])}
     for idx, run in enumerate(runs):
         parts, first, numbered, core = questions[idx]
-        if idx in absorbed:
-            if explain is not None:
-                cand = Candidate(run.start, run.end, run.kind, "", list(run.options))
-                cand.verdict = "dropped: a list inside the next question's block"
-                explain.append(cand)
-            continue
-        limit = questions[nxt[idx]][1] if idx in nxt else len(lines)
+        limit = questions[idx + 1][1] if idx + 1 < len(runs) else len(lines)
         raw, expl, _, metas = _after(lines, run.end, max(limit, run.end))
+        if not parts and (start := question_start(lines, run.start, run.end)) is not None and (
+                not kept or kept[-1].end <= start) and (whole := _block_question(lines[start:run.start])):
+            # no text between this run and the one above: the tree's record says the block
+            # before the options (holding that dropped run: a sub-list) is the question
+            parts, first, numbered, core = whole[0], start, numbered or whole[1], whole[2]
         question = strip_question_number(clean_text(" ".join(parts))) if parts else ""
         options = normalise_options(run.options)
         cand = Candidate(first, run.end, run.kind, question, options)
@@ -358,7 +350,7 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
             cand.verdict = f"dropped: score {cand.score} < {MIN_SCORE}"
             continue
         cand.verdict = "kept"
-        cand.core = core
+        cand.core, cand.run = core, run
         cand.number = question_number(lines[first].text) if numbered else None
         category, difficulty = _hints(lines[first:run.end], metas, breadcrumb)
         cand.found = ExtractedQuestion(
@@ -366,6 +358,8 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
             explanation=clean_text(" ".join(expl)) or None, category=category, difficulty=difficulty,
         )
         kept.append(cand)
+    _longer_explanations(lines, kept)
+    _whole_blocks(lines, kept)
     if kept and any(c.answer is None for c in kept):
         _apply_key(lines, kept)
     if len(kept) >= 3:
@@ -373,6 +367,42 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
     found = [c.found for c in kept if c.found is not None]
     found.extend(_free_response(lines, runs, questions, breadcrumb))
     return found
+
+
+def _longer_explanations(lines: list[Line], kept: list[Candidate]) -> None:
+    """An explanation cut short by a run that was then dropped (a footer's links read as
+    options) is read again up to the next kept question."""
+    for cand, nxt in zip(kept, [*kept[1:], None], strict=False):
+        run, found = cand.run, cand.found
+        if run is None or found is None:
+            continue
+        limit = nxt.start if nxt is not None else len(lines)
+        _, expl, _, _ = _after(lines, run.end, max(limit, run.end))
+        text = clean_text(" ".join(expl)) or None
+        if text and (found.explanation is None or len(text) > len(found.explanation)):
+            cand.found = replace(found, explanation=text)
+
+
+def _whole_blocks(lines: list[Line], kept: list[Candidate]) -> None:
+    """A kept question whose record (records.py) puts a whole block before its options takes
+    that block as its text: statements, a sub-list of conclusions (a run dropped on its
+    own), code. Never past the previous kept question's options."""
+    low = 0
+    for cand in kept:
+        run = cand.run
+        if run is None or cand.found is None or run.prefix:
+            continue
+        start = question_start(lines, run.start, run.end)
+        if start is not None and low <= start < cand.start:
+            whole = _block_question(lines[start:run.start])
+            if whole is not None:
+                question = strip_question_number(clean_text(" ".join(whole[0])))
+                cand.start, cand.question = start, question
+                cand.why.append("question = its record's whole block")
+                if whole[1] and cand.number is None:
+                    cand.number = question_number(lines[start].text)
+                cand.found = replace(cand.found, question=question)
+        low = run.end
 
 
 def _shape(ln: Line) -> tuple:

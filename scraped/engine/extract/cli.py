@@ -1,10 +1,11 @@
-"""`scraped extract PAGE [--rules FILE] [--base-url URL] [--json]`: extraction without a daemon.
+"""`scraped extract PAGE [--rules FILE] [--base-url URL] [--json] [--explain]`: extraction without a daemon.
 
 The tool an operator uses to write and debug a job's rules (like `scrapy parse`): run
 the extractor on one saved page (a file, or "-" for stdin) or one URL, and print the
 questions and links it finds. `--rules` takes a job spec (or any TOML file) with an
 [extract] table and optionally [follow]. With `--json` stdout is only a JSON array of
 {question, options, answer, answer_text, explanation}; messages go to stderr.
+`--explain` lists every candidate block auto mode weighed, with its evidence and verdict.
 
 Exit status: 0 on success (also when nothing is found), 1 on a missing file, a fetch
 failure or bad rules, 2 on bad usage.
@@ -18,6 +19,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+from scraped.engine.extract.explain import explain_page
 from scraped.engine.extract.links import extract_link_sets
 from scraped.engine.extract.page import Page, decode_html
 from scraped.engine.extract.questions import extract_questions
@@ -44,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", metavar="URL", help="the page's URL, for resolving links (default: "
                    "the fetched URL, or the file's file:// URL)")
     p.add_argument("--json", action="store_true", help="print the questions as a JSON array")
+    p.add_argument("--explain", action="store_true",
+                   help="print each candidate block with its evidence and why it was kept or dropped "
+                        "(auto mode; on stderr with --json)")
     p.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
                    help="give up fetching a URL after this long (default 20)")
     return p
@@ -157,8 +162,15 @@ def main(argv: list[str] | None = None) -> int:
     except _Failure as exc:
         print(f"scraped extract: error: {exc}", file=sys.stderr)
         return 1
+    if args.explain and extract.mode == "css":
+        print("scraped extract: error: --explain explains auto mode; these rules select blocks with "
+              "css selectors", file=sys.stderr)
+        return 1
     page = Page(text, args.base_url or url)
     questions = extract_questions(page, extract)
+    if args.explain:
+        report = "\n".join(explain_page(page))
+        print(report, file=sys.stderr if args.json else sys.stdout)
     links = extract_link_sets(page, follow)
     if args.json:
         json.dump([q.to_dict() for q in questions], sys.stdout, ensure_ascii=False, indent=2)

@@ -18,7 +18,7 @@ _PAIR = re.compile(
     re.I,
 )
 _FILLER = re.compile(r"[\s,;|/]+")
-_QNUM = re.compile(r"^\s*(?:q(?:uestion|ues|n)?\.?\s*(?:no\.?\s*)?#?\s*)?\(?(\d{1,4})(?:\s+of\s+\d{1,4})?\s*[.:)\-\u2013]?")
+_QNUM = re.compile(r"^\s*(?:q(?:uestion|ues|n)?\.?\s*(?:no\.?\s*)?#?\s*)?\(?(\d{1,4})(?:\s+of\s+\d{1,4})?\s*[.:)\-\u2013]?", re.I)
 _MAX_KEY_LINES = 60
 
 

@@ -55,7 +55,9 @@ def merge_labels(lines: list[Line]) -> list[Line]:
     while i < n:
         ln = lines[i]
         t = ln.text
-        if len(t) <= 12 and t[:1] in LABEL_START and i + 1 < n:
+        if len(t) <= 12 and (t[:1] in LABEL_START or (len(t) == 1 and "A" <= t <= "J")) and i + 1 < n:
+            if len(t) == 1 and t.isupper():
+                t = t + ")"  # a bare letter in its own cell or span: a label
             lab = option_label(t)
             nxt = lines[i + 1]
             if (lab is not None and lab[2] >= len(t) and option_label(nxt.text) is None
