@@ -174,6 +174,10 @@ async def run(behaviour: str, questions: list[dict[str, Any]], tmp: Path) -> dic
     truth = {r["_id"]: q for r, q in zip(raws, questions, strict=True)}
     gemini = FakeProvider("gemini", responder=Script(questions, behaviour, "gemini"))
     groq = FakeProvider("groq", responder=Script(questions, behaviour, "groq"))
+    # A paid Groq account: the fake's default (8,000 tokens a minute, as a free one) would
+    # hold Groq after a few solves, and a held solver leaves questions unverified.
+    groq.ratelimit.update(limit_tokens=10**9, remaining_tokens=10**9, limit_requests=10**6,
+                          remaining_requests=10**6)
     try:
         if behaviour == "offline":
             settings: dict[str, Any] = {"enabled": False}

@@ -49,7 +49,7 @@ async def test_offline_enhancement_verifies_and_stores(tmp_path):
         summary = await h.service.enhancer.run_batch()
         assert summary == {"claimed": 3, "enhanced": 3, "failed": 0, "retry": 0, "provider": "offline",
                            "cached": False, "requests": 0, "levels": {"recomputed": 3}, "provisional": 3,
-                           "splits": 0}
+                           "splits": 0, "model_ok": 0}
         # The offline rules' work is provisional: a model redoes it once one answers.
         assert await states(store) == {"provisional": 3}
         fixed = await store.get(ENH, question_key("What is 12 × 3 + 4?", ["36", "40", "44"]))

@@ -1,8 +1,9 @@
 """The independent solve: a model answers the questions WITHOUT seeing any key.
 
 One request per batch, in its own call (never the enhancement's), sent to another
-provider than the one that enhanced the batch wherever another is configured (the
-enhancer's own provider is the last resort). The prompt holds each question and its
+provider than the one that enhanced the batch wherever another is configured (then the
+enhancer's own provider is never asked: when the others cannot answer, the questions
+stay unverified); the enhancer's provider solves only when it is the only one. The prompt holds each question and its
 options only: no page answer, no explanation, no enhancer's pick. Each answer is read
 like an enhancement's (scraped/ai/replycheck.py): coerced to an index, refused when it
 contradicts its own text (a 1-based index) or when the model will not say.
@@ -42,9 +43,11 @@ class Solved:
 
 
 def solver_order(order: list[tuple[str, str]], configured: Any, enhancer: str) -> list[tuple[str, str]]:
-    """The enhance order's model providers, the enhancer's own last (it sees its own bias)."""
+    """The enhance order's model providers other than the enhancer's; the enhancer's own
+    only when no other is configured (a model repeats its own mistakes when it solves)."""
     models = [(n, m) for n, m in order if n != "offline" and configured(n)]
-    return [e for e in models if e[0] != enhancer] + [e for e in models if e[0] == enhancer]
+    others = [e for e in models if e[0] != enhancer]
+    return others or models
 
 
 async def solve(service: Any, items: list[dict[str, Any]], enhancer: str, *,
