@@ -7,7 +7,8 @@ Every page under tests/fixtures/real/<site>/ goes through the same path as `scra
 extract PAGE --json`: the file's bytes decoded by `decode_html`, `Page(text, file URL)`,
 `extract_questions(page, ExtractRules())` (auto mode), then `to_dict()`. Its questions are
 scored against the page's truth file (bench/quality_match.py): question recall, answer
-accuracy (of found questions whose truth answer is not null), explanation recall (of found
+accuracy (of found questions whose truth answer is not null), spurious answers (found
+questions whose truth has no answer, given one anyway), explanation recall (of found
 questions whose truth has one), invented questions (extracted, matching no truth question),
 and the process CPU time of decode + parse + extract, median of `--runs` runs.
 
@@ -84,7 +85,8 @@ def _totals_dict(t: Totals) -> dict[str, Any]:
         "recall": round(t.recall, 4), "answers_total": t.answers_total,
         "answers_right": t.answers_right, "answer_accuracy": round(t.answer_accuracy, 4),
         "explanations_total": t.explanations_total, "explanations_found": t.explanations_found,
-        "explanation_recall": round(t.explanation_recall, 4), "extracted": t.extracted,
+        "explanation_recall": round(t.explanation_recall, 4), "spurious": t.spurious,
+        "extracted": t.extracted,
         "invented": t.invented,
     }
 
@@ -104,7 +106,8 @@ def report(results: list[tuple[CorpusPage, PageScore, float, int]], runs: int) -
              "truth_questions": s.truth_questions, "found": s.found,
              "answers_total": s.answers_total, "answers_right": s.answers_right,
              "explanations_total": s.explanations_total,
-             "explanations_found": s.explanations_found, "extracted": s.extracted,
+             "explanations_found": s.explanations_found, "spurious": s.spurious,
+             "extracted": s.extracted,
              "invented": s.invented, "cpu_ms": round(cpu, 2),
              "missed": s.missed, "wrong": s.wrong, "invented_texts": s.invented_texts}
             for page, s, cpu, size in results
@@ -122,12 +125,12 @@ def _row(name: str, t: dict[str, Any], cpu: float) -> str:
     return (f"| {name} | {t['found']}/{t['truth_questions']} "
             f"({_pct(t['found'], t['truth_questions'])}) | {t['answers_right']}/{t['answers_total']} "
             f"({_pct(t['answers_right'], t['answers_total'])}) | {t['explanations_found']}/"
-            f"{t['explanations_total']} | {t['invented']} | {cpu:.1f} |")
+            f"{t['explanations_total']} | {t['spurious']} | {t['invented']} | {cpu:.1f} |")
 
 
 def markdown(rep: dict[str, Any]) -> str:
-    head = ("| {} | questions found | answers right | explanations found | invented | CPU ms |\n"
-            "|---|---|---|---|---|---|")
+    head = ("| {} | questions found | answers right | explanations found | spurious answers "
+            "| invented | CPU ms |\n|---|---|---|---|---|---|---|")
     lines = [head.format("site")]
     for site, t in rep["sites"].items():
         lines.append(_row(site, t, t["cpu_ms_median"]))
@@ -145,7 +148,7 @@ def text(rep: dict[str, Any], verbose: bool) -> str:
         out.append(f"{p['page']:<52} found {p['found']:>3}/{p['truth_questions']:<3} "
                    f"answers {p['answers_right']:>3}/{p['answers_total']:<3} "
                    f"expl {p['explanations_found']:>3}/{p['explanations_total']:<3} "
-                   f"invented {p['invented']:>3}  {p['cpu_ms']:7.2f} ms")
+                   f"spurious {p['spurious']:>2} invented {p['invented']:>3}  {p['cpu_ms']:7.2f} ms")
         if verbose:
             out += [f"    missed:   {q[:100]}" for q in p["missed"]]
             out += [f"    wrong:    {q[:100]}" for q in p["wrong"]]
@@ -156,7 +159,7 @@ def text(rep: dict[str, Any], verbose: bool) -> str:
                    f"({t['found']}/{t['truth_questions']})  answers {100 * t['answer_accuracy']:5.1f} % "
                    f"({t['answers_right']}/{t['answers_total']})  explanations "
                    f"{100 * t['explanation_recall']:5.1f} % ({t['explanations_found']}/"
-                   f"{t['explanations_total']})  invented {t['invented']}  "
+                   f"{t['explanations_total']})  spurious {t['spurious']}  invented {t['invented']}  "
                    f"median {t['cpu_ms_median']:.2f} ms")
     return "\n".join(out)
 

@@ -15,6 +15,8 @@ Matching, per page:
   answer_text after `norm_answer` (as above, and a leading option label "A." / "(b)" dropped).
 - an explanation is *found* when the truth explanation is not null and the extracted one
   matches it (normalised, a leading "Explanation:" / "Solution:" dropped, ratio >= 0.9).
+- an answer is *spurious* when the found question's truth answer is null (the page gives
+  none, or only a decoy) and the extracted question has one anyway.
 - an extracted question is *invented* when it matches no truth question at all (ratio below
   0.9 against every one); a second copy of a found question is not invented, it is a duplicate.
 """
@@ -106,6 +108,7 @@ class PageScore:
     answers_right: int = 0
     explanations_total: int = 0  # found questions whose truth explanation is not null
     explanations_found: int = 0
+    spurious: int = 0  # found questions with no truth answer that were given one
     extracted: int = 0
     invented: int = 0
     missed: list[str] = field(default_factory=list)  # truth questions not found
@@ -122,6 +125,7 @@ class Totals:
     answers_right: int = 0
     explanations_total: int = 0
     explanations_found: int = 0
+    spurious: int = 0
     extracted: int = 0
     invented: int = 0
 
@@ -176,6 +180,8 @@ def score_page(page_id: str, truth: Sequence[dict[str, Any]],
                 score.answers_right += 1
             else:
                 score.wrong.append(t["question"])
+        elif _extracted_answer(e) is not None:
+            score.spurious += 1
         if t.get("explanation"):
             score.explanations_total += 1
             got_expl = e.get("explanation")
@@ -199,6 +205,7 @@ def totals(scores: Iterable[PageScore]) -> Totals:
         out.answers_right += s.answers_right
         out.explanations_total += s.explanations_total
         out.explanations_found += s.explanations_found
+        out.spurious += s.spurious
         out.extracted += s.extracted
         out.invented += s.invented
     return out
