@@ -131,8 +131,8 @@ def one_round(impl: SimpleNamespace, url: str, html: str, css: bool, clock, time
     t1 = clock()
     walked = impl.walk_page(page.root)  # (lines, breadcrumb) or, since the JSON scripts, a triple
     page._lines, page._breadcrumb = walked[0], walked[1]
-    if len(walked) > 2:
-        page._scripts = walked[2]
+    if len(walked) > 3:
+        page._scripts, page._tables = walked[2], walked[3]
     t2 = clock()
     qs = impl.extract_questions(page)
     t3 = clock()

@@ -82,7 +82,8 @@ _NONE_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _ANSWER_ATTRS = ("data-answer", "data-correct-answer", "data-ans", "data-correct-option", "data-key")
 _CORRECT_ATTRS = ("data-correct", "data-is-correct", "data-right")
 _TRUE = frozenset(("", "true", "1", "yes", "correct", "y"))
-_ROLE = re.compile(r"(?P<a>answer|\bans\b|correct|key)|(?P<e>explanation|solution|reason)|(?P<q>question)", re.I)
+_ROLE = re.compile(r"(?P<a>answer|\bans\b|correct|key)|(?P<e>explanation|solution|reason)|(?P<q>question)"
+                   r"|(?P<o>option|choice)", re.I)
 
 
 class Line:
@@ -165,6 +166,7 @@ class _Walker:
         self.list_sizes: dict[int, int] = {}
         self.breadcrumb = None  # the breadcrumb trail element, a category hint
         self.scripts: list[tuple[str, str]] = []  # (type, text) of scripts that may hold questions
+        self.qa_tables: list[tuple] = []  # (table, roles) of "Question | Answer" tables
 
     def add(self, text: str, ctx: _Ctx, owner) -> None:
         if not self.buf:
@@ -331,6 +333,8 @@ class _Walker:
                 new.flags |= TOGGLE
             elif tag == "table":
                 new.roles = _table_roles(el)
+                if new.roles is not None and new.roles[2] is not None:
+                    self.qa_tables.append((el, new.roles))
             elif tag == "pre":
                 new.flags |= CODE
             else:
@@ -454,8 +458,8 @@ class _Walker:
                     self.add(tail, ctx, owner)
 
 
-def _cell_ctx(walker: _Walker, ctx: _Ctx, roles: dict, col: int, cell) -> _Ctx:
-    header, cols = roles
+def _cell_ctx(walker: _Walker, ctx: _Ctx, roles: tuple, col: int, cell) -> _Ctx:
+    header, cols, _ = roles
     row = cell.getparent()
     if row is header:
         ctx = ctx.copy()
@@ -498,13 +502,23 @@ def _table_roles(table):
     if not cells or not (any(c.tag == "th" for c in cells) or row.getparent().tag == "thead"):
         return None
     cols = {}
+    question = None
+    options = False
     for i, cell in enumerate(cells):
         m = _ROLE.search("".join(cell.itertext())[:40])
         if m and m.lastgroup == "a":
             cols[i] = ANS
         elif m and m.lastgroup == "e":
             cols[i] = EXPL
-    return (row, cols) if cols else None
+        elif m and m.lastgroup == "q" and question is None:
+            question = i
+        elif m and m.lastgroup == "o":
+            options = True
+    if not cols:
+        return None
+    # a "Question | Answer" table with no options column: one free-response question a row
+    qa = question if question is not None and not options and ANS in cols.values() else None
+    return row, cols, qa
 
 
 def linearize(root) -> list[Line]:
@@ -512,10 +526,10 @@ def linearize(root) -> list[Line]:
     return walk_page(root)[0]
 
 
-def walk_page(root) -> tuple[list[Line], object, list[tuple[str, str]]]:
-    """(lines, breadcrumb element or None, JSON scripts) of a parsed page."""
+def walk_page(root) -> tuple[list[Line], object, list[tuple[str, str]], list[tuple]]:
+    """(lines, breadcrumb element or None, JSON scripts, question/answer tables) of a page."""
     if root is None:
-        return [], None, []
+        return [], None, [], []
     body = root.find("body")
     start = body if body is not None else root
     walker = _Walker()
@@ -527,4 +541,4 @@ def walk_page(root) -> tuple[list[Line], object, list[tuple[str, str]]]:
     if isinstance(start.tag, str):
         walker.walk(start, _Ctx(), start, 0, start.tag)
     walker.flush()
-    return walker.lines, walker.breadcrumb, walker.scripts
+    return walker.lines, walker.breadcrumb, walker.scripts, walker.qa_tables

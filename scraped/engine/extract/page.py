@@ -42,7 +42,7 @@ class Page:
     <base href> for resolving links.
     """
 
-    __slots__ = ("url", "base_url", "selector", "_lines", "_breadcrumb", "_scripts")
+    __slots__ = ("url", "base_url", "selector", "_lines", "_breadcrumb", "_scripts", "_tables")
 
     def __init__(self, html: str, url: str, *, max_chars: int = MAX_PAGE_CHARS):
         if isinstance(html, (bytes, bytearray)):
@@ -58,6 +58,7 @@ class Page:
         self._lines = None
         self._breadcrumb = None
         self._scripts: list[tuple[str, str]] = []
+        self._tables: list[tuple] = []
 
     @classmethod
     def from_bytes(cls, body: bytes, url: str, content_type: str | None = None) -> Page:
@@ -97,13 +98,18 @@ class Page:
     def lines(self):
         """The page's text as block-level lines (computed once; see lines.py)."""
         if self._lines is None:
-            self._lines, self._breadcrumb, self._scripts = walk_page(self.selector.root)
+            self._lines, self._breadcrumb, self._scripts, self._tables = walk_page(self.selector.root)
         return self._lines
 
     def scripts(self) -> list[tuple[str, str]]:
         """(type, text) of the page's scripts that may hold questions as JSON (found by `lines()`)."""
         self.lines()
         return self._scripts
+
+    def qa_tables(self) -> list[tuple]:
+        """(table, roles) of the page's "Question | Answer" tables (found by `lines()`)."""
+        self.lines()
+        return self._tables
 
     def breadcrumb_element(self):
         """The breadcrumb trail's element, if the page has one (found by `lines()`)."""

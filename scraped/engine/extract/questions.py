@@ -10,9 +10,11 @@ from lxml import etree
 from scraped.engine.extract.auto import extract_auto
 from scraped.engine.extract.css import extract_css, node_text
 from scraped.engine.extract.model import ExtractedQuestion
+from scraped.engine.extract.normalise import clean_text
 from scraped.engine.extract.page import Page
 from scraped.engine.extract.rules import ExtractRules
 from scraped.engine.extract.scripts import script_questions
+from scraped.engine.extract.tables import table_questions
 
 __all__ = ["extract_questions"]
 
@@ -32,6 +34,12 @@ def _breadcrumb(page: Page) -> str | None:
         if text and len(text) < 80:
             return text
     return None
+
+
+def _add_table_questions(found: list[ExtractedQuestion], rows: list[ExtractedQuestion]) -> list[ExtractedQuestion]:
+    """The rows of "Question | Answer" tables that auto did not already read as questions."""
+    have = {clean_text(q.question).casefold() for q in found}
+    return found + [q for q in rows if clean_text(q.question).casefold() not in have]
 
 
 def merge_script_questions(found: list[ExtractedQuestion],
@@ -65,6 +73,8 @@ def extract_questions(page: Page, rules: ExtractRules | None = None) -> list[Ext
         lines = page.lines()
         # the trail's last entry is the category of questions that name none
         found = extract_auto(lines, _breadcrumb(page)) if lines else []
+        if page.qa_tables():
+            found = _add_table_questions(found, table_questions(page.qa_tables()))
         if page.scripts():
             found = merge_script_questions(found, script_questions(page.scripts()))
     seen: set[str] = set()
