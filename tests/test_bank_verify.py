@@ -12,7 +12,7 @@ from scraped.api import get_command
 from scraped.bank import lifecycle as lc
 from scraped.dispatch import Peer, Request
 from scraped.engine.extract.normalise import question_key
-from tests.fake_providers import KEY, FakeProvider, Reply, ai_service, ai_settings, input_json
+from tests.fake_providers import KEY, FakeProvider, ai_service, ai_settings, input_json
 
 CAPITALS = [("What is the capital of France?", ["Rome", "Paris", "Madrid", "Berlin"], 1),
             ("What is the capital of Spain?", ["Lisbon", "Paris", "Madrid", "Rome"], 2),

@@ -60,7 +60,7 @@ class Demo:
         count = None
         while time.monotonic() < deadline:
             assert self.proc is not None and self.proc.poll() is None, self.log()
-            out = self.ctl("questions", "count", "--json")
+            out = self.ctl("questions", "count", "--bank", "raw", "--json")
             if out.returncode == 0:
                 count = json.loads(out.stdout)
                 if count["total"] == EXPECTED:

@@ -38,7 +38,7 @@ def _submit(d: DaemonProcess, tmp_path: Path | None, text: str) -> str:
 
 
 def _questions(d: DaemonProcess) -> dict[str, dict]:
-    out = d.ctl("questions", "export")
+    out = d.ctl("questions", "export", "--bank", "raw")
     assert out.returncode == 0, out.stderr
     return {r["id"]: r for r in (json.loads(line) for line in out.stdout.splitlines())}
 

@@ -58,18 +58,18 @@ def test_job_commands_over_the_socket(tmp_path):
         assert d.ctl("jobs", "show", "over-socket").returncode == 0  # by name
 
         # questions: list, count, show, export (JSONL and CSV, streamed)
-        listed = d.call("questions.list", limit=5)
+        listed = d.call("questions.list", bank="raw", limit=5)
         assert listed["total"] == len(site.expected_texts()) and len(listed["questions"]) == 5
-        assert d.call("questions.count", search="prime")["total"] == 1
-        assert d.call("questions.count", job=job_id, by="category")["total"] == len(site.expected_texts())
-        shared = d.call("questions.list", search="which of these")["questions"][0]
-        one = d.call("questions.show", id=shared["id"][:12])
+        assert d.call("questions.count", bank="raw", search="prime")["total"] == 1
+        assert d.call("questions.count", bank="raw", job=job_id, by="category")["total"] == len(site.expected_texts())
+        shared = d.call("questions.list", bank="raw", search="which of these")["questions"][0]
+        one = d.call("questions.show", bank="raw", id=shared["id"][:12])
         assert one["question"] == SHARED_QUESTION and len(one["sources"]) == 50
         assert d.ctl("questions", "show", "deadbeefdeadbeef").returncode == 66
-        out = d.ctl("questions", "export")
+        out = d.ctl("questions", "export", "--bank", "raw")
         records = [json.loads(line) for line in out.stdout.splitlines()]
         assert {r["question"] for r in records} == site.expected_texts()
-        out = d.ctl("questions", "export", "--format", "csv", "--search", "page 1 ")
+        out = d.ctl("questions", "export", "--bank", "raw", "--format", "csv", "--search", "page 1 ")
         rows = list(csv.DictReader(io.StringIO(out.stdout)))
         assert rows and all("Page 1 " in r["question"] for r in rows)
         assert json.loads(rows[0]["options"]) and rows[0]["source_url"].startswith(site.base)
@@ -115,7 +115,7 @@ def test_sigterm_checkpoints_a_running_job_and_a_restart_resumes_it(tmp_path):
             assert job["progress"]["pages_fetched"] >= 10
             d.start()
             d.wait_until(lambda: _job(d, job_id)["status"] == "COMPLETED")
-            assert d.call("questions.count", job=job_id)["total"] == len(site.expected_texts())
+            assert d.call("questions.count", bank="raw", job=job_id)["total"] == len(site.expected_texts())
             assert max(site.hits[p] for p in site.all_paths()) <= 2
         finally:
             d.close()

@@ -46,7 +46,7 @@ def _store_snapshot(state_dir: Path) -> tuple[set[str], set[str]]:
 
 
 def _questions(d: DaemonProcess) -> dict[str, dict]:
-    out = d.ctl("questions", "export")
+    out = d.ctl("questions", "export", "--bank", "raw")
     assert out.returncode == 0, out.stderr
     return {r["id"]: r for r in (json.loads(line) for line in out.stdout.splitlines())}
 

@@ -121,10 +121,10 @@ def coerce_index(value: Any, options: list[str]) -> tuple[int | None, str | None
                 return None, None, f"letter {text!r} is past the {n} options"
             return idx, f"the letter {text!r} read as index {idx}", None
         else:
-            idx = option_of_text(text, options)
-            if idx is None:
+            hit = option_of_text(text, options)
+            if hit is None:
                 return None, None, f"correct_index {text[:40]!r} is neither an index, a letter nor an option"
-            return idx, "the option's text read as its index", None
+            return hit, "the option's text read as its index", None
     else:
         return None, None, f"correct_index of type {type(value).__name__}"
     if value == n and n > 0:
@@ -148,12 +148,12 @@ def named_answer(answer_text: Any, explanation: Any, options: list[str]) -> int 
             k = ord(m.group("letter").lower()) - 97
             found = k if k < len(options) else found
         elif m.group("text"):
-            k = option_of_text(m.group("text"), options)
-            if k is None:  # "the answer is 40 km/h" for the option "40 km/h."
+            named = option_of_text(m.group("text"), options)
+            if named is None:  # "the answer is 40 km/h" for the option "40 km/h."
                 text = _fold(m.group("text"))
                 hits = [i for i, o in enumerate(options) if _fold(o) and text.startswith(_fold(o))]
-                k = max(hits, key=lambda i: len(options[i])) if hits else None
-            found = k if k is not None else found
+                named = max(hits, key=lambda i: len(options[i])) if hits else None
+            found = named if named is not None else found
     return found  # the last statement of the answer wins
 
 

@@ -122,8 +122,8 @@ async def accept(store: Any, c: Checked, target: str, token: str) -> tuple[str, 
     mine_only = existing is not None and list(existing.get("raw_hashes") or []) == [raw["_id"]]
     replace = existing is None or mine_only or (bool(existing.get("provisional")) and not c.provisional)
     sources = [s.get("url") for s in raw.get("sources") or [] if isinstance(s, dict) and s.get("url")]
-    jobs = sorted({s.get("job_id") for s in raw.get("sources") or [] if isinstance(s, dict) and s.get("job_id")}
-                  | ({raw["job_id"]} if raw.get("job_id") else set()))
+    jobs = sorted({str(s["job_id"]) for s in raw.get("sources") or [] if isinstance(s, dict) and s.get("job_id")}
+                  | ({str(raw["job_id"])} if raw.get("job_id") else set()))
     update: dict[str, Any] = {
         "$set": {**(doc if replace else {}), "updated_at": now},
         "$addToSet": {"raw_hashes": raw["_id"], "company_tags": {"$each": list(raw.get("company_tags") or [])},
