@@ -39,7 +39,6 @@ import logging
 import random
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import trio
@@ -60,53 +59,12 @@ from scraped.ai.limits import Breaker, ProviderStats, ServerLimits, TokenBucket
 from scraped.ai.providers import offline as offline_rules
 from scraped.ai.providers.base import Completion, LLMRequest, Provider, estimate_tokens, schema_hint
 from scraped.ai.schema import parse_reply, problems
+from scraped.ai.task import Result, Task
 from scraped.ai.usage import Cache, Usage, cache_key
 from scraped.errors import Internal, Unavailable
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Task:
-    """One request of a task. `check` raises InvalidReply for replies that are valid JSON
-    but wrong for this request (ids that were not asked, an answer outside the options);
-    `offline` computes the reply with rules."""
-
-    kind: str  # enhance, generate, feedback, extract
-    system: str
-    user: str
-    schema: dict[str, Any]
-    schema_name: str
-    check: Callable[[Any], None] | None = None
-    offline: Callable[[], Any] | None = None
-    max_tokens: int | None = None
-    use_cache: bool = True
-    order: list[tuple[str, str]] | None = None  # overrides the configured order
-    defer_cache: bool = False  # cache only when the caller calls `await result.commit()`
-
-
-@dataclass
-class Result:
-    data: Any
-    provider: str
-    model: str
-    cached: bool = False
-    tokens_in: int = 0
-    tokens_out: int = 0  # thinking included
-    tried: list[dict[str, str]] = field(default_factory=list)
-    tokens_thinking: int = 0
-    cost: float = 0.0
-    cache_key: str | None = None
-    _pending: Callable[[], Awaitable[None]] | None = field(default=None, repr=False)
-
-    async def commit(self) -> bool:
-        """Cache this reply now that the caller accepted it (Task.defer_cache). True when
-        it was written by this call; a cached, offline or already committed reply: False."""
-        pending, self._pending = self._pending, None
-        if pending is None:
-            return False
-        await pending()
-        return True
+__all__ = ["Result", "Router", "Task"]  # Task and Result live in scraped.ai.task
 
 
 class _State:
