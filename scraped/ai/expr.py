@@ -32,6 +32,7 @@ _RELOPS = {"<": "<", "<=": "<=", "=<": "<=", "≤": "<=", ">": ">", ">=": ">=", 
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?|\.\d+)|(?P<name>[a-zπ]+)"
                     r"|(?P<op><=|>=|!=|==|=<|=>|<>|\*\*|[-+*/^()<>=≤≥≠√!%\[\]{}]))")
 _MAX_TOKENS = 120
+_MAX_NUMBER = 60  # characters of one number
 _MAX_DIGITS = 400  # of a numerator or denominator while evaluating
 POINTS = 8
 
@@ -61,6 +62,8 @@ def _tokens(text: str) -> list[tuple[str, str]]:
                 out.extend(("name", ch) for ch in value)  # "ab" is a × b
             else:
                 raise NotMath(f"word {value!r}")
+        elif kind == "num" and len(value) > _MAX_NUMBER:
+            raise NotMath("a number too long to be an answer")
         elif kind == "op" and value == "**":
             out.append(("op", "^"))
         else:

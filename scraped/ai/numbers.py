@@ -54,8 +54,8 @@ def split_number(text: object) -> tuple[Fraction, str, str, bool] | None:
         currency = cur.group("cur").rstrip(".").replace("us$", "$")
         s = s[cur.end():]
     m = _NUMBER.match(sign + s)
-    if not m:
-        return None
+    if not m or len(m.group("num") or "") > 60 or len(m.group("den") or "") > 60:
+        return None  # no answer is a number of more than 60 digits
     try:
         if m.group("whole"):
             value = int(m.group("whole")) + Fraction(int(m.group("fn")), int(m.group("fd")))
