@@ -271,7 +271,7 @@ class Candidate:
     """A block that might be a question, with its evidence and the verdict (--explain)."""
 
     __slots__ = ("start", "end", "kind", "question", "options", "answer", "how", "score", "why", "verdict",
-                 "number", "found", "core", "run")
+                 "number", "found", "core", "run", "limit")
 
     def __init__(self, start: int, end: int, kind: str, question: str, options: list[str]):
         self.start, self.end, self.kind = start, end, kind
@@ -285,6 +285,7 @@ class Candidate:
         self.found: ExtractedQuestion | None = None
         self.core: Line | None = None  # the question's main line
         self.run: Run | None = None
+        self.limit = 0  # where reading its answer and explanation stopped
 
     def line(self) -> str:
         """One readable line: where, what, the evidence, kept or dropped and why."""
@@ -324,6 +325,7 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
         question = strip_question_number(clean_text(" ".join(parts))) if parts else ""
         options = normalise_options(run.options)
         cand = Candidate(first, run.end, run.kind, question, options)
+        cand.limit = limit
         if not parts:
             if explain is not None:
                 cand.verdict = "dropped: no question text above the options"
@@ -374,8 +376,8 @@ def _longer_explanations(lines: list[Line], kept: list[Candidate]) -> None:
     options) is read again up to the next kept question."""
     for cand, nxt in zip(kept, [*kept[1:], None], strict=False):
         run, found = cand.run, cand.found
-        if run is None or found is None:
-            continue
+        if run is None or found is None or cand.limit == (nxt.start if nxt is not None else len(lines)):
+            continue  # read up to the next kept question already
         limit = nxt.start if nxt is not None else len(lines)
         _, expl, _, _ = _after(lines, run.end, max(limit, run.end))
         text = clean_text(" ".join(expl)) or None
@@ -392,6 +394,9 @@ def _whole_blocks(lines: list[Line], kept: list[Candidate]) -> None:
         run = cand.run
         if run is None or cand.found is None or run.prefix:
             continue
+        if cand.start <= low or _stops_question(lines[cand.start - 1]):
+            low = run.end
+            continue  # an answer or explanation right above: the record's block cannot be larger
         start = question_start(lines, run.start, run.end)
         if start is not None and low <= start < cand.start:
             whole = _block_question(lines[start:run.start])

@@ -222,6 +222,9 @@ class _Walker:
         separators (<br>, radio inputs, "|"): options written as links, labels, buttons or
         spans in one block (the record-mining idea of MDR: a repeated sibling structure)."""
         out: dict = {}
+        tags = [c.tag for c in el]
+        if not any(tags.count(t) > 1 for t in _GROUPABLE):
+            return out  # fewer than two links, labels, buttons or spans: no group (the common case)
         run: list = []
         sig = None
         for c in el:

@@ -56,7 +56,7 @@ def merge_labels(lines: list[Line]) -> list[Line]:
         ln = lines[i]
         t = ln.text
         if len(t) <= 12 and (t[:1] in LABEL_START or (len(t) == 1 and "A" <= t <= "J")) and i + 1 < n:
-            if len(t) == 1 and t.isupper():
+            if len(t) == 1 and t.isupper() and not ln.flags & NOT_OPTION:
                 t = t + ")"  # a bare letter in its own cell or span: a label
             lab = option_label(t)
             nxt = lines[i + 1]
