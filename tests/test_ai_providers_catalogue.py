@@ -35,6 +35,12 @@ def test_prices_per_token_and_the_config_override():
     assert catalogue.price("groq", "no-such-model", ai().groq) is None
     priced = ai(groq={"cost_input_per_1k": 0.002, "cost_output_per_1k": 0.004}).groq
     assert catalogue.price("groq", "no-such-model", priced) == (0.002e-3, 0.004e-3)
+    # A local server's own models cost nothing a token unless its config says so (a paid proxy).
+    assert catalogue.price("openai_compat", "llama3.2", ai().openai_compat) == (0.0, 0.0)
+    paid = ai(openai_compat={"cost_output_per_1k": 0.01}).openai_compat
+    assert catalogue.price("openai_compat", "llama3.2", paid) == (0.0, 0.01e-3)
+    assert catalogue.model_warnings([("openai_compat", "llama3.2")], ai(daily_budget=1.0), date(2026, 12, 3)) == \
+        ([], [])
 
 
 def test_warnings_by_date():

@@ -16,6 +16,9 @@ from typing import Any
 
 WARN_DAYS = 30  # warn this many days before a shutdown
 STRUCTURED = ("json_schema_strict", "json_schema", "json_object")
+# Providers that serve the operator's own models (Ollama, vLLM, llama.cpp): no per-token
+# price and no shutdown dates, unless cost_*_per_1k say otherwise (a paid proxy).
+LOCAL = ("openai_compat",)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ def price(provider: str, model: str, pc: Any) -> tuple[float, float] | None:
     catalogue for every model of that provider."""
     if pc is not None and (pc.cost_input_per_1k or pc.cost_output_per_1k):
         return pc.cost_input_per_1k / 1000.0, pc.cost_output_per_1k / 1000.0
+    if provider in LOCAL:
+        return 0.0, 0.0
     info = lookup(provider, model)
     if info is None or info.price_in is None or info.price_out is None:
         return None
@@ -89,6 +94,8 @@ def model_warnings(entries: list[tuple[str, str]], cfg: Any, today: date) -> tup
     problems: list[str] = []
     warnings: list[str] = []
     for provider, model in dict.fromkeys(entries):
+        if provider in LOCAL:
+            continue
         info = lookup(provider, model)
         name = f"{provider}:{model}"
         if info is None:
