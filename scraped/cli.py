@@ -95,7 +95,8 @@ def _add_globals(parser: argparse.ArgumentParser, suppress: bool) -> None:
     """Global options, accepted before or after the sub-command (`status --json`)."""
     default = (lambda value: argparse.SUPPRESS) if suppress else (lambda value: value)
     parser.add_argument("--socket", default=default(None),
-                        help="control socket (default: $SCRAPED_SOCKET or the daemon's default)")
+                        help="control socket (default: $SCRAPED_SOCKET, ./var/control.sock when this "
+                             "folder runs the make-run demo, else the daemon's default)")
     parser.add_argument("--json", action="store_true", default=default(False),
                         help="print the raw result as JSON (for jq)")
     parser.add_argument("--timeout", type=float, default=default(60.0), help="seconds to wait for a reply")
@@ -177,7 +178,7 @@ def _print(cmd: Command, result: Any, as_json: bool) -> None:
 def _exit_status(cmd: Command, result: Any) -> int:
     if cmd.name in ("health", "status") and isinstance(result, dict):
         state = result.get("status") if cmd.name == "health" else result.get("health")
-        return HEALTH_EXIT.get(state, 0)
+        return HEALTH_EXIT.get(str(state), 0)
     return 0
 
 
@@ -187,7 +188,7 @@ def _run_stream(client: Client, cmd: Command, args: dict[str, Any], as_json: boo
     stream_render = renderer_for(cmd.name + ":stream")
     results = client.stream(cmd.name, **args)
     if stream_render is not None and not as_json:
-        return stream_render(results) or 0
+        return int(stream_render(results) or 0)  # a stream renderer returns the exit status
     for partial in results:
         if as_json:
             print(_dumps(partial, indent=None), flush=True)

@@ -4,6 +4,7 @@
     scraped --daemonize --pidfile PATH     detach (hosts without systemd)
     scraped --check-config FILE            validate and exit 0/1
     scraped --print-default-config         the commented default config
+    scraped --print-job-reference          docs/jobs.md, from the job spec's declarations
     scraped extract PAGE [...]             run extraction on one page, no daemon
 
 Lifecycle: lock the state directory (one daemon per state: a second `scraped` on the
@@ -22,8 +23,6 @@ scraped holds the state directory or socket, 77 permission denied, 78 invalid co
 from __future__ import annotations
 
 import argparse
-import errno
-import fcntl
 import logging
 import os
 import signal
@@ -41,66 +40,17 @@ from scraped.control import ControlServer
 from scraped.sdnotify import Notifier
 from scraped.secrets import Secrets
 from scraped.settings import changed_keys
+from scraped.startup import (
+    EX_SOFTWARE,
+    EX_TEMPFAIL,
+    EX_USAGE,
+    leaves,
+    lock_state_dir,
+    start_failure,
+)
 from scraped.store import open_store
 
 log = logging.getLogger("scraped.daemon")
-LOCK_NAME = "scraped.lock"
-
-# sysexits(3) statuses of a daemon that cannot start (or stops on an error).
-EX_USAGE, EX_UNAVAILABLE, EX_SOFTWARE, EX_OSERR, EX_CANTCREAT = 64, 69, 70, 71, 73
-EX_TEMPFAIL, EX_NOPERM, EX_CONFIG = 75, 77, 78
-
-
-class StateDirInUse(errors.Conflict):
-    """Another scraped holds the state directory's lock."""
-
-
-def lock_state_dir(state_dir: Path) -> int:
-    """flock STATE_DIR/scraped.lock for the daemon's lifetime (the kernel drops it when the
-    process dies, kill -9 included); the holder's pid is written in it for the message."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(state_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-        os.close(fd)
-        who = f"pid {holder}" if holder.isdigit() else "another process"
-        raise StateDirInUse(f"another scraped ({who}) is running on state directory {state_dir}") from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    return fd
-
-
-def start_failure(exc: BaseException) -> tuple[int, int, str]:
-    """(exit status, errno for systemd, one-line reason) of an error that stopped the daemon."""
-    from scraped.control import SocketInUse
-
-    reason = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, (StateDirInUse, SocketInUse)):
-        return EX_TEMPFAIL, errno.EBUSY, reason
-    if isinstance(exc, errors.ConfigError):
-        return EX_CONFIG, errno.EINVAL, reason
-    if isinstance(exc, errors.Forbidden):
-        return EX_NOPERM, errno.EACCES, reason
-    if isinstance(exc, errors.Unavailable):
-        return EX_UNAVAILABLE, errno.EHOSTUNREACH, reason
-    if isinstance(exc, errors.Conflict):
-        return EX_CANTCREAT, errno.EEXIST, reason
-    if isinstance(exc, PermissionError):
-        return EX_NOPERM, exc.errno or errno.EACCES, f"{exc.strerror}: {exc.filename}"
-    if isinstance(exc, OSError):
-        where = f": {exc.filename}" if exc.filename else ""
-        return EX_OSERR, exc.errno or errno.EIO, f"{exc.strerror or reason}{where}"
-    return EX_SOFTWARE, errno.EIO, f"internal error: {type(exc).__name__}: {reason}"
-
-
-def _leaves(exc: BaseException) -> list[BaseException]:
-    if isinstance(exc, BaseExceptionGroup):
-        return [leaf for sub in exc.exceptions for leaf in _leaves(sub)]
-    return [exc]
-
-
 def _build_services(app: App) -> list[Any]:
     """Every long-lived service, in start order: ops first (it gives the others perf and
     error tracking), the scheduler before the services that register tasks with it."""
@@ -271,6 +221,8 @@ def _parser() -> argparse.ArgumentParser:
                    "/etc/scraped/scraped.toml for root, ./etc/scraped.toml otherwise, if present)")
     p.add_argument("--check-config", metavar="FILE", help="validate FILE and exit 0 (valid) or 1")
     p.add_argument("--print-default-config", action="store_true", help="print the commented default config")
+    p.add_argument("--print-job-reference", action="store_true",
+                   help="print the job spec reference (docs/jobs.md), generated from the spec's declarations")
     p.add_argument("--daemonize", action="store_true", help="detach from the terminal (not under systemd)")
     p.add_argument("--pidfile", metavar="PATH", help="with --daemonize: the pid file to write")
     p.add_argument("--log-file", metavar="PATH", help="log here instead of stderr (default with --daemonize: "
@@ -310,6 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.print_default_config:
         sys.stdout.write(render_default_config())
+        return 0
+    if args.print_job_reference:
+        from scraped.engine.specdoc import render
+
+        sys.stdout.write(render())
         return 0
     if args.check_config:
         return _check_config(args.check_config)
@@ -363,8 +320,8 @@ def _serve(args: argparse.Namespace, config: Config, config_path: Path | None,
     except* KeyboardInterrupt:
         pass
     except* Exception as group:  # errors inside the root nursery arrive as an ExceptionGroup
-        leaves = _leaves(group)
-        failure = next((e for e in leaves if isinstance(e, errors.ScrapedError)), leaves[0])
+        found = leaves(group)
+        failure = next((e for e in found if isinstance(e, errors.ScrapedError)), found[0])
     try:
         if failure is None:
             return 0
