@@ -177,3 +177,59 @@ def test_stdin(tmp_path):
     run = subprocess.run([sys.executable, "-m", "scraped.engine.extract.cli", "-", "--json"],
                          input=Path(RADIO).read_bytes(), capture_output=True, cwd=REPO, timeout=60)
     assert run.returncode == 0 and len(json.loads(run.stdout)) == 5
+
+
+# -- --explain ---------------------------------------------------------------------------------
+
+REAL = Path(__file__).parent / "fixtures" / "real"
+
+
+def test_explain_lists_each_candidate_with_its_evidence_and_verdict(capsys):
+    page = REAL / "tutorialspoint" / "c-online-quiz.html"
+    assert main([str(page), "--explain"]) == 0
+    out = capsys.readouterr().out
+    lines = [ln for ln in out.splitlines() if ln.startswith("  lines ")]
+    kept = [ln for ln in lines if ": kept: " in ln]
+    assert len(kept) == 10  # the page's ten questions, one line each
+    assert "label, 4 options, answer A (text), score 7 [+3 4 labelled options; +2 an answer;" in kept[0]
+    assert "Compile error" not in kept[0] and "'What is the output of the following code snippet?" in kept[0]
+    dropped = [ln for ln in lines if ": dropped: " in ln]
+    assert dropped and all(("score" in ln and "< 3" in ln) or "no question text" in ln for ln in dropped)
+    assert "dropped: no question text above the options" in out  # the page's menu
+    assert "10 kept of" in out and "10 questions from the markup" in out
+    assert "10 questions (10 with an answer)" in out  # the usual listing follows
+
+
+def test_explain_says_why_a_page_gives_nothing(capsys):
+    assert main([str(PAGES / "article.html"), "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert "0 kept of" in out and "0 questions" in out
+    assert all(": dropped: " in ln for ln in out.splitlines() if ln.startswith("  lines "))
+
+
+def test_explain_with_json_keeps_stdout_json(capsys):
+    assert main([RADIO, "--json", "--explain"]) == 0
+    captured = capsys.readouterr()
+    assert len(json.loads(captured.out)) == 5
+    assert "candidate blocks" in captured.err and "5 kept of" in captured.err
+
+
+def test_explain_reports_json_scripts(tmp_path, capsys):
+    ld = ('{"@type": "Quiz", "hasPart": [{"@type": "Question", "text": "Which gas do plants take in?", '
+          '"suggestedAnswer": [{"@type": "Answer", "text": "Oxygen"}], '
+          '"acceptedAnswer": {"@type": "Answer", "text": "Carbon dioxide"}}]}')
+    page = tmp_path / "spa.html"
+    page.write_text(f'<html><head><script type="application/ld+json">{ld}</script></head>'
+                    '<body><div id="root"></div></body></html>')
+    assert main([str(page), "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert "none: no run of 2-6 options" in out
+    assert "JSON scripts: 1 that mention questions, 1 questions in them (used as the page's questions)" in out
+    assert "1 questions (1 with an answer)" in out
+
+
+def test_explain_refuses_css_rules(tmp_path, capsys):
+    spec = tmp_path / "job.toml"
+    spec.write_text('[extract]\nmode = "css"\nblock = "div.q"\nquestion = "p"\noptions = "li"\n')
+    assert main([RADIO, "--rules", str(spec), "--explain"]) == 1
+    assert "--explain explains auto mode" in capsys.readouterr().err
