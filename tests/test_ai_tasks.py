@@ -129,7 +129,7 @@ async def test_a_category_without_templates_says_so_offline(tmp_path):
     ("50", "50%", [], True), ("54 km/h", "54", [], True), ("Rs. 1,200", "1200", [], True),
     ("2 1/2", "2.5", [], True), ("0.33", "1/3", [], True), ("0.34", "1/3", [], False),
     ("B", "4", ["3", "4", "5"], True), ("(c)", "5", ["3", "4", "5"], True), ("Option A", "B", ["3", "4"], False),
-    ("four", "4", [], False), ("Paris", "paris.", [], True), ("4", "B", ["3", "4", "5"], True),
+    ("four", "4", [], True), ("four", "5", [], False), ("Paris", "paris.", [], True), ("4", "B", ["3", "4", "5"], True),
     ("3", "4", [], False), ("-2", "−2", [], True),
 ])
 def test_grading(answer, correct, options, expected):

@@ -10,9 +10,12 @@
   the fraction rounded: 0.33 == 1/3), percentages (50% == 0.5, and "50" == "50%");
 - algebra (scraped/ai/expr.py): expressions and relations by value (x+1 != x-1,
   n(n+1)/2 != n(n-1)/2, a > b != a < b, a > b == b < a, x = 5 == 5);
+- answers of several parts, part by part in order ("2, 3" == "2 and 3", != "2, 4");
 - prose, word for word with punctuation set aside, operators kept ("mean > median" !=
   "mean < median").
-Anything else is unequal: an answer is only graded right when it is shown to be.
+Number words up to ninety-nine (and "a hundred", "one thousand") are read as numbers first:
+"four" == 4, "five days" == "5 days". Anything else is unequal: an answer is only graded
+right when it is shown to be.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ _RATIO = re.compile(r"^\s*(\d+(?:\.\d+)?)(?:\s*:\s*(\d+(?:\.\d+)?)){1,4}\s*$")
 _MATHY = re.compile(r"[\d+\-*/^<>=≤≥≠√%()]")
 _PROSE_DROP = re.compile(r"[^\w<>=≤≥≠+*/^%]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
+_LIST = re.compile(r"\s*(?:,|;|&|\band\b|\bor\b)\s*")
 _WORD_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")  # "well-known": prose, not a subtraction
 
 
@@ -36,6 +40,28 @@ def norm(text: str) -> str:
     s = text.casefold().replace("−", "-").replace("–", "-").replace("×", "*").replace("÷", "/")
     s = _SPACES.sub(" ", s).strip().strip("\"'`").strip()
     return s[:-1].rstrip() if s.endswith(".") and not s[-2:-1].isdigit() else s
+
+
+_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+          "sixteen seventeen eighteen nineteen").split()
+_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+_NUMBER_WORD = re.compile(r"^(?:(?:a|one)\s+(?P<big>hundred|thousand)|(?P<tens>" + "|".join(_TENS) +
+                          r")(?:[\s-](?P<unit>" + "|".join(_UNITS[1:10]) + r"))?|(?P<small>" + "|".join(_UNITS) +
+                          r"))\b", re.I)
+
+
+def _digits(text: str) -> str:
+    """A leading number word as digits: "four" → "4", "twenty-five days" → "25 days"."""
+    m = _NUMBER_WORD.match(text)
+    if not m:
+        return text
+    if m.group("tens"):
+        value = _TENS[m.group("tens").lower()] + (_UNITS.index(m.group("unit").lower()) if m.group("unit") else 0)
+    elif m.group("small"):
+        value = _UNITS.index(m.group("small").lower())
+    else:
+        value = 100 if m.group("big").lower() == "hundred" else 1000
+    return str(value) + text[m.end():]
 
 
 def _ratio(text: str) -> tuple[Fraction, ...] | None:
@@ -76,12 +102,13 @@ def _prose(text: str) -> str:
 
 def equivalent(a: str, b: str) -> tuple[bool, str]:
     """(are the two answers the same, how that was decided: text, ratio, numeric, quantity,
-    expression or relation)."""
+    list, expression or relation)."""
     na, nb = norm(a), norm(b)
     if not na or not nb:
         return False, "text"
     if na == nb:
         return True, "text"
+    na, nb = _digits(na), _digits(nb)
     ra, rb = _ratio(na), _ratio(nb)
     qa, qb = parse_quantity(na), parse_quantity(nb)
     if ra is not None or rb is not None:
@@ -95,6 +122,11 @@ def equivalent(a: str, b: str) -> tuple[bool, str]:
     if qa is not None and qb is not None:
         both_bare = qa.dimension is None and qb.dimension is None
         return _same_quantity(qa, qb), "numeric" if both_bare else "quantity"
+    if qa is None and qb is None:
+        la, lb = _LIST.split(na), _LIST.split(nb)
+        if len(la) >= 2 and len(la) == len(lb) and all(la) and all(lb) and len(la) <= 20:
+            # answers with several parts, in order: "2, 3" == "2 and 3"; "x = 2 or x = 3"
+            return all(equivalent(x, y)[0] for x, y in zip(la, lb, strict=True)), "list"
     ma, mb = _math(na, qa), _math(nb, qb)
     if ma is not None and mb is not None:
         if ma[0] != "rel" and mb[0] != "rel" and not variables(ma) and not variables(mb):

@@ -32,6 +32,8 @@ _RELOPS = {"<": "<", "<=": "<=", "=<": "<=", "≤": "<=", ">": ">", ">=": ">=", 
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?|\.\d+)|(?P<name>[a-zπ]+)"
                     r"|(?P<op><=|>=|!=|==|=<|=>|<>|\*\*|[-+*/^()<>=≤≥≠√!%\[\]{}]))")
 _MAX_TOKENS = 120
+# short words that are English, not a product of variables ("x and y" is no x·a·n·d·y)
+_WORDS = frozenset("and or of the is are to in on not nor yes no all any".split())
 _MAX_NUMBER = 60  # characters of one number
 _MAX_DIGITS = 400  # of a numerator or denominator while evaluating
 POINTS = 8
@@ -58,6 +60,8 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         if kind == "name":
             if value in _FUNCS or value in _CONSTS:
                 out.append(("name", value))
+            elif value in _WORDS:
+                raise NotMath(f"word {value!r}")
             elif len(value) <= 3:
                 out.extend(("name", ch) for ch in value)  # "ab" is a × b
             else:
