@@ -48,7 +48,8 @@ log = logging.getLogger(__name__)
 RAW, ENHANCED = lc.RAW, lc.ENHANCED
 PENDING, IN_PROGRESS, DONE, PROVISIONAL, FAILED = lc.PENDING, lc.IN_PROGRESS, lc.DONE, lc.PROVISIONAL, lc.FAILED
 # Error kinds of a provider fault (not the questions' fault): the attempt is given back.
-PROVIDER_FAULTS = frozenset({"timeout", "connect", "rate_limited", "server_error", "auth", "skipped"})
+PROVIDER_FAULTS = frozenset({"timeout", "connect", "rate_limited", "server_error", "auth", "skipped",
+                             "quota_exhausted", "out_of_credit", "model_unavailable"})
 
 SYSTEM = (
     "You clean and verify multiple-choice aptitude and interview questions for a question bank "

@@ -112,6 +112,12 @@ _KINDS = {ProviderTimeout: "timeout", ProviderConnectError: "connect", ProviderR
           ReplyTruncated: "truncated", ProviderSkipped: "skipped"}
 
 
+# Failure kinds that say nothing about the request's content: the provider, its account,
+# quota or model failed (or it was not tried), so a caller gives the attempt back.
+NOT_CONTENT_KINDS = frozenset({"timeout", "connect", "rate_limited", "quota_exhausted", "server_error",
+                               "auth", "out_of_credit", "model_unavailable", "skipped", "error"})
+
+
 def from_status(status: int, message: str, *, provider: str, retry_after: float | None = None) -> ProviderError:
     """The error for an HTTP status a provider answered with."""
     if status == 429:
