@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench docs clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,6 +25,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+# The generated files: a test fails when either is stale.
+docs: $(STAMP)
+	$(BIN)/scraped --print-default-config > etc/scraped.toml
+	$(BIN)/scraped --print-job-reference > docs/jobs.md
 
 clean:
 	rm -rf $(VENV) var
