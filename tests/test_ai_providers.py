@@ -221,3 +221,22 @@ async def test_groq_reasoning_effort_is_sent_unless_default(tmp_path, fakes):
     async with ai_service(tmp_path / "d", only(fakes, "groq", groq={"reasoning_effort": "default"})) as h:
         await h.service.router.run(task(2))
     assert "reasoning_effort" not in fakes["groq"].requests[-1].body
+
+
+@pytest.mark.slow
+def test_scrapedctl_health_names_a_retired_model(tmp_path, fakes):
+    """Through a real daemon and `scrapedctl health ai_services`: a configured model past its
+    shutdown date makes the component degraded, with the replacement named."""
+    from tests.daemon_harness import DaemonProcess
+    from tests.fake_providers import KEY
+
+    config = {"ai": ai_settings(fakes, order=("gemini", "groq", "offline"),
+                                gemini={"model": "gemini-2.5-flash"})}
+    env = {"GEMINI_API_KEY": KEY, "GROQ_API_KEY": KEY, "HUGGINGFACE_API_TOKEN": ""}
+    with DaemonProcess(tmp_path, config, env=env) as d:
+        out = d.ctl("health", "ai_services")
+        health = d.call("health", component="ai_services")
+    assert health["status"] == "degraded"
+    assert health["model_problems"] == ["gemini:gemini-2.5-flash was shut down on 2026-12-01; "
+                                        "use gemini-3.5-flash-lite"]
+    assert "gemini:gemini-2.5-flash was shut down on 2026-12-01" in out.stdout and KEY not in out.stdout
