@@ -227,8 +227,12 @@ class _Walker:
             return out  # fewer than two links, labels, buttons or spans: no group (the common case)
         run: list = []
         sig = None
+        # words right before a run, or after one of its members: links inside prose
+        words = bool(el.text and len(el.text.strip()) > 2)
+        prose = False
         for c in el:
             t = c.tag
+            tail = c.tail
             if t in _GROUPABLE:
                 cls = c.get("class")
                 # links/labels/buttons by tag alone (a class may mark one: "true" / "false");
@@ -237,27 +241,26 @@ class _Walker:
                 if t == "span" and s == t:
                     s = None  # a bare span: formatting, not an option
                 if s != sig:
-                    self._close_group(run, out)
-                    run, sig = [], s
+                    self._close_group(run, out, prose)
+                    run, sig, prose = [], s, words
                 if s is not None:
                     run.append(c)
-                tail = c.tail
-                if tail and len(tail.strip()) > (0 if t == "span" else 2):
-                    self._close_group(run, out)  # words between them: prose with links
-                    run, sig = [], None
+                words = bool(tail and len(tail.strip()) > (0 if t == "span" else 2))
+                prose = prose or words
             elif t in _SEPARATORS or not isinstance(t, str):
-                tail = c.tail
-                if tail and len(tail.strip()) > 2:
-                    self._close_group(run, out)
+                words = bool(tail and len(tail.strip()) > 2)
+                if words:
+                    self._close_group(run, out, prose)
                     run, sig = [], None
             else:
-                self._close_group(run, out)
+                self._close_group(run, out, prose)
                 run, sig = [], None
-        self._close_group(run, out)
+                words = bool(tail and len(tail.strip()) > 2)
+        self._close_group(run, out, prose)
         return out
 
-    def _close_group(self, run: list, out: dict) -> None:
-        if 2 <= len(run) <= 12:
+    def _close_group(self, run: list, out: dict, prose: bool) -> None:
+        if 2 <= len(run) <= 12 and not prose:
             gid = self.new_id()
             for i, c in enumerate(run):
                 out[c] = (gid, i)
