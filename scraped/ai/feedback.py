@@ -146,7 +146,9 @@ async def _bank_question(service: Any, question: str, options: list[str]) -> dic
     store = service.app.store
     doc = await store.get(ENHANCED, question_key(question, options))
     if doc is None and not options:
-        await service.ensure_index()
+        if not service.index.ready:  # loaded once per daemon; a first call waits for it, boundedly
+            with trio.move_on_after(service.config.feedback_timeout):
+                await service.ensure_index()
         want = _question_text(question)
         found = []
         for other, _score in service.index.similar(question, 0.999):
