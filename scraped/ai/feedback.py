@@ -45,9 +45,9 @@ DISPUTED = "disputed"  # the bank's verification level of a quarantined question
 _LABEL = re.compile(r"^(?:(?:the\s+)?(?:correct\s+)?(?:option|choice|opt\.?|answer|ans\.?)\s*(?:is\s*)?[:#-]?\s*)?"
                     r"[(\[]?(?P<l>[a-h]|[1-8])[)\]]?\s*\.?$", re.I)
 _NAMED = re.compile(r"^(?:option|choice|opt\.?)\s|^[(\[]|[)\]]$", re.I)
-# a label then the option's text: "B) 15 km", "(b) 15", "B. 15 km", "Option B: 15"
-_LABELLED = re.compile(r"^(?:(?:option|choice|opt\.?)\s*)?(?:\((?P<a>[a-h])\)|\[(?P<b>[a-h])\]|(?P<c>[a-h])[).:])"
-                       r"\s*(?P<rest>\S.*)$", re.I)
+# a label then the option's text: "B) 15 km", "(b) 15", "B. 15 km", "Option B: 15", "B - 15 km"
+_LABELLED = re.compile(r"^(?:(?:option|choice|opt\.?)\s*)?(?:\((?P<a>[a-h])\)|\[(?P<b>[a-h])\]|(?P<c>[a-h])[).:]"
+                       r"|(?P<d>[a-h])\s+[-–]\s)\s*(?P<rest>\S.*)$", re.I)
 
 
 def resolve(value: str, options: list[str]) -> int | None:
@@ -71,7 +71,7 @@ def resolve(value: str, options: list[str]) -> int | None:
             return idx if idx < len(options) else None
     m = _LABELLED.match(value.strip())
     if m:
-        idx = ord((m.group("a") or m.group("b") or m.group("c")).lower()) - 97
+        idx = ord((m.group("a") or m.group("b") or m.group("c") or m.group("d")).lower()) - 97
         # trusted only when the text after the label is that option's
         return idx if idx < len(options) and equivalent(m.group("rest"), options[idx])[0] else None
     hits = [i for i, option in enumerate(options) if equivalent(value, option)[0]]
