@@ -326,3 +326,25 @@ def test_numbered_questions_without_options_between_kept_ones():
     assert [q.question[:18] for q in qs] == ["Which port does se", "Which port does se", "Match the protocol",
                                              "Which port does se"]
     assert qs[2].options == () and qs[2].answer is None
+
+
+def test_the_same_answer_for_every_question_is_a_placeholder_pendulumedu():
+    body = "".join(f'<div class="q-number">Question {n}</div><p>Which city hosted event number {n} this week?</p>'
+                   f'<ul><li>City {n}A</li><li>City {n}B</li><li>City {n}C</li><li>City {n}D</li></ul>'
+                   '<div class="solution-sec" style="display: none"><p>Answer : Option D</p></div>'
+                   for n in range(1, 7))
+    qs = extract_questions(_page(body))
+    assert len(qs) == 6 and all(q.answer is None and q.answer_text is None for q in qs)
+    five = body.split('<div class="q-number">Question 6')[0]  # five agreeing answers may be real
+    assert [q.answer for q in extract_questions(_page(five))] == [3] * 5
+
+
+def test_a_hidden_panel_of_questions_is_read_but_a_hidden_answer_box_is_not_an_option():
+    body = ('<div id="english"><p>Q1. Which is the largest ocean?</p><label><input type="radio"> Atlantic</label>'
+            '<label><input type="radio"> Pacific</label><label><input type="radio"> Indian</label>'
+            '<div style="display:none"><p>Answer: Option B</p></div></div>'
+            '<div id="hindi" style="display:none;"><p>Q1. सबसे बड़ा महासागर कौन सा है?</p>'
+            '<label><input type="radio"> अटलांटिक</label><label><input type="radio"> प्रशांत</label>'
+            '<label><input type="radio"> हिंद</label><div style="display:none"><p>Answer: Option B</p></div></div>')
+    qs = extract_questions(_page(body))
+    assert [(q.options[1], q.answer) for q in qs] == [("Pacific", 1), ("प्रशांत", 1)]

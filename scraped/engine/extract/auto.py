@@ -364,6 +364,7 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
     _whole_blocks(lines, kept)
     if kept and any(c.answer is None for c in kept):
         _apply_key(lines, kept)
+    _placeholder_answers(kept)
     if len(kept) >= 3:
         kept = _numbering_gaps(lines, kept, explain)
     found = [c.found for c in kept if c.found is not None]
@@ -383,6 +384,21 @@ def _longer_explanations(lines: list[Line], kept: list[Candidate]) -> None:
         text = clean_text(" ".join(expl)) or None
         if text and (found.explanation is None or len(text) > len(found.explanation)):
             cand.found = replace(found, explanation=text)
+
+
+def _placeholder_answers(kept: list[Candidate]) -> None:
+    """The same answer text for six or more questions of three or more options each is a
+    template ("Answer : Option D" shown to visitors who are not logged in), not a key: by
+    chance it happens less than once in a thousand pages."""
+    if len(kept) < 6 or any(len(c.options) < 3 or c.how != "text" for c in kept):
+        return
+    if len({c.answer for c in kept}) != 1 or kept[0].answer is None:
+        return
+    for c in kept:
+        c.answer, c.how = None, ""
+        c.why.append("answer dropped: the same for every question (a placeholder)")
+        if c.found is not None:
+            c.found = replace(c.found, answer=None, answer_text=None)
 
 
 def _whole_blocks(lines: list[Line], kept: list[Candidate]) -> None:

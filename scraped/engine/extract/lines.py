@@ -284,7 +284,7 @@ class _Walker:
                     if value == "true":
                         flags |= HIDDEN
                 elif attr == "style":
-                    if ("none" in value or "hidden" in value) and _NONE_STYLE.search(value):
+                    if ("none" in value or "hidden" in value) and _NONE_STYLE.search(value) and not _panel(el):
                         flags |= HIDDEN
                 elif attr.startswith("data-"):
                     if data is None:
@@ -462,6 +462,17 @@ class _Walker:
                         self.links += len(tail.strip())
                 elif not tail.isspace():
                     self.add(tail, ctx, owner)
+
+
+def _panel(el) -> bool:
+    """Is a hidden element a panel of questions (a tab, a language copy, a wizard's next
+    step: it holds radio buttons or checkboxes) rather than an answer kept from view?"""
+    for n, inp in enumerate(el.iter("input")):
+        if inp.get("type") in ("radio", "checkbox"):
+            return True
+        if n > 20:
+            break
+    return False
 
 
 def _cell_ctx(walker: _Walker, ctx: _Ctx, roles: tuple, col: int, cell) -> _Ctx:
