@@ -96,7 +96,8 @@ def handlers(service: EngineService) -> dict[str, Handler]:
         if bad:
             raise BadRequest(f"unknown status {', '.join(bad)}; one of {', '.join(jobs.STATES)}")
         docs = await sup().jobs.list(statuses, limit=req.args["limit"], name=req.args.get("name"))
-        return {"jobs": [job_summary(d) for d in docs], "counts": await sup().jobs.count_by_status()}
+        return {"jobs": [sup().holds.overlay(job_summary(d)) for d in docs],
+                "counts": await sup().jobs.count_by_status()}
 
     async def show(req: Request) -> dict[str, Any]:
         s = sup()
@@ -115,7 +116,7 @@ def handlers(service: EngineService) -> dict[str, Handler]:
                "frontier": counts}
         if handle is not None and handle.runner is not None:
             out["live"] = {**handle.runner.snapshot(), "role": "helper" if handle.helper else "owner"}
-        return out
+        return s.holds.overlay(out)
 
     async def pause(req: Request) -> dict[str, Any]:
         s = writable()

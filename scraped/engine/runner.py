@@ -41,6 +41,7 @@ from scraped.engine import outcome, repo
 from scraped.engine.frontier import IN_FLIGHT, Frontier, SeenCache, entry_id, new_entry
 from scraped.engine.gate import Gate
 from scraped.engine.spec import JobSpec
+from scraped.engine.storage import StorageFault, storage_fault
 from scraped.engine.writer import BatchWriter, Flushed
 from scraped.errors import ScrapedError, StoreError, Unavailable
 
@@ -105,6 +106,7 @@ class Runner:
         self._rate_mark = (time.monotonic(), 0)
         self._saved_at = time.monotonic()  # the job's lease (or helper entry) was last renewed
         self._renew_at = 0.0  # when the frontier leases are next renewed (monotonic)
+        self.fault: StorageFault | None = None  # disk full / read-only: stop, touch nothing
 
     # ------------------------------------------------------------ counters
     def _flushed(self, f: Flushed) -> None:
@@ -140,7 +142,7 @@ class Runner:
     # ------------------------------------------------------------ the crawl
     async def run(self) -> None:
         try:
-            await self._prepare()
+            await self._retrying(self._prepare)
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(self.writer.run)
                 nursery.start_soon(self._save_loop)
@@ -152,11 +154,12 @@ class Runner:
                     await self._feed(send)
                 await self._wait_idle()  # workers drain what the feeder sent
                 nursery.cancel_scope.cancel()
-            await self.writer.flush()
-            await self._save()
+            await self._retrying(self.writer.flush)
+            await self._retrying(self._save)
         finally:
-            with trio.CancelScope(shield=True), trio.move_on_after(self.cfg.stop_grace):
-                await self._checkpoint()
+            if self.fault is None:  # a storage fault: the supervisor holds the job and its writes
+                with trio.CancelScope(shield=True), trio.move_on_after(self.cfg.stop_grace):
+                    await self._checkpoint()
 
     async def _prepare(self) -> None:
         """Seed (idempotent), put back what a crash left in flight, recount from the store."""
@@ -364,12 +367,21 @@ class Runner:
 
     async def _retrying(self, fn: Any, *args: Any) -> Any:
         """`fn(*args)`, retried with backoff on a StoreError while the job's lease, last
-        renewed at `_saved_at`, has not run out; then the error propagates."""
+        renewed at `_saved_at`, has not run out; then the error propagates. A storage fault
+        (disk full, read-only) is not retried: StorageFault, at once."""
         delay = 0.2
         while True:
+            if self.fault is not None:
+                raise self.fault
             try:
                 return await fn(*args)
-            except (StoreError, Unavailable) as exc:
+            except (StoreError, Unavailable, OSError) as exc:
+                fault = storage_fault(exc)
+                if fault is not None:
+                    self.fault = fault
+                    raise fault from None
+                if isinstance(exc, OSError):
+                    raise
                 left = self._saved_at + self.cfg.lease_seconds - time.monotonic()
                 if left <= delay:
                     raise

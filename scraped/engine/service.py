@@ -120,6 +120,11 @@ class EngineService:
             if done + failed >= FAILING_MIN_PAGES and failed / (done + failed) > FAILING_RATIO:
                 status = max(status, DEGRADED, key=[HEALTHY, DEGRADED, DOWN].index)
                 reasons.append(f"job {handle.doc['name']} fails {failed} of {done + failed} pages")
+        held = s.holds.health()
+        if held is not None:  # a full disk or a read-only state dir: jobs paused, nothing written
+            status = DOWN
+            reasons += held[1]
+            facts["held_jobs"] = {h.job_id: s.holds.describe(h) for h in s.holds.held.values()}
         if (s.jobs_dir_report or {}).get("errors"):
             status = max(status, DEGRADED, key=[HEALTHY, DEGRADED, DOWN].index)
             reasons.append(f"{len(s.jobs_dir_report['errors'])} invalid file(s) in jobs_dir")

@@ -33,6 +33,7 @@ from scraped.engine.gate import Gate
 from scraped.engine.repo import JobsRepo
 from scraped.engine.runner import LeaseLost, Runner
 from scraped.engine.schedules import Schedules
+from scraped.engine.storage import Holds, StorageFault
 from scraped.errors import Conflict, ScrapedError, StoreError, Unavailable
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class Supervisor:
         self.holder = f"{self.identity}:{os.getpid()}"
         self.running: dict[str, RunningJob] = {}
         self.gate = Gate()  # every job's pages: many at once, or one suspect alone
+        self.holds = Holds(self)  # jobs paused by a full disk or a read-only state dir
         self.adaptive: int | None = None
         self.jobs_dir_report: dict[str, Any] = {}
         self.started_at = time.time()
@@ -161,6 +163,7 @@ class Supervisor:
         job_id = handle.doc["_id"]
         outcome: str | None = "complete"
         why = "the frontier is exhausted"
+        fault: StorageFault | None = None
         try:
             with handle.scope:
                 try:
@@ -177,6 +180,8 @@ class Supervisor:
                         why = f"max_pages ({handle.runner.max_pages}) reached"
                 except* LeaseLost as group:
                     outcome, why = None, str(group.exceptions[0])
+                except* StorageFault as group:
+                    fault = group.exceptions[0]  # type: ignore[assignment]
                 except* (StoreError, Unavailable) as group:
                     outcome, why = "interrupt", f"store unavailable: {group.exceptions[0]}"
                 except* Exception as group:
@@ -188,7 +193,9 @@ class Supervisor:
                 why = {"pause": "paused", "stop": "stopped", "interrupt": "daemon shutdown or restore"}.get(
                     outcome, outcome)
             with trio.CancelScope(shield=True):
-                if handle.helper:
+                if fault is not None and not handle.scope.cancelled_caught and not handle.helper:
+                    await self.holds.hold(handle.doc, fault, handle.runner.writer if handle.runner else None)
+                elif handle.helper:
                     await self._leave(job_id, why)
                 else:
                     await self._finish(job_id, outcome, why)
@@ -272,7 +279,7 @@ class Supervisor:
 
     async def _sweep_expired(self) -> None:
         """Jobs of another daemon whose lease ran out (it died): interrupt, maybe resume."""
-        found = [d for d in await self.jobs.orphaned(None) if self.owned(d["_id"]) is None]
+        found = [d for d in await self.jobs.orphaned(None) if self.owned(d["_id"]) is None and d["_id"] not in self.holds]
         for doc in found:
             holder = (doc.get("lease") or {}).get("holder")
             await self._interrupt_orphan(doc, f"the lease of {holder} expired")
@@ -351,6 +358,9 @@ class Supervisor:
 
     async def checkpoint(self) -> None:
         """Shutdown: every running job saves its work and becomes INTERRUPTED."""
+        for h in self.holds.held.values():
+            log.warning("job %s: %s at shutdown; its %d unwritten item(s) are fetched again after the restart",
+                        h.job_id, h.reason, h.writer.pending() if h.writer is not None else 0)
         handles = list(self.running.values())
         for handle in handles:
             handle.cancel("interrupt")
