@@ -64,7 +64,8 @@ def test_no_tautological_explanations():
     assert worked["correct_index"] == 1 and worked["explanation"] == "12 × 3 + 4 = 40, so the answer is 40."
     fraction = _one(question="What is 1/4 + 1/12?", options=["1/3", "1/4", "1/2", "1/6"])
     assert fraction["explanation"].startswith("1/4 + 1/12 = 1/3")  # exact, not 0.33
-    percent = _one(question="What is 25% of 80?", options=["16", "20", "25", "32"], answer=2)  # the page is wrong
+    percent = _one(question="What is 25% of 80?", options=["16", "20", "25", "32"], answer=2,  # the page is wrong
+                   explanation="25% of 80 is 25.")  # and argues for its wrong key: not kept
     assert percent["correct_index"] == 1 and percent["explanation"] == "25% of 80 = 25 × 80 / 100 = 20, so the answer is 20."
     average = _one(question="What is the average of 3, 5 and 7?", options=["4", "5", "6", "7"])
     assert "(3 + 5 + 7) / 3 = 15 / 3 = 5" in average["explanation"]

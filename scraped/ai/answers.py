@@ -31,6 +31,7 @@ _RATIO = re.compile(r"^\s*(\d+(?:\.\d+)?)(?:\s*:\s*(\d+(?:\.\d+)?)){1,4}\s*$")
 _MATHY = re.compile(r"[\d+\-*/^<>=≤≥≠√%()]")
 _PROSE_DROP = re.compile(r"[^\w<>=≤≥≠+*/^%]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
+_TIMES = re.compile(r"(?<=\d) x (?=\d)|(?<=\d)x(?=\d)")  # "2 x 3" is 2 × 3 (between two digits only)
 _LIST = re.compile(r"\s*(?:,|;|&|\band\b|\bor\b)\s*")
 _WORD_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")  # "well-known": prose, not a subtraction
 
@@ -38,7 +39,7 @@ _WORD_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")  # "well-known": prose,
 def norm(text: str) -> str:
     """Case, spacing, dashes and a closing full stop set aside; signs and operators kept."""
     s = text.casefold().replace("−", "-").replace("–", "-").replace("×", "*").replace("÷", "/")
-    s = _SPACES.sub(" ", s).strip().strip("\"'`").strip()
+    s = _TIMES.sub("*", _SPACES.sub(" ", s).strip().strip("\"'`").strip())
     return s[:-1].rstrip() if s.endswith(".") and not s[-2:-1].isdigit() else s
 
 

@@ -149,8 +149,8 @@ def enhance(items: list[dict[str, Any]]) -> dict[str, Any]:
         options = normalise_options(item.get("options") or [])
         index, how = answer_index(question, options, item.get("answer"), item.get("answer_text"))
         explanation = clean_text(item.get("explanation"))
-        if tautological(explanation):
-            explanation = ""  # the page's "Answer: B" is the key, not an explanation
+        if tautological(explanation) or how == "corrected":
+            explanation = ""  # "Answer: B" is the key, not an explanation; a corrected key's argued for another
         if not explanation and index is not None and how in ("recomputed", "agrees", "corrected"):
             worked = solve_worked(question)
             if worked is not None:
