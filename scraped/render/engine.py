@@ -8,7 +8,7 @@ from typing import Any
 
 from scraped.render.table import fmt, kv, table
 
-_JOB_COLUMNS = ["id", "name", "status", "pages", "failed", "questions", "created_at", "last_error"]
+_JOB_COLUMNS = ["id", "name", "status", "pages", "failed", "questions", "created_at", "reason"]
 
 
 def _cut(text: Any, width: int) -> str:
@@ -19,7 +19,7 @@ def _cut(text: Any, width: int) -> str:
 def _job_row(j: dict[str, Any]) -> dict[str, Any]:
     return {"id": j["id"], "name": _cut(j["name"], 28), "status": j["status"], "pages": j["pages_fetched"],
             "failed": j["pages_failed"], "questions": f"{j['questions_new']} new / {j['questions_found']}",
-            "created_at": j["created_at"], "last_error": _cut(j.get("last_error"), 50)}
+            "created_at": j["created_at"], "reason": _cut(j.get("reason") or j.get("last_error"), 60)}
 
 
 def jobs_list(r: dict[str, Any]) -> str:
@@ -30,9 +30,15 @@ def jobs_list(r: dict[str, Any]) -> str:
 
 
 def jobs_show(r: dict[str, Any]) -> str:
-    head = {k: r.get(k) for k in ("id", "name", "status", "source", "created_at", "started_at",
+    head = {k: r.get(k) for k in ("id", "name", "status", "reason", "source", "created_at", "started_at",
                                   "finished_at", "updated_at", "last_error")}
     parts = [kv(head), "", "progress:", kv(r.get("progress") or {}, 2)]
+    if r.get("held"):
+        h = r["held"]
+        parts.append(f"  held: {h['reason']} since {fmt(h['since'], 'since')}, {h['unwritten']} extracted item(s) "
+                     f"kept in memory{'' if h['recorded'] else ' (PAUSED not in the store yet: it is not writable)'}")
+    if r.get("stats"):
+        parts += ["", "stats:", kv(_stats_rows(r["stats"]), 2)]
     if r.get("live"):
         live = r["live"]
         parts.append(f"  rate {fmt(live.get('rate'))} pages/s, {live.get('in_flight')} in flight, "
@@ -44,6 +50,32 @@ def jobs_show(r: dict[str, Any]) -> str:
         parts += ["", f"recent failures ({len(r['failures'])}):",
                   _indent(table(r["failures"], ["at", "url", "kind", "reason"]))]
     return "\n".join(parts)
+
+
+def _stats_rows(st: dict[str, Any]) -> dict[str, Any]:
+    def pairs(d: dict[str, Any]) -> str:
+        return "  ".join(f"{k} {v}" for k, v in d.items()) or "-"
+    return {"responses by status": pairs(st.get("responses_by_status") or {}), "bytes": st.get("bytes"),
+            "retries": st.get("retries"), "robots refusals": st.get("robots_refused"),
+            "failures by kind": pairs(st.get("failures_by_kind") or {}),
+            "given up after crashes": st.get("given_up_after_crashes"),
+            "pages/s": st.get("pages_per_s"), "run seconds": st.get("run_seconds")}
+
+
+def jobs_failures(r: dict[str, Any]) -> str:
+    if not r["failures"]:
+        return f"job {r['id']} ({r['name']}): no failed page"
+    rows = [{**f, "url": _cut(f["url"], 70), "reason": _cut(f["reason"], 60)} for f in r["failures"]]
+    return (table(rows, ["url", "kind", "attempts", "crashes", "reason"], max_width=1000)
+            + f"\n\n{len(rows)} of {r['total']} failed page(s) of job {r['id']} ({r['source']})"
+            + f"\nretry them: scrapedctl jobs retry-failed {r['id']}")
+
+
+def jobs_deleted(r: dict[str, Any]) -> str:
+    more = f" (and {r['more']} more)" if r.get("more") else ""
+    kept = f"; {r['questions_kept']} question(s) kept in the bank" if "questions_kept" in r else ""
+    return (f"deleted {r['jobs']} job(s){more}, {r['frontier_entries']} frontier entries{kept}"
+            + ("".join(f"\n  {i}" for i in r["deleted"]) if r["deleted"] else ""))
 
 
 def _indent(text: str) -> str:
@@ -135,5 +167,8 @@ RENDERERS = {
     "jobs.pause": job_state, "jobs.resume": job_state, "jobs.stop": jobs_stop, "jobs.schedules": schedules,
     "queue": queue, "queue.clear": lambda r: f"cleared {r['cleared']} queued job(s)",
     "engine.status": engine_status, "jobs.unschedule": lambda r: f"schedule {r['removed']!r} removed",
-    "jobs.watch:stream": watch_stream,
+    "jobs.watch:stream": watch_stream, "jobs.failures": jobs_failures, "jobs.delete": jobs_deleted,
+    "jobs.purge": jobs_deleted,
+    "jobs.retry-failed": lambda r: f"job {r['id']} ({r['name']}): {r['retried']} failed page(s) back to pending; "
+                                   f"{r['status']}",
 }
