@@ -194,10 +194,12 @@ class FakeProvider:
         self.models, self.retired = served_models(kind)
         if models is not None:
             self.models = set(models)
-        # Groq's account as its x-ratelimit-* headers tell it (requests per day, tokens per minute).
-        self.ratelimit: dict[str, Any] = {"limit_requests": 1000, "remaining_requests": 1000,
-                                          "reset_requests": "1m26.4s", "limit_tokens": 8000,
-                                          "remaining_tokens": 8000, "reset_tokens": "7.66s"}
+        # Groq's account as its x-ratelimit-* headers tell it: requests per day, tokens per
+        # minute (a fixed one-minute window here, so reset-tokens counts down and refills).
+        self.ratelimit: dict[str, Any] = {"limit_requests": 14_400, "remaining_requests": 14_400,
+                                          "reset_requests": "1m26.4s", "limit_tokens": 250_000,
+                                          "remaining_tokens": 250_000, "reset_tokens": "60s"}
+        self._token_window = time.monotonic()
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -307,9 +309,12 @@ class FakeProvider:
         if self.kind != "groq":
             return {}
         with self._lock:
-            rl = self.ratelimit
+            rl, now = self.ratelimit, time.monotonic()
+            if now - self._token_window >= 60.0:
+                self._token_window, rl["remaining_tokens"] = now, rl["limit_tokens"]
             rl["remaining_requests"] = max(0, rl["remaining_requests"] - 1)
             rl["remaining_tokens"] = max(0, rl["remaining_tokens"] - rec.tokens_in - rec.tokens_out)
+            rl["reset_tokens"] = f"{60.0 - (now - self._token_window):.2f}s"
             return {f"x-ratelimit-{k.replace('_', '-')}": str(v) for k, v in rl.items()}
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:

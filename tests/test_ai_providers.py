@@ -165,7 +165,7 @@ async def test_groq_ratelimit_headers_hold_calls_back(tmp_path, fakes):
         row = h.service.router.provider_rows(h.app.secrets)["groq"]
     assert first.provider == "groq" and second.provider == "offline" and fakes["groq"].calls == 1
     assert "rate limit, next slot in" in second.tried[0]["message"]
-    assert row["server_limits"]["remaining_requests"] == 0 and row["server_limits"]["limit_requests"] == 1000
+    assert row["server_limits"]["remaining_requests"] == 0 and row["server_limits"]["limit_requests"] == 14_400
 
 
 async def test_groq_429s_per_minute_retried_per_day_held(tmp_path, fakes):
