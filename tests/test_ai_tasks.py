@@ -154,6 +154,7 @@ async def test_offline_feedback(tmp_path):
         for answer, right in (("B", True), ("A", False), ("paris", True), ("2", True), ("Rome", False)):
             out = await feedback(h.service, "Capital of  france?", answer)
             assert (out["correct"], out["answer_source"], out["correct_answer"]) == (right, "bank", "Paris"), answer
+            assert out["options"] == ["Rome", "Paris"]  # the ones "B" was read against
         # a quarantined (disputed) key is not used to grade
         await h.app.store.insert_one(ENH, {"_id": question_key("Capital of Chile?", ["Lima", "Santiago"]),
                                            "question": "Capital of Chile?", "options": ["Lima", "Santiago"],

@@ -124,7 +124,7 @@ async def feedback(service: Any, question: str, answer: str, correct: str | None
             except Unavailable:
                 pass  # the offline explanation stands
     return {"correct": is_correct, "method": method, "user_answer": answer, "correct_answer": shown,
-            "answer_source": source, "explanation": explanation, "provider": provider,
+            "answer_source": source, "options": opts, "explanation": explanation, "provider": provider,
             "elapsed_ms": round((time.perf_counter() - started) * 1000, 2)}
 
 
