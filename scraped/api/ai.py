@@ -15,9 +15,10 @@ COMMANDS = [
                   Arg("company", help="tag (and style) the questions for this company"),
                   Arg("seed", type="int", help="seed of the offline templates (reproducible output)")),
             admin=True, timeout=300.0, runbook="POST /api/ai-questions/generate"),
-    Command("ai.feedback", "Grade an answer and explain it: option letters, option text, and numbers "
-            "(0.5 = 1/2 = 50%) are understood. Without --correct the bank or the arithmetic checker "
-            "supplies the answer.",
+    Command("ai.feedback", "Grade an answer and explain it: option letters, option text and values are "
+            "understood; numbers keep their sign and unit (5 km = 5000 m, 5 km != 5 m), grouping "
+            "(12,50,000) and exact fractions (0.5 = 1/2 = 50%, 0.3 != 1/3); algebra is compared by value "
+            "(x+1 != x-1). Without --correct the bank or the arithmetic checker supplies the answer.",
             args=(Arg("question", required=True, help="the question text"),
                   Arg("answer", required=True, help="the user's answer"),
                   Arg("correct", help="the correct answer (letter, option text or value)"),
