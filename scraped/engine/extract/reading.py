@@ -1,0 +1,178 @@
+"""Reading a question's text above its options and its answer region below them (auto).
+
+- `read_question`: the nearest text above a run of options: a question number alone,
+  "Options:" headers and toggles skipped; lines of one block joined; a code block joins
+  the question above it; numbered lines of one paragraph stay in it.
+- `block_question`: the lines of a record's whole question block (records.py).
+- `read_after`: the answer as written and the explanation after the options: an
+  "Answer: ..." line, an answer box (hidden, <details>, class "answer", a table's Answer
+  column, a hidden answer input), an "Explanation" heading and what follows it in its box.
+  Result templates ("Correct Answer" / "You Selected") name no answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scraped.engine.extract.lines import (
+    ANS,
+    CODE,
+    EXPL,
+    HEADING,
+    HEADROW,
+    HIDDEN,
+    META,
+    TOGGLE,
+    Line,
+)
+from scraped.engine.extract.lines import HEADINGS as HEADING_TAGS
+from scraped.engine.extract.normalise import has_question_number
+from scraped.engine.extract.runs import Run
+from scraped.engine.extract.signals import (
+    ANSWER_RE,
+    EMBEDDED_EXPL,
+    EXPL_RE,
+    K_ANSWER,
+    K_EXPL,
+    K_OPTHDR,
+    K_QNUM,
+    K_TOGGLE,
+    kind,
+)
+
+__all__ = ["block_question", "read_after", "read_question", "skippable", "stops_question"]
+
+# a quiz's result message templates, shown after a choice: no answer of the page's own
+_TEMPLATE = re.compile(r"^(?:you(?:r)?\s+(?:selected|answer(?:ed)?|chose|choice|picked)|your\s+answer|correct|"
+                       r"incorrect|wrong|right|well done|try again|not quite)\b", re.I)
+
+
+def skippable(ln: Line) -> bool:
+    return bool(ln.flags & (TOGGLE | HEADROW | META)) or ln.owner.tag == "button" or bool((ln.kind or kind(ln)) & (K_QNUM | K_OPTHDR)) or len(
+        ln.text) < 2
+
+
+def stops_question(ln: Line) -> bool:
+    return bool(ln.flags & (ANS | EXPL | HIDDEN)) or bool((ln.kind or kind(ln)) & (K_ANSWER | K_EXPL)) or (
+        ln.links >= 0.6 * len(ln.text))
+
+
+def read_question(lines: list[Line], run: Run, floor: int) -> tuple[list[str], int, bool, Line | None]:
+    """(question parts, index of its first line, numbered?, the main question line)."""
+    parts: list[str] = []
+    first = run.start
+    numbered = False
+    core: Line | None = None
+    if run.prefix:
+        parts = [run.prefix]
+        core = lines[run.start]
+    k = run.start - 1
+    while k >= floor:
+        ln = lines[k]
+        if stops_question(ln):
+            break
+        if skippable(ln):
+            qnum = bool(ln.kind & K_QNUM)  # stops_question ran kind()
+            numbered = numbered or qnum
+            if core is not None:  # a number or badge above the question text starts it
+                if qnum or ln.flags & META:
+                    first = k
+                if not ln.flags & META:
+                    break
+            k -= 1
+            continue
+        if core is None:
+            core, parts, first = ln, [ln.text], k
+        elif lines[first].flags & CODE and not ln.flags & CODE and not has_question_number(parts[0]):
+            # the code block belongs to the question above it ("What does this print?")
+            core, first = ln, k
+            parts.insert(0, ln.text)
+        elif ln.owner is core.owner and len(parts) < 8 and not ln.flags & HEADING:
+            parts.insert(0, ln.text)  # one block's <br>-separated lines: "... to:", "1. ...", "2. ..."
+            first = k
+        else:
+            if (len(parts) >= 4 or ln.flags & HEADING or has_question_number(parts[0])
+                    or ln.text.endswith("?")
+                    or ln.owner.getparent() is not core.owner.getparent()):
+                break
+            parts.insert(0, ln.text)
+            first = k
+        k -= 1
+    return parts, first, numbered, core
+
+
+def block_question(block: list[Line]) -> tuple[list[str], bool, Line] | None:
+    """(parts, numbered?, main line) of a question block's lines, None if one of them
+    cannot be part of a question (an answer, an explanation)."""
+    parts: list[str] = []
+    numbered = False
+    core = None
+    for ln in block:
+        if stops_question(ln):
+            return None
+        if skippable(ln):
+            numbered = numbered or bool(ln.kind & K_QNUM)
+            continue
+        parts.append(ln.text)
+        core = ln
+    return (parts, numbered, core) if core is not None else None
+
+
+def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[str], int, list[Line]]:
+    """(answer as written, explanation parts, end index, meta lines) after a run."""
+    answer: str | None = None
+    expl: list[str] = []
+    metas: list[Line] = []
+    expect_value = False
+    in_expl = False
+    box = None  # the element holding a bare "Explanation" heading and the explanation
+    prev: Line | None = None
+    j = start
+    while j < limit:
+        ln = lines[j]
+        t, f = ln.text, ln.flags
+        k = ln.kind or kind(ln)
+        if f & META:
+            metas.append(ln)
+        elif (f & TOGGLE or k & K_TOGGLE) and not k & K_ANSWER and not (
+                k & K_EXPL and not f & TOGGLE and not ln.links and ln.owner.tag != "button"):
+            pass  # "Show answer" (but a bare "Explanation" heading in the text heads the explanation)
+        elif ln.links >= 0.8 * len(t) or ln.owner.tag == "button":
+            pass  # "View answer", "Discuss", "Report" links and buttons around the answer
+        elif answer is None and k & K_ANSWER and (m := ANSWER_RE.match(t)):
+            value = (m.group("v1") or m.group("v2") or m.group("v3") or m.group("v4") or "").strip()
+            if value:
+                parts = EMBEDDED_EXPL.split(value, 1)
+                answer = parts[0].strip() or None
+                if len(parts) > 1 and parts[1].strip():
+                    expl.append(parts[1].strip())
+                    in_expl = True
+            else:
+                expect_value = True
+        elif k & K_EXPL and (m := EXPL_RE.match(t)):
+            if m.group("v"):
+                expl.append(m.group("v").strip())
+            elif ln.owner.tag in HEADING_TAGS or ln.owner.tag in ("p", "div", "strong", "b"):
+                # a bare "Explanation" heading: what follows it in its box is the explanation
+                box = ln.owner.getparent()
+            in_expl = True
+            expect_value = False
+        elif expect_value:
+            if not _TEMPLATE.match(t):  # "Correct Answer" / "You Selected": a result template
+                answer = t
+            expect_value = False
+        elif f & (ANS | EXPL | HIDDEN):
+            if answer is None and not expl and not f & EXPL and not in_expl:
+                answer = t
+            else:
+                expl.append(t)
+        elif in_expl and prev is not None and (ln.owner is prev.owner or (
+                box is not None and ln.owner.getparent() is box and len(expl) < 12 and not f & HEADING)):
+            expl.append(t)
+        else:
+            break
+        prev = ln
+        j += 1
+    return answer, expl, j, metas
+
+
