@@ -52,7 +52,7 @@ def generation(count: int, seed: int) -> None:
 
 
 def enhancement(pages: Path) -> None:
-    items = []
+    items: list[dict] = []
     for page in sorted(pages.rglob("*.html")):
         out = subprocess.run([sys.executable, "-m", "scraped.daemon", "extract", str(page), "--json"],
                              cwd=REPO, capture_output=True, text=True)
