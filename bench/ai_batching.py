@@ -74,7 +74,7 @@ async def overhead_run(calls: int) -> dict[str, float]:
                     inner.append(time.perf_counter() - t0)
             for i in range(calls):
                 t = time.perf_counter()
-                await client.complete(req, "m")
+                await client.complete(req, h.app.config.ai.groq.model)  # the fake serves real names only
                 bare.append(time.perf_counter() - t)
                 task = Task("feedback", req.system, f'INPUT JSON:{{"n":{i}}}', FEEDBACK, "feedback.v1")
                 client._complete = timed

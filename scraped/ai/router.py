@@ -205,14 +205,16 @@ class Router:
         return LLMRequest(task.system, task.user, task.schema, task.schema_name,
                           task.max_tokens or cfg.max_output_tokens, cfg.temperature)
 
-    def worst_cost(self, task: Task, name: str, model: str) -> float | None:
+    def worst_cost(self, task: Task, name: str, model: str, estimate: int | None = None) -> float | None:
         """The most one call of `task` to name:model can cost (USD): the prompt estimate at
         the input price and every allowed reply token at the output price; None: no price."""
         prices = catalogue.price(name, model, self._config().provider(name))
         if prices is None:
             return None
         req = self.request(task)
-        return estimate_tokens(task.system + task.user + schema_hint(req)) * prices[0] + req.max_tokens * prices[1]
+        if estimate is None:
+            estimate = estimate_tokens(task.system + task.user + schema_hint(req))
+        return estimate * prices[0] + req.max_tokens * prices[1]
 
     async def _call(self, name: str, model: str, client: Provider, task: Task, cfg: AIConfig,
                     tried: list[dict[str, str]]) -> Result:
@@ -229,11 +231,11 @@ class Router:
         held = st.held_models.get(model)
         if held is not None and trio.current_time() < held[0]:
             raise ProviderSkipped(f"{name}: model {model} held: {held[1]}", provider=name)
-        worst = self.worst_cost(task, name, model)
+        estimate = estimate_tokens(task.system + task.user + schema_hint(req))
+        worst = self.worst_cost(task, name, model, estimate)
         if cfg.daily_budget and worst is None:
             raise ProviderSkipped(f"{name}: no known price for {model}, so the daily budget cannot count it "
                                   f"(set [ai.{name}] cost_input_per_1k/cost_output_per_1k)", provider=name)
-        estimate = estimate_tokens(task.system + task.user + schema_hint(req))
         for attempt in range(pc.retries + 1):
             allowed, why = st.breaker.allow()
             if not allowed:
