@@ -15,24 +15,31 @@ from __future__ import annotations
 
 import re
 
+from scraped.engine.extract.markup import (
+    ANS,
+    CODE,
+    CORRECT,
+    EXPL,
+    HEADING,
+    HEADROW,
+    HIDDEN,
+    INPUT,
+    LISTED,
+    META,
+    OPTBOX,
+    QBOX,
+    RADIO,
+    TOGGLE,
+    classify,
+    list_style,
+    neutral,
+    panel,
+    table_roles,
+)
 from scraped.engine.extract.normalise import clean_text
 
-__all__ = ["Line", "linearize"]
-
-HIDDEN = 1 << 0  # display:none, hidden, aria-hidden, class "hidden"; or inside <details>
-ANS = 1 << 1  # inside an answer/solution box (class, id, or the table's Answer column)
-EXPL = 1 << 2  # inside an explanation box
-QBOX = 1 << 3  # inside a question container
-OPTBOX = 1 << 4  # inside an options container
-RADIO = 1 << 5  # the line has a radio button / checkbox
-CORRECT = 1 << 6  # an option marked correct (class "correct", data-correct="true")
-HEADING = 1 << 7
-TOGGLE = 1 << 8  # <summary>: a "show answer" switch
-HEADROW = 1 << 9  # a table header row
-META = 1 << 10  # a difficulty/category badge
-LISTED = 1 << 11  # inside a list item
-CODE = 1 << 12  # inside <pre>: a code block, part of the question above it
-INPUT = 1 << 13  # the value of a hidden input named like an answer
+__all__ = ["ANS", "CODE", "CORRECT", "EXPL", "HEADING", "HEADINGS", "HEADROW", "HIDDEN", "INPUT", "LISTED",
+           "META", "OPTBOX", "QBOX", "RADIO", "TOGGLE", "Line", "linearize", "walk_page"]
 
 BLOCK = frozenset(
     "address article aside blockquote body br caption center dd details dialog dir div dl dt "
@@ -56,36 +63,10 @@ _MAX_DEPTH = 200
 _MAX_SCRIPT = 2_000_000
 _INPUT_NAME = re.compile(r"answer|correct|\bans|right|solution", re.I)
 
-_SKIP_TOKENS = frozenset(
-    "ad ads advert adverts advertisement adsbygoogle sponsor sponsored cookie cookies "
-    "comment comments share social newsletter popup breadcrumb breadcrumbs "
-    # vote counts and "most voted" badges: what readers chose, not the answer
-    "vote votes voted voting tally".split()
-)
-_CLASS_HINTS = re.compile(
-    r"(?P<opt>option|choice|answers\b|answer-?list|alternatives)"
-    r"|(?P<expl>explan|rationale|solution|reason|working)"
-    r"|(?P<ans>answer|\bans\b|\bans[-_]|\bkey\b)"
-    r"|(?P<hid>\bhidden\b|\bhide\b|d-none|is-hidden|\bcollapse\b|sr-only|visually-hidden|display-none)"
-    r"|(?P<q>question|\bques\b|qtext|\bstem\b|problem|quiz|mcq)"
-    r"|(?P<meta>difficulty|\blevel\b|\bcategory\b|\btopic\b)"
-    r"|(?P<correct>^(?:correct|right|true)$)"
-)
-_LAYOUT_TOKENS = frozenset(
-    "text pull float align col sidebar arrow icon fa nav menu left top bottom m p mr ml pr pl me ms pe ps "
-    "justify content border rounded half side panel column".split()
-)
-_FLAG_OF = {"opt": OPTBOX, "expl": EXPL, "ans": ANS, "hid": HIDDEN, "q": QBOX, "meta": META,
-            "correct": CORRECT}
-_TOKENS = re.compile(r"[^a-z0-9]+")
 _NONE_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _ANSWER_ATTRS = ("data-answer", "data-correct-answer", "data-ans", "data-correct-option", "data-key")
 _CORRECT_ATTRS = ("data-correct", "data-is-correct", "data-right")
 _TRUE = frozenset(("", "true", "1", "yes", "correct", "y"))
-_ROLE = re.compile(r"(?P<a>answer|\bans\b|correct|key)|(?P<e>explanation|solution|reason)|(?P<q>question)"
-                   r"|(?P<o>option|choice)", re.I)
-
-
 class Line:
     __slots__ = ("text", "owner", "flags", "box", "data_answer", "item", "links", "meta", "kind")
 
@@ -121,37 +102,6 @@ class _Ctx:
     def copy(self) -> _Ctx:
         return _Ctx(self.flags, self.box, self.data_answer, self.item, self.link, self.list,
                     self.roles, self.meta)
-
-
-_class_cache: dict[str, tuple[int, bool]] = {}
-_neutral: set[str] = set()  # class/id values seen to say nothing (most of them)
-
-
-def _classify(value: str) -> tuple[int, bool]:
-    """(flags, skip) for a class or id attribute value."""
-    hit = _class_cache.get(value)
-    if hit is not None:
-        return hit
-    low = value.lower()
-    tokens = set(_TOKENS.split(low))
-    skip = not tokens.isdisjoint(_SKIP_TOKENS)
-    flags = 0
-    for tok in tokens:
-        for m in _CLASS_HINTS.finditer(tok):
-            flags |= _FLAG_OF[m.lastgroup]
-    if flags & OPTBOX:
-        flags &= ~ANS  # "answer-options" is where options live
-    if flags & CORRECT and "right" in tokens and not tokens.isdisjoint(_LAYOUT_TOKENS):
-        flags &= ~CORRECT  # "text-right", "pull-right": where a thing sits, not whether it is right
-    if flags & CORRECT and flags & HIDDEN:
-        flags &= ~HIDDEN  # "correct-hidden": a marker kept from view, on a visible option
-    if len(_class_cache) > 4096:
-        _class_cache.clear()
-        _neutral.clear()
-    _class_cache[value] = (flags, skip)
-    if not flags and not skip:
-        _neutral.add(value)
-    return flags, skip
 
 
 class _Walker:
@@ -284,7 +234,7 @@ class _Walker:
                     if value == "true":
                         flags |= HIDDEN
                 elif attr == "style":
-                    if ("none" in value or "hidden" in value) and _NONE_STYLE.search(value) and not _panel(el):
+                    if ("none" in value or "hidden" in value) and _NONE_STYLE.search(value) and not panel(el):
                         flags |= HIDDEN
                 elif attr.startswith("data-"):
                     if data is None:
@@ -292,7 +242,7 @@ class _Walker:
                     data.append((attr, value))
             for value in (cls, ident):
                 if value:
-                    f, skip = _classify(value)
+                    f, skip = classify(value)
                     if skip:
                         if self.breadcrumb is None and "breadcrumb" in value.lower():
                             self.breadcrumb = el
@@ -326,7 +276,7 @@ class _Walker:
                     new.item = (lid, n, style)
                     new.flags |= LISTED
             elif tag in ("ul", "ol"):
-                new.list = (self.new_id(), _list_style(el, tag))
+                new.list = (self.new_id(), list_style(el, tag))
                 new.item = None
             elif tag == "a":
                 # an anchor that goes nowhere is a control (an option to click), not a link
@@ -338,7 +288,7 @@ class _Walker:
             elif tag == "summary":
                 new.flags |= TOGGLE
             elif tag == "table":
-                new.roles = _table_roles(el)
+                new.roles = table_roles(el)
                 if new.roles is not None and new.roles[2] is not None:
                     self.qa_tables.append((el, new.roles))
             elif tag == "pre":
@@ -424,7 +374,7 @@ class _Walker:
                     # the common cases: no attributes, or only a class/id known to say nothing
                     cctx = ctx
                     for attr, value in items:
-                        if (attr != "class" and attr != "id") or value not in _neutral:
+                        if (attr != "class" and attr != "id") or value not in neutral:
                             cctx = self.child_ctx(child, tag, ctx, items)
                             break
                 else:
@@ -464,17 +414,6 @@ class _Walker:
                     self.add(tail, ctx, owner)
 
 
-def _panel(el) -> bool:
-    """Is a hidden element a panel of questions (a tab, a language copy, a wizard's next
-    step: it holds radio buttons or checkboxes) rather than an answer kept from view?"""
-    for n, inp in enumerate(el.iter("input")):
-        if inp.get("type") in ("radio", "checkbox"):
-            return True
-        if n > 20:
-            break
-    return False
-
-
 def _cell_ctx(walker: _Walker, ctx: _Ctx, roles: tuple, col: int, cell) -> _Ctx:
     header, cols, _ = roles
     row = cell.getparent()
@@ -488,54 +427,6 @@ def _cell_ctx(walker: _Walker, ctx: _Ctx, roles: tuple, col: int, cell) -> _Ctx:
         ctx.flags |= flag
         ctx.box = walker.new_id()
     return ctx
-
-
-def _list_style(el, tag: str) -> str | None:
-    if tag == "ul":
-        style = (el.get("style") or "") + " " + (el.get("class") or "")
-        return "upper" if "upper-alpha" in style or "upper-latin" in style else (
-            "lower" if "lower-alpha" in style or "lower-latin" in style else None)
-    kind = el.get("type") or ""
-    if kind == "A" or "upper-alpha" in (el.get("style") or ""):
-        return "upper"
-    if kind == "a" or "lower-alpha" in (el.get("style") or ""):
-        return "lower"
-    return "digit"
-
-
-def _table_roles(table):
-    """(header row, {column: ANS|EXPL}) from a header row's cell texts, or None."""
-    row = None
-    for child in table:
-        if child.tag == "tr":
-            row = child
-        elif child.tag in ("thead", "tbody"):
-            row = next((r for r in child if r.tag == "tr"), None)
-        if row is not None or child.tag == "tbody":
-            break
-    if row is None:
-        return None
-    cells = [c for c in row if c.tag in ("th", "td")]
-    if not cells or not (any(c.tag == "th" for c in cells) or row.getparent().tag == "thead"):
-        return None
-    cols = {}
-    question = None
-    options = False
-    for i, cell in enumerate(cells):
-        m = _ROLE.search("".join(cell.itertext())[:40])
-        if m and m.lastgroup == "a":
-            cols[i] = ANS
-        elif m and m.lastgroup == "e":
-            cols[i] = EXPL
-        elif m and m.lastgroup == "q" and question is None:
-            question = i
-        elif m and m.lastgroup == "o":
-            options = True
-    if not cols:
-        return None
-    # a "Question | Answer" table with no options column: one free-response question a row
-    qa = question if question is not None and not options and ANS in cols.values() else None
-    return row, cols, qa
 
 
 def linearize(root) -> list[Line]:

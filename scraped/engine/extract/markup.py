@@ -1,0 +1,144 @@
+"""What markup says about text: flags for lines, from classes, ids, tables and lists.
+
+Used by lines.py's walk: `classify` turns a class or id value into flags (cached: most
+values say nothing and are remembered as neutral), `table_roles` reads a table's header
+row (Answer / Explanation columns, a Question column with no Options column), `list_style`
+the letters a list gives its items, `panel` whether a hidden element is a panel of
+questions rather than an answer kept from view.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["classify", "list_style", "neutral", "panel", "table_roles"]
+
+HIDDEN = 1 << 0  # display:none, hidden, aria-hidden, class "hidden"; or inside <details>
+ANS = 1 << 1  # inside an answer/solution box (class, id, or the table's Answer column)
+EXPL = 1 << 2  # inside an explanation box
+QBOX = 1 << 3  # inside a question container
+OPTBOX = 1 << 4  # inside an options container
+RADIO = 1 << 5  # the line has a radio button / checkbox
+CORRECT = 1 << 6  # an option marked correct (class "correct", data-correct="true")
+HEADING = 1 << 7
+TOGGLE = 1 << 8  # <summary>: a "show answer" switch
+HEADROW = 1 << 9  # a table header row
+META = 1 << 10  # a difficulty/category badge
+LISTED = 1 << 11  # inside a list item
+CODE = 1 << 12  # inside <pre>: a code block, part of the question above it
+INPUT = 1 << 13  # the value of a hidden input named like an answer
+
+_SKIP_TOKENS = frozenset(
+    "ad ads advert adverts advertisement adsbygoogle sponsor sponsored cookie cookies "
+    "comment comments share social newsletter popup breadcrumb breadcrumbs "
+    # vote counts and "most voted" badges: what readers chose, not the answer
+    "vote votes voted voting tally".split()
+)
+_CLASS_HINTS = re.compile(
+    r"(?P<opt>option|choice|answers\b|answer-?list|alternatives)"
+    r"|(?P<expl>explan|rationale|solution|reason|working)"
+    r"|(?P<ans>answer|\bans\b|\bans[-_]|\bkey\b)"
+    r"|(?P<hid>\bhidden\b|\bhide\b|d-none|is-hidden|\bcollapse\b|sr-only|visually-hidden|display-none)"
+    r"|(?P<q>question|\bques\b|qtext|\bstem\b|problem|quiz|mcq)"
+    r"|(?P<meta>difficulty|\blevel\b|\bcategory\b|\btopic\b)"
+    r"|(?P<correct>^(?:correct|right|true)$)"
+)
+_LAYOUT_TOKENS = frozenset(
+    "text pull float align col sidebar arrow icon fa nav menu left top bottom m p mr ml pr pl me ms pe ps "
+    "justify content border rounded half side panel column".split()
+)
+_FLAG_OF = {"opt": OPTBOX, "expl": EXPL, "ans": ANS, "hid": HIDDEN, "q": QBOX, "meta": META,
+            "correct": CORRECT}
+_TOKENS = re.compile(r"[^a-z0-9]+")
+_ROLE = re.compile(r"(?P<a>answer|\bans\b|correct|key)|(?P<e>explanation|solution|reason)|(?P<q>question)"
+                   r"|(?P<o>option|choice)", re.I)
+
+
+_class_cache: dict[str, tuple[int, bool]] = {}
+neutral: set[str] = set()  # class/id values seen to say nothing (most of them)
+
+
+def classify(value: str) -> tuple[int, bool]:
+    """(flags, skip) for a class or id attribute value."""
+    hit = _class_cache.get(value)
+    if hit is not None:
+        return hit
+    low = value.lower()
+    tokens = set(_TOKENS.split(low))
+    skip = not tokens.isdisjoint(_SKIP_TOKENS)
+    flags = 0
+    for tok in tokens:
+        for m in _CLASS_HINTS.finditer(tok):
+            flags |= _FLAG_OF[m.lastgroup]
+    if flags & OPTBOX:
+        flags &= ~ANS  # "answer-options" is where options live
+    if flags & CORRECT and "right" in tokens and not tokens.isdisjoint(_LAYOUT_TOKENS):
+        flags &= ~CORRECT  # "text-right", "pull-right": where a thing sits, not whether it is right
+    if flags & CORRECT and flags & HIDDEN:
+        flags &= ~HIDDEN  # "correct-hidden": a marker kept from view, on a visible option
+    if len(_class_cache) > 4096:
+        _class_cache.clear()
+        neutral.clear()
+    _class_cache[value] = (flags, skip)
+    if not flags and not skip:
+        neutral.add(value)
+    return flags, skip
+
+
+def panel(el) -> bool:
+    """Is a hidden element a panel of questions (a tab, a language copy, a wizard's next
+    step: it holds radio buttons or checkboxes) rather than an answer kept from view?"""
+    for n, inp in enumerate(el.iter("input")):
+        if inp.get("type") in ("radio", "checkbox"):
+            return True
+        if n > 20:
+            break
+    return False
+
+
+def list_style(el, tag: str) -> str | None:
+    if tag == "ul":
+        style = (el.get("style") or "") + " " + (el.get("class") or "")
+        return "upper" if "upper-alpha" in style or "upper-latin" in style else (
+            "lower" if "lower-alpha" in style or "lower-latin" in style else None)
+    kind = el.get("type") or ""
+    if kind == "A" or "upper-alpha" in (el.get("style") or ""):
+        return "upper"
+    if kind == "a" or "lower-alpha" in (el.get("style") or ""):
+        return "lower"
+    return "digit"
+
+
+def table_roles(table):
+    """(header row, {column: ANS|EXPL}) from a header row's cell texts, or None."""
+    row = None
+    for child in table:
+        if child.tag == "tr":
+            row = child
+        elif child.tag in ("thead", "tbody"):
+            row = next((r for r in child if r.tag == "tr"), None)
+        if row is not None or child.tag == "tbody":
+            break
+    if row is None:
+        return None
+    cells = [c for c in row if c.tag in ("th", "td")]
+    if not cells or not (any(c.tag == "th" for c in cells) or row.getparent().tag == "thead"):
+        return None
+    cols = {}
+    question = None
+    options = False
+    for i, cell in enumerate(cells):
+        m = _ROLE.search("".join(cell.itertext())[:40])
+        if m and m.lastgroup == "a":
+            cols[i] = ANS
+        elif m and m.lastgroup == "e":
+            cols[i] = EXPL
+        elif m and m.lastgroup == "q" and question is None:
+            question = i
+        elif m and m.lastgroup == "o":
+            options = True
+    if not cols:
+        return None
+    # a "Question | Answer" table with no options column: one free-response question a row
+    qa = question if question is not None and not options and ANS in cols.values() else None
+    return row, cols, qa
