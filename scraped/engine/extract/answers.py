@@ -81,7 +81,7 @@ def answer_for(run, raw: str | None, opt_lines: list[Line], q_line: Line | None,
     style = run.style
     if run.kind == "list":
         labels = [option_label(o) for o in run.options]
-        if all(labels):
+        if labels and labels[0] is not None and all(labels):
             style = labels[0][0]
     if raw is not None:
         idx, text = resolve_answer(raw, options, style)

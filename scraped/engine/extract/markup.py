@@ -47,7 +47,7 @@ _LAYOUT_TOKENS = frozenset(
     "text pull float align col sidebar arrow icon fa nav menu left top bottom m p mr ml pr pl me ms pe ps "
     "justify content border rounded half side panel column".split()
 )
-_FLAG_OF = {"opt": OPTBOX, "expl": EXPL, "ans": ANS, "hid": HIDDEN, "q": QBOX, "meta": META,
+_FLAG_OF: dict[str, int] = {"": 0, "opt": OPTBOX, "expl": EXPL, "ans": ANS, "hid": HIDDEN, "q": QBOX, "meta": META,
             "correct": CORRECT}
 _TOKENS = re.compile(r"[^a-z0-9]+")
 _ROLE = re.compile(r"(?P<a>answer|\bans\b|correct|key)|(?P<e>explanation|solution|reason)|(?P<q>question)"
@@ -69,7 +69,7 @@ def classify(value: str) -> tuple[int, bool]:
     flags = 0
     for tok in tokens:
         for m in _CLASS_HINTS.finditer(tok):
-            flags |= _FLAG_OF[m.lastgroup]
+            flags |= _FLAG_OF[m.lastgroup or ""]
     if flags & OPTBOX:
         flags &= ~ANS  # "answer-options" is where options live
     if flags & CORRECT and "right" in tokens and not tokens.isdisjoint(_LAYOUT_TOKENS):
