@@ -348,3 +348,20 @@ def test_a_hidden_panel_of_questions_is_read_but_a_hidden_answer_box_is_not_an_o
             '<label><input type="radio"> हिंद</label><div style="display:none"><p>Answer: Option B</p></div></div>')
     qs = extract_questions(_page(body))
     assert [(q.options[1], q.answer) for q in qs] == [("Pacific", 1), ("प्रशांत", 1)]
+
+
+def test_hidden_answer_inputs_far_below_a_quiz_plugin_table():
+    quiz = ""
+    for n, opts in enumerate([["Venus", "Mars", "Saturn"], ["Oak", "Rose", "Fern"]], 1):
+        rows = "".join(f'<tr><td><span class="marker"></span></td><td>{ch}</td><td>{t}</td></tr>'
+                       for ch, t in zip("ABC", opts, strict=True))
+        quiz += (f'<div class="quiz-q"><p>{n}. Which one is {"a planet with rings" if n == 1 else "a tree"}?</p>'
+                 f'<table class="answers">{rows}</table></div>')
+    quiz += ('<div class="quiz-result" style="display:none"><p>Correct Answer</p><p>You Selected</p></div>'
+             '<form><input type="hidden" name="correct_answer_1" value="C">'
+             '<input type="hidden" name="correct_answer_2" value="A"></form>')
+    got = extract_questions(_page(quiz))
+    assert [(q.options, q.answer) for q in got] == [(("Venus", "Mars", "Saturn"), 2), (("Oak", "Rose", "Fern"), 0)]
+    assert _how(quiz) == ["input", "input"]
+    one_more = quiz.replace("</form>", '<input type="hidden" name="correct_answer_3" value="B"></form>')
+    assert [q.answer for q in extract_questions(_page(one_more))] == [None, None]  # the counts must agree

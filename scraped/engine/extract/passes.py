@@ -6,7 +6,8 @@
 - `whole_blocks`: a kept question takes its record's whole question block (records.py);
 - `numbering_gaps`: numbered lines that fill the gaps between kept questions' numbers, in
   their markup, are questions with no options;
-- `apply_key`: an answer key at the end of the page (keys.py) for unanswered questions.
+- `apply_key`: a block of hidden answer inputs after the last question, or an answer key
+  at the end of the page (keys.py), for unanswered questions.
 
 `Candidate` is a block auto weighed, with its evidence and verdict (--explain).
 """
@@ -16,9 +17,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from scraped.engine.extract.keys import parse_key, question_number
-from scraped.engine.extract.lines import Line
+from scraped.engine.extract.lines import INPUT, Line
 from scraped.engine.extract.model import ExtractedQuestion
-from scraped.engine.extract.normalise import clean_text, has_question_number, strip_question_number
+from scraped.engine.extract.normalise import (
+    clean_text,
+    has_question_number,
+    resolve_answer,
+    strip_question_number,
+)
 from scraped.engine.extract.reading import block_question, read_after, stops_question
 from scraped.engine.extract.records import question_start
 from scraped.engine.extract.runs import NOT_OPTION, Run
@@ -156,8 +162,27 @@ def numbering_gaps(lines: list[Line], kept: list[Candidate], explain: list[Candi
     return out
 
 
+def stored_answers(lines: list[Line], kept: list[Candidate]) -> None:
+    """Answers from a block of hidden answer inputs after the last question (a quiz
+    plugin's store that its script checks choices against), one per question in page
+    order: used only when the block holds exactly as many values as there are questions."""
+    values = [ln.text for ln in lines[kept[-1].end:] if ln.flags & INPUT]
+    if len(values) < 2 or len(values) != len(kept):
+        return
+    for cand, value in zip(kept, values, strict=True):
+        if cand.answer is not None or cand.found is None:
+            continue
+        idx, text = resolve_answer(value, cand.options, None)
+        if idx is not None:
+            cand.answer, cand.how = idx, "input"
+            cand.found = replace(cand.found, answer=idx, answer_text=text)
+
+
 def apply_key(lines: list[Line], kept: list[Candidate]) -> None:
     """Answers from an answer key after the last question, for the questions without one."""
+    stored_answers(lines, kept)
+    if all(c.answer is not None for c in kept):
+        return
     key = parse_key([ln.text for ln in lines[kept[-1].end:]])
     if not key:
         return

@@ -21,6 +21,7 @@ from scraped.engine.extract.lines import (
     HEADING,
     HEADROW,
     HIDDEN,
+    INPUT,
     META,
     TOGGLE,
     Line,
@@ -161,6 +162,8 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
             if not _TEMPLATE.match(t):  # "Correct Answer" / "You Selected": a result template
                 answer = t
             expect_value = False
+        elif f & INPUT and j + 1 < limit and lines[j + 1].flags & INPUT:
+            break  # a block of hidden answer inputs: the page's store of answers (passes.py)
         elif f & (ANS | EXPL | HIDDEN):
             if answer is None and not expl and not f & EXPL and not in_expl:
                 answer = t
