@@ -116,7 +116,7 @@ async def test_max_tokens_with_no_content_is_truncated_and_costs_its_tokens(tmp_
         breaker = h.service.router.state["gemini"].breaker.current()
     assert result.provider == "offline" and result.tried[0]["error"] == "truncated"
     assert "512-token limit" in result.tried[0]["message"]
-    assert (row["failures"], row["tokens_out"], row["tokens_thinking"]) == (1, 512, 0)
+    assert (row["failures"], row["tokens_out"], row["tokens_thinking"]) == (1, 512, 512)
     assert row["cost"] > 0 and breaker == "closed"
 
 

@@ -37,13 +37,15 @@ class ProviderError(Unavailable):
     fault = False
 
     def __init__(self, message: str, *, provider: str = "", status: int | None = None,
-                 retry_after: float | None = None, tokens_in: int = 0, tokens_out: int = 0):
+                 retry_after: float | None = None, tokens_in: int = 0, tokens_out: int = 0,
+                 tokens_thinking: int = 0):
         super().__init__(message)
         self.provider = provider
         self.status = status
         self.retry_after = retry_after
         self.tokens_in = tokens_in
         self.tokens_out = tokens_out
+        self.tokens_thinking = tokens_thinking
         self.rate_headers: dict[str, str] = {}  # x-ratelimit-* of the failed response
 
     @property

@@ -342,7 +342,7 @@ class Router:
         seconds = trio.current_time() - started
         source: Any = completion if completion is not None else err
         tokens_in, tokens_out = int(source.tokens_in), int(source.tokens_out)
-        thinking = completion.tokens_thinking if completion is not None else 0
+        thinking = int(source.tokens_thinking)
         headers = completion.rate_headers if completion is not None else (err.rate_headers if err else {})
         if headers:
             st.server.update(headers)

@@ -105,7 +105,8 @@ class GeminiProvider(Provider):
         tokens_in = (usage and usage.prompt_token_count) or 0
         thoughts = (usage and usage.thoughts_token_count) or 0
         tokens_out = ((usage and usage.candidates_token_count) or 0) + thoughts
-        cost: dict[str, Any] = {"provider": self.name, "tokens_in": tokens_in, "tokens_out": tokens_out}
+        cost: dict[str, Any] = {"provider": self.name, "tokens_in": tokens_in, "tokens_out": tokens_out,
+                                "tokens_thinking": thoughts}
         feedback = resp.prompt_feedback
         if feedback is not None and feedback.block_reason:
             raise ReplyRefused(f"gemini: the prompt was blocked ({_name(feedback.block_reason)})", **cost)

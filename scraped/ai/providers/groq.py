@@ -79,7 +79,8 @@ class GroqProvider(Provider):
         tokens_out = usage.completion_tokens if usage else 0
         details = getattr(usage, "completion_tokens_details", None)
         thinking = int(getattr(details, "reasoning_tokens", 0) or 0)
-        cost: dict[str, Any] = {"provider": self.name, "tokens_in": tokens_in, "tokens_out": tokens_out}
+        cost: dict[str, Any] = {"provider": self.name, "tokens_in": tokens_in, "tokens_out": tokens_out,
+                                "tokens_thinking": thinking}
         if not resp.choices:
             raise self._with(InvalidReply("groq: no choices in the reply", **cost), headers)
         choice = resp.choices[0]
