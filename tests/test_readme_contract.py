@@ -340,7 +340,7 @@ class World:
         """Placeholder values for one line, made fresh where the command changes them."""
         d = self.daemon
         name = cmd.name if cmd else ""
-        v = {"ID": self.base_job, "FILE.toml": self.spec_file(), "FILE": str(d.config_path),
+        v = {"ID": self.base_job, "FILE.toml": self.spec_file(), "FILE": str(d.config_path), "PAGE": self.page(),
              "RECURRING.toml": self.spec_file(schedule="0 3 * * 1"), "page.html": self.page()}
         if name in ("jobs.pause", "jobs.stop"):
             v["ID"] = self.running_job()
