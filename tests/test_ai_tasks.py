@@ -1,6 +1,6 @@
-"""Generation, feedback and AI extraction, in-process on a real SqliteStore; where a model
+"""Generation and feedback, in-process on a real SqliteStore; where a model
 is involved, the real SDKs talk to local servers that speak the provider's wire format
-(fake: only the account and the internet)."""
+(fake: only the account and the internet). AI extraction: tests/test_ai_extract*.py."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 import trio
 
 from scraped.ai import templates
-from scraped.ai.extract import ai_extract, apply_rules
 from scraped.ai.feedback import feedback, grade
 from scraped.ai.generate import generate
 from scraped.ai.numbers import parse_number, solve
@@ -184,65 +183,3 @@ async def test_feedback_explained_by_a_model_and_bounded_in_time(tmp_path):
             start = trio.current_time()
             slow = await feedback(h.service, "What is 3+3?", "6", "6")
             assert trio.current_time() - start < 1.5 and slow["provider"] == "offline" and slow["correct"] is True
-
-
-# ---------------------------------------------------------------- extraction
-
-PAGE = """<html><head><script>var x = 1;</script><style>.q{}</style></head><body>
-<div class="q"><p class="text">Q1. What is 6 times 7?</p><ul><li>A) 42</li><li>B) 36</li></ul>
-<span class="ans">Answer: A</span></div>
-<div class="q"><p class="text">Q2. What is 9 + 10?</p><ul><li>A) 21</li><li>B) 19</li></ul>
-<span class="ans">Answer: B</span></div></body></html>"""
-RULES = {"block": ".q", "question": ".text", "options": "li", "answer": ".ans", "explanation": None}
-
-
-def test_apply_rules():
-    found = apply_rules(RULES, PAGE)
-    assert [(q["question"], q["options"], q["answer"]) for q in found] == [
-        ("Q1. What is 6 times 7?", ["42", "36"], 0), ("Q2. What is 9 + 10?", ["21", "19"], 1)]
-
-
-async def test_ai_text_extraction(tmp_path):
-    with FakeProvider("groq") as groq:
-        async with ai_service(tmp_path, ai_settings({"groq": groq}, order=("groq",)),
-                              secrets={"GROQ_API_KEY": KEY}) as h:
-            found = await ai_extract(h.app, "Q: What is 6 times 7? (a) 42 (b) 36", PAGE, "http://x.test/1", "x.test/q")
-    assert found == [{"question": "What is 6 times 7?", "options": ["42", "36"], "answer": 0, "answer_text": "42",
-                      "explanation": None}]
-    assert "What is 6 times 7" in input_json(groq.requests[0].user)["text"]
-
-
-async def test_ai_extraction_without_a_model_returns_nothing(tmp_path):
-    async with ai_service(tmp_path, {"enabled": False}, secrets={}) as h:
-        assert await ai_extract(h.app, "text", PAGE, "http://x.test/1", "k") == []
-
-
-async def test_ai_schema_learns_rules_once_then_parsel_applies_them(tmp_path):
-    bad = {"block": "div.nothing", "question": "p", "options": "li", "answer": None, "explanation": None}
-    with FakeProvider("gemini") as gemini, FakeProvider("groq", responder=lambda rec: RULES) as groq:
-        gemini.script(Reply.ok(bad))  # finds nothing on the page: an invalid reply, passed on
-        settings = ai_settings({"gemini": gemini, "groq": groq}, order=("gemini", "groq"))
-        async with ai_service(tmp_path, settings, secrets={"GEMINI_API_KEY": KEY, "GROQ_API_KEY": KEY}) as h:
-            first = await ai_extract(h.app, "", PAGE, "http://x.test/1", "x.test/quiz", mode="ai-schema")
-            second = await ai_extract(h.app, "", PAGE.replace("6 times 7", "8 times 5"), "http://x.test/2",
-                                      "x.test/quiz", mode="ai-schema")
-            layout = await h.app.store.get("layouts", "x.test/quiz")
-    assert [q["answer"] for q in first] == [0, 1] and second[0]["question"] == "Q1. What is 8 times 5?"
-    assert (gemini.calls, groq.calls) == (1, 1)  # the second page needed no model
-    assert layout["state"] == "ok" and layout["rules"] == RULES and layout["provider"] == "groq"
-    assert "<script>" not in input_json(groq.requests[0].user)["html"]
-
-
-async def test_ai_schema_failure_falls_back_to_text_and_waits_before_asking_again(tmp_path):
-    with FakeProvider("groq") as groq:
-        groq.script(Reply.ok({"block": "[[[", "question": "p", "options": "li"}))  # not CSS
-        settings = ai_settings({"groq": groq}, order=("groq",), layout_retry=3600.0)
-        async with ai_service(tmp_path, settings, secrets={"GROQ_API_KEY": KEY}) as h:
-            found = await ai_extract(h.app, "What is 6 times 7? 42 or 36", PAGE, "http://x.test/1", "k2",
-                                     mode="ai-schema")
-            assert found and found[0]["question"] == "What is 6 times 7?"  # by text, from the default responder
-            layout = await h.app.store.get("layouts", "k2")
-            assert layout["state"] == "failed" and "invalid_reply" in layout["last_error"]
-            calls = groq.calls
-            await ai_extract(h.app, "x", PAGE, "http://x.test/2", "k2", mode="ai-schema")
-            assert groq.calls == calls + 1  # text extraction only; the layout is not asked again yet

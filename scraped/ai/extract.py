@@ -1,17 +1,22 @@
-"""AI extraction for pages the `auto` extractor misses: the engine's `extract = "ai"` and
-`extract = "ai-schema"` jobs call `ai_extract`.
+"""The "ai" extraction mode: a model reads a page's text and returns its questions.
 
-- "ai": the page's cleaned text goes to a model, which returns the questions (EXTRACT).
-- "ai-schema": for a layout seen for the first time, a model writes CSS rules (block,
-  question, options, answer, explanation selectors) from the page's HTML; the rules are
-  checked on that page with parsel (they must find at least one question with two or more
-  options) and stored in `layouts`; every later page of the layout is extracted by parsel
-  with the stored rules, without a model call. Rules that fail are retried after
-  `layout_retry` seconds; meanwhile pages fall back to "ai" text extraction.
+The text is the page's block-level lines (scraped.engine.extract.lines), one a line. A
+page longer than `[ai] extract_max_chars` is cut into chunks of at most that size at line
+ends, consecutive chunks sharing `[engine.extraction] chunk_overlap` characters, so that
+a question cut at one chunk's end is whole in the next; at most `max_chunks` chunks are
+sent and the characters past them are counted (`text_cut`), never silently dropped.
 
-Returns dicts shaped like the auto extractor's `to_dict()`: question, options, answer
-(index or None), answer_text, explanation. With no model provider configured it returns
-[] (there is nothing to retry); when configured providers all fail it raises Unavailable.
+Each chunk's reply is checked against the chunk: a question whose words are not in the
+chunk's text (at least 80 % of them), or whose options are not (half of them), was not
+read from the page; it is dropped and counted as `invented`. Answers are an option's
+index, or the answer as written resolved against the options.
+
+The chunks' questions are merged: the same question (by its words) seen in two chunks'
+overlap is kept once, the copy with the most options, then with an answer and an
+explanation; a copy cut at a chunk's edge (its text part of another's) is dropped.
+
+`extract_text` raises scraped.errors.Unavailable when no configured provider answered:
+the engine tries the page again later.
 """
 
 from __future__ import annotations
@@ -19,143 +24,150 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
+from dataclasses import dataclass, field
 from typing import Any
 
-import parsel
-import trio
+from scraped.ai.schema import EXTRACT
+from scraped.ai.task import Task
+from scraped.engine.extract.model import ExtractedQuestion
+from scraped.engine.extract.normalise import (
+    clean_text,
+    normalise_options,
+    resolve_answer,
+    strip_question_number,
+)
 
-from scraped.ai.errors import InvalidReply
-from scraped.ai.router import Task
-from scraped.ai.schema import EXTRACT, LAYOUT
-from scraped.engine.extract.normalise import clean_text, normalise_options, resolve_answer
+__all__ = ["TextExtraction", "chunks", "extract_text", "merge"]
 
 log = logging.getLogger(__name__)
-LAYOUTS = "layouts"
 
-SYSTEM_TEXT = ("You extract multiple-choice questions from a web page's text (task: extract). Return each "
-               "question with its options in order, the 0-based index of the answer if the page gives one "
-               "(else null), the answer as written, and the explanation if any. Return an empty list if "
-               "the page has no questions. Copy text; do not invent questions or answers.")
-SYSTEM_LAYOUT = ("You write CSS selectors for a question page layout (task: layout). Given the HTML, return "
-                 "`block`: a selector matching each question's container, and, relative to a block, "
-                 "`question`, `options` (matching each option element), `answer` and `explanation` "
-                 "(null if absent). Plain CSS only (no :contains, no XPath).")
+SYSTEM = ("You extract the questions of a web page from its text (task: extract). The text may be one "
+          "chunk of a longer page: return only questions whose text is in it, skipping one cut off at "
+          "the chunk's start or end. For each: the question as written (without its number), its options "
+          "in order without their labels, the 0-based index of the answer if the page gives one (else "
+          "null), the answer as written, the explanation if any. Return an empty list when there is no "
+          "question. Copy text; never invent a question, an option or an answer.")
 _ANSWER_PREFIX = re.compile(r"^\s*(?:correct\s+)?(?:answer|ans)\s*(?:is)?\s*[:.\-]?\s*", re.I)
-_NOISE = re.compile(r"<(script|style|svg|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_WORD = re.compile(r"\w+")
 
 
-async def ai_extract(app: Any, page_text: str, html: str, url: str, layout_key: str, *,
-                     mode: str = "ai") -> list[dict[str, Any]]:
-    service = app.ai
-    if not service.has_model("extract"):
-        log.debug("AI extraction of %s skipped: no model provider is configured", url)
-        return []
-    if mode == "ai-schema":
-        found = await _by_layout(service, html, url, layout_key)
-        if found is not None:
-            return found
-    return await _by_text(service, page_text, url)
+@dataclass
+class TextExtraction:
+    questions: list[ExtractedQuestion]
+    chunks: int = 0
+    text_chars: int = 0
+    text_cut: int = 0  # characters past max_chunks, not sent
+    invented: int = 0  # questions dropped: not in the text
+    merged: int = 0  # copies from chunk overlaps merged
+    providers: list[str] = field(default_factory=list)
 
 
-async def ai_schema_extract(app: Any, page_text: str, html: str, url: str, layout_key: str) -> list[dict[str, Any]]:
-    return await ai_extract(app, page_text, html, url, layout_key, mode="ai-schema")
+def chunks(text: str, size: int, overlap: int) -> list[str]:
+    """`text` cut into pieces of at most `size` characters at line ends where it can be,
+    consecutive pieces sharing about `overlap` characters (at most half a piece)."""
+    overlap = max(0, min(overlap, size // 2))
+    out: list[str] = []
+    start, n = 0, len(text)
+    while start < n:
+        end = min(n, start + size)
+        if end < n:
+            cut = text.rfind("\n", start + size // 2, end)
+            if cut > start:
+                end = cut + 1
+        out.append(text[start:end])
+        if end >= n:
+            break
+        nxt = end - overlap
+        line = text.find("\n", nxt, end)
+        nxt = line + 1 if overlap and line != -1 else nxt
+        start = max(nxt, start + 1)
+    return out
 
 
-def _shape(question: str, options: list[str], answer: Any, answer_text: str | None,
-           explanation: str | None) -> dict[str, Any] | None:
-    question = clean_text(question)
-    opts = normalise_options(options or [])
+def _words(text: str | None) -> list[str]:
+    return _WORD.findall(clean_text(text or "").casefold())
+
+
+def _read_from(text_words: set[str], q: ExtractedQuestion) -> bool:
+    """Are the question's words (and half of its options') in the text it came from?"""
+    words = _words(q.question)
+    if not words or sum(w in text_words for w in words) < 0.8 * len(words):
+        return False
+    if q.options:
+        found = sum(all(w in text_words for w in _words(o)) for o in q.options)
+        if found < 0.5 * len(q.options):
+            return False
+    return True
+
+
+def _shape(item: dict[str, Any]) -> ExtractedQuestion | None:
+    question = strip_question_number(clean_text(item.get("question")))
     if not question:
         return None
+    opts = normalise_options([o for o in item.get("options") or [] if isinstance(o, str)])
+    answer = item.get("answer")
     idx = answer if isinstance(answer, int) and not isinstance(answer, bool) and 0 <= answer < len(opts) else None
-    text = clean_text(answer_text) or None
+    text = clean_text(item.get("answer_text")) or None
     if idx is None and text:
         idx, text = resolve_answer(_ANSWER_PREFIX.sub("", text), opts)
     elif idx is not None:
         text = opts[idx]
-    return {"question": question, "options": opts, "answer": idx, "answer_text": text,
-            "explanation": clean_text(explanation) or None}
+    return ExtractedQuestion(question=question, options=tuple(opts), answer=idx, answer_text=text,
+                             explanation=clean_text(item.get("explanation")) or None)
 
 
-async def _by_text(service: Any, page_text: str, url: str) -> list[dict[str, Any]]:
-    body = clean_text(page_text)[: service.config.extract_max_chars]
-    user = "INPUT JSON:" + json.dumps({"url": url, "text": body}, ensure_ascii=False, separators=(",", ":"))
-    result = await service.router.run(Task("extract", SYSTEM_TEXT, user, EXTRACT, "extract.v1"))
-    out = [_shape(q["question"], q.get("options") or [], q.get("answer"), q.get("answer_text"),
-                  q.get("explanation")) for q in result.data["questions"]]
-    return [q for q in out if q is not None]
+def _richness(q: ExtractedQuestion) -> tuple[int, int, int, int]:
+    return (len(q.options), q.answer is not None or bool(q.answer_text), bool(q.explanation), len(q.question))
 
 
-# ---------------------------------------------------------------- ai-schema
+def merge(found: list[tuple[int, ExtractedQuestion]]) -> tuple[list[ExtractedQuestion], int]:
+    """(chunk number, question) pairs merged: one per question, in page order; the count
+    of copies merged away."""
+    kept: list[tuple[int, ExtractedQuestion, str]] = []
+    merged = 0
+    for chunk, q in found:
+        norm = " ".join(_words(q.question))
+        for i, (other_chunk, other, other_norm) in enumerate(kept):
+            same = norm == other_norm
+            # a copy cut at a chunk's edge is part of the whole one, from a neighbouring chunk
+            cut = abs(chunk - other_chunk) == 1 and len(min(norm, other_norm, key=len)) >= 12 and (
+                norm in other_norm or other_norm in norm)
+            if same or cut:
+                merged += 1
+                if _richness(q) > _richness(other):
+                    kept[i] = (chunk, q, norm)
+                break
+        else:
+            kept.append((chunk, q, norm))
+    return [q for _, q, _ in kept], merged
 
-def _text(sel: parsel.SelectorList) -> str:
-    return " ".join(" ".join(s.xpath("string()").get("").split()) for s in sel[:1])
 
-
-def apply_rules(rules: dict[str, Any], html: str) -> list[dict[str, Any]]:
-    """The questions the CSS rules find on a page (pure; raises ValueError for bad CSS)."""
-    page = parsel.Selector(text=html)
-    out = []
-    for block in page.css(rules["block"]):
-        options = [" ".join(o.xpath("string()").get("").split()) for o in block.css(rules["options"])]
-        answer = _text(block.css(rules["answer"])) if rules.get("answer") else ""
-        explanation = _text(block.css(rules["explanation"])) if rules.get("explanation") else ""
-        shaped = _shape(_text(block.css(rules["question"])), [o for o in options if o], None, answer or None,
-                        explanation or None)
-        if shaped is not None:
-            out.append(shaped)
+async def extract_text(service: Any, text: str, url: str, *, overlap: int, max_chunks: int) -> TextExtraction:
+    """The questions a model reads in a page's text (see the module's doc)."""
+    pieces = chunks(text, service.config.extract_max_chars, overlap)
+    sent = pieces[:max_chunks]
+    out = TextExtraction([], chunks=len(sent), text_chars=len(text))
+    if len(pieces) > max_chunks:
+        covered = sum(len(p) for p in sent) - overlap * (len(sent) - 1)
+        out.text_cut = max(0, len(text) - covered)
+        log.warning("page %s: %d characters past %d chunks not sent for AI extraction", url, out.text_cut,
+                    max_chunks)
+    found: list[tuple[int, ExtractedQuestion]] = []
+    for number, piece in enumerate(sent):
+        user = "INPUT JSON:" + json.dumps({"url": url, "chunk": f"{number + 1} of {len(sent)}", "text": piece},
+                                          ensure_ascii=False, separators=(",", ":"))
+        result = await service.router.run(Task("extract", SYSTEM, user, EXTRACT, "extract.v2"))
+        out.providers.append(result.provider)
+        words = set(_words(piece))
+        for item in result.data["questions"]:
+            q = _shape(item)
+            if q is None:
+                continue
+            if not _read_from(words, q):
+                out.invented += 1
+                continue
+            found.append((number, q))
+    out.questions, out.merged = merge(found)
+    if out.invented:
+        log.info("page %s: %d question(s) from the model not found in the page's text, dropped", url, out.invented)
     return out
-
-
-def _check_rules(html: str) -> Any:
-    def check(rules: dict[str, Any]) -> None:
-        try:
-            found = apply_rules(rules, html)
-        except Exception as exc:  # cssselect raises several kinds for bad selectors
-            raise InvalidReply(f"layout rules are not valid CSS ({type(exc).__name__})") from None
-        if not any(len(q["options"]) >= 2 for q in found):
-            raise InvalidReply("layout rules find no question with two or more options on the page")
-    return check
-
-
-def skeleton(html: str, limit: int) -> str:
-    """The HTML without scripts, styles and comments, whitespace collapsed, cut to `limit`."""
-    return " ".join(_NOISE.sub(" ", html).split())[:limit]
-
-
-async def _by_layout(service: Any, html: str, url: str, layout_key: str) -> list[dict[str, Any]] | None:
-    """Questions by the layout's stored rules (asking for rules once); None: use text extraction."""
-    store = service.app.store
-    async with service.layout_lock(layout_key):
-        doc = await store.get(LAYOUTS, layout_key)
-        if doc is None or (doc.get("state") == "failed" and time.time() >= doc.get("retry_at", 0)):
-            doc = await _learn(service, html, url, layout_key)
-    if doc.get("state") != "ok":
-        return None
-    found = apply_rules(doc["rules"], html)
-    await store.update_one(LAYOUTS, {"_id": layout_key},
-                           {"$inc": {"pages": 1, "misses": 0 if found else 1}, "$set": {"used_at": time.time()}})
-    return found or None
-
-
-async def _learn(service: Any, html: str, url: str, layout_key: str) -> dict[str, Any]:
-    from scraped.errors import Unavailable
-
-    user = "INPUT JSON:" + json.dumps({"url": url, "html": skeleton(html, service.config.extract_max_chars)},
-                                      ensure_ascii=False, separators=(",", ":"))
-    now = time.time()
-    try:
-        result = await service.router.run(Task("extract", SYSTEM_LAYOUT, user, LAYOUT, "layout.v1",
-                                               check=_check_rules(html), max_tokens=600))
-        rules = {k: result.data.get(k) for k in ("block", "question", "options", "answer", "explanation")}
-        doc = {"state": "ok", "rules": rules, "provider": result.provider, "model": result.model,
-               "sample_url": url, "created_at": now, "pages": 0, "misses": 0}
-        log.info("layout %s: CSS rules learned from %s (%s)", layout_key, url, result.provider)
-    except Unavailable as exc:
-        doc = {"state": "failed", "last_error": str(exc)[:500], "sample_url": url, "created_at": now,
-               "retry_at": now + service.config.layout_retry}
-        log.warning("layout %s: no usable CSS rules (%s); using text extraction", layout_key, exc)
-    with trio.CancelScope(shield=True):
-        await service.app.store.update_one(LAYOUTS, {"_id": layout_key}, {"$set": doc}, upsert=True)
-    return doc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scraped.engine.extraction_config import ExtractionConfig
 from scraped.settings import setting
 
 
@@ -93,3 +94,4 @@ class EngineConfig:
     stop_grace: float = setting(10.0, "Seconds a paused or stopped job gets to save its work.",
                                 minimum=0.1, maximum=600.0)
     fetch: FetchConfig = setting(factory=FetchConfig)
+    extraction: ExtractionConfig = setting(factory=ExtractionConfig)

@@ -38,6 +38,7 @@ from typing import Any
 import trio
 
 from scraped.engine import outcome, repo
+from scraped.engine.extraction import Extraction, ExtractionDeferred
 from scraped.engine.frontier import IN_FLIGHT, Frontier, SeenCache, entry_id, new_entry
 from scraped.engine.gate import Gate
 from scraped.engine.spec import JobSpec
@@ -93,6 +94,9 @@ class Runner:
                                   timeout=app.config.store.timeout, on_flush=self._flushed,
                                   observe=app.observe, retry=self._retrying)
         self._failures: list[dict[str, Any]] = []
+        # The mode's extractor (scraped.engine.extraction); a mode that needs a model none can
+        # serve raises ConfigError here: the job fails at once with that reason.
+        self.extraction = Extraction(app, job, spec, lambda: self.stats)
         self._saved: dict[str, int] = dict(self.progress)  # as added to the all-jobs totals
         self._job_saved: dict[str, int] | None = dict(self.progress)  # as added to the job's counters
         self._last_error: str | None = None
@@ -179,6 +183,7 @@ class Runner:
 
     async def _checkpoint(self) -> None:
         try:
+            await self.extraction.flush()  # the layouts' yield (drift) counters
             await self.writer.flush()
         finally:
             await self.frontier.release_in_flight(mine_only=True)
@@ -306,22 +311,25 @@ class Runner:
         self.app.observe("fetch", time.perf_counter() - start, True)
         self.stats[f"status_{result.status}"] += 1
         try:
-            questions, links = self._extract(entry, result)
+            questions, links = await self._extract(entry, result)
+        except ExtractionDeferred as exc:  # no model answered now: the page is tried again later
+            return await self._fail(entry, str(exc), "ai", True)
         except Exception as exc:  # a parser choking on one page must not stop the job
             log.debug("extraction failed on %s", url, exc_info=exc)
             return await self._fail(entry, f"extraction failed: {type(exc).__name__}: {exc}", "parse", False)
         await self.writer.page_done(entry["_id"], links, questions, result.nbytes)
         return True
 
-    def _extract(self, entry: dict[str, Any], result: Any) -> tuple[list[Any], list[dict[str, Any]]]:
-        from scraped.engine.extract import Page, extract_link_sets, extract_questions
+    async def _extract(self, entry: dict[str, Any], result: Any) -> tuple[list[Any], list[dict[str, Any]]]:
+        from scraped.engine.extract import Page, extract_link_sets
 
         start = time.perf_counter()
         page = Page(result.text, result.final_url or entry["url"])
         seen_at = entry.get("first_claimed_at") or time.time()
-        ops = [repo.question_upsert(q, url=entry["url"], job_id=self.job_id, extractor=self.spec.extractor,
+        extracted, extractor = await self.extraction.questions(page, result.text, entry["url"])
+        ops = [repo.question_upsert(q, url=entry["url"], job_id=self.job_id, extractor=extractor,
                                     seen_at=seen_at, defaults=self.spec.fields.defaults)
-               for q in extract_questions(page, self.spec.extract)]
+               for q in extracted]
         depth = entry.get("depth", 0)
         found = extract_link_sets(page, self.spec.follow)
         links: list[dict[str, Any]] = []

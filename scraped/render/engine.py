@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from scraped.render.extraction import extraction_lines
 from scraped.render.table import fmt, kv, table
 
 _JOB_COLUMNS = ["id", "name", "status", "pages", "failed", "questions", "created_at", "reason"]
@@ -44,6 +45,7 @@ def jobs_show(r: dict[str, Any]) -> str:
         parts.append(f"  rate {fmt(live.get('rate'))} pages/s, {live.get('in_flight')} in flight, "
                      f"{live.get('unsaved')} writes buffered")
     parts += ["", "frontier: " + "  ".join(f"{k} {v}" for k, v in (r.get("frontier") or {}).items())]
+    parts += extraction_lines(r.get("extraction"))
     if r.get("history"):
         parts += ["", "history:", _indent(table(r["history"], ["at", "from", "to", "why"]))]
     if r.get("failures"):

@@ -73,6 +73,7 @@ COLLECTIONS: dict[str, Collection] = {
         Collection("ai_cache", (_ix("created_at", "created_at"),)),
         Collection("ai_usage", (_ix("day", "day"),)),
         Collection("layouts", ()),
+        Collection("layout_yield", (_ix("job_id", "job_id"),)),  # per job and layout: drift
         Collection("daemons", (_ix("heartbeat_at", "heartbeat_at"),)),
         Collection("meta", ()),
     )
