@@ -116,6 +116,9 @@ def handlers(service: EngineService) -> dict[str, Handler]:
                "frontier": counts}
         if handle is not None and handle.runner is not None:
             out["live"] = {**handle.runner.snapshot(), "role": "helper" if handle.helper else "owner"}
+        from scraped.engine.extraction_show import describe
+
+        out["extraction"] = await describe(s.app, doc)  # mode, layouts, rules, drift
         return s.holds.overlay(out)
 
     async def pause(req: Request) -> dict[str, Any]:
