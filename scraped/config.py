@@ -39,16 +39,31 @@ class DaemonConfig:
                              live=False)
     max_frame_bytes: int = setting(1 << 20, "Largest control request accepted, in bytes.",
                                    minimum=1024, maximum=64 << 20)
-    max_connections: int = setting(64, "Concurrent control connections; more wait in the backlog.",
-                                   minimum=1, maximum=10_000, live=False)
+    max_connections: int = setting(64, "Control connections served at once; more wait (at most as many again,\n"
+                                   "each up to idle_timeout), the rest are refused.",
+                                   minimum=2, maximum=10_000, live=False)
+    reserved_connections: int = setting(4, "Of max_connections, slots only root, the daemon's user and admins\n"
+                                        "may use: other local users holding every slot they may cannot lock\n"
+                                        "an operator out.", minimum=1, maximum=9_999)
+    max_connections_per_uid: int = setting(16, "Connections (served or waiting) one uid other than root, the\n"
+                                           "daemon's user and admins may hold; more are refused at once.",
+                                           minimum=1, maximum=10_000)
     requests_per_second: float = setting(200.0, "Token-bucket rate of control requests per peer uid.",
                                          minimum=0.1)
     request_burst: int = setting(400, "Burst size of that bucket.", minimum=1)
     idle_timeout: float = setting(300.0, "Seconds an idle control connection is kept open.", minimum=1)
+    send_timeout: float = setting(30.0, "Seconds one reply (or one part of a streamed reply) may take to be\n"
+                                  "sent; a peer that stops reading is disconnected.", minimum=1, maximum=3600)
     shutdown_grace: float = setting(10.0, "Seconds running work gets to checkpoint on SIGTERM.",
                                     minimum=0, maximum=600)
     log_level: str = setting("info", "debug, info, warning or error.",
                              choices=("debug", "info", "warning", "error"))
+
+    def validate(self) -> list[str]:
+        if self.reserved_connections >= self.max_connections:
+            return [f"reserved_connections: must be below max_connections ({self.max_connections}), "
+                    f"got {self.reserved_connections}"]
+        return []
 
     def socket_path(self) -> Path:
         return Path(self.socket or paths.default_socket_path())
@@ -77,6 +92,9 @@ class StoreConfig:
                                    minimum=0, live=False)
     spool_retry_max: float = setting(30.0, "Longest wait in seconds between two replays of the spool.",
                                      minimum=0.1, maximum=3600, live=False)
+    check_interval: float = setting(3600.0, "SQLite: seconds between two `PRAGMA quick_check` runs of the store file\n"
+                                    "(it also runs at every start; a damaged file stops the start). Health\n"
+                                    "reports the last result. 0: only at start.", minimum=0, maximum=7 * 86400)
     slow_ms: float = setting(100.0, "db slow-ops: operations at least this slow (ms) in MongoDB's profiler.",
                              minimum=0)
     mongodump: str = setting("", "MongoDB backups: \"auto\" uses the mongodump binary on PATH, a path names\n"
@@ -91,6 +109,8 @@ class StoreConfig:
         problems = []
         if self.uri and self.backend != "mongodb":
             problems.append("uri: must start with mongodb:// or mongodb+srv:// (or be empty for SQLite)")
+        if 0 < self.check_interval < 60:
+            problems.append(f"check_interval: 0 (only at start) or at least 60 seconds, got {self.check_interval:g}")
         if self.mongodump not in ("", "auto") and not self.mongodump.startswith("/"):
             problems.append('mongodump: must be "", "auto" or an absolute path to the binary')
         return problems

@@ -5,13 +5,21 @@ cannot race for it; a stale socket left by a crashed daemon is replaced, a live 
 not. Each connection is one task with its own buffer; an idle connection is closed after
 `daemon.idle_timeout`. Stopping closes the listener first, then connections.
 
+Limits (scraped/control_limits.py): connection slots with some kept for root and admins
+and a cap per local uid, waiting connections counted, a token bucket per client; a reply
+(or one part of a stream) must be taken by the peer within `daemon.send_timeout`;
+arguments are bounded in size, depth and range (scraped/dispatch.bound_args).
+
 Error handling: a malformed frame, an oversized frame or a half-sent frame closes that
 connection (after an error reply where one can be sent) and is recorded as a security
-event; an error inside a handler becomes an error reply and never reaches other clients.
+event with a fixed reason (never the peer's bytes, which would make every fuzzed frame
+a new "unique" error); an error inside a handler becomes an error reply and never
+reaches other clients.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import fcntl
 import grp
@@ -28,31 +36,18 @@ from typing import Any
 import trio
 
 from scraped import errors, protocol
-from scraped.api import Command, get_command
-from scraped.dispatch import Peer, Request
+from scraped.api import Command, all_commands, get_command
+from scraped.control_limits import ConnectionSlots, RateBuckets, SlotRefused, TokenBucket
+from scraped.dispatch import Peer, Request, bound_args
 from scraped.paths import ensure_private_dir, runtime_dir
 from scraped.wire import ConnectionClosed, FramedSocket
 
 log = logging.getLogger(__name__)
 _CRED = struct.Struct("3i")
 _LOG_EVERY = 10.0  # seconds between journal lines for one peer's repeated security events
+UNKNOWN_OP = "cmd:<unknown>"  # perf: names from peers that are no command share one row
 
-
-class TokenBucket:
-    __slots__ = ("rate", "burst", "tokens", "stamp")
-
-    def __init__(self, rate: float, burst: int):
-        self.rate, self.burst = rate, float(burst)
-        self.tokens, self.stamp = float(burst), time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False
+__all__ = ["ControlServer", "SocketInUse", "TokenBucket", "peer_of"]
 
 
 def peer_of(sock: socket.socket) -> Peer:
@@ -141,15 +136,16 @@ class ControlServer:
         cfg = app.config.daemon
         self.path = app.socket_path
         self._lock_fd: int | None = None
-        self._buckets: dict[int, TokenBucket] = {}
+        self._buckets = RateBuckets()
         self._accepting = trio.CancelScope()
-        self._connections = trio.CapacityLimiter(cfg.max_connections)
+        self.slots = ConnectionSlots(cfg.max_connections)
         self._daemon_uid = os.geteuid()
         self._socket_gid = os.getegid()
         self._live: set[_ConnState] = set()
         self._logged: dict[tuple[int, str], tuple[float, int]] = {}
         self.connections_open = 0
         self.requests_total = 0
+        app.control = self  # health reads the slots
 
     # ------------------------------------------------------------ socket setup
     def _bind(self) -> socket.socket:
@@ -220,20 +216,41 @@ class ControlServer:
 
     # ------------------------------------------------------------ connections
     async def _serve_connection(self, conn: socket.socket) -> None:
-        wire = FramedSocket(conn, self.app.config.daemon.max_frame_bytes)
-        async with self._connections:
-            self.connections_open += 1
+        cfg = self.app.config.daemon
+        wire = FramedSocket(conn, cfg.max_frame_bytes)
+        try:
             try:
                 peer = peer_of(conn)
+            except OSError:  # the peer vanished before we could read its credentials
+                return
+            privileged = self._privileged(peer)
+            peer = dataclasses.replace(peer, privileged=privileged)
+            try:
+                await self.slots.acquire(peer.uid, privileged, cfg)
+            except SlotRefused as exc:
+                self._security(peer, "connection_limit", None, str(exc), reason=exc.reason)
+                with trio.move_on_after(1.0):  # a courtesy: the peer learns why, if it reads
+                    await wire.write(protocol.pack(protocol.error_reply(None, "unavailable", str(exc))))
+                return
+            self.connections_open += 1
+            try:
                 await self._conversation(wire, peer)
             except ConnectionClosed as exc:
                 if exc.partial:
-                    self._security(peer, "bad_frame", None, str(exc))
-            except OSError:  # the peer vanished before we could read its credentials
-                pass
+                    self._security(peer, "bad_frame", None, str(exc), reason="connection closed mid-frame")
             finally:
                 self.connections_open -= 1
-                wire.close()
+                self.slots.release(peer.uid, privileged)
+        except ConnectionClosed:
+            pass
+        finally:
+            wire.close()
+
+    def _privileged(self, peer: Peer) -> bool:
+        """Root, the daemon's uid and configured admins: reserved slots, a rate bucket per pid."""
+        cfg = self.app.config.daemon
+        return peer.uid in (0, self._daemon_uid) or peer.uid in cfg.admin_uids \
+            or self._in_groups(peer, cfg.admin_groups)
 
     async def _janitor(self) -> None:
         """Enforce idle and command time limits for every connection, once a second.
@@ -269,36 +286,43 @@ class ControlServer:
                         try:
                             body = await wire.read_frame()
                         except protocol.FrameTooLarge as exc:
-                            await self._refuse(wire, peer, str(exc))
+                            await self._refuse(wire, peer, str(exc), "frame over the size limit")
                             return
                         try:
                             obj = protocol.unpack_body(body)
                         except errors.BadRequest as exc:  # framing can no longer be trusted
-                            await self._refuse(wire, peer, str(exc))
+                            await self._refuse(wire, peer, str(exc), "not valid msgpack")
                             return
                         try:
                             req_id, name, args = protocol.parse_request(obj)
                         except errors.BadRequest as exc:  # well-framed, wrong shape: go on
                             rid = obj.get("id") if isinstance(obj, dict) else None
-                            await self._refuse(wire, peer, str(exc), req_id=rid if type(rid) is int else None)
+                            await self._refuse(wire, peer, str(exc), "not a request envelope",
+                                               req_id=rid if type(rid) is int else None)
                             continue
                         start = time.perf_counter()
                         reply, ok = await self._dispatch(wire, peer, req_id, name, args, state)
-                        state.enter("sending", cfg.idle_timeout)
+                        state.enter("sending", cfg.send_timeout)
                         await wire.write(self._encode(req_id, reply))
-                        self.app.observe(f"cmd:{name}", time.perf_counter() - start, ok)
+                        self.app.observe(self._op(name), time.perf_counter() - start, ok)
             finally:
                 self._live.discard(state)
             if not state.expired or state.phase != "handling":
                 return  # idle, or a peer that stopped reading our replies
-            self.app.observe(f"cmd:{name}", time.perf_counter() - start, False)
-            with trio.move_on_after(cfg.idle_timeout):
+            self.app.observe(self._op(name), time.perf_counter() - start, False)
+            with trio.move_on_after(cfg.send_timeout):
                 await wire.write(self._encode(
                     req_id, protocol.error_reply(req_id, "unavailable", f"{name} timed out")))
 
-    async def _refuse(self, wire: FramedSocket, peer: Peer, message: str, req_id: int | None = None) -> None:
-        self._security(peer, "bad_frame", None, message)
-        with trio.move_on_after(self.app.config.daemon.idle_timeout):
+    @staticmethod
+    def _op(name: str) -> str:
+        """The perf row of a command: names from peers that are no command share one."""
+        return f"cmd:{name}" if name in all_commands() else UNKNOWN_OP
+
+    async def _refuse(self, wire: FramedSocket, peer: Peer, message: str, reason: str,
+                      req_id: int | None = None) -> None:
+        self._security(peer, "bad_frame", None, message, reason=reason)
+        with trio.move_on_after(self.app.config.daemon.send_timeout):
             await wire.write(protocol.pack(protocol.error_reply(req_id, "bad_request", message)))
 
     @staticmethod
@@ -313,13 +337,19 @@ class ControlServer:
                         args: Any, state: _ConnState) -> tuple[dict[str, Any], bool]:
         """Run one command; (reply, ok). The janitor bounds it by the command's timeout."""
         self.requests_total += 1
+        send_timeout = self.app.config.daemon.send_timeout
 
         async def send_more(partial: Any) -> None:
+            # The janitor bounds each part's write: an export the peer never reads must not
+            # hold its slot (and the handler's memory) until the peer goes away.
+            state.enter("sending", send_timeout)
             await wire.write(protocol.pack(protocol.ok_reply(req_id, partial, more=True)))
+            state.enter("handling", math.inf)
 
         try:
             cmd = get_command(name)
             self._authorize(peer, cmd)
+            bound_args(cmd, args)
             request = Request(cmd, cmd.check_args(args), peer, send_more)
             handler = self.app.handlers.get(cmd.name)
             if handler is None:
@@ -337,10 +367,8 @@ class ControlServer:
 
     def _authorize(self, peer: Peer, cmd: Command) -> None:
         cfg = self.app.config.daemon
-        bucket = self._buckets.get(peer.uid)
-        if bucket is None or bucket.rate != cfg.requests_per_second:
-            bucket = self._buckets[peer.uid] = TokenBucket(cfg.requests_per_second, cfg.request_burst)
-        if not bucket.take():
+        key = (peer.uid, peer.pid) if peer.privileged else (peer.uid,)
+        if not self._buckets.take(key, cfg.requests_per_second, cfg.request_burst):
             self._security(peer, "rate_limit_violation", cmd.name, "request rate over the limit")
             raise errors.RateLimited(f"too many requests from uid {peer.uid}; slow down")
         if peer.uid in (0, self._daemon_uid):
@@ -367,12 +395,13 @@ class ControlServer:
                 continue
         return False
 
-    def _security(self, peer: Peer, kind: str, command: str | None, detail: str) -> None:
-        """Record a security event. The ops tracker stores, counts and logs it (rate-
-        limited per peer); without one, log here, at most once per peer and kind every
-        `_LOG_EVERY` seconds, so a flood cannot flood the journal too."""
+    def _security(self, peer: Peer, kind: str, command: str | None, detail: str,
+                  reason: str | None = None) -> None:
+        """Record a security event. The ops tracker stores, counts and logs it (aggregated
+        per peer, kind and minute); without one, log here, at most once per peer and kind
+        every `_LOG_EVERY` seconds, so a flood cannot flood the journal too."""
         if self.app.security is not None:
-            self.app.security.record(kind, peer, command=command, detail=detail)
+            self.app.security.record(kind, peer, command=command, detail=detail, reason=reason)
             return
         key = (peer.uid, kind)
         last, suppressed = self._logged.get(key, (0.0, 0))

@@ -2,6 +2,11 @@
 
 Each service reports its own components; the store is checked here because every
 service depends on it. Overall health is the worst component.
+
+The database is healthy only when it answers, a write succeeds (a one-document upsert
+into `meta`: a read-only remount or a full disk makes reads work and writes fail, which
+a ping cannot see) and the last `PRAGMA quick_check` of the SQLite file found nothing.
+The control socket is a component too: its connection slots and who holds them.
 """
 
 from __future__ import annotations
@@ -36,8 +41,50 @@ async def database_health(app: Any) -> dict[str, Any]:
     status = DEGRADED if rtt > SLOW_STORE_MS else HEALTHY
     reason = f"round trip {rtt:.1f} ms" + (" (slow)" if status == DEGRADED else "")
     facts = {k: v for k, v in ping.items() if k not in ("ok",)}
-    return {"status": status, "reason": reason, **facts, "size_bytes": stats.get("size_bytes"),
-            "collections": stats.get("collections", {})}
+    out = {"status": status, "reason": reason, **facts, "size_bytes": stats.get("size_bytes"),
+           "collections": stats.get("collections", {})}
+    out["write_probe"] = probe = await write_probe(app)
+    if not probe["ok"]:
+        out["status"], out["reason"] = DOWN, f"writes fail: {probe['error']}"
+    check = getattr(store, "last_check", None)
+    if check is not None:
+        out["quick_check"] = {k: check[k] for k in ("at", "ok", "seconds")} | {"problems": check["problems"][:5]}
+        if not check["ok"]:
+            out["status"] = DOWN
+            out["reason"] = (f"the store file fails quick_check ({check['problems'][0]}); restore a backup: "
+                             "`scrapedctl backup list`, `scrapedctl restore NAME --yes`")
+    return out
+
+
+async def write_probe(app: Any) -> dict[str, Any]:
+    """Write one small document and say whether it worked (and how long it took)."""
+    start = time.perf_counter()
+    try:
+        with trio.fail_after(app.config.store.timeout):
+            await app.store.bulk_upsert("meta", [("health_probe", {"$set": {"at": time.time()},
+                                                                   "$inc": {"writes": 1}})])
+    except errors.ScrapedError as exc:
+        return {"ok": False, "error": str(exc)}
+    except trio.TooSlowError:
+        return {"ok": False, "error": f"no answer within {app.config.store.timeout} s"}
+    return {"ok": True, "ms": round((time.perf_counter() - start) * 1000, 2)}
+
+
+def control_health(app: Any) -> dict[str, Any] | None:
+    control = getattr(app, "control", None)
+    if control is None:
+        return None
+    cfg = app.config.daemon
+    slots = control.slots.stats(cfg)
+    shared = slots["max"] - min(cfg.reserved_connections, slots["max"] - 1)
+    if slots["open"] >= slots["max"]:
+        status, reason = DEGRADED, f"all {slots['max']} connection slots in use, {slots['waiting']} waiting"
+    elif slots["unprivileged_open"] >= shared:
+        status, reason = DEGRADED, (f"local users hold all {shared} shared slots; "
+                                    f"{slots['max'] - slots['open']} kept for root and admins")
+    else:
+        status, reason = HEALTHY, f"{slots['open']} of {slots['max']} connection slots in use"
+    return {"status": status, "reason": reason, **slots, "requests_total": control.requests_total}
 
 
 async def collect(app: Any, max_age: float = 0.0) -> dict[str, Any]:
@@ -57,6 +104,9 @@ async def collect(app: Any, max_age: float = 0.0) -> dict[str, Any]:
 
 async def _collect(app: Any) -> dict[str, Any]:
     components: dict[str, Any] = {"database": await database_health(app)}
+    control = control_health(app)
+    if control is not None:
+        components["control"] = control
     for service in app.services:
         try:
             components.update(await service.health())

@@ -61,7 +61,8 @@ def parse_request(obj: Any) -> tuple[int, str, Any]:
     """(id, cmd, args) of a request envelope; BadRequest names what is wrong."""
     if not isinstance(obj, dict):
         raise BadRequest("a request must be a map")
-    if obj.get("v") != PROTOCOL_VERSION:
+    version = obj.get("v")
+    if type(version) is not int or version != PROTOCOL_VERSION:  # True == 1 and 1.0 == 1 in Python
         raise BadRequest(f"unsupported protocol version {obj.get('v')!r}; this server speaks {PROTOCOL_VERSION}")
     req_id = obj.get("id")
     if isinstance(req_id, bool) or not isinstance(req_id, int):

@@ -10,6 +10,7 @@ the code cannot drift apart, and tell a reload which changed keys need a restart
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Sequence
@@ -74,12 +75,15 @@ def _type_name(tp: Any) -> str:
 def _convert(value: Any, tp: Any, path: str, problems: list[str]) -> Any:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
+        closest: list[str] = []
         for arg in typing.get_args(tp):
             sub: list[str] = []
             out = _convert(value, arg, path, sub)
             if not sub:
                 return out
-        problems.append(f"{path}: expected {_type_name(tp)}, got {type(value).__name__}")
+            if not closest and not all(p.startswith(f"{path}: expected") for p in sub):
+                closest = sub  # the right type, a wrong value (nan for `float | None`): say that
+        problems.extend(closest or [f"{path}: expected {_type_name(tp)}, got {type(value).__name__}"])
         return None
     if tp is type(None):
         if value is not None:
@@ -108,7 +112,15 @@ def _convert(value: Any, tp: Any, path: str, problems: list[str]) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             problems.append(f"{path}: expected a number, got {type(value).__name__}")
             return 0.0
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer past the float range
+            number = math.inf
+        if not math.isfinite(number):
+            # TOML allows nan and inf; every bound check below is < or >, which NaN passes.
+            problems.append(f"{path}: must be a finite number, got {value!r}")
+            return 0.0
+        return number
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
             problems.append(f"{path}: expected an integer, got {type(value).__name__}")

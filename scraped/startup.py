@@ -32,7 +32,7 @@ class StateDirInUse(errors.Conflict):
 def lock_state_dir(state_dir: Path) -> int:
     """flock STATE_DIR/scraped.lock for the daemon's lifetime (the kernel drops it when the
     process dies, kill -9 included); the holder's pid is written in it for the message."""
-    state_dir.mkdir(parents=True, exist_ok=True)
+    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # outside systemd nobody else sets it
     fd = os.open(state_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -51,6 +51,9 @@ def start_failure(exc: BaseException) -> tuple[int, int, str]:
     from scraped.control import SocketInUse
 
     reason = " ".join(str(exc).split()) or type(exc).__name__
+    own = getattr(exc, "exit_status", None)  # e.g. a damaged store file: 1 (scraped/store/sqlite_check.py)
+    if isinstance(exc, errors.ScrapedError) and isinstance(own, int):
+        return own, errno.EIO, reason
     if isinstance(exc, (StateDirInUse, SocketInUse)):
         return EX_TEMPFAIL, errno.EBUSY, reason
     if isinstance(exc, errors.ConfigError):

@@ -2,7 +2,7 @@
 
 from scraped.api.spec import Arg, Command
 
-COMPONENTS = ("database", "ai_services", "scraping_engine", "scheduler", "disk", "system", "backups")
+COMPONENTS = ("database", "ai_services", "scraping_engine", "scheduler", "disk", "system", "backups", "control")
 
 COMMANDS = [
     Command("hello", "Server version, protocol version and the command list."),

@@ -3,7 +3,7 @@
 from scraped.api.spec import Arg, Command
 
 SEVERITIES = ("low", "medium", "high", "critical")
-SECURITY_KINDS = ("auth_failure", "rate_limit_violation", "bad_frame")
+SECURITY_KINDS = ("auth_failure", "rate_limit_violation", "bad_frame", "connection_limit")
 
 COMMANDS: list[Command] = [
     Command("metrics", "Current system and daemon metrics (cpu_percent, memory_percent, disk_percent, "

@@ -222,10 +222,11 @@ def parse(text: str, source: str | None = None) -> JobSpec:
     if len(text.encode("utf-8", "replace")) > MAX_SPEC_BYTES:
         raise ConfigError([f"a job spec is at most {MAX_SPEC_BYTES // 1024} KiB"], source)
     try:
-        data = tomllib.loads(text)
+        return from_dict(tomllib.loads(text), source)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"not valid TOML: {exc}"], source) from None
-    return from_dict(data, source)
+    except RecursionError:  # thousands of nested arrays: tomllib and _plain recurse
+        raise ConfigError(["nested too deeply (arrays or tables inside each other)"], source) from None
 
 
 def field_names() -> list[str]:

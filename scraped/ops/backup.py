@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import gzip
 import hashlib
 import io
@@ -33,6 +34,7 @@ import json
 import os
 import re
 import tarfile
+import tempfile
 import threading
 import time
 import zlib
@@ -187,6 +189,25 @@ class _StoppableReader(io.RawIOBase):
         return self.f.read(n)
 
 
+def disk_error(exc: OSError, directory: Path) -> errors.Unavailable:
+    """A one-line error for a backup directory that cannot be written (a read-only
+    remount, a full disk, permissions): says where, why, and that nothing was written."""
+    why = {errno.EROFS: "is on a read-only filesystem", errno.ENOSPC: "has no space left",
+           errno.EDQUOT: "is over its disk quota", errno.EACCES: "is not writable by the daemon",
+           errno.EPERM: "is not writable by the daemon"}.get(exc.errno or 0, f"cannot be written ({exc.strerror})")
+    return errors.Unavailable(f"backup directory {directory} {why}; nothing was written, the existing "
+                              "backups are kept (fix it, or set [ops.backup] dir)")
+
+
+def make_work_dir(directory: Path) -> Path:
+    """A hidden work directory inside the backup directory (created 0700 if need be)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return Path(tempfile.mkdtemp(prefix=".work-", dir=directory))
+    except OSError as exc:
+        raise disk_error(exc, directory) from None
+
+
 def fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -216,9 +237,11 @@ def write_archive(src: Path, dest: Path, manifest: dict[str, Any], level: int, s
             raise errors.Conflict(f"{dest.name} appeared while it was being written")
         os.rename(tmp, dest)
         fsync_dir(dest.parent)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError):  # the work copy is in the same directory: one disk
+            raise disk_error(exc, dest.parent) from None
         raise
     return dest.stat().st_size
 

@@ -161,6 +161,9 @@ class SecurityConfig:
     keep_days: float = setting(90.0, "Days security events are kept in the store.", minimum=1.0)
     log_per_minute: int = setting(20, "Journal lines per minute for one kind of event from one peer;\n"
                                   "the rest are counted and summarised.", minimum=1, maximum=100_000)
+    max_rows: int = setting(100_000, "Rows kept in the security_events collection (one row per peer uid,\n"
+                            "kind and minute, with a count); the oldest go first.", minimum=100,
+                            maximum=100_000_000)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,11 @@ MAX_MESSAGE = 2000
 MAX_CONTEXT_ITEMS = 50
 MAX_STRING = 1000
 MINUTES_KEPT = 180
+# Distinct message patterns one place (type, category, location) may create; past it, new
+# patterns from there are one record, "varied messages". Messages that carry input (a
+# peer's bytes, a page's text) cannot then grow the unique-error count without bound.
+MAX_VARIANTS = 20
+MAX_SITES = 10_000
 _SECRET_KEY = re.compile(r"key|token|secret|passw|authorization|cookie|credential", re.I)
 
 _NORMALISE = (
@@ -62,9 +67,10 @@ def fingerprint_and_pattern(error_type: str, message: str, location: str) -> tup
         pattern = normalise(message)
         raw = f"{error_type}\x00{pattern}\x00{location}"
         hit = (hashlib.sha1(raw.encode("utf-8", "replace")).hexdigest()[:16], pattern)
-        if len(_CACHE) >= 4096:
-            _CACHE.clear()
-        _CACHE[key] = hit
+        if len(message) <= 256:  # bounded by size as well as count
+            if len(_CACHE) >= 4096:
+                _CACHE.clear()
+            _CACHE[key] = hit
     return hit
 
 
@@ -145,6 +151,7 @@ class ErrorTracker:
         self._occurrences = 0
         self._dirty: dict[str, int] = {}  # fingerprint -> count not yet written
         self._dirty_minutes: dict[int, int] = {}
+        self._variants: dict[tuple[str, str, str], int] = {}  # (type, category, location) -> patterns
         self.dropped_writes = 0
 
     # ------------------------------------------------------------ capture
@@ -158,6 +165,9 @@ class ErrorTracker:
         now = self.clock()
         fp, pattern = fingerprint_and_pattern(error_type, message, location)
         record = self._records.get(fp)
+        if record is None:
+            fp, pattern = self._site_variant(fp, pattern, error_type, category, location)
+            record = self._records.get(fp)
         new = record is None
         if record is None:
             record = ErrorRecord(fp, error_type, pattern, message, category, severity, location, now, now)
@@ -184,6 +194,19 @@ class ErrorTracker:
             for m in sorted(self._minutes)[:-MINUTES_KEPT]:
                 del self._minutes[m]
         return {"fingerprint": fp, "count": record.count, "new": new}
+
+    def _site_variant(self, fp: str, pattern: str, error_type: str, category: str,
+                      location: str) -> tuple[str, str]:
+        """(fingerprint, pattern) for a pattern not seen before: its own while its place has
+        made fewer than MAX_VARIANTS, else the place's one "varied messages" record."""
+        site = (error_type, category, location)
+        seen = self._variants.get(site, 0)
+        if seen < MAX_VARIANTS:
+            if len(self._variants) < MAX_SITES or site in self._variants:
+                self._variants[site] = seen + 1
+            return fp, pattern
+        varied = f"<varied messages from {location or category}>"
+        return fingerprint_and_pattern(error_type, varied, f"{location}\x00{category}")[0], varied
 
     def capture_exception(self, exc: BaseException, *, category: str = "application",
                           severity: str = "high", context: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -246,6 +269,9 @@ class ErrorTracker:
                                  int(doc.get("count", 0)), doc.get("context") or {})
             self._records[fp] = record
             self._records.move_to_end(fp, last=False)
+            site = (record.type, record.category, record.location)
+            if not record.pattern.startswith("<varied messages"):
+                self._variants[site] = self._variants.get(site, 0) + 1
             self._occurrences += record.count
             self._by_severity[record.severity] = self._by_severity.get(record.severity, 0) + record.count
             self._by_category[record.category] = self._by_category.get(record.category, 0) + record.count

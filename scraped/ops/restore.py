@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -127,9 +126,7 @@ class Backups:
 
     @asynccontextmanager
     async def _work_dir(self) -> AsyncIterator[Path]:
-        directory = self.directory
-        await self._io(lambda: directory.mkdir(parents=True, exist_ok=True, mode=0o700))
-        work = Path(await self._io(lambda: tempfile.mkdtemp(prefix=".work-", dir=directory)))
+        work = await self._io(fmt.make_work_dir, self.directory)
         try:
             yield work
         finally:

@@ -51,7 +51,8 @@ class OpsService:
         cfg = app.config.ops
         self.perf = PerfTracker()
         self.errors = ErrorTracker(cfg.errors.max_tracked, clock=clock)
-        self.security = SecurityLog(self.errors, log_per_minute=cfg.security.log_per_minute, clock=clock)
+        self.security = SecurityLog(self.errors, log_per_minute=cfg.security.log_per_minute,
+                                    max_rows=cfg.security.max_rows, clock=clock)
         app.perf, app.errors, app.security, app.ops = self.perf, self.errors, self.security, self
         self.sampler = Sampler(app, sample_fn, clock=clock)
         self.history = History(self.sampler, self.errors)
@@ -131,6 +132,7 @@ class OpsService:
     async def reload(self, old: Any, new: Any) -> None:
         self.errors.max_tracked = new.ops.errors.max_tracked
         self.security.log_per_minute = new.ops.security.log_per_minute
+        self.security.max_rows = new.ops.security.max_rows
         await self.adaptive.apply()  # adaptive switched off: the engine gets its limit back
 
     def handlers(self) -> dict[str, Any]:

@@ -103,7 +103,8 @@ def scheduler_run(r: dict[str, Any]) -> str:
 
 def security_events(r: dict[str, Any]) -> str:
     counts = ", ".join(f"{k} {v}" for k, v in r["counts_since_start"].items()) or "none"
-    rows = [{k: e.get(k) for k in ("at", "kind", "peer_uid", "peer_pid", "command", "detail")} for e in r["events"]]
+    rows = [{k: e.get(k) for k in ("at", "kind", "count", "peer_uid", "peer_pid", "command", "detail")}
+            for e in r["events"]]
     return f"since start: {counts}; stored: {r['total_stored']}\n\n" + table(rows)
 
 

@@ -34,7 +34,8 @@ def open_store(config: Config, state_dir: Path | None = None) -> Store:
         return store
     from scraped.store.sqlite import SqliteStore
 
-    return SqliteStore(state_dir / config.store.sqlite_file, threads=config.store.threads)
+    return SqliteStore(state_dir / config.store.sqlite_file, threads=config.store.threads,
+                       check_interval=config.store.check_interval)
 
 
 __all__ = ["Store", "open_store"]

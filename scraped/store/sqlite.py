@@ -7,12 +7,16 @@ thread via `trio.to_thread.run_sync` behind a CapacityLimiter, never on the even
 
 Error handling: sqlite3 is imported here and nowhere else; its exceptions become
 `DuplicateKey` (unique constraint) or `StoreError` (everything else) in `_mapped`.
+
+Truth about the file (scraped/store/sqlite_check.py): an existing file that is empty or
+fails `PRAGMA quick_check` at open raises `StoreCorrupt` (the daemon exits 1 with one
+line saying how to restore); `run()` repeats the quick_check every `check_interval`
+seconds and health reports the last result.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import logging
 import queue
@@ -27,14 +31,16 @@ from typing import Any, TypeVar
 import trio
 
 from scraped.errors import BadRequest, DuplicateKey, StoreError
+from scraped.store import sqlite_check
 from scraped.store.base import Doc, Filter, Sort, Store, Update
 from scraped.store.mongo_query import check_update_ops, check_upsert_ops
 from scraped.store.schema import COLLECTIONS, SCHEMA_VERSION, Collection, collection
-from scraped.store.sqlite_query import compile_filter, compile_sort, field_expr
+from scraped.store.sqlite_query import compile_filter, compile_sort, field_expr, literal_match
 from scraped.store.updates import apply_update, get_path, upsert_seed, validate_update
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
 _CHUNK = 500  # ids per IN (...) query, below SQLite's variable limit
 _ROWS = 400  # rows per multi-row INSERT / UPDATE ... FROM (VALUES ...) (2 variables a row)
 _UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)
@@ -51,9 +57,22 @@ _UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [lambda conn: None]
 
 
-@functools.lru_cache(maxsize=256)
+_REGEX_CACHE: dict[str, re.Pattern[str]] = {}
+_REGEX_CACHE_MAX = 256
+_REGEX_CACHED_LEN = 512  # longer patterns are compiled per query, not kept
+
+
 def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    """Compiled patterns, cached by count and size (a size-blind lru_cache(256) of 1 MB
+    patterns held 800 MB). The SQL function runs in store threads: a lost race compiles twice."""
+    compiled = _REGEX_CACHE.get(pattern)
+    if compiled is None:
+        compiled = re.compile(pattern)
+        if len(pattern) <= _REGEX_CACHED_LEN:
+            if len(_REGEX_CACHE) >= _REGEX_CACHE_MAX:
+                _REGEX_CACHE.clear()
+            _REGEX_CACHE[pattern] = compiled
+    return compiled
 
 
 def _regexp(pattern: str, value: Any) -> bool:
@@ -108,6 +127,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.create_function("regexp", 2, _regexp, deterministic=True)
+    conn.create_function("litmatch", 3, literal_match, deterministic=True)
     return conn
 
 
@@ -123,8 +143,12 @@ def _index_sql(coll: Collection) -> list[str]:
 class SqliteStore(Store):
     backend = "sqlite"
 
-    def __init__(self, path: str | Path, threads: int = 4):
+    def __init__(self, path: str | Path, threads: int = 4, check_interval: float = 0.0):
         self.path = Path(path)
+        self.check_interval = check_interval
+        # The last quick_check: {"at", "ok", "problems", "seconds"}; None before the first.
+        self.last_check: dict[str, Any] | None = None
+        self._check_limiter = trio.CapacityLimiter(1)  # a slow check must not take a query thread
         self._limiter = trio.CapacityLimiter(threads)
         self._threads = threads
         self._write_lock = threading.Lock()
@@ -182,10 +206,46 @@ class SqliteStore(Store):
         await self._run(self._open_sync)
 
     def _open_sync(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not self.path.exists():
+            sqlite_check.create(self.path)
+        else:
+            sqlite_check.refuse_empty(self.path)
+            problems, seconds = sqlite_check.quick_check(self.path)
+            self.last_check = {"at": time.time(), "ok": not problems, "problems": problems, "seconds": seconds}
+            sqlite_check.refuse_damaged(self.path, problems)
+        sqlite_check.secure(self.path)
         self._writer = _connect(self.path)
         self._all.append(self._writer)
         self._migrate()
+
+    async def quick_check(self) -> dict[str, Any]:
+        """Run PRAGMA quick_check now (in its own thread and connection); the result is
+        kept in `last_check` for health."""
+        problems, seconds = await trio.to_thread.run_sync(sqlite_check.quick_check, self.path,
+                                                          limiter=self._check_limiter)
+        was_ok = self.last_check is None or self.last_check["ok"]
+        self.last_check = {"at": time.time(), "ok": not problems, "problems": problems, "seconds": seconds}
+        if problems and was_ok:
+            log.error("store %s fails quick_check: %s; %s", self.path, "; ".join(problems[:3]),
+                      sqlite_check.restore_hint(self.path), extra={"store_path": str(self.path)})
+        elif not problems and not was_ok:
+            log.warning("store %s passes quick_check again", self.path)
+        return self.last_check
+
+    async def run(self, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
+        """The periodic quick_check (none when check_interval is 0)."""
+        task_status.started()
+        if self.check_interval <= 0:
+            return
+        while True:
+            await trio.sleep(self.check_interval)
+            try:
+                await self.quick_check()
+            except (sqlite3.Error, OSError) as exc:
+                self.last_check = {"at": time.time(), "ok": False, "problems": [f"check failed: {exc}"],
+                                   "seconds": 0.0}
+                log.error("store %s: quick_check could not run: %s", self.path, exc)
 
     def _migrate(self) -> None:
         with self._write() as conn:
@@ -507,7 +567,10 @@ class SqliteStore(Store):
         target = Path(dest) / self.path.name
 
         def w() -> dict[str, Any]:
-            Path(dest).mkdir(parents=True, exist_ok=True)
+            try:
+                Path(dest).mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot write a copy of the store to {dest}: {exc.strerror}") from None
             copy = sqlite3.connect(target)
             try:
                 with self._reader() as conn:
@@ -540,4 +603,5 @@ class SqliteStore(Store):
             self._migrate()
 
         await self._run(w)
+        await self.quick_check()  # health must not keep reporting the damage a restore repaired
         return (await self.stats())["collections"]

@@ -103,12 +103,87 @@ class _Compiler:
         if op == "$regex":
             if not isinstance(arg, str):
                 raise BadRequest(f"{name}: $regex takes a string")
+            literal = literal_pattern(arg)
+            if literal is not None:  # a search: substring/prefix/equality, no regex compiled
+                mode, needle = literal
+                if "i" in str(options):
+                    mode, needle = mode + "i", needle.lower()
+                self.params.extend((mode, needle))
+                if is_array:
+                    return self._array_exists(name, "litmatch(?, ?, value)")
+                return f"litmatch(?, ?, {expr})"
+            if len(arg) > MAX_REGEX:
+                raise BadRequest(f"{name}: a regular expression of {len(arg)} characters is over the "
+                                 f"limit of {MAX_REGEX}")
             flags = "(?i)" if "i" in str(options) else ""
             self.params.append(flags + arg)
             if is_array:
                 return self._array_exists(name, "regexp(?, value)")
             return f"regexp(?, {expr})"
         raise BadRequest(f"unsupported filter operator {op!r} on {name}")
+
+
+MAX_REGEX = 4096  # characters of a real regular expression; literal searches have no such limit
+_META = frozenset(".^$*+?{}[]|()")
+
+
+def literal_pattern(pattern: str) -> tuple[str, str] | None:
+    """(mode, text) when `pattern` is a literal in the shapes the commands build from user
+    text with re.escape: TEXT (substring), ^TEXT (prefix), TEXT$ (suffix), ^\\s*TEXT\\s*$
+    (equal after stripping); mode holds "^", "$", "<" (strip the left), ">" (strip the
+    right). None for anything that needs the regex engine.
+
+    Searching this way compiles nothing: a 60 KB search string costs a `str.find`, not a
+    compiled case-insensitive regex kept in two caches."""
+    n, i, mode, text = len(pattern), 0, "", []
+    if pattern.startswith("^"):
+        mode, i = "^", 1
+    if pattern.startswith("\\s*", i):
+        mode, i = mode + "<", i + 3
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            if i + 1 >= n:
+                return None
+            nxt = pattern[i + 1]
+            if nxt == "s" and pattern.startswith("\\s*", i) and i + 3 in (n, n - 1) \
+                    and (i + 3 == n or pattern[n - 1] == "$"):
+                mode, i = mode + ">", i + 3
+                continue
+            if nxt.isalnum() or nxt == "_":
+                return None  # \d, \b, \1 ...: a real regex
+            text.append(nxt)
+            i += 2
+        elif c == "$" and i == n - 1:
+            mode, i = mode + "$", i + 1
+        elif c in _META:
+            return None
+        else:
+            text.append(c)
+            i += 1
+    if not text or (">" in mode and "$" not in mode) or ("<" in mode and "^" not in mode):
+        return None
+    return mode, "".join(text)
+
+
+def literal_match(mode: str, needle: str, value: Any) -> bool:
+    """Whether `value` matches what literal_pattern returned, as re.search would decide
+    ("i" in mode: case-insensitive, `needle` already lower-cased)."""
+    if not isinstance(value, str):
+        return False
+    if "i" in mode:
+        value = value.lower()
+    if "<" in mode:
+        value = value.lstrip()
+    if ">" in mode:
+        value = value.rstrip()
+    if "$" not in mode:
+        return value.startswith(needle) if "^" in mode else needle in value
+    # `$` matches at the end and just before a final newline.
+    ends = [value] if ">" in mode or not value.endswith("\n") else [value, value[:-1]]
+    if "^" in mode:
+        return needle in ends
+    return any(v.endswith(needle) for v in ends)
 
 
 def compile_filter(coll: Collection, filter: dict[str, Any] | None) -> tuple[str, list[Any]]:
