@@ -63,10 +63,10 @@ class Meter:
         pages = int(progress.get("pages_fetched", 0)) + int(progress.get("pages_failed", 0))
         status = doc["status"]
         rate = self._rate(status, pages)
-        counts = self.frontier
-        if counts is not None and sum(counts.values()):
+        counts = self.frontier or {}
+        known = sum(counts.values())
+        if known:
             done = counts.get("done", 0) + counts.get("failed", 0)
-            known = sum(counts.values())
             source = "frontier"
         else:  # the frontier was dropped (a finished job) or is not counted yet
             done = known = pages
