@@ -10,7 +10,9 @@ evidence fails the second."""
 from __future__ import annotations
 
 import time
+import uuid
 
+import pytest
 import trio
 
 from scraped.engine import jobs
@@ -26,36 +28,53 @@ async def _entries(store, job_id):
     return {d["url"].rsplit("/", 1)[-1]: d async for d in store.iterate(FRONTIER, {"job_id": job_id})}
 
 
-async def test_a_crash_counts_only_against_a_page_processed_alone(tmp_path):
-    app = make_app(tmp_path)
-    await app.store.open()
-    try:
-        fr = Frontier(app.store, "J", "host:abc:1")
-        await app.store.insert_many(FRONTIER, [new_entry("J", f"http://x/{n}", 0, time.time()) for n in "abc"])
-        # three crashes with a, b in flight together: never counted, only seen; two make suspects
-        for crash in range(1, 4):
-            claimed = await fr.claim(2, 60)
-            assert len(claimed) == 2 or crash > 2
-            await fr.release_crashed()
-            e = await _entries(app.store, "J")
-            if crash == 2:
-                assert e["a"]["suspect"] and e["b"]["suspect"] and not e["c"].get("suspect")
+@pytest.fixture(params=["sqlite", "mongodb"])
+async def any_store(request, tmp_path):
+    """The real SQLite store, and MongoDB (nx-27017 or SCRAPED_TEST_MONGODB_URI): the
+    filters of the crash accounting must mean the same on both."""
+    if request.param == "sqlite":
+        store = make_app(tmp_path).store
+    else:
+        from scraped.store.mongo import MongoStore
+
+        store = MongoStore(request.getfixturevalue("mongo_uri"), f"crashes_{uuid.uuid4().hex[:10]}")
+    await store.open()
+    yield store
+    await store.close()
+
+
+async def test_a_crash_counts_only_against_a_page_processed_alone(any_store):
+    class _App:
+        store = any_store
+
+    app = _App()
+    fr = Frontier(app.store, "J", "host:abc:1")
+    now = time.time()
+    await app.store.insert_many(FRONTIER, [new_entry("J", f"http://x/{n}", 0, now - 10 + i)
+                                           for i, n in enumerate("abc")])
+    # three crashes with a, b in flight together: never counted, only seen; two make suspects
+    for crash in range(1, 4):
+        claimed = await fr.claim(2, 60)
+        assert len(claimed) == 2 or crash > 2
+        await fr.release_crashed()
         e = await _entries(app.store, "J")
-        assert all(x["state"] == PENDING and x["attempts"] == 0 and not x.get("crashes") for x in e.values())
-        # a suspect claimed and marked alone when the daemon dies: that one is counted
-        [s] = await fr.claim(1, 60, suspects=True)
-        await fr.mark_alone(s["_id"])
-        out = await fr.release_crashed()
-        assert out == {"blamed": 1, "seen": 0, "new_suspects": 0}
-        e = await _entries(app.store, "J")
-        blamed = next(x for x in e.values() if x.get("crashes"))
-        assert blamed["crashes"] == 1 and blamed["alone_at"] is None and blamed["attempts"] == 0
-        # claimed as a suspect but not started (the claim clears an old mark): not counted
-        [s] = await fr.claim(1, 60, suspects=True)
-        assert s["alone_at"] is None
-        assert (await fr.release_crashed())["blamed"] == 0
-    finally:
-        await app.store.close()
+        if crash == 2:
+            assert e["a"]["suspect"] and e["b"]["suspect"] and not e["c"].get("suspect")
+    e = await _entries(app.store, "J")
+    assert all(x["state"] == PENDING and x["attempts"] == 0 and not x.get("crashes") for x in e.values())
+    # a suspect claimed and marked alone when the daemon dies: that one is counted
+    [s] = await fr.claim(1, 60, suspects=True)
+    await fr.mark_alone(s["_id"])
+    out = await fr.release_crashed()
+    assert out == {"blamed": 1, "seen": 0, "new_suspects": 0}
+    e = await _entries(app.store, "J")
+    blamed = next(x for x in e.values() if x.get("crashes"))
+    assert blamed["crashes"] == 1 and blamed["alone_at"] is None and blamed["attempts"] == 0
+    # claimed as a suspect but not started (the claim clears an old mark): not counted
+    [s] = await fr.claim(1, 60, suspects=True)
+    assert s["alone_at"] is None
+    assert (await fr.release_crashed())["blamed"] == 0
+    assert len(await fr.claim(5, 60)) == 1  # only "c" is not a suspect
 
 
 async def test_a_page_that_keeps_crashing_the_daemon_is_given_up_and_retry_brings_it_back(tmp_path):

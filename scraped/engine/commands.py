@@ -27,8 +27,9 @@ def reason_of(doc: dict[str, Any]) -> str | None:
     end = doc.get("outcome") or {}
     if end.get("reason") and end.get("state") == doc["status"]:
         return str(end["reason"])
-    history = doc.get("history") or []
-    return history[-1].get("why") if history else None
+    history = doc.get("history")
+    last = history[-1] if isinstance(history, list) and history else None
+    return str(last.get("why")) if isinstance(last, dict) and last.get("why") else None
 
 
 def job_summary(doc: dict[str, Any]) -> dict[str, Any]:

@@ -88,7 +88,7 @@ class Frontier:
         now = time.time()
         return await self.store.claim(
             FRONTIER, {"job_id": self.job_id, "state": PENDING, "next_attempt_at": {"$lte": now},
-                       "suspect": True if suspects else {"$ne": True}},
+                       "suspect": True if suspects else {"$in": [False, None]}},
             {"$set": {"state": IN_FLIGHT, "lease": {"holder": self.holder, "until": now + lease_seconds},
                       "alone_at": None},
              "$inc": {"attempts": 1}, "$min": {"first_claimed_at": now}},
@@ -110,7 +110,7 @@ class Frontier:
         now = time.time()
         base: dict[str, Any] = {"job_id": self.job_id, "state": IN_FLIGHT, **(holder_filter or {})}
         blamed = await self.store.update_many(
-            FRONTIER, {**base, "alone_at": {"$ne": None}},
+            FRONTIER, {**base, "alone_at": {"$gt": 0}},
             {"$set": {"state": PENDING, "lease": None, "alone_at": None, "next_attempt_at": now},
              "$inc": {"crashes": 1, "attempts": -1}})
         seen = await self.store.update_many(
@@ -119,7 +119,7 @@ class Frontier:
         if seen:
             suspects = await self.store.update_many(
                 FRONTIER, {"job_id": self.job_id, "state": PENDING, "crash_seen": {"$gte": 2},
-                           "suspect": {"$ne": True}}, {"$set": {"suspect": True}})
+                           "suspect": {"$in": [False, None]}}, {"$set": {"suspect": True}})
         return {"blamed": blamed, "seen": seen, "new_suspects": suspects}
 
     async def release_in_flight(self, *, refund: bool = True, mine_only: bool = False) -> int:
