@@ -255,3 +255,29 @@ async def test_a_models_wrong_arithmetic_answer_is_corrected_by_the_checker(tmp_
     assert doc["correct_index"] == 1 and doc["verification"]["level"] == "recomputed"
     assert checks["recomputed_vs_enhancer"]["result"] == "fail" and checks["page_key"]["result"] == "absent"
     assert doc["quality_score"] == 0.95 and doc["provisional"] is False
+
+
+async def test_a_reply_refused_by_the_item_checks_is_not_replayed_from_the_cache(tmp_path):
+    """Every answer one past the page's key (a 1-based reply): refused, and not cached, so the
+    retry of the same batch asks the model again instead of replaying the refused reply."""
+    def reply(rec, shift):
+        return {"questions": [{"id": q["id"], "question": q["question"], "options": q["options"],
+                               "correct_index": shift, "explanation": "worked", "category": "quantitative",
+                               "difficulty": "easy", "topics": [], "quality_score": 0.8}
+                              for q in input_json(rec.user)["questions"]]}
+    calls: list[int] = []
+
+    def one_based_then_right(rec):
+        calls.append(1)
+        return reply(rec, 1 if len(calls) == 1 else 0)
+    with FakeProvider("groq", responder=one_based_then_right) as groq:
+        settings = ai_settings({"groq": groq}, order=("groq",), enhance={"retry_delay": 0.0})
+        async with ai_service(tmp_path, settings, secrets={"GROQ_API_KEY": KEY}) as h:
+            await h.app.store.insert_many(RAW, [arithmetic(1), arithmetic(2), arithmetic(3)])
+            first = await h.service.enhancer.run_batch()
+            assert first["enhanced"] == 0
+            assert await h.app.store.count("ai_cache", {}) == 0  # the refused reply was not cached
+            enhance_calls = len([r for r in groq.requests if "questions" in input_json(r.user)])
+            second = await h.service.enhancer.run_batch()
+            assert second["cached"] is False
+            assert len([r for r in groq.requests if "questions" in input_json(r.user)]) > enhance_calls

@@ -130,7 +130,7 @@ class Enhancer:
         user = "INPUT JSON:" + json.dumps({"questions": [_compact(i) for i in items]}, ensure_ascii=False,
                                           separators=(",", ":"))
         task = Task("enhance", SYSTEM, user, ENHANCE, "enhance.v2", check=_check_ids(set(by_id)),
-                    offline=None if model else (lambda: offline.enhance(items)), use_cache=use_cache, order=order)
+                    offline=None if model else (lambda: offline.enhance(items)), use_cache=use_cache, order=order, defer_cache=True)
         try:
             result = await self.service.router.run(task)
         except Unavailable as exc:
@@ -165,6 +165,10 @@ class Enhancer:
         await self._verify(checked, result.provider)
         for c in checked:
             await self._accept(c, token, summary)
+        if len(checked) == len(by_id):
+            # Cached only once every item passed its checks: a reply with one bad item is
+            # asked again on the retry instead of being replayed from the cache.
+            await result.commit()
 
     async def _unanswered(self, docs: list[dict[str, Any]], token: str, summary: dict[str, Any],
                           exc: Unavailable, *, split: bool = True) -> None:
