@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 JOBS = "scraping_jobs"
 QUESTIONS = "raw_extracted_questions"
 HISTORY_KEPT = 30
+Docs = list[dict[str, Any]]  # (JobsRepo.list shadows the builtin inside the class)
 
 
 def empty_progress() -> dict[str, int]:
@@ -152,7 +153,7 @@ class JobsRepo:
         await self.store.update_one(JOBS, {"_id": job_id}, {"$unset": {f"helpers.{helper_key(holder)}": ""}})
 
     async def save_progress(self, job_id: str, holder: str, progress: dict[str, int],
-                            failures: list[dict[str, Any]], kept: int, lease_seconds: float,
+                            failures: Docs, kept: int, lease_seconds: float,
                             last_error: str | None, *, replace: bool = False,
                             helper: bool = False, final: bool = False,
                             stats: dict[str, int] | None = None) -> dict[str, Any] | None:
@@ -193,7 +194,7 @@ class JobsRepo:
     async def request(self, job_id: str, what: str) -> None:
         await self.store.update_one(JOBS, {"_id": job_id}, {"$set": {"request": what}})
 
-    async def orphaned(self, holder_prefix: str | None) -> list[dict[str, Any]]:
+    async def orphaned(self, holder_prefix: str | None) -> Docs:
         """RUNNING/STOPPING jobs whose daemon died: with an expired (or no) lease, or,
         given `holder_prefix`, held by any earlier process of this daemon."""
         now = time.time()
@@ -203,7 +204,7 @@ class JobsRepo:
         return await self.store.find(JOBS, {"status": {"$in": [jobs.RUNNING, jobs.STOPPING]}, "$or": dead},
                                      limit=1000)
 
-    async def finished_before(self, before: float, limit: int) -> list[dict[str, Any]]:
+    async def finished_before(self, before: float, limit: int) -> Docs:
         return await self.store.find(JOBS, {"status": {"$in": sorted(jobs.TERMINAL)}, "finished_at": {"$lt": before}},
                                      sort=[("finished_at", 1)], limit=limit)
 

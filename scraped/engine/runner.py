@@ -179,7 +179,7 @@ class Runner:
         self._suspects = await self.frontier.has_suspects()
         self._settled = counts["done"] + counts["failed"]
         self._saved = dict(self.progress)
-        self._job_saved: dict[str, int] | None = None  # None: the next save sets the recount
+        self._job_saved = None  # None: the next save sets the recount
 
     async def _checkpoint(self) -> None:
         try:
