@@ -113,7 +113,12 @@ class Client:
         assert self._sock is not None
         req_id = next(self._ids)
         clean = {k: v for k, v in args.items() if v is not None}
-        self._sock.sendall(pack({"v": PROTOCOL_VERSION, "id": req_id, "cmd": cmd, "args": clean}))
+        try:
+            self._sock.sendall(pack({"v": PROTOCOL_VERSION, "id": req_id, "cmd": cmd, "args": clean}))
+        except (BrokenPipeError, ConnectionResetError):
+            # The daemon stopped reading mid-request: it refused it (a frame over its
+            # max_frame_bytes) and said why before closing. This is not a closed stdout.
+            self._raise_refusal()
         while True:
             reply = self._read_reply()
             if not reply.get("ok"):
@@ -122,6 +127,17 @@ class Client:
             yield reply.get("result")
             if not reply.get("more"):
                 return
+
+    def _raise_refusal(self) -> None:
+        try:
+            reply = self._read_reply()
+        except (errors.ScrapedError, OSError):
+            reply = {}
+        err = reply.get("error") if isinstance(reply, dict) else None
+        self.close()
+        if isinstance(err, dict):
+            raise _BY_CODE.get(err.get("code"), errors.Internal)(err.get("message", "unknown error"))
+        raise errors.Unavailable("the daemon closed the connection before the whole request was sent")
 
     def call(self, cmd: str, **args: Any) -> Any:
         """One request, one result (the last one, for a streaming command)."""

@@ -88,7 +88,7 @@ async def test_a_second_flush_of_the_same_minute_adds_to_its_row(store):
 async def test_the_collection_is_capped_oldest_windows_first(store):
     clock = Clock(1_800_000_000.0)
     sec = SecurityLog(clock=clock, max_rows=100)
-    for minute in range(130):
+    for _ in range(130):
         sec.record("bad_frame", PEER, detail="x", reason="not valid msgpack")
         clock.t += 60
         await sec.flush(store)  # checks the size at most once a minute: here, every time
@@ -107,7 +107,7 @@ async def test_a_flood_is_bounded_in_the_journal_the_queue_and_the_tracker(store
             # Distinct uids: each is a window of its own, so the pending table fills.
             sec.record("rate_limit_violation", Peer(pid=1, uid=10_000 + i, gid=1), command="status",
                        detail="request rate over the limit")
-        for i in range(20):
+        for _ in range(20):
             sec.record("rate_limit_violation", PEER, command="status", detail="request rate over the limit")
         clock.t += 61
         sec.record("rate_limit_violation", PEER, command="status", detail="request rate over the limit")
