@@ -252,6 +252,8 @@ class _Walker:
                 text = "".join(el.itertext())
                 if len(text) > 60:  # a wrapper named "level-2", not a badge
                     flags &= ~META
+            if flags & ANS and not flags & CORRECT and panel(el):
+                flags = (flags & ~ANS) | OPTBOX  # Moodle's div.answer: radio buttons, the options
             if flags & CORRECT:
                 if grouped is not None or tag in _OPTION_TAGS or (flags | ctx.flags) & (OPTBOX | LISTED):
                     flags &= ~(ANS | EXPL | HIDDEN)  # "correct-answer" on an option marks that option

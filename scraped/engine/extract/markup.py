@@ -35,20 +35,22 @@ _SKIP_TOKENS = frozenset(
     "vote votes voted voting tally".split()
 )
 _CLASS_HINTS = re.compile(
-    r"(?P<opt>option|choice|answers\b|answer-?list|alternatives)"
+    # at a word's start (not "multichoice"); "answernumber" / "answerlabel": an option's part
+    r"(?P<opt>^(?:option|choice|answers$|answerlist|alternative|answer(?:number|label|item|choice|option)s?$))"
     r"|(?P<expl>explan|rationale|solution|reason|working)"
-    r"|(?P<ans>answer|\bans\b|\bans[-_]|\bkey\b)"
-    r"|(?P<hid>\bhidden\b|\bhide\b|d-none|is-hidden|\bcollapse\b|sr-only|visually-hidden|display-none)"
+    r"|(?P<ans>answer(?!ed)|\bans\b|\bans[-_]|\bkey\b)"  # not "notyetanswered": a state
+    r"|(?P<hid>\bhidden\b|\bhide\b|d-none|is-hidden|\bcollapse\b|sr-only|visually-hidden|display-none|accesshide)"
     r"|(?P<q>question|\bques\b|qtext|\bstem\b|problem|quiz|mcq)"
     r"|(?P<meta>difficulty|\blevel\b|\bcategory\b|\btopic\b)"
     r"|(?P<correct>^(?:correct|right|true)$)"
+    r"|(?P<chrome>^(?:prompt|instructions?)$)"  # "Select one:": a form's prompt, not the question
 )
 _LAYOUT_TOKENS = frozenset(
     "text pull float align col sidebar arrow icon fa nav menu left top bottom m p mr ml pr pl me ms pe ps "
     "justify content border rounded half side panel column".split()
 )
 _FLAG_OF: dict[str, int] = {"": 0, "opt": OPTBOX, "expl": EXPL, "ans": ANS, "hid": HIDDEN, "q": QBOX, "meta": META,
-            "correct": CORRECT}
+            "correct": CORRECT, "chrome": TOGGLE}
 _TOKENS = re.compile(r"[^a-z0-9]+")
 _ROLE = re.compile(r"(?P<a>answer|\bans\b|correct|key)|(?P<e>explanation|solution|reason)|(?P<q>question)"
                    r"|(?P<o>option|choice)", re.I)
@@ -70,8 +72,8 @@ def classify(value: str) -> tuple[int, bool]:
     for tok in tokens:
         for m in _CLASS_HINTS.finditer(tok):
             flags |= _FLAG_OF[m.lastgroup or ""]
-    if flags & OPTBOX:
-        flags &= ~ANS  # "answer-options" is where options live
+    if flags & OPTBOX or (flags & ANS and "label" in tokens):
+        flags &= ~ANS  # "answer-options" is where options live; "answer1_label" labels one
     if flags & CORRECT and "right" in tokens and not tokens.isdisjoint(_LAYOUT_TOKENS):
         flags &= ~CORRECT  # "text-right", "pull-right": where a thing sits, not whether it is right
     if flags & CORRECT and flags & HIDDEN:

@@ -23,6 +23,7 @@ from scraped.engine.extract.lines import (
     HIDDEN,
     INPUT,
     META,
+    RADIO,
     TOGGLE,
     Line,
 )
@@ -138,8 +139,8 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
         elif (f & TOGGLE or k & K_TOGGLE) and not k & K_ANSWER and not (
                 k & K_EXPL and not f & TOGGLE and not ln.links and ln.owner.tag != "button"):
             pass  # "Show answer" (but a bare "Explanation" heading in the text heads the explanation)
-        elif ln.links >= 0.8 * len(t) or ln.owner.tag == "button":
-            pass  # "View answer", "Discuss", "Report" links and buttons around the answer
+        elif ln.links >= 0.8 * len(t) or ln.owner.tag == "button" or f & RADIO:
+            pass  # "View answer", "Discuss", "Report" links, buttons and form controls around the answer
         elif answer is None and k & K_ANSWER and (m := ANSWER_RE.match(t)):
             value = (m.group("v1") or m.group("v2") or m.group("v3") or m.group("v4") or "").strip()
             if value:

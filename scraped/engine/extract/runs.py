@@ -47,6 +47,17 @@ class Run:
         return [opt_lines[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
+def _within(el, box, depth: int = 3) -> bool:
+    """Is `el` inside `box`, at most `depth` levels down (a label's div holding its text's <p>)?"""
+    for _ in range(depth):
+        el = el.getparent()
+        if el is None:
+            return False
+        if el is box:
+            return True
+    return False
+
+
 def merge_labels(lines: list[Line]) -> list[Line]:
     """Join a line holding only an option label ("A." in its own cell) to its sibling text."""
     out: list[Line] | None = None  # a copy only from the first join on
@@ -60,8 +71,10 @@ def merge_labels(lines: list[Line]) -> list[Line]:
                 t = t + ")"  # a bare letter in its own cell or span: a label
             lab = option_label(t)
             nxt = lines[i + 1]
-            if (lab is not None and lab[2] >= len(t) and option_label(nxt.text) is None
-                    and (nxt.owner is ln.owner or nxt.owner.getparent() is ln.owner.getparent())):
+            inner = option_label(nxt.text) if lab is not None else None
+            if (lab is not None and lab[2] >= len(t) and (inner is None or inner[0] != lab[0])
+                    and (nxt.owner is ln.owner or nxt.owner.getparent() is ln.owner.getparent()
+                         or _within(nxt.owner, ln.owner))):
                 if out is None:
                     out = lines[:i]
                 out.append(Line(t + " " + nxt.text, ln.owner, ln.flags | nxt.flags, nxt.box,
@@ -101,9 +114,11 @@ def _labelled_run(lines: list[Line], i: int) -> Run | None:
         if nxt.flags & NOT_OPTION:
             break
         lab = option_label(nxt.text)
-        if (lab is None and heads is not None and prefix == "" and _same_item(lines[j - 1], nxt)
+        if (heads is not None and prefix == "" and (lab is None or lab[0] != style)
+                and (_same_item(lines[j - 1], nxt) or _within(nxt.owner, lines[i + heads[-1]].owner))
                 and not (nxt.kind or kind(nxt)) & (K_ANSWER | K_EXPL | K_TOGGLE)):
-            options[-1] += " " + nxt.text  # an option of several lines (<br> in one <li>)
+            # an option of several lines (<br> in one <li>, or a numbered list inside "a.")
+            options[-1] += " " + nxt.text
             multi = True
             j += 1
             continue
