@@ -200,7 +200,7 @@ def test_a_second_daemon_on_the_same_state_dir_exits_at_once_and_leaves_running_
     from tests.engine_site import DAEMON_ENGINE, Site
 
     # A slow site keeps the first daemon's job RUNNING while the second one tries to start.
-    with Site(pages=200, delay=0.2) as site, \
+    with Site(pages=300, delay=1.0) as site, \
             DaemonProcess(tmp_path / "first", config={"engine": DAEMON_ENGINE}) as first:
         job = first.call("jobs.submit", spec=site.spec("long-running"))["job"]
         first.wait_until(lambda: first.call("jobs.show", id=job["id"])["status"] == "RUNNING")

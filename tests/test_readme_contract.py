@@ -298,7 +298,7 @@ class World:
     def __init__(self, tmp: Path):
         self.tmp = tmp
         self.quick = Site(pages=6, broken=1).start()
-        self.slow = Site(pages=200, delay=0.3).start()
+        self.slow = Site(pages=300, delay=1.0).start()  # stays RUNNING while a line acts on it
         self.daemon = DaemonProcess(tmp / "daemon", config={"engine": DAEMON_ENGINE}).start()
         self.n = 0
         self.base_job = self.finished_job(self.quick)

@@ -79,7 +79,7 @@ def test_no_eta_when_nothing_is_left_or_nothing_moves():
 
 
 def test_a_watch_through_a_pause_to_the_end_prints_only_changes(tmp_path):
-    with Site(pages=40, delay=0.05) as site, \
+    with Site(pages=60, delay=0.2) as site, \
             DaemonProcess(tmp_path, config={"engine": {**DAEMON_ENGINE, "host_concurrency": 2}}) as d:
         job = d.call("jobs.submit", spec=site.spec("watched"))["job"]
         watch = subprocess.Popen([sys.executable, "-m", "scraped.cli", "--socket", str(d.socket_path),
