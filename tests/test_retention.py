@@ -46,7 +46,8 @@ async def seed(store):
                                          for j in jobs for k in range(4)])
     await store.insert_many("raw_extracted_questions", [
         {"_id": f"q{i:03d}", "question": f"Q{i}", "options": ["a", "b"], "category": "math",
-         "sources": [{"url": f"https://e.org/{i}", "job_id": "J00"}], "extracted_at": NOW - i * DAY}
+         "sources": [{"url": f"https://e.org/{i}", "job_id": "J00"}], "extracted_at": NOW - i * DAY,
+         "enhancement": {"state": "done"}}
         for i in range(100)])  # q061..q099 are older than 60 days: 39 of them
 
 
@@ -145,3 +146,12 @@ def test_config_refuses_active_or_unknown_states():
     assert RetentionConfig(job_statuses=("RUNNING", "DONE")).validate() == [
         "job_statuses: unknown state 'DONE'",
         "job_statuses: RUNNING jobs are not finished; retention never deletes them"]
+
+
+async def test_an_old_question_still_waiting_for_enhancement_is_not_archived(store):
+    await store.insert_many("raw_extracted_questions", [
+        {"_id": f"w{state}", "question": state, "options": ["a", "b"], "extracted_at": NOW - 400 * DAY,
+         "enhancement": {"state": state}} for state in ("pending", "in_progress", "done", "provisional", "failed")])
+    await retention.run_retention(store, cfg(), now=NOW)
+    left = await ids(store, "raw_extracted_questions", {"extracted_at": {"$lt": NOW - 60 * DAY}})
+    assert left == {"wpending", "win_progress"}

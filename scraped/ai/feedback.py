@@ -27,6 +27,7 @@ from scraped.ai.numbers import exact, parse_number, solve
 from scraped.ai.providers import offline
 from scraped.ai.router import Task
 from scraped.ai.schema import FEEDBACK
+from scraped.bank.lifecycle import DISPUTED, ENHANCED
 from scraped.engine.extract.normalise import (
     clean_text,
     normalise_options,
@@ -39,8 +40,6 @@ SYSTEM = ("You are a patient tutor (task: feedback). Given a question, the stude
           "answer and whether the student was right, explain in at most 4 sentences why the correct answer "
           "is right, showing the working; if the student was wrong, say what mistake likely led to their "
           "answer. Optionally add a one-line hint.")
-ENHANCED = "enhanced_questions"
-DISPUTED = "disputed"  # the bank's verification level of a quarantined question (scraped/bank)
 # a bare label: "C", "c)", "(c)", "[c]", "C.", "Option C", "choice 3", "answer: c"
 _LABEL = re.compile(r"^(?:(?:the\s+)?(?:correct\s+)?(?:option|choice|opt\.?|answer|ans\.?)\s*(?:is\s*)?[:#-]?\s*)?"
                     r"[(\[]?(?P<l>[a-h]|[1-8])[)\]]?\s*\.?$", re.I)

@@ -24,20 +24,12 @@ from scraped.ai import templates
 from scraped.ai.providers import offline
 from scraped.ai.router import Task
 from scraped.ai.schema import GENERATE
+from scraped.bank.lifecycle import ENHANCED, MODEL_ONLY, RECOMPUTED, quality
 from scraped.engine.extract.normalise import question_key
 
 log = logging.getLogger(__name__)
-ENHANCED = "enhanced_questions"
 ROUNDS = 4
-# verification levels as the bank names them (scraped/bank/lifecycle.py), and their scores
-RECOMPUTED, MODEL_ONLY = "recomputed", "model-only"
-_LEVEL_QUALITY = {RECOMPUTED: 1.0, MODEL_ONLY: 0.5}
 
-
-def quality(level: str, *, explanation: bool, options: int) -> float:
-    """The score of a generated question: its level's, less for what it lacks."""
-    score = _LEVEL_QUALITY[level] - (0 if explanation else 0.1) - (0 if options >= 4 else 0.05)
-    return round(max(0.0, score), 3)
 
 SYSTEM = (
     "You write new multiple-choice aptitude questions for a question bank (task: generate). Write "
@@ -126,7 +118,8 @@ async def _accept(service: Any, item: dict[str, Any], category: str, difficulty:
            "answer_text": options[checked], "explanation": explanation, "category": category,
            "difficulty": difficulty, "topics": list(item.get("topics") or [])[:6],
            "company_tags": [company.lower()] if company else [],
-           "quality_score": quality(level, explanation=bool(explanation), options=len(options)),
+           "quality_score": quality(level, explanation=bool(explanation), options=len(options),
+                                     provisional=False),
            "checks": checks, "verification": {"level": level, "solver": None, "at": now},
            "provisional": False, "provider": result.provider, "model": result.model, "origin": "generated",
            "enhanced_at": now}

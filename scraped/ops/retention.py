@@ -20,14 +20,14 @@ import logging
 import time
 from typing import Any
 
+from scraped.bank.lifecycle import ARCHIVED as ARCHIVE
+from scraped.bank.lifecycle import RAW, archivable_filter
 from scraped.store.base import Filter, Store
 
 log = logging.getLogger(__name__)
 
 JOBS = "scraping_jobs"
 FRONTIER = "frontier"
-RAW = "raw_extracted_questions"
-ARCHIVE = "archived_raw_questions"
 DAY = 86400.0
 
 
@@ -37,7 +37,9 @@ def job_filter(cutoff: float, statuses: tuple[str, ...]) -> Filter:
 
 
 def raw_filter(cutoff: float) -> Filter:
-    return {"extracted_at": {"$lt": cutoff}}
+    # The bank decides what may leave: a question still waiting for (or under) enhancement
+    # keeps its place in the enhancement queue.
+    return archivable_filter(cutoff)
 
 
 def _archived(doc: dict[str, Any], now: float) -> dict[str, Any]:
