@@ -4,6 +4,7 @@
     /q/N         `per_page` questions, and a link to /q/N+1 (a chain: with one page fetched
                  at a time the crawl order is the page order)
     /long/1      one long page: `long_questions` questions as text lines (ai mode)
+    `extra`      more pages, by path, served as given
 
 After `switch_after` question pages have been served, every page is served in the new
 markup: the same tags, the CSS classes renamed (qblock/qtext/opts/ans/expl become
@@ -38,7 +39,9 @@ def long_question(i: int) -> tuple[str, list[str], int]:
 
 
 class DriftSite:
-    def __init__(self, pages: int = 20, per_page: int = 3, switch_after: int | None = 8, long_questions: int = 14):
+    def __init__(self, pages: int = 20, per_page: int = 3, switch_after: int | None = 8, long_questions: int = 14,
+                 extra: dict[str, str] | None = None):
+        self.extra = dict(extra or {})  # path: HTML served as is
         self.pages = pages
         self.per_page = per_page
         self.switch_after = switch_after
@@ -88,6 +91,8 @@ class DriftSite:
             return 200, self.question_page(int(num))
         if path == "/long/1":
             return 200, self.long_page()
+        if path in self.extra:
+            return 200, self.extra[path]
         return 404, "<html><body>not found</body></html>"
 
     def start(self) -> DriftSite:

@@ -1,6 +1,7 @@
 """The "ai" extraction mode: a model reads a page's text and returns its questions.
 
-The text is the page's block-level lines (scraped.engine.extract.lines), one a line. A
+The text is what a reader sees of the page, one line per block (`page_text`: scripts,
+styles and the head left out; a dropdown's options and a button's label kept). A
 page longer than `[ai] extract_max_chars` is cut into chunks of at most that size at line
 ends, consecutive chunks sharing `[engine.extraction] chunk_overlap` characters, so that
 a question cut at one chunk's end is whole in the next; at most `max_chunks` chunks are
@@ -29,6 +30,7 @@ from typing import Any
 
 from scraped.ai.schema import EXTRACT
 from scraped.ai.task import Task
+from scraped.engine.extract.lines import BLOCK
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import (
     clean_text,
@@ -37,7 +39,7 @@ from scraped.engine.extract.normalise import (
     strip_question_number,
 )
 
-__all__ = ["TextExtraction", "chunks", "extract_text", "merge"]
+__all__ = ["TextExtraction", "chunks", "extract_text", "merge", "page_text"]
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,37 @@ def chunks(text: str, size: int, overlap: int) -> list[str]:
     return out
 
 
+_NOT_TEXT = frozenset("script style noscript template svg head title object embed canvas video audio".split())
+_LINE_TAGS = BLOCK | {"option", "button"}
+
+
+def page_text(root: Any) -> str:
+    """What a reader sees of a page, one line per block: unlike the auto extractor's lines,
+    form controls keep their text (a dropdown's options, a button's label)."""
+    parts: list[str] = []
+
+    def walk(el: Any) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in _NOT_TEXT:
+            return
+        line = tag in _LINE_TAGS
+        if line:
+            parts.append("\n")
+        if el.text and tag:
+            parts.append(el.text)
+        for child in el:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if line:
+            parts.append("\n")
+
+    if root is not None:
+        walk(root)
+    lines = (" ".join(x.split()) for x in "".join(parts).split("\n"))
+    return "\n".join(x for x in lines if x)
+
+
 def _words(text: str | None) -> list[str]:
     return _WORD.findall(clean_text(text or "").casefold())
 
@@ -120,26 +153,32 @@ def _richness(q: ExtractedQuestion) -> tuple[int, int, int, int]:
     return (len(q.options), q.answer is not None or bool(q.answer_text), bool(q.explanation), len(q.question))
 
 
+def _copies(norm: str, chunk: int, other: str, other_chunk: int) -> bool:
+    if norm == other:
+        return True
+    # a copy cut at a chunk's edge is part of the whole one, from a neighbouring chunk
+    return abs(chunk - other_chunk) == 1 and len(min(norm, other, key=len)) >= 12 and (
+        norm in other or other in norm)
+
+
 def merge(found: list[tuple[int, ExtractedQuestion]]) -> tuple[list[ExtractedQuestion], int]:
     """(chunk number, question) pairs merged: one per question, in page order; the count
-    of copies merged away."""
-    kept: list[tuple[int, ExtractedQuestion, str]] = []
+    of copies merged away. A question matches a kept one when it is a copy of any of the
+    copies merged into it."""
+    kept: list[tuple[list[tuple[int, str]], ExtractedQuestion]] = []
     merged = 0
     for chunk, q in found:
         norm = " ".join(_words(q.question))
-        for i, (other_chunk, other, other_norm) in enumerate(kept):
-            same = norm == other_norm
-            # a copy cut at a chunk's edge is part of the whole one, from a neighbouring chunk
-            cut = abs(chunk - other_chunk) == 1 and len(min(norm, other_norm, key=len)) >= 12 and (
-                norm in other_norm or other_norm in norm)
-            if same or cut:
+        for i, (members, best) in enumerate(kept):
+            if any(_copies(norm, chunk, other, other_chunk) for other_chunk, other in members):
                 merged += 1
-                if _richness(q) > _richness(other):
-                    kept[i] = (chunk, q, norm)
+                members.append((chunk, norm))
+                if _richness(q) > _richness(best):
+                    kept[i] = (members, q)
                 break
         else:
-            kept.append((chunk, q, norm))
-    return [q for _, q, _ in kept], merged
+            kept.append(([(chunk, norm)], q))
+    return [q for _, q in kept], merged
 
 
 async def extract_text(service: Any, text: str, url: str, *, overlap: int, max_chunks: int) -> TextExtraction:

@@ -7,8 +7,9 @@
     ai          the model reads the page's text, in overlapping chunks (scraped.ai.extract)
     ai-schema   a model writes each layout's rules once, checked on sample pages, then
                 parsel applies them (scraped.ai.layout_rules); pages of a layout without
-                usable rules are extracted by auto ("ai-schema:auto"); yield watched per
-                layout, and rules that drift are derived again
+                usable rules, or where the rules find nothing, are extracted by auto
+                ("ai-schema:auto"); yield watched per layout (the rules' own), and rules
+                that drift are derived again
 
 A job in mode ai or ai-schema with no model provider configured fails at its start with
 that reason (nothing is fetched). A page whose model call found no provider able to
@@ -57,7 +58,9 @@ def looks_like_quiz(page: Page) -> str | None:
     options = sum(max(1 if _OPTION.match(t) else 0, len(_INLINE_OPTION.findall(t))) for t in lines)
     questions = sum(1 for t in lines if _QUESTION.search(t))
     root = page.root
-    radios = len(root.xpath("//input[@type='radio' or @type='checkbox']")) if root is not None else 0
+    # radio buttons and checkboxes, and a dropdown of options counting as two
+    radios = (len(root.xpath("//input[@type='radio' or @type='checkbox']"))
+              + 2 * len(root.xpath("//select[count(option) > 1]"))) if root is not None else 0
     if questions and (options >= 2 or radios >= 2) and (answers or radios >= 2):
         return f"{questions} question line(s), {options} option line(s), {radios} choice input(s), {answers} answer marker(s)"
     return None
@@ -112,8 +115,11 @@ class Extraction:
             self._count("extract_rules_pages" if by_rules else "extract_auto_pages")
             if by_rules:
                 await self._track(layout, url, len(found))
-                return found, "ai-schema"
-            await self._maybe_flush()
+                if found:
+                    return found, "ai-schema"
+                found = extract_questions(page, _AUTO)  # the rules found nothing: auto's, if any
+            else:
+                await self._maybe_flush()
             return found, "ai-schema:auto"
         found = extract_questions(page, self.rules)
         if not found and self.config().ai_fallback and has_model(self.app) and looks_like_quiz(page):
@@ -122,10 +128,10 @@ class Extraction:
         return found, "auto"
 
     async def _by_model(self, page: Page, url: str) -> list[ExtractedQuestion]:
-        from scraped.ai.extract import extract_text
+        from scraped.ai.extract import extract_text, page_text
 
         cfg = self.config()
-        text = "\n".join(line.text for line in page.lines())
+        text = page_text(page.root)
         if not text.strip():
             return []
         try:
