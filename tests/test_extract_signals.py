@@ -365,3 +365,33 @@ def test_hidden_answer_inputs_far_below_a_quiz_plugin_table():
     assert _how(quiz) == ["input", "input"]
     one_more = quiz.replace("</form>", '<input type="hidden" name="correct_answer_3" value="B"></form>')
     assert [q.answer for q in extract_questions(_page(one_more))] == [None, None]  # the counts must agree
+
+
+def test_flashcards_in_a_dehydrated_state_string_quizlet():
+    cards = {str(n): {"id": n, "word": f"Câu {n}: Which number is {n} squared?\nA. {n * n}\nB. {n + n}\nC. {n}",
+                      "definition": f"A. {n * n}"} for n in range(2, 7)}
+    cards["9"] = {"id": 9, "word": "chien", "definition": "dog"}  # a vocabulary card: no question
+    state = {"props": {"pageProps": {"dehydratedReduxStateKey": json.dumps({"setPage": {"termIdToTermsMap": cards}})}}}
+    got = script_questions([("application/json", json.dumps(state))])
+    assert [(q.question, q.answer) for q in got] == [(f"Which number is {n} squared?", 0) for n in range(2, 7)]
+
+
+def test_the_script_s_full_list_joins_the_few_cards_the_server_rendered():
+    cards = {str(n): {"word": f"Câu {n}: Which number is {n} squared?\nA. {n * n}\nB. {n + n}\nC. {n}",
+                      "definition": f"A. {n * n}"} for n in range(2, 8)}
+    head = f'<script type="application/json">{json.dumps({"terms": cards})}</script>'
+    body = "".join(f'<div class="term"><div class="side"><span class="word">Câu {n}: Which number is {n} squared?<br>'
+                   f'A. {n * n}<br>B. {n + n}<br>C. {n}</span></div><div class="side"><span class="definition">A. {n * n}'
+                   '</span></div></div>' for n in range(2, 5))
+    got = extract_questions(_page(body, head))
+    assert [q.question for q in got] == [f"Which number is {n} squared?" for n in range(2, 8)]
+    assert all(q.answer == 0 for q in got)
+    other = head.replace("squared", "cubed")  # a script about other questions: it only fills nothing
+    assert len(extract_questions(_page(body, other))) == 3
+
+
+@pytest.mark.parametrize("text", ["Câu 3: What is it?", "Pregunta 3 What is it?", "Question 3 of 10: What is it?",
+                                  "Q3. What is it?"])
+def test_question_numbers_in_other_languages_are_stripped(text):
+    from scraped.engine.extract.normalise import strip_question_number
+    assert strip_question_number(text) == "What is it?"

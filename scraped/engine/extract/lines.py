@@ -159,7 +159,8 @@ class _Walker:
         text = el.text
         if not text or len(text) > _MAX_SCRIPT:
             return
-        if "uestion" in text and "{" in text and ("json" in kind or not kind or "javascript" in kind):
+        if (("uestion" in text or "definition" in text) and "{" in text
+                and ("json" in kind or not kind or "javascript" in kind)):
             self.scripts.append((kind, text))
 
     def new_id(self) -> int:

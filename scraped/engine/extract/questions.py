@@ -57,6 +57,12 @@ def merge_script_questions(found: list[ExtractedQuestion],
         s = answers.get(q.key()) if q.answer is None else None
         out.append(replace(q, answer=s.answer, answer_text=s.answer_text,
                            explanation=q.explanation or s.explanation) if s is not None else q)
+    keys = {q.key() for q in found}
+    scripted_keys = {q.key() for q in scripted}
+    mcq = [q for q in found if q.options]
+    if len(mcq) >= 3 and sum(q.key() in scripted_keys for q in mcq) >= 0.8 * len(mcq) and len(scripted) > len(mcq):
+        # the script is the page's own list (the markup shows its first part): the rest too
+        out += [q for q in scripted if q.key() not in keys]
     return out
 
 

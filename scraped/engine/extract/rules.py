@@ -117,7 +117,8 @@ class ExtractRules:
     option (or one node whose text holds the options inline, "A) 1 B) 2"); `answer` the
     answer as written ("Option B", "b", "15", "Answer: Option C", "Correct answer is B":
     one that names an option becomes that option); `category`/`difficulty` hints.
-    "ai" and "ai-schema" belong to the AI area; here they extract like "auto".
+    "ai" and "ai-schema" need a model: a job runs them through scraped.engine.extraction
+    (extract_questions alone extracts them like "auto").
     """
 
     mode: str = "auto"

@@ -5,6 +5,8 @@
   answer has one, else as listed (accepted ones where they stand among them, when the
   page lists them in `suggestedAnswer` too, else after). A Question with only an
   acceptedAnswer is an FAQ entry, not a multiple-choice question: ignored.
+- flashcards (`word`/`term` and `definition`): a front holding a question and its
+  lettered options, a back naming the right one ("A. ...");
 - state objects (`__NEXT_DATA__`, `window.__INITIAL_STATE__ = {...}`, application/json):
   any object with a question text (question, questionText, stem, prompt...) and a list of
   2-10 options (options, choices, answers, alternatives...: strings, or objects with a
@@ -12,8 +14,10 @@
   text, a letter, or an index when the key says so) or from an option flagged
   is_correct/correct/isCorrect.
 
-The caller (questions.py) uses them to fill answers of questions found in the markup, and
-as the page's questions only when the markup gives none (a page rendered by script).
+The caller (questions.py) uses them to fill answers of questions found in the markup; as
+the page's questions when the markup gives none (a page rendered by script); and adds the
+ones the markup lacks when the script holds nearly all the markup's questions (the page's
+own data, of which the server rendered the first few).
 Vote tallies (`voted_answers`, `vote_count`) name no question text and give nothing.
 """
 
@@ -26,7 +30,13 @@ from collections import deque
 from typing import Any
 
 from scraped.engine.extract.model import ExtractedQuestion
-from scraped.engine.extract.normalise import clean_text, normalise_options, resolve_answer
+from scraped.engine.extract.normalise import (
+    clean_text,
+    normalise_options,
+    option_label,
+    resolve_answer,
+    strip_question_number,
+)
 
 __all__ = ["script_questions"]
 
@@ -40,7 +50,8 @@ _INDEX_KEYS = ("correctIndex", "correct_index", "answerIndex", "answer_index", "
 _OPT_TEXT = ("text", "label", "value", "content", "body", "option", "answer", "title", "name")
 _OPT_TRUE = ("is_correct", "isCorrect", "correct", "is_right", "isRight", "right")
 _EXPL_KEYS = ("explanation", "rationale", "solution_text", "feedback")
-_MAX_NODES = 50_000
+_MAX_NODES = 200_000
+_MAX_NESTED = 4
 _ASSIGN = re.compile(r"=\s*(?=[{\[])")
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -74,14 +85,27 @@ def _walk(data: Any):
     """Every dict in a JSON value, breadth-first, at most _MAX_NODES values."""
     queue = deque([data])
     seen = 0
+    nested = 0  # JSON written as a string inside the JSON (a framework's dehydrated state)
     while queue and seen < _MAX_NODES:
         node = queue.popleft()
         seen += 1
         if isinstance(node, dict):
             yield node
-            queue.extend(v for v in node.values() if isinstance(v, (dict, list)))
+            values = node.values()
         elif isinstance(node, list):
-            queue.extend(v for v in node if isinstance(v, (dict, list)))
+            values = node
+        else:
+            continue
+        for v in values:
+            if isinstance(v, (dict, list)):
+                queue.append(v)
+            elif (isinstance(v, str) and len(v) > 200 and v[:1] in "{[" and nested < _MAX_NESTED
+                  and ("uestion" in v or ("word" in v and "definition" in v))):
+                nested += 1
+                try:
+                    queue.append(json.loads(v))
+                except ValueError:
+                    pass
 
 
 def _schema_question(node: dict) -> ExtractedQuestion | None:
@@ -155,6 +179,35 @@ def _state_question(node: dict) -> ExtractedQuestion | None:
     return ExtractedQuestion(question, tuple(options), idx, options[idx] if idx is not None else None, expl)
 
 
+_CARD_FRONT = ("word", "term", "front")
+_CARD_BACK = ("definition", "back")
+
+
+def _card_question(node: dict) -> ExtractedQuestion | None:
+    """A flashcard whose front holds a question and its lettered options, one a line, and
+    whose back names the right one ("A. ..."): a multiple-choice question. Cards without
+    options are vocabulary, not questions, and give nothing."""
+    front = next((node[k] for k in _CARD_FRONT if isinstance(node.get(k), str)), None)
+    back = next((node[k] for k in _CARD_BACK if isinstance(node.get(k), str)), None)
+    if not front or back is None or "\n" not in front:
+        return None
+    lines = [clean_text(x) for x in front.split("\n")]
+    lines = [x for x in lines if x]
+    first = next((i for i, x in enumerate(lines) if option_label(x) is not None), None)
+    if not first:
+        return None  # no question text before the options
+    labels = [option_label(x) for x in lines[first:]]
+    if len(labels) < 2 or any(lb is None or lb[1] != i or lb[0] != labels[0][0]  # type: ignore[index]
+                              for i, lb in enumerate(labels)):
+        return None
+    options = normalise_options(lines[first:])
+    question = strip_question_number(" ".join(lines[:first]))
+    idx, text = resolve_answer(clean_text(back), options, labels[0][0])  # type: ignore[index]
+    if idx is None:
+        return None  # a back that names no option: not this kind of card
+    return ExtractedQuestion(question, tuple(options), idx, text, None)
+
+
 def script_questions(scripts: list[tuple[str, str]]) -> list[ExtractedQuestion]:
     """The questions in a page's JSON scripts ((type, text) pairs from lines.py)."""
     out: list[ExtractedQuestion] = []
@@ -163,7 +216,7 @@ def script_questions(scripts: list[tuple[str, str]]) -> list[ExtractedQuestion]:
         if data is None:
             continue
         for node in _walk(data):
-            q = _schema_question(node) if "@type" in node else _state_question(node)
+            q = _schema_question(node) if "@type" in node else (_state_question(node) or _card_question(node))
             if q is not None:
                 out.append(q)
     return out
