@@ -155,10 +155,12 @@ class AIConfig:
     feedback_explain: bool = setting(True, "Ask a model to explain feedback when one is configured.")
     feedback_timeout: float = setting(8.0, "Seconds feedback waits for a model's explanation before\n"
                                       "answering with the offline one.", minimum=0.1)
-    extract_max_chars: int = setting(20_000, "Page text (or HTML for ai-schema) sent for AI extraction.",
+    extract_max_chars: int = setting(20_000, "Characters of page text per AI extraction request (a longer\n"
+                                     "page is cut into overlapping chunks: [engine.extraction]), and of\n"
+                                     "a sample page's HTML sent for ai-schema rules.",
                                      minimum=1000, maximum=500_000)
-    layout_retry: float = setting(3600.0, "Seconds before a layout whose CSS rules failed is asked\n"
-                                  "for again.", minimum=0.0)
+    layout_retry: float = setting(3600.0, "Seconds before a layout whose ai-schema rules were refused is\n"
+                                  "asked for again (auto extracts its pages meanwhile).", minimum=0.0)
     gemini: GeminiConfig = setting(factory=GeminiConfig)
     groq: GroqConfig = setting(factory=GroqConfig)
     huggingface: HuggingFaceConfig = setting(factory=HuggingFaceConfig)

@@ -30,8 +30,15 @@ ENGINE_DEFAULTS = {
 
 RULES_HELP = {
     "extract.mode": f"How questions are found: {', '.join(MODES)}. `auto` uses structural heuristics "
-                    "(no selectors); `css` the selectors below; `ai` and `ai-schema` belong to the AI "
-                    "area and extract like `auto` here.",
+                    "(no selectors; with `[engine.extraction] ai_fallback` a quiz-looking page it reads "
+                    "nothing on goes to a model); `css` the selectors below; `ai` a model reads each "
+                    "page's text (long pages in overlapping chunks of `[ai] extract_max_chars`); "
+                    "`ai-schema` a model writes the selectors once per layout (site and template), "
+                    "checked on `[engine.extraction] validate_pages` pages of it (3) against auto, then applied to every page of the layout "
+                    "without a model (auto where it has none). `ai` and `ai-schema` need a model "
+                    "provider (`[ai] extract_order`): without one the job fails at its start. In `css` "
+                    "and `ai-schema` jobs a layout whose pages stop giving questions raises a selector "
+                    "drift alarm (`jobs show`, `errors`); ai-schema derives its selectors again.",
     "extract.block": "css mode (required): selects one element per question.",
     "extract.question": "css mode (required): the question text, relative to the block.",
     "extract.options": "One node per option, or one node whose text holds them inline (\"A) 1 B) 2\").",
