@@ -136,3 +136,71 @@ def test_secrets_come_from_env_and_credentials_and_never_show(tmp_path, monkeypa
 def test_secrets_are_not_config_keys():
     with pytest.raises(ConfigError, match="unknown key"):
         parse_config({"ai": {"gemini_api_key": "x"}})
+
+
+def _float_keys(cls, path=""):
+    """Every float setting (float or float | None) of a settings dataclass, by key path."""
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        tp, key = hints[f.name], f"{path}.{f.name}" if path else f.name
+        if dataclasses.is_dataclass(tp):
+            yield from _float_keys(tp, key)
+        elif tp is float or (typing.get_origin(tp) in (typing.Union, __import__("types").UnionType)
+                             and float in typing.get_args(tp)):
+            yield key
+
+
+def _nest(key, value):
+    out = value
+    for part in reversed(key.split(".")):
+        out = {part: out}
+    return out
+
+
+FLOAT_KEYS = list(_float_keys(Config))
+
+
+def test_there_are_float_settings_to_check():
+    assert len(FLOAT_KEYS) > 30 and "daemon.idle_timeout" in FLOAT_KEYS and "ops.metrics.interval" in FLOAT_KEYS
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")], ids=["nan", "inf", "-inf"])
+def test_every_float_setting_refuses_non_finite_values(value):
+    # TOML allows nan and inf, and NaN passes every `<` / `>` bound: before, a reload
+    # applied `idle_timeout = nan` and every job failed on `write_interval = nan`.
+    for key in FLOAT_KEYS:
+        with pytest.raises(ConfigError) as err:
+            parse_config(_nest(key, value))
+        assert f"{key}: must be a finite number, got {value!r}" in err.value.problems, key
+
+
+def test_every_float_of_a_job_spec_refuses_nan():
+    from scraped.engine import spec
+
+    keys = list(_float_keys(spec._Fields))
+    assert "politeness.delay" in keys
+    for key in keys:
+        with pytest.raises(ConfigError) as err:
+            spec.from_dict({"name": "j", "start_urls": ["http://a.example/"], **_nest(key, float("nan"))})
+        assert any(p.startswith(f"{key}: must be a finite number") for p in err.value.problems), key
+
+
+def test_check_config_refuses_nan(tmp_path):
+    f = tmp_path / "nan.toml"
+    f.write_text("[daemon]\nshutdown_grace = nan\n[ops.metrics]\ninterval = inf\n")
+    out = subprocess.run([sys.executable, "-m", "scraped.daemon", "--check-config", str(f)],
+                         capture_output=True, text=True, cwd=REPO)
+    assert out.returncode == 1
+    assert "daemon.shutdown_grace: must be a finite number, got nan" in out.stderr
+    assert "ops.metrics.interval: must be a finite number, got inf" in out.stderr
+
+
+def test_connection_limits_are_consistent():
+    with pytest.raises(ConfigError) as err:
+        parse_config({"daemon": {"max_connections": 8, "reserved_connections": 8}})
+    assert any(p.startswith("daemon.reserved_connections: must be below max_connections") for p in err.value.problems)
+    with pytest.raises(ConfigError, match="check_interval"):
+        parse_config({"store": {"check_interval": 5}})
+    assert parse_config({"store": {"check_interval": 0}}).store.check_interval == 0

@@ -77,6 +77,8 @@ def test_a_frame_over_the_cap_is_refused_before_it_is_read(daemon):
 @pytest.mark.parametrize("obj, words", [
     ([1, 2, 3], "must be a map"),
     ({"v": 2, "id": 1, "cmd": "hello"}, "protocol version"),
+    ({"v": True, "id": 1, "cmd": "hello"}, "protocol version"),  # True == 1 in Python
+    ({"v": 1.0, "id": 1, "cmd": "hello"}, "protocol version"),  # and so is 1.0
     ({"v": 1, "id": "one", "cmd": "hello"}, "id must be an integer"),
     ({"v": 1, "id": 1, "cmd": 7}, "cmd must be a string"),
     ({"v": 1, "id": 1, "cmd": "hello", "extra": 1}, "unknown request field"),

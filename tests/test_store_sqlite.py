@@ -125,3 +125,222 @@ async def test_writes_of_many_rows_in_one_statement(store):
     claimed = await store.claim("frontier", {"state": "done"}, {"$set": {"state": "x"}}, sort=[("n", -1)], limit=450)
     assert [d["n"] for d in claimed] == list(range(1000, 550, -1))
     assert await store.count("frontier", {"state": "x"}) == 450
+
+
+# ---------------------------------------------------------------- the file, checked
+
+
+async def _filled(path, n=3000):
+    s = SqliteStore(path)
+    await s.open()
+    await s.insert_many("raw_extracted_questions", [{"_id": f"{i:08d}", "question": "q " * 50} for i in range(n)])
+    await s.close()
+
+
+def _damage_pages(path, pages=10, first=5):
+    """Overwrite `pages` 4 KiB pages past the header with garbage (a bad disk, a bad copy)."""
+    import random
+
+    rng = random.Random(13)
+    with open(path, "r+b") as f:
+        for page in range(first, first + pages):
+            f.seek(page * 4096)
+            f.write(bytes(rng.randrange(256) for _ in range(4096)))
+
+
+async def test_a_zero_length_file_is_refused_not_taken_for_a_new_store(tmp_path):
+    from scraped.store.sqlite_check import StoreCorrupt
+
+    path = tmp_path / "scraped.db"
+    path.write_bytes(b"")
+    with pytest.raises(StoreCorrupt) as err:
+        await SqliteStore(path).open()
+    message = str(err.value)
+    assert f"{path} is empty (0 bytes)" in message and "scrapedctl restore NAME --yes" in message
+    assert "scrapedctl backup list" in message and err.value.exit_status == 1
+    assert path.stat().st_size == 0  # nothing was written to it
+
+
+async def test_damaged_pages_and_garbage_are_refused_at_open(tmp_path):
+    from scraped.store.sqlite_check import StoreCorrupt
+
+    path = tmp_path / "scraped.db"
+    await _filled(path)
+    _damage_pages(path)
+    with pytest.raises(StoreCorrupt, match=r"is damaged \(quick_check: "):
+        await SqliteStore(path).open()
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is no database" * 1000)
+    with pytest.raises(StoreCorrupt, match="file is not a database"):
+        await SqliteStore(junk).open()
+
+
+async def test_quick_check_while_open_reports_damage_done_under_it(tmp_path):
+    path = tmp_path / "scraped.db"
+    await _filled(path)
+    s = SqliteStore(path)
+    await s.open()
+    try:
+        assert s.last_check["ok"] and s.last_check["problems"] == []
+        assert (await s.quick_check())["ok"]
+        _damage_pages(path)
+        check = await s.quick_check()
+        assert not check["ok"] and check["problems"]
+    finally:
+        await s.close()
+
+
+async def test_a_new_store_is_private_and_an_old_one_is_made_private(tmp_path):
+    import os
+    import stat
+
+    state = tmp_path / "state"
+    s = SqliteStore(state / "scraped.db")
+    await s.open()
+    await s.insert_one("meta", {"_id": "x"})
+    await s.close()
+    assert stat.S_IMODE((state / "scraped.db").stat().st_mode) == 0o600
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    assert not list(state.glob(".scraped.db.new*"))  # built under a temporary name, renamed
+    os.chmod(state / "scraped.db", 0o644)  # as an older scraped left them
+    os.chmod(state, 0o755)
+    await s.open()
+    await s.close()
+    assert stat.S_IMODE((state / "scraped.db").stat().st_mode) == 0o600
+    assert stat.S_IMODE(state.stat().st_mode) == 0o750
+
+
+@pytest.mark.parametrize("text", ["train", "a.b", "(a+)+$", "Speed?", "ß", " two  words ", "x" * 5000])
+async def test_literal_searches_match_as_the_regex_would(store, text):
+    import re
+
+    values = ["a train", "A TRAIN", "aXb", "a.b", "(a+)+$ is a regex", "speed? fast", "STRASSE ß",
+              " two  words ", "two words", "x" * 5001, "", "a\nb"]
+    await store.insert_many("raw_extracted_questions",
+                            [{"_id": f"{i:03d}", "question": v} for i, v in enumerate(values)])
+    for pattern in (re.escape(text), "^" + re.escape(text), "^\\s*" + re.escape(text.strip()) + "\\s*$"):
+        for options in ("", "i"):
+            found = await store.find("raw_extracted_questions",
+                                     {"question": {"$regex": pattern, "$options": options}})
+            flags = re.I if options else 0
+            want = [v for v in values if re.search(pattern, v, flags)]
+            assert sorted(d["question"] for d in found) == sorted(want), (pattern, options)
+
+
+async def test_a_real_regex_is_still_one_and_a_huge_one_is_refused(store):
+    from scraped.errors import BadRequest
+
+    await store.insert_many("raw_extracted_questions", [{"_id": "1", "question": "abc123"}])
+    assert len(await store.find("raw_extracted_questions", {"question": {"$regex": "\\d+$"}})) == 1
+    with pytest.raises(BadRequest, match="regular expression of"):
+        await store.find("raw_extracted_questions", {"question": {"$regex": "(a|b)" * 2000}})
+
+
+async def test_the_scheduled_quick_check_finds_damage(tmp_path, autojump_clock):
+    import trio
+
+    path = tmp_path / "scraped.db"
+    await _filled(path)
+    s = SqliteStore(path, check_interval=3600)
+    await s.open()
+    try:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(s.run)
+            first = s.last_check
+            _damage_pages(path)
+            await trio.sleep(3600 + 60)  # the autojump clock: no real hour passes
+            for _ in range(100):  # the check's thread may still be running
+                if s.last_check is not first:
+                    break
+                await trio.sleep(1)
+            assert not s.last_check["ok"] and s.last_check["problems"]
+            nursery.cancel_scope.cancel()
+    finally:
+        await s.close()
+
+
+# ---------------------------------------------------------------- the daemon on a bad store
+
+
+def _start_fails(tmp_path, prepare):
+    from tests.daemon_harness import DaemonProcess
+
+    d = DaemonProcess(tmp_path)
+    d.state_dir.mkdir(parents=True, exist_ok=True)
+    prepare(d.state_dir / "scraped.db")
+    d.start(wait=False)
+    assert d.proc is not None
+    code = d.proc.wait(30)
+    d.close()
+    return code, d.log()
+
+
+@pytest.mark.parametrize("damage", ["empty", "pages", "garbage"])
+def test_the_daemon_refuses_a_bad_store_in_one_line_and_exits_1(tmp_path, damage):
+    import trio
+
+    def prepare(path):
+        if damage == "empty":
+            path.write_bytes(b"")
+        elif damage == "garbage":
+            path.write_bytes(b"\x00garbage" * 5000)
+        else:
+            trio.run(_filled, path)
+            _damage_pages(path)
+
+    code, log = _start_fails(tmp_path, prepare)
+    assert code == 1, log
+    lines = [line for line in log.splitlines() if line.startswith("scraped: cannot start:")]
+    assert len(lines) == 1 and "Traceback" not in log, log
+    (line,) = lines
+    assert str(tmp_path / "state" / "scraped.db") in line
+    assert "`scrapedctl backup list`, `scrapedctl restore NAME --yes`" in line
+    assert ("empty (0 bytes)" if damage == "empty" else "is damaged (quick_check:") in line
+
+
+def test_health_database_reports_the_write_probe_and_the_quick_check(tmp_path):
+    from tests.daemon_harness import DaemonProcess
+
+    with DaemonProcess(tmp_path, {"store": {"timeout": 1.0}}) as d:
+        db = d.call("health", component="database")
+        assert db["status"] == "healthy" and db["write_probe"]["ok"] and db["quick_check"]["ok"]
+        # Another process holds the write lock (a stuck sqlite3 shell, a copy tool): reads
+        # and the ping still work, so old code said healthy; no write can succeed.
+        other = sqlite3.connect(d.state_dir / "scraped.db", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            db = d.call("health", component="database")
+            assert db["status"] == "down" and db["reason"].startswith("writes fail:"), db
+            assert "locked" in db["reason"] and db["collections"]["daemons"] == 1
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert d.call("health", component="database")["status"] == "healthy"
+
+
+def _can_mount() -> bool:
+    import os
+    import shutil
+
+    return os.geteuid() == 0 and shutil.which("mount") is not None
+
+
+@pytest.mark.skipif(not _can_mount(), reason="a read-only filesystem needs root and mount(8)")
+def test_backup_run_on_a_read_only_filesystem_says_so(tmp_path):
+    import subprocess
+
+    from tests.daemon_harness import DaemonProcess
+
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(mnt)]).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        with DaemonProcess(tmp_path, {"ops": {"backup": {"dir": str(mnt)}}}) as d:
+            out = d.ctl("backup", "run")
+            # Old code: "internal error: OSError: [Errno 30] Read-only file system".
+            assert out.returncode == 69, (out.returncode, out.stderr)
+            assert f"backup directory {mnt} is on a read-only filesystem; nothing was written" in out.stderr
+            assert "Errno" not in out.stderr and "OSError" not in out.stderr
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)])

@@ -218,6 +218,32 @@ class SqliteStore(Store):
         self._writer = _connect(self.path)
         self._all.append(self._writer)
         self._migrate()
+        if self.last_check is None:  # a new file: checked all the same, health shows a real result
+            problems, seconds = sqlite_check.quick_check(self.path)
+            self.last_check = {"at": time.time(), "ok": not problems, "problems": problems, "seconds": seconds}
+
+    async def write_probe(self, within: float) -> None:
+        """Write one small document within `within` seconds or raise StoreError: the
+        store's lock and SQLite's busy wait (30 s for other writes) are both bounded, so a
+        health check is never stuck behind a write lock another process holds."""
+        def w() -> None:
+            if self._writer is None:
+                raise StoreError("store is not open")
+            if not self._write_lock.acquire(timeout=within):
+                raise StoreError(f"the store's writer has been busy for {within:g} s")
+            try:
+                conn = self._writer
+                conn.execute(f"PRAGMA busy_timeout = {int(within * 1000)}")
+                try:
+                    conn.execute("INSERT INTO meta (_id, doc) VALUES ('health_probe', ?) ON CONFLICT(_id) "
+                                 "DO UPDATE SET doc = excluded.doc", (_dumps({"_id": "health_probe",
+                                                                             "at": time.time()}),))
+                finally:
+                    conn.execute("PRAGMA busy_timeout = 30000")
+            finally:
+                self._write_lock.release()
+
+        await self._run(w)
 
     async def quick_check(self) -> dict[str, Any]:
         """Run PRAGMA quick_check now (in its own thread and connection); the result is
