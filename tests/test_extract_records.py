@@ -116,3 +116,19 @@ def test_a_table_without_a_question_column_gives_no_free_questions():
     body = ('<table><tr><th>Topic</th><th>Answer key</th></tr><tr><td>Algebra basics revision</td><td>p. 12</td>'
             '</tr></table>')
     assert extract_questions(_page(body)) == []
+
+
+def test_a_numbered_list_right_above_radio_options_is_part_of_the_question_moodle():
+    radios = "".join(f'<div class="r0"><input type="radio"><div class="d-flex"><span class="answernumber">{c}. </span>'
+                     f'<div class="flex-fill"><p>{t}</p></div></div></div>'
+                     for c, t in zip("abcd", ["2, 3, 5", "2, 3, 4", "1, 4, 5", "1, 4, 3"], strict=True))
+    body = ('<div class="que multichoice notyetanswered"><div class="info"><h3 class="no">Pregunta 8</h3>'
+            '<div class="state">Sin responder aún</div></div><div class="content"><div class="formulation">'
+            '<h4 class="accesshide">Texto de la pregunta</h4><div class="qtext"><p>From the list, pick the parts of '
+            'MS DOS:</p><p>1. Three levels.</p><p>2. BIOS in ROM.</p><p>3. Several layers.</p><p>4. User programs.</p>'
+            '</div><fieldset><legend class="prompt">Pregunta 8 Seleccione una:</legend><div class="answer">'
+            f'{radios}</div></fieldset></div></div></div>')
+    q = extract_questions(_page(body))
+    assert [(x.question, x.options) for x in q] == [
+        ("From the list, pick the parts of MS DOS: 1. Three levels. 2. BIOS in ROM. 3. Several layers. "
+         "4. User programs.", ("2, 3, 5", "2, 3, 4", "1, 4, 5", "1, 4, 3"))]

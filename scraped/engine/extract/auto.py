@@ -47,7 +47,7 @@ from scraped.engine.extract.passes import (
     placeholder_answers,
     whole_blocks,
 )
-from scraped.engine.extract.reading import block_question, read_after, read_question
+from scraped.engine.extract.reading import block_question, read_after, read_question, skippable
 from scraped.engine.extract.records import question_start
 from scraped.engine.extract.runs import Run, find_runs, merge_labels
 from scraped.engine.extract.signals import (
@@ -117,6 +117,15 @@ def _score(run: Run, question: str, numbered: bool, has_answer: bool, core: Line
     return score
 
 
+def _sublist(lines: list[Line], above: Run, run: Run) -> bool:
+    """Is `above` a list inside the question of `run`: only chrome between them, `run` made
+    of radio buttons and `above` of none?"""
+    if any(not skippable(ln) for ln in lines[above.end:run.start]):
+        return False
+    return (all(ln.flags & RADIO for ln in lines[run.start:run.end])
+            and not any(ln.flags & RADIO for ln in lines[above.start:above.end]))
+
+
 def _hints(lines: list[Line], metas: list[Line], breadcrumb: str | None) -> tuple[str | None, str | None]:
     category = difficulty = None
     for ln in lines:
@@ -156,6 +165,13 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
             # no text between this run and the one above: the tree's record says the block
             # before the options (holding that dropped run: a sub-list) is the question
             parts, first, numbered, core = whole[0], start, numbered or whole[1], whole[2]
+        elif not parts and kept and (prev := kept[-1]).run is not None and _sublist(lines, prev.run, run):
+            # a numbered list right above radio-button options, nothing between: the list
+            # is part of that question ("1. ... 2. ... 3. ..." then "a. 2, 3, 5")
+            kept.pop()
+            prev.verdict = "dropped: a list inside the next question"
+            parts = [prev.question] + [ln.text for ln in lines[prev.run.start:prev.run.end]]
+            first, numbered, core = prev.start, numbered or prev.number is not None, prev.core
         question = strip_question_number(clean_text(" ".join(parts))) if parts else ""
         options = normalise_options(run.options)
         cand = Candidate(first, run.end, run.kind, question, options)
