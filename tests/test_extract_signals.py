@@ -395,3 +395,12 @@ def test_the_script_s_full_list_joins_the_few_cards_the_server_rendered():
 def test_question_numbers_in_other_languages_are_stripped(text):
     from scraped.engine.extract.normalise import strip_question_number
     assert strip_question_number(text) == "What is it?"
+
+
+def test_hidden_page_chrome_after_the_last_question_is_no_answer_moodle():
+    body = ('<p>Q1. Which cycle grows the program step by step?</p><ul><li>Cascade</li><li>Incremental</li>'
+            '<li>Spiral</li></ul><div style="display:none"><p>Network connection lost. (Autosave failed).</p></div>')
+    q = _one(body)
+    assert q.answer is None and q.answer_text is None
+    named = body.replace("Network connection lost. (Autosave failed).", "Incremental")
+    assert _one(named).answer == 1  # a hidden element that names an option still answers

@@ -159,7 +159,7 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
     for idx, run in enumerate(runs):
         parts, first, numbered, core = questions[idx]
         limit = questions[idx + 1][1] if idx + 1 < len(runs) else len(lines)
-        raw, expl, _, metas = read_after(lines, run.end, max(limit, run.end))
+        raw, expl, _, metas, weak = read_after(lines, run.end, max(limit, run.end))
         if not parts and (start := question_start(lines, run.start, run.end)) is not None and (
                 not kept or kept[-1].end <= start) and (whole := block_question(lines[start:run.start])):
             # no text between this run and the one above: the tree's record says the block
@@ -191,6 +191,8 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
             answer_text = options[answer]
             if rest and not expl:
                 expl = [rest]
+        if answer is None and weak:
+            answer_text, cand.how = None, ""  # a hidden element's text that names no option
         cand.answer = answer
         has_answer = answer is not None or (answer_text is not None and len(answer_text) < 200)
         if not has_answer and (marks := marked_options(run, opt_lines)):
@@ -239,7 +241,7 @@ def _free_response(lines: list[Line], runs: list[Run], questions, breadcrumb) ->
                 floor = k + 1
             k += 1
             continue
-        raw, expl, end, metas = read_after(lines, k, n)
+        raw, expl, end, metas, _ = read_after(lines, k, n)
         here, above = k, floor
         floor = k = max(end, here + 1)
         if raw is None or len(raw) > 300 or _OPTION_REF.match(raw) or ANSWER_RE.match(raw):

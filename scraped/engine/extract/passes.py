@@ -72,7 +72,7 @@ def longer_explanations(lines: list[Line], kept: list[Candidate]) -> None:
         if run is None or found is None or cand.limit == (nxt.start if nxt is not None else len(lines)):
             continue  # read up to the next kept question already
         limit = nxt.start if nxt is not None else len(lines)
-        _, expl, _, _ = read_after(lines, run.end, max(limit, run.end))
+        _, expl, _, _, _ = read_after(lines, run.end, max(limit, run.end))
         text = clean_text(" ".join(expl)) or None
         if text and (found.explanation is None or len(text) > len(found.explanation)):
             cand.found = replace(found, explanation=text)
@@ -149,7 +149,7 @@ def numbering_gaps(lines: list[Line], kept: list[Candidate], explain: list[Candi
             if _shape(ln) != shape or len(text) < 15 or (ln.kind or kind(ln)) & (K_ANSWER | K_EXPL):
                 continue
             gap = Candidate(k, k + 1, "numbered", text, [])
-            _, expl, _, _ = read_after(lines, k + 1, stop)
+            _, expl, _, _, _ = read_after(lines, k + 1, stop)
             gap.verdict, gap.number, gap.core = "kept: numbered like the questions around it, no options", want, ln
             gap.found = ExtractedQuestion(text, (), None, None, clean_text(" ".join(expl)) or None,
                                           cand.found.category if cand.found else None)

@@ -120,9 +120,12 @@ def block_question(block: list[Line]) -> tuple[list[str], bool, Line] | None:
     return (parts, numbered, core) if core is not None else None
 
 
-def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[str], int, list[Line]]:
-    """(answer as written, explanation parts, end index, meta lines) after a run."""
+def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[str], int, list[Line], bool]:
+    """(answer as written, explanation parts, end index, meta lines, weak) after a run;
+    weak: the answer is only the text of a hidden element (no answer label or box), to be
+    kept only if it names an option."""
     answer: str | None = None
+    weak = False
     expl: list[str] = []
     metas: list[Line] = []
     expect_value = False
@@ -167,7 +170,7 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
             break  # a block of hidden answer inputs: the page's store of answers (passes.py)
         elif f & (ANS | EXPL | HIDDEN):
             if answer is None and not expl and not f & EXPL and not in_expl:
-                answer = t
+                answer, weak = t, not f & (ANS | INPUT)
             else:
                 expl.append(t)
         elif in_expl and prev is not None and (ln.owner is prev.owner or (
@@ -177,6 +180,6 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
             break
         prev = ln
         j += 1
-    return answer, expl, j, metas
+    return answer, expl, j, metas, weak
 
 
