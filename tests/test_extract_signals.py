@@ -398,8 +398,8 @@ def test_question_numbers_in_other_languages_are_stripped(text):
 
 
 def test_hidden_page_chrome_after_the_last_question_is_no_answer_moodle():
-    body = ('<p>Q1. Which cycle grows the program step by step?</p><ul><li>Cascade</li><li>Incremental</li>'
-            '<li>Spiral</li></ul><div style="display:none"><p>Network connection lost. (Autosave failed).</p></div>')
+    body = ('<p>Q1. Which cycle grows the program step by step?</p><ol type="a"><li>Cascade</li><li>Incremental</li>'
+            '<li>Spiral</li></ol><div style="display:none"><p>Network connection lost. (Autosave failed).</p></div>')
     q = _one(body)
     assert q.answer is None and q.answer_text is None
     named = body.replace("Network connection lost. (Autosave failed).", "Incremental")
