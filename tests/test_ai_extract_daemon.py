@@ -149,3 +149,19 @@ def test_modes_that_need_a_model_fail_at_once_without_one_and_the_switch_says_of
             assert job["progress"]["pages_fetched"] == 0
         auto = _finished(d, _submit(d, tmp_path, site.spec("auto", "auto", start="/q/1")))
     assert auto["status"] == "COMPLETED" and auto["extraction"]["ai_fallback"].startswith("off: ")
+
+
+def test_ai_schema_job_refuses_wrong_rules_and_auto_extracts_the_layout(tmp_path):
+    wrong = {**OLD_RULES, "answer": ".expl"}  # the explanation read as the answer: auto disagrees
+    with DriftSite(pages=6, switch_after=None) as site, FakeProvider("groq", responder=lambda rec: wrong) as groq, \
+            _daemon(tmp_path, groq, {}) as d:
+        job = _finished(d, _submit(d, tmp_path, site.spec("wrong-rules", "ai-schema", start="/q/1")))
+        questions = _raw(d, job["id"])
+        shown = d.ctl("jobs", "show", job["id"])
+    assert job["status"] == "COMPLETED" and groq.calls == 1  # refused once; not asked again before layout_retry
+    assert len(questions) == 18 and all(q["answer"] == 1 for q in questions)
+    assert {q["sources"][0]["extractor"] for q in questions} == {"ai-schema:auto"}
+    [layout] = job["extraction"]["layouts"]
+    rules = layout["rules"]
+    assert rules["state"] == "refused" and "answer differs from auto's" in rules["reason"] and "rules" not in rules
+    assert "rules refused" in shown.stdout
