@@ -178,3 +178,43 @@ async def test_prune_minutes(store):
     await t.flush(store)
     assert await t.prune(store, clock.t - 3600) == 1
     assert await store.count("error_minutes") == 1
+
+
+def test_random_messages_from_one_place_cannot_grow_the_unique_count():
+    import random
+
+    from scraped.ops.errors import MAX_VARIANTS
+
+    t = ErrorTracker(clock=Clock())
+    rng = random.Random(3)
+
+    def junk() -> str:  # what a fuzzer's bytes look like once they are in an exception message
+        return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz_:[]{}(), ") for _ in range(rng.randrange(3, 30)))
+
+    for _ in range(5000):
+        t.capture(f"unknown request field(s): {junk()}", "control", "medium", error_type="BadRequest",
+                  location="control.py:_conversation")
+    assert t.stats()["total_unique_errors"] == MAX_VARIANTS + 1
+    top = t.dashboard(limit=1)["top_errors"][0]
+    assert top["count"] > 5000 - MAX_VARIANTS - 50
+    # The same place's varied record is one fingerprint; another place has its own budget.
+    t.capture("boom 1", "control", error_type="ValueError", location="engine/fetch.py:get")
+    assert t.stats()["total_unique_errors"] == MAX_VARIANTS + 2
+
+
+async def test_the_variant_budget_survives_a_restart(tmp_path):
+    from scraped.ops.errors import MAX_VARIANTS
+
+    s = SqliteStore(tmp_path / "t.db")
+    await s.open()
+    t = ErrorTracker(clock=Clock())
+    for i in range(MAX_VARIANTS):
+        t.capture(f"field {'x' * (i + 1)} missing", "control", error_type="KeyError", location="a.py:f")
+    await t.flush(s)
+    again = ErrorTracker(clock=Clock())
+    await again.load(s)
+    again.capture("field yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy missing", "control", error_type="KeyError",
+                  location="a.py:f")
+    assert again.stats()["total_unique_errors"] == MAX_VARIANTS + 1
+    assert any(r["message"].startswith("field y") for r in again.dashboard(limit=50)["recent_errors"])
+    await s.close()
