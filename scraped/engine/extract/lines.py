@@ -210,6 +210,15 @@ class _Walker:
         self._close_group(run, out, prose)
         return out
 
+    def _groups_from(self, el, child) -> dict | None:
+        """`groups(el)` once a child could start a group (its next sibling has its tag or
+        is a separator); None (look again at the next child) before that: most inline
+        children start none, and this spares their parents the scan."""
+        nxt = child.getnext()
+        if nxt is None or (nxt.tag != child.tag and nxt.tag not in _SEPARATORS and isinstance(nxt.tag, str)):
+            return None
+        return self.groups(el)
+
     def _close_group(self, run: list, out: dict, prose: bool) -> None:
         if 2 <= len(run) <= 12 and not prose:
             gid = self.new_id()
@@ -347,7 +356,7 @@ class _Walker:
             grouped = None
             if type(tag) is not str:  # a comment or processing instruction
                 pass
-            elif tag in _GROUPABLE and (groups := groups if groups is not None else self.groups(el)) and (
+            elif tag in _GROUPABLE and (groups := groups if groups is not None else self._groups_from(el, child)) and (
                     grouped := groups.get(child)) is not None:
                 cctx = self.child_ctx(child, tag, ctx, child.items(), grouped)
                 if cctx is not None:  # one of repeated siblings: a line (an item) of its own
