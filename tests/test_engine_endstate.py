@@ -120,6 +120,11 @@ def test_a_few_failures_complete_with_their_count_and_delete_and_purge(tmp_path)
         # delete: refused for an active job, done for a finished one (questions stay)
         running = d.call("jobs.submit", spec=slow_site.spec("slow"))["job"]["id"]
         d.wait_until(lambda: _job(d, running)["status"] == "RUNNING")
+        # questions export --job (the bank's command): that job's questions only
+        out = d.ctl("questions", "export", "--bank", "raw", "--job", job_id)
+        rows = [json.loads(line) for line in out.stdout.splitlines()]
+        assert out.returncode == 0 and {r["job_id"] for r in rows} == {job_id}
+        assert {r["question"] for r in rows} == site.expected_texts()
         out = d.ctl("jobs", "delete", running)
         assert out.returncode == 75 and "stop it first" in out.stderr, out.stderr
         out = _ctl_json(d, "jobs", "delete", job_id)
