@@ -20,8 +20,16 @@ from scraped.ai.rules_writer import Sample, check_rules, compile_rules
 from scraped.engine.extract import ExtractedQuestion, Page, extract_questions
 from scraped.engine.extraction import looks_like_quiz
 from scraped.engine.layouts import fingerprint
+from scraped.errors import Unavailable
 from tests.drift_site import NEW_RULES, OLD_RULES, DriftSite, long_question
-from tests.fake_providers import KEY, FakeProvider, Recorded, ai_service, ai_settings, input_json
+from tests.fake_providers import (
+    KEY,
+    FakeProvider,
+    Recorded,
+    ai_service,
+    ai_settings,
+    input_json,
+)
 
 REAL = Path(__file__).parent / "fixtures" / "real"
 _TESTANSWER = "following-sibling::div[contains(concat(' ', @class, ' '), ' testanswer ')]"
@@ -100,12 +108,35 @@ async def test_ai_mode_reads_a_long_page_in_chunks_and_drops_what_the_page_does_
             out = await extract_text(h.service, text, "http://s.test/long/1", overlap=300, max_chunks=25)
     assert out.chunks == groq.calls >= 7 and out.text_cut == 0
     sent = [input_json(r.user)["text"] for r in groq.requests]
-    assert all(len(s) <= 1000 for s in sent) and "Question 30:" in sent[-1]
+    assert all(len(s) <= 1000 for s in sent) and any("Question 30:" in s for s in sent)
     assert out.invented == out.chunks  # the made-up planet question, once per chunk: never kept
     expected = [long_question(i) for i in range(1, 31)]
     assert [(q.question, list(q.options), q.answer) for q in out.questions] == [
         (re.sub(r"^Question \d+: ", "", q), o, a) for q, o, a in expected]
     assert out.merged > 0  # questions in the overlaps came back twice
+
+
+async def test_a_chunk_no_provider_answers_fails_the_page_and_the_retry_asks_only_what_is_missing(tmp_path):
+    text = _text(DriftSite(long_questions=30).long_page())
+    broken = {"on": True}
+
+    def model(rec: Recorded) -> Any:  # chunk 3 gets prose instead of JSON while `broken` is on
+        if broken["on"] and input_json(rec.user)["chunk"].startswith("3 of"):
+            return "Sorry, I cannot help with that."
+        return reading_model(rec)
+
+    with FakeProvider("groq", responder=model) as groq:
+        settings = ai_settings({"groq": groq}, order=("groq",), extract_max_chars=1000)
+        async with ai_service(tmp_path, settings, secrets={"GROQ_API_KEY": KEY}) as h:
+            with pytest.raises(Unavailable):
+                await extract_text(h.service, text, "http://s.test/long/1", overlap=300, max_chunks=25)
+            answered = {input_json(r.user)["chunk"] for r in groq.requests if r.status == 200}
+            broken["on"] = False
+            out = await extract_text(h.service, text, "http://s.test/long/1", overlap=300, max_chunks=25)
+    assert len(out.questions) == 30 and out.chunks == 9 and "3 of 9" not in answered
+    again = [input_json(r.user)["chunk"] for r in groq.requests if r.status == 200]
+    assert sorted(again) == sorted(set(again))  # each chunk answered once: the first run's from the cache
+    assert len(again) == 9
 
 
 async def test_ai_mode_counts_the_text_past_max_chunks(tmp_path):

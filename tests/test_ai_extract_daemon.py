@@ -165,3 +165,21 @@ def test_ai_schema_job_refuses_wrong_rules_and_auto_extracts_the_layout(tmp_path
     rules = layout["rules"]
     assert rules["state"] == "refused" and "answer differs from auto's" in rules["reason"] and "rules" not in rules
     assert "rules refused" in shown.stdout
+
+
+def test_a_page_no_model_answered_is_tried_again_later_not_lost(tmp_path):
+    calls = {"n": 0}
+
+    def flaky(rec: Recorded) -> Any:  # the first request gets prose, not JSON: no provider answers it
+        calls["n"] += 1
+        return "The service is overloaded." if calls["n"] == 1 else reading_model(rec)
+
+    with DriftSite(long_questions=8) as site, FakeProvider("groq", responder=flaky) as groq, \
+            DaemonProcess(tmp_path, {"engine": {**ENGINE, "page_retry_delay": 0.2},
+                                     "ai": ai_settings({"groq": groq}, order=("groq",))},
+                          env={"GROQ_API_KEY": KEY}) as d:
+        job = _finished(d, _submit(d, tmp_path, site.spec("flaky", "ai", start="/long/1")))
+        questions = _raw(d, job["id"])
+    assert job["status"] == "COMPLETED" and len(questions) == 8
+    # retried once (kind "ai", retryable), then done: no final failure recorded
+    assert job["stats"]["retries"] == 1 and job["failures"] == [] and job["frontier"]["failed"] == 0

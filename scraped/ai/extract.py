@@ -16,8 +16,9 @@ The chunks' questions are merged: the same question (by its words) seen in two c
 overlap is kept once, the copy with the most options, then with an answer and an
 explanation; a copy cut at a chunk's edge (its text part of another's) is dropped.
 
-`extract_text` raises scraped.errors.Unavailable when no configured provider answered:
-the engine tries the page again later.
+A page's chunks are asked `CHUNKS_AT_ONCE` at a time. `extract_text` raises
+scraped.errors.Unavailable when no configured provider answered a chunk: the engine tries
+the page again later, whole (a replayed chunk comes from the router's cache).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+import trio
 
 from scraped.ai.schema import EXTRACT
 from scraped.ai.task import Task
@@ -38,6 +41,7 @@ from scraped.engine.extract.normalise import (
     resolve_answer,
     strip_question_number,
 )
+from scraped.errors import Unavailable
 
 __all__ = ["TextExtraction", "chunks", "extract_text", "merge", "page_text"]
 
@@ -51,6 +55,7 @@ SYSTEM = ("You extract the questions of a web page from its text (task: extract)
           "question. Copy text; never invent a question, an option or an answer.")
 _ANSWER_PREFIX = re.compile(r"^\s*(?:correct\s+)?(?:answer|ans)\s*(?:is)?\s*[:.\-]?\s*", re.I)
 _WORD = re.compile(r"\w+")
+CHUNKS_AT_ONCE = 4  # a page's chunks asked in parallel (the router's rpm/tpm buckets still pace them)
 
 
 @dataclass
@@ -191,11 +196,28 @@ async def extract_text(service: Any, text: str, url: str, *, overlap: int, max_c
         out.text_cut = max(0, len(text) - covered)
         log.warning("page %s: %d characters past %d chunks not sent for AI extraction", url, out.text_cut,
                     max_chunks)
-    found: list[tuple[int, ExtractedQuestion]] = []
-    for number, piece in enumerate(sent):
+    replies: list[Any] = [None] * len(sent)
+    failed: list[Unavailable] = []
+    limit = trio.Semaphore(CHUNKS_AT_ONCE)
+
+    async def ask(number: int, piece: str) -> None:
         user = "INPUT JSON:" + json.dumps({"url": url, "chunk": f"{number + 1} of {len(sent)}", "text": piece},
                                           ensure_ascii=False, separators=(",", ":"))
-        result = await service.router.run(Task("extract", SYSTEM, user, EXTRACT, "extract.v2"))
+        async with limit:
+            if failed:
+                return  # a chunk found no provider: the page is tried again later, whole
+            try:
+                replies[number] = await service.router.run(Task("extract", SYSTEM, user, EXTRACT, "extract.v2"))
+            except Unavailable as exc:
+                failed.append(exc)
+
+    async with trio.open_nursery() as nursery:
+        for number, piece in enumerate(sent):
+            nursery.start_soon(ask, number, piece)
+    if failed:
+        raise failed[0]
+    found: list[tuple[int, ExtractedQuestion]] = []
+    for number, (piece, result) in enumerate(zip(sent, replies, strict=True)):
         out.providers.append(result.provider)
         words = set(_words(piece))
         for item in result.data["questions"]:
