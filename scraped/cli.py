@@ -25,7 +25,7 @@ from scraped.client import Client, DaemonUnreachable
 
 TYPE_CHECKING = False  # scrapedctl imports no `typing`/`pathlib` at run time
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, NoReturn
 
 EXIT = {
     "bad_request": 65, "unknown_command": 64, "not_found": 66, "conflict": 75, "forbidden": 77,
@@ -46,7 +46,7 @@ def _json_error(code: str, message: str, exit_status: int, **extra: Any) -> None
 class UsageParser(argparse.ArgumentParser):
     """argparse exits 2 on a usage error; scrapedctl and scraped exit 64 (EX_USAGE)."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         print(f"{self.prog}: error: {message}", file=sys.stderr)
         _json_error("usage", message, EX_USAGE)

@@ -123,7 +123,7 @@ class Client:
             reply = self._read_reply()
             if not reply.get("ok"):
                 err = reply.get("error") or {}
-                raise _BY_CODE.get(err.get("code"), errors.Internal)(err.get("message", "unknown error"))
+                raise _BY_CODE.get(str(err.get("code")), errors.Internal)(err.get("message", "unknown error"))
             yield reply.get("result")
             if not reply.get("more"):
                 return
@@ -136,7 +136,7 @@ class Client:
         err = reply.get("error") if isinstance(reply, dict) else None
         self.close()
         if isinstance(err, dict):
-            raise _BY_CODE.get(err.get("code"), errors.Internal)(err.get("message", "unknown error"))
+            raise _BY_CODE.get(str(err.get("code")), errors.Internal)(err.get("message", "unknown error"))
         raise errors.Unavailable("the daemon closed the connection before the whole request was sent")
 
     def call(self, cmd: str, **args: Any) -> Any:

@@ -103,7 +103,7 @@ def _convert(value: Any, tp: Any, path: str, problems: list[str]) -> Any:
         return types.MappingProxyType(
             {str(k): _convert(v, val_tp, f"{path}.{k}", problems) for k, v in value.items()}
         )
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             problems.append(f"{path}: expected a table, got {type(value).__name__}")
             return tp()
@@ -236,7 +236,7 @@ def render_section(cls: type, path: str) -> list[str]:
     for f in dataclasses.fields(cls):
         tp = hints[f.name]
         value = getattr(defaults, f.name)
-        if dataclasses.is_dataclass(tp):
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             nested.append((f"{path}.{f.name}", tp))
             continue
         for line in (f.metadata.get("help") or "").splitlines():

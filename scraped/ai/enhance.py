@@ -153,7 +153,7 @@ class Enhancer:
                 checked.append(c)
         pairs = [(c.model_index, c.page_index) for c in checked
                  if c.model_index is not None and c.page_index is not None]
-        if result.provider != offline.NAME and replycheck.looks_one_based(pairs, past_end):  # type: ignore[arg-type]
+        if result.provider != offline.NAME and replycheck.looks_one_based(pairs, past_end):
             for c in checked:
                 await self._item_failed(c.raw, token, f"{result.provider}: the batch's answers point one option "
                                         "after the page's keys: a 1-based index", summary)
@@ -225,10 +225,10 @@ class Enhancer:
         solved = await solve(self.service, [{"id": k, "question": c.question, "options": c.options}
                                             for k, c in ids.items()], provider, use_cache=use_cache)
         # The solver never sees the keys; they are compared only after it answered.
-        pairs = [(solved[k].index, c.page_index) for k, c in ids.items()
-                 if solved[k].index is not None and c.page_index is not None]
+        pairs = [(index, c.page_index) for k, c in ids.items()
+                 if (index := solved[k].index) is not None and c.page_index is not None]
         past_end = sum("one past the last option" in solved[k].detail for k in ids)
-        if replycheck.looks_one_based(pairs, past_end):  # type: ignore[arg-type]
+        if replycheck.looks_one_based(pairs, past_end):
             for s in solved.values():
                 if s.index is not None:
                     s.index, s.result = None, "refused"

@@ -22,7 +22,7 @@ from scraped.ai.errors import InvalidReply
 from scraped.bank.vocab import CATEGORIES, DIFFICULTIES
 
 
-class ItemSchema(dict):  # type: ignore[type-arg]
+class ItemSchema(dict[str, Any]):
     """The schema of one item of a batch reply: sent to the model, checked per item."""
 
 

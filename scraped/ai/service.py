@@ -228,6 +228,7 @@ class AIService:
         elif model_warnings and status == HEALTHY:
             reason = f"{reason}; warning: {model_warnings[0]}" + (
                 f" (+{len(model_warnings) - 1} more)" if len(model_warnings) > 1 else "")
+        counts: dict[str, int] | dict[str, str]
         try:
             counts = await self.enhancer.counts()
         except StoreError as exc:

@@ -187,7 +187,7 @@ def sniff_type(head: bytes) -> str:
 def decode_text(body: bytes, content_type: str) -> tuple[str, str]:
     """The body as text, and the encoding used (see the module docstring for the order)."""
     bom, mark = read_bom(body)
-    if bom is not None:
+    if bom is not None and mark is not None:
         return body[len(mark):].decode(bom, "replace"), bom
     try:
         return body.decode("utf-8"), "utf-8"

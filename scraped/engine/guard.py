@@ -90,7 +90,7 @@ def classify(ip: IPAddress) -> str | None:
 async def default_resolver(host: str, port: int) -> list[str]:
     """The addresses of `host`, via trio's getaddrinfo (a thread for names, inline for IPs)."""
     infos = await trio.socket.getaddrinfo(host, port, type=trio.socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def _networks(specs: Iterable[str]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:

@@ -21,6 +21,7 @@ from scraped.store.base import Store
 
 log = logging.getLogger(__name__)
 META = "meta"
+Names = list[str]  # (Schedules.list shadows the builtin inside the class)
 
 
 def schedule_id(name: str) -> str:
@@ -62,7 +63,7 @@ class Schedules:
                                       sort=[("next_run_at", 1)], limit=1)
         return found[0] if found else None
 
-    async def fire_due(self, submit: Any) -> list[str]:
+    async def fire_due(self, submit: Any) -> Names:
         """Start every due run; `submit(spec_raw, name, source, owner)` creates the job."""
         now = time.time()
         started = []
@@ -88,7 +89,7 @@ class Schedules:
             started.append(job["_id"])
         return started
 
-    async def prune_sources(self, prefix: str, keep: set[str]) -> list[str]:
+    async def prune_sources(self, prefix: str, keep: set[str]) -> Names:
         """Remove schedules whose source starts with `prefix` but is not in `keep`
         (a jobs_dir file that was deleted)."""
         gone = [d for d in await self.list()

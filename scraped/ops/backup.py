@@ -414,7 +414,7 @@ def backup_paths(directory: Path) -> list[Path]:
     return [directory / n for n in sorted(names, key=sort_key, reverse=True)]
 
 
-def prune(directory: Path, keep: int, keep_safety: int, protect: set[str] = frozenset()) -> list[str]:
+def prune(directory: Path, keep: int, keep_safety: int, protect: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """Delete all but the `keep` newest backups and the `keep_safety` newest safety
     backups; names in `protect` (the one just written) always count among the kept, and
     archives whose last verification failed go first (a run of failed backups must not
@@ -446,7 +446,7 @@ def clean_stale(directory: Path, older_than: float) -> list[str]:
     """Partial archives and work directories left by a crash (our hidden names only)."""
     import shutil
 
-    removed = []
+    removed: list[str] = []
     if not directory.is_dir():
         return removed
     for name in os.listdir(directory):

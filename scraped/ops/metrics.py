@@ -39,6 +39,9 @@ SampleFn = Callable[[], dict[str, Any]]
 def system_readings(process: psutil.Process) -> dict[str, Any]:
     """Everything but the disk: procfs reads, quick."""
     vm = psutil.virtual_memory()
+    load1: float | None
+    load5: float | None
+    load15: float | None
     try:
         load1, load5, load15 = os.getloadavg()
     except OSError:

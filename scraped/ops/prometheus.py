@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +37,11 @@ class Exposition:
         self._seen: set[str] = set()
 
     def family(self, name: str, kind: str, help_text: str,
-               samples: list[tuple[dict[str, str], float | int | None]] | float | int | None,
-               suffix_samples: list[tuple[str, dict[str, str], float | int]] = ()) -> None:
+               samples: Sequence[tuple[dict[str, str], float | int | None]] | float | int | None,
+               suffix_samples: Sequence[tuple[str, dict[str, str], float | int]] = ()) -> None:
         """One metric family; `samples` is a value or [(labels, value)]; None values are left out."""
         full = self.prefix + name
-        if not isinstance(samples, list):
+        if not isinstance(samples, Sequence):
             samples = [({}, samples)]
         rows = [(labels, v) for labels, v in samples if v is not None]
         if not rows and not suffix_samples:

@@ -35,6 +35,7 @@ from scraped.store.schema import COLLECTIONS, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Names = list[str]  # (Backups.list shadows the builtin inside the class)
 STALE_AFTER = 3600.0  # a work dir or partial archive older than this is a crash's leftover
 
 
@@ -119,7 +120,8 @@ class Backups:
         """A blocking step that gives up within a chunk when this task is cancelled."""
         stop = fmt.Stop()
         try:
-            return await trio.to_thread.run_sync(fn, *args, stop, limiter=self._limiter, abandon_on_cancel=True)
+            return await trio.to_thread.run_sync(lambda: fn(*args, stop), limiter=self._limiter,
+                                                 abandon_on_cancel=True)
         except trio.Cancelled:
             stop.set()
             raise
@@ -252,7 +254,7 @@ class Backups:
 
     # ------------------------------------------------------------ restore
     @asynccontextmanager
-    async def _quiesced(self) -> AsyncIterator[list[str]]:
+    async def _quiesced(self) -> AsyncIterator[Names]:
         """Pause every service that writes data on its own and offers `quiesce()` (the
         engine's jobs; the AI enhancement worker when it offers one)."""
         async with AsyncExitStack() as stack:

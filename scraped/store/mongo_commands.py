@@ -28,7 +28,7 @@ def _mongo(app: Any, command: str) -> Any:
 def handlers(app: Any) -> dict[str, Handler]:
     async def slow_ops(req: Request) -> dict[str, Any]:
         store = _mongo(app, "db slow-ops")
-        slow_ms = req.args.get("slow_ms")
+        slow_ms: Any = req.args.get("slow_ms")
         if slow_ms is None:
             slow_ms = getattr(app.config.store, "slow_ms", DEFAULT_SLOW_MS)
         return await store.slow_ops(limit=req.args.get("limit") or 20, slow_ms=float(slow_ms))

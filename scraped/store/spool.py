@@ -34,7 +34,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -150,7 +150,7 @@ class SpoolingStore(Store):
                             "writes spooled, replayed when it answers")
 
     # ------------------------------------------------------------ the spool file
-    def _batches(self, start: int, end: int) -> Iterator[list[tuple[Any, int]]]:
+    def _batches(self, start: int, end: int) -> Generator[list[tuple[Any, int]], None, None]:
         """Lists of (entry, offset just past it) read from `start` to `end`; an entry
         that is not valid JSON comes back as None (and is skipped at replay)."""
         with open(self.path, "rb") as fh:

@@ -41,6 +41,7 @@ def build(name: str, config: AIConfig, secrets: Any, limiter: trio.CapacityLimit
 
     pc = config.provider(name)
     key = key_for(name, secrets)
+    cls: type[Provider]
     try:
         if name == "gemini":
             from scraped.ai.providers.gemini import GeminiProvider as cls
