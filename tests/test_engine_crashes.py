@@ -156,3 +156,28 @@ async def test_failed_entries_keep_their_kind_and_in_flight_ones_stay_out(tmp_pa
         assert (await fr.counts())[IN_FLIGHT] == 1 and (await fr.counts())[FAILED] == 1
     finally:
         await app.store.close()
+
+
+async def test_a_suspect_waiting_for_its_retry_does_not_spin_the_feeder(tmp_path, monkeypatch):
+    calls = 0
+    original = Frontier.has_suspects
+
+    async def counting(self, due=False):
+        nonlocal calls
+        calls += 1
+        return await original(self, due)
+
+    monkeypatch.setattr(Frontier, "has_suspects", counting)
+    with Site(pages=2, flaky=1) as site:
+        app = make_app(tmp_path, {"page_retry_delay": 0.5})
+        await app.store.open()
+        spec = specs.parse(site.spec("flaky-suspect"))
+        job = await JobsRepo(app.store).create(spec.raw, spec.name, owner=0, source="submit", digest=spec.digest())
+        entry = new_entry(job["_id"], site.base + "/flaky/0", 1, time.time())
+        entry.update(suspect=True, crash_seen=2)
+        await app.store.insert_one(FRONTIER, entry)
+        await app.store.close()
+        async with running_engine(tmp_path, app=app) as svc:
+            done = await wait_status(svc, job["_id"], jobs.COMPLETED)
+        assert site.hits["/flaky/0"] == 2 and done["outcome"]["pages_failed"] == 0
+        assert calls < 50, calls  # it slept until the retry was due, it did not poll the store

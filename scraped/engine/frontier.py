@@ -94,8 +94,11 @@ class Frontier:
              "$inc": {"attempts": 1}, "$min": {"first_claimed_at": now}},
             sort=[("next_attempt_at", 1)], limit=limit)
 
-    async def has_suspects(self) -> bool:
-        return bool(await self.store.count(FRONTIER, {"job_id": self.job_id, "state": PENDING, "suspect": True}))
+    async def has_suspects(self, due: bool = False) -> bool:
+        flt: dict[str, Any] = {"job_id": self.job_id, "state": PENDING, "suspect": True}
+        if due:
+            flt["next_attempt_at"] = {"$lte": time.time()}
+        return bool(await self.store.count(FRONTIER, flt))
 
     async def mark_alone(self, entry_id_: str) -> None:
         """A suspect's processing starts with nothing else in flight in the daemon."""

@@ -241,7 +241,7 @@ class Runner:
             await self._retrying(self.writer.flush)
             if self.max_pages and self._settled >= self.max_pages:
                 return
-            if await self._retrying(self.frontier.has_suspects):  # released after a helper's crash
+            if await self._retrying(self.frontier.has_suspects, True):  # due ones (a helper's crash)
                 self._suspects = True
                 continue
             due = await self._retrying(self.frontier.next_due)  # after the flush: new links included
