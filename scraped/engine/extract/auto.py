@@ -1,18 +1,20 @@
 """`auto` extraction: multiple-choice questions found by structure, on any layout.
 
-Works on the page's lines (lines.py) in three steps, each linear in the number of lines:
+Works on the page's lines (lines.py) in steps, each linear in the number of lines:
 
-1. Option runs: 2-6 consecutive options, marked by labels in sequence (A-F, a-f, 1-6,
-   "Option C", also several on one line: "A) 12 B) 15 C) 18"), or the items of one short
-   list, or consecutive radio buttons / lines of an options container.
-2. For each run, the question is the nearest text before it (a question number alone,
-   "Options:" headers and toggles are skipped; lines of one block are joined), and the
-   answer and explanation are the lines right after it: an "Answer: ..." line, an answer
-   box (hidden, <details>, class "answer", the table's Answer column), an option marked
-   correct, or a data-answer attribute.
+1. Option runs (runs.py): 2-6 consecutive options, marked by labels in sequence (A-F,
+   a-f, 1-6, "Option C", "A - text", also several on one line), or the items of one short
+   list or of repeated sibling links/labels/buttons (siblings.py), or consecutive radio
+   buttons / lines of an options container.
+2. For each run, the question is the nearest text before it and the answer region the
+   lines after it (reading.py); when no text sits between two runs, the tree's record
+   (records.py) says which block is the question. The answer comes from the signal
+   catalogue (answers.py).
 3. A score weighs the evidence (labels, an answer, a "?", a question number, against:
    options that are links, questions or prose); weak candidates are dropped, so an
-   article's bullet list or a menu gives nothing.
+   article's bullet list or a menu gives nothing. Page-level passes (passes.py) then use
+   what one record cannot tell: the whole record block, answer keys and hidden answer
+   stores at the foot, numbering gaps, placeholder answers.
 
 Free-response questions ("Q3. ... Answer: 18") are kept only with both a question marker
 and an explicit answer.

@@ -37,6 +37,7 @@ from scraped.engine.extract.markup import (
     table_roles,
 )
 from scraped.engine.extract.normalise import clean_text
+from scraped.engine.extract.siblings import GROUPABLE, SEPARATORS, sibling_groups
 
 __all__ = ["ANS", "CODE", "CORRECT", "EXPL", "HEADING", "HEADINGS", "HEADROW", "HIDDEN", "INPUT", "LISTED",
            "META", "OPTBOX", "QBOX", "RADIO", "TOGGLE", "Line", "linearize", "walk_page"]
@@ -51,9 +52,7 @@ SKIP = frozenset(
     "embed canvas nav video audio img input".split()
 )
 HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
-_GROUPABLE = frozenset(("a", "label", "button", "span"))  # inline tags that can hold an option
 _NO_GROUPS_IN = frozenset(("pre", "code", "samp", "kbd"))
-_SEPARATORS = frozenset(("br", "wbr", "input", "img", "i"))  # may sit between repeated options
 _OPTION_TAGS = frozenset(("li", "label", "tr", "td", "a", "button", "option"))
 _EMPTY: dict = {}
 _SPECIAL = frozenset(("ul", "ol", "li", "a", "details", "summary", "table", "pre")) | HEADINGS
@@ -167,63 +166,13 @@ class _Walker:
         self.next_id += 1
         return self.next_id
 
-    def groups(self, el) -> dict:
-        """{child: (group id, index)} for repeated siblings of `el`: 2-12 adjacent a/label/
-        button children (or spans with one class) of one tag, with nothing between them but
-        separators (<br>, radio inputs, "|"): options written as links, labels, buttons or
-        spans in one block (the record-mining idea of MDR: a repeated sibling structure)."""
-        out: dict = {}
-        tags = [c.tag for c in el]
-        if not any(tags.count(t) > 1 for t in _GROUPABLE):
-            return out  # fewer than two links, labels, buttons or spans: no group (the common case)
-        run: list = []
-        sig = None
-        # words right before a run, or after one of its members: links inside prose
-        words = bool(el.text and len(el.text.strip()) > 2)
-        prose = False
-        for c in el:
-            t = c.tag
-            tail = c.tail
-            if t in _GROUPABLE:
-                cls = c.get("class")
-                # links/labels/buttons by tag alone (a class may mark one: "true" / "false");
-                # spans by class too, so a letter's span and its text's span are no group
-                s = (t, cls.split(None, 1)[0]) if t == "span" and cls and cls.strip() else t
-                if t == "span" and s == t:
-                    s = None  # a bare span: formatting, not an option
-                if s != sig:
-                    self._close_group(run, out, prose)
-                    run, sig, prose = [], s, words
-                if s is not None:
-                    run.append(c)
-                words = bool(tail and len(tail.strip()) > (0 if t == "span" else 2))
-                prose = prose or words
-            elif t in _SEPARATORS or not isinstance(t, str):
-                words = bool(tail and len(tail.strip()) > 2)
-                if words:
-                    self._close_group(run, out, prose)
-                    run, sig = [], None
-            else:
-                self._close_group(run, out, prose)
-                run, sig = [], None
-                words = bool(tail and len(tail.strip()) > 2)
-        self._close_group(run, out, prose)
-        return out
-
     def _groups_from(self, el, child) -> dict | None:
-        """`groups(el)` once a child could start a group (its next sibling has its tag or
-        is a separator); None (look again at the next child) before that: most inline
-        children start none, and this spares their parents the scan."""
+        """Repeated siblings of `el` (siblings.py) once `child` could start a group; None
+        (look again at the next child) before that."""
         nxt = child.getnext()
-        if nxt is None or (nxt.tag != child.tag and nxt.tag not in _SEPARATORS and isinstance(nxt.tag, str)):
+        if nxt is None or (nxt.tag != child.tag and nxt.tag not in SEPARATORS and isinstance(nxt.tag, str)):
             return None
-        return self.groups(el)
-
-    def _close_group(self, run: list, out: dict, prose: bool) -> None:
-        if 2 <= len(run) <= 12 and not prose:
-            gid = self.new_id()
-            for i, c in enumerate(run):
-                out[c] = (gid, i)
+        return sibling_groups(el, self.new_id)
 
     def child_ctx(self, el, tag: str, ctx: _Ctx, items: list, grouped: tuple | None = None) -> _Ctx | None:
         """The context inside `el` (whose attributes are `items`), or None to skip it.
@@ -356,7 +305,7 @@ class _Walker:
             grouped = None
             if type(tag) is not str:  # a comment or processing instruction
                 pass
-            elif tag in _GROUPABLE and (groups := groups if groups is not None else self._groups_from(el, child)) and (
+            elif tag in GROUPABLE and (groups := groups if groups is not None else self._groups_from(el, child)) and (
                     grouped := groups.get(child)) is not None:
                 cctx = self.child_ctx(child, tag, ctx, child.items(), grouped)
                 if cctx is not None:  # one of repeated siblings: a line (an item) of its own

@@ -27,6 +27,7 @@ import json
 import logging
 import re
 from collections import deque
+from collections.abc import Iterable
 from typing import Any
 
 from scraped.engine.extract.model import ExtractedQuestion
@@ -89,6 +90,7 @@ def _walk(data: Any):
     while queue and seen < _MAX_NODES:
         node = queue.popleft()
         seen += 1
+        values: Iterable[Any]
         if isinstance(node, dict):
             yield node
             values = node.values()
