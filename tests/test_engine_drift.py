@@ -159,3 +159,31 @@ def test_a_css_job_without_a_change_raises_no_alarm(tmp_path):
 def test_extraction_section_defaults():
     cfg = parse_config({}).engine.extraction
     assert (cfg.ai_fallback, cfg.validate_pages, cfg.drift_window) == (False, 3, 10)
+
+
+async def test_jobs_show_lists_layouts_still_gathering_samples_and_renders_them(tmp_path):
+    from types import SimpleNamespace
+
+    from scraped.engine.extraction_show import describe
+    from scraped.render.extraction import extraction_lines
+    from tests.fake_providers import AIHarness
+
+    h = AIHarness(tmp_path, {}, {})
+    await h.app.store.open()
+    try:
+        await h.app.store.update_one("layout_yield", {"_id": "j1 s.test/aaa"}, {"$set": {
+            "job_id": "j1", "layout": "s.test/aaa", "pages": 9, "pages_with_questions": 4, "questions": 12,
+            "drift": {"reason": "3 of the last 3 pages gave no question", "at": 1.0, "sample_urls": ["http://s/q/9"]},
+            "updated_at": 2.0}}, upsert=True)
+        live = SimpleNamespace(layouts=SimpleNamespace(samples={"s.test/bbb": [1, 2]}))
+        doc = {"_id": "j1", "spec": {"extract": {"mode": "ai-schema"}}, "stats": {"extract_auto_pages": 11}}
+        ex = await describe(h.app, doc, live)
+    finally:
+        await h.app.store.close()
+    rows = {r["layout"]: r for r in ex["layouts"]}
+    assert rows["s.test/bbb"]["rules"] == {"state": "learning", "samples": "2 of 3",
+                                           "reason": "gathering sample pages (auto extracts them meanwhile)"}
+    assert rows["s.test/aaa"]["pages"] == 9 and ex["drift"][0]["sample_urls"] == ["http://s/q/9"]
+    assert ex["counters"] == {"auto_pages": 11}
+    text = "\n".join(extraction_lines(ex))
+    assert "SELECTOR DRIFT" in text and "http://s/q/9" in text and "(2 of 3 sample pages)" in text

@@ -21,7 +21,9 @@ def _rules_row(doc: dict[str, Any] | None) -> dict[str, Any]:
     return row
 
 
-async def describe(app: Any, doc: dict[str, Any]) -> dict[str, Any]:
+async def describe(app: Any, doc: dict[str, Any], live: Any = None) -> dict[str, Any]:
+    """`live`: the running job's Extraction (scraped.engine.extraction), for the sample
+    pages ai-schema layouts have gathered so far (kept in memory only)."""
     store = app.store
     mode = str(((doc.get("spec") or {}).get("extract") or {}).get("mode") or "auto")
     stats = doc.get("stats") or {}
@@ -46,8 +48,15 @@ async def describe(app: Any, doc: dict[str, Any]) -> dict[str, Any]:
             if ldoc["_id"] not in seen:  # refused or not yet used: no yield counted
                 rows.append({"layout": ldoc["_id"], "pages": 0, "pages_with_questions": 0, "questions": 0,
                              "drifts": 0, "drift": None, "last_drift": None})
+        gathering = {k: len(v) for k, v in (live.layouts.samples if live is not None and live.layouts else {}).items()}
+        for layout in gathering:
+            if layout not in {r["layout"] for r in rows}:
+                rows.append({"layout": layout, "pages": 0, "pages_with_questions": 0, "questions": 0,
+                             "drifts": 0, "drift": None, "last_drift": None})
         for row in rows:
             row["rules"] = _rules_row(await store.get(LAYOUTS, row["layout"]))
+            if row["layout"] in gathering and row["rules"].get("state") != "ok":
+                row["rules"]["samples"] = f"{gathering[row['layout']]} of {app.config.engine.extraction.validate_pages}"
     out["layouts"] = rows
     out["drift"] = [r["drift"] for r in rows if r.get("drift")]
     return out

@@ -27,7 +27,8 @@ def extraction_lines(ex: dict[str, Any] | None) -> list[str]:
         rules = row.get("rules")
         if rules:
             by = f" by {rules['provider']}/{rules['model']}" if rules.get("provider") else ""
-            out.append(f"    rules {rules.get('state')}{by}" + (f": {rules['reason']}" if rules.get("reason") else ""))
+            out.append(f"    rules {rules.get('state')}{by}" + (f": {rules['reason']}" if rules.get("reason") else "")
+                       + (f" ({rules['samples']} sample pages)" if rules.get("samples") else ""))
             for key, sel in (rules.get("rules") or {}).items():
                 if sel:
                     out.append(f"      {key} = {sel}")
