@@ -119,7 +119,7 @@ def handlers(service: EngineService) -> dict[str, Handler]:
             out["live"] = {**handle.runner.snapshot(), "role": "helper" if handle.helper else "owner"}
         from scraped.engine.extraction_show import describe
 
-        out["extraction"] = await describe(s.app, doc)  # mode, layouts, rules, drift
+        out["extraction"] = await describe(s.app, doc, runner.extraction if runner else None)  # layouts, drift
         return s.holds.overlay(out)
 
     async def pause(req: Request) -> dict[str, Any]:
