@@ -129,7 +129,7 @@ def one_round(impl: SimpleNamespace, url: str, html: str, css: bool, clock, time
     t0 = clock()
     page = impl.Page(html, url)
     t1 = clock()
-    walked = impl.walk_page(page.root)  # (lines, breadcrumb) or, since the JSON scripts, a triple
+    walked = impl.walk_page(page.root)  # (lines, breadcrumb) before, (lines, breadcrumb, scripts, tables) now
     page._lines, page._breadcrumb = walked[0], walked[1]
     if len(walked) > 3:
         page._scripts, page._tables = walked[2], walked[3]
