@@ -20,7 +20,7 @@ import trio
 from scraped.engine import jobs
 from scraped.engine import spec as specs
 from scraped.engine.repo import QUESTIONS
-from scraped.errors import StoreError
+from scraped.errors import Conflict, StoreError
 from scraped.store.sqlite import SqliteStore
 from tests.daemon_harness import DaemonProcess
 from tests.engine_app import make_app, running_engine, wait_for, wait_status
@@ -151,6 +151,8 @@ async def test_a_read_only_state_dir_pauses_the_job_and_it_resumes_when_writable
             assert held.reason == "state dir read-only" and not held.recorded
             health = (await svc.health())["scraping_engine"]
             assert health["status"] == "down" and "state dir read-only" in health["reason"]
+            with pytest.raises(Conflict, match="resumes by itself"):
+                await sup.resume(job["_id"])  # a second runner would only hit the same wall
             await trio.sleep(6.0)  # past the lease: still held, not interrupted by the sweep
             assert job["_id"] in sup.holds and not sup.running
             app.store.ro = False

@@ -31,7 +31,7 @@ import trio
 
 from scraped.engine import jobs
 from scraped.engine.frontier import Frontier
-from scraped.errors import Conflict, ScrapedError
+from scraped.errors import Conflict, NotFound, ScrapedError
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,14 @@ class Holds:
             self.sup.wake()
 
     async def _try_resume(self, h: Held) -> None:
+        try:
+            doc = await self.sup.jobs.get(h.job_id)
+        except NotFound:
+            return  # deleted meanwhile
+        if doc["status"] not in (jobs.RUNNING, jobs.PAUSED):
+            log.warning("job %s is %s now: its %d unwritten item(s) are dropped", h.job_id, doc["status"],
+                        h.writer.pending() if h.writer is not None else 0)
+            return  # stopped or deleted meanwhile: nothing to write into
         if h.writer is not None:
             await h.writer.flush()  # what was extracted, first
         await Frontier(self.sup.app.store, h.job_id, self.sup.holder).release_in_flight(mine_only=True)

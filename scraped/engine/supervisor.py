@@ -314,6 +314,9 @@ class Supervisor:
         return await self.jobs.get(job_id)
 
     async def resume(self, job_id: str) -> dict[str, Any]:
+        if job_id in self.holds:
+            raise Conflict(f"job {job_id} is paused because the store cannot be written "
+                           f"({self.holds.held[job_id].reason}); it resumes by itself once it can")
         doc = await self.jobs.transition(job_id, "resume", why="resumed by command")
         self.wake()
         return doc
