@@ -404,3 +404,9 @@ def test_hidden_page_chrome_after_the_last_question_is_no_answer_moodle():
     assert q.answer is None and q.answer_text is None
     named = body.replace("Network connection lost. (Autosave failed).", "Incremental")
     assert _one(named).answer == 1  # a hidden element that names an option still answers
+
+
+def test_an_answer_value_on_the_next_line_that_starts_like_a_template_is_kept():
+    body = ('<p>Q1. Which triangle has a 90 degree angle?</p><ol type="A"><li>Right triangle</li><li>Obtuse triangle</li>'
+            '<li>Acute triangle</li></ol><p><b>Answer:</b></p><p>Right triangle</p>')
+    assert _one(body).answer == 0

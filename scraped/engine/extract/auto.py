@@ -252,7 +252,8 @@ def _free_response(lines: list[Line], runs: list[Run], questions, breadcrumb) ->
         if not parts:
             continue
         question = strip_question_number(clean_text(" ".join(parts)))
-        if not (numbered or has_question_number(parts[0]) or core.flags & QBOX) or len(question) < 15:
+        if not (numbered or has_question_number(parts[0]) or (core is not None and core.flags & QBOX)) \
+                or len(question) < 15:
             continue
         category, difficulty = _hints(lines[first:end], metas, breadcrumb)
         out.append(ExtractedQuestion(question, (), None, clean_text(raw), clean_text(" ".join(expl)) or None,

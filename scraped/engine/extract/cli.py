@@ -162,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     except _Failure as exc:
         print(f"scraped extract: error: {exc}", file=sys.stderr)
         return 1
+    if extract.mode in ("ai", "ai-schema"):  # a model's work: only a daemon's job has the providers
+        print(f'scraped extract: error: extract.mode = "{extract.mode}" asks a model, which runs in a daemon\'s '
+              "job (scrapedctl jobs submit); this tool runs auto (no mode) and css", file=sys.stderr)
+        return 1
     if args.explain and extract.mode == "css":
         print("scraped extract: error: --explain explains auto mode; these rules select blocks with "
               "css selectors", file=sys.stderr)

@@ -121,7 +121,7 @@ def extract_css(root, rules: ExtractRules) -> list[ExtractedQuestion]:
             if split is not None and not split[0]:
                 raw_options, style = split[1], split[2]
         labels = [option_label(o) for o in raw_options]
-        if raw_options and all(labels):
+        if raw_options and all(labels) and labels[0] is not None:
             style = labels[0][0]
         options = normalise_options(raw_options)
         answer, answer_text, embedded = _answer(block, rules.answer, options, style)

@@ -6,6 +6,8 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from lxml import etree
+
 from scraped.engine.extract.page import Page
 from scraped.engine.extract.rules import FollowRules, compiled
 from scraped.engine.urls import canonicalize
@@ -52,7 +54,7 @@ def _selected(root, selectors: tuple[str, ...]) -> set:
     out: set = set()
     for sel in selectors:
         for node in compiled(sel)(root):
-            el = node.getparent() if isinstance(node, str) else node
+            el = node.getparent() if isinstance(node, etree._ElementUnicodeResult) else node
             if el is None or not isinstance(getattr(el, "tag", None), str):
                 continue
             if el.tag in ("a", "area", "link"):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 
 __all__ = [
     "clean_text",
@@ -127,7 +128,7 @@ def option_label(text: str) -> tuple[str, int, int] | None:
     m = _LABEL.match(text)
     if m is None:
         return None
-    char = m[m.lastgroup]  # each alternative has one group, and it always takes part
+    char = m[m.lastgroup or 0]  # each alternative has one group, and it always takes part
     style, index = _label_value(char)
     return style, index, m.end()
 
@@ -154,7 +155,7 @@ def split_inline_options(
     found: list[tuple[int, int]] = []  # (start, end) of the labels kept
     want = style
     for m in _INLINE_LABEL.finditer(text):
-        char = m[m.lastgroup]  # each alternative has one group, and it always takes part
+        char = m[m.lastgroup or 0]  # each alternative has one group, and it always takes part
         s, idx = _label_value(char)
         if want is None or not found:
             if idx != first or (want is not None and s != want):
@@ -177,17 +178,17 @@ def split_inline_options(
     return " ".join(text[: found[0][0]].split()), options, want or "upper"
 
 
-def normalise_options(options) -> list[str]:
+def normalise_options(options: Iterable[str]) -> list[str]:
     """Cleaned options, labels stripped when every option has one in sequence."""
     opts = [clean_text(o) for o in options]
     for _ in range(4):  # to a fixed point: "A) (a) 12" loses both labels
-        labels = []
+        found: list[tuple[str, int, int]] = []
         for o in opts:
             lb = option_label(o)
             if lb is None:
-                labels = None
                 break
-            labels.append(lb)
+            found.append(lb)
+        labels = found if len(found) == len(opts) else None
         if not opts or labels is None:
             # a letter styled as a label by CSS: "A 9", "B 11", "C 22" (in sequence only)
             if len(opts) < 2 or not opts[0].startswith("A"):
@@ -195,7 +196,7 @@ def normalise_options(options) -> list[str]:
             bare = [_BARE.match(o) for o in opts]
             if len(opts) < 2 or not all(m and ord(m.group(1)) - 65 == i for i, m in enumerate(bare)):
                 break
-            labels = [("upper", i, m.end()) for i, m in enumerate(bare)]
+            labels = [("upper", i, m.end()) for i, m in enumerate(bare) if m]  # (all matched)
         style = labels[0][0]
         if any(lb[0] != style or lb[1] != i for i, lb in enumerate(labels)):
             break

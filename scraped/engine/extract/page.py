@@ -8,7 +8,7 @@ from lxml import etree
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
-from scraped.engine.extract.lines import walk_page
+from scraped.engine.extract.lines import Line, walk_page
 from scraped.engine.urls import canonicalize
 
 __all__ = ["Page", "decode_html", "MAX_PAGE_CHARS"]
@@ -55,8 +55,8 @@ class Page:
         self.url = url
         self.selector = self._parse(html, url)
         self.base_url = self._base(url)
-        self._lines = None
-        self._breadcrumb = None
+        self._lines: list[Line] | None = None
+        self._breadcrumb: object = None
         self._scripts: list[tuple[str, str]] = []
         self._tables: list[tuple] = []
 

@@ -65,17 +65,23 @@ class Candidate:
 
 
 def longer_explanations(lines: list[Line], kept: list[Candidate]) -> None:
-    """An explanation cut short by a run that was then dropped (a footer's links read as
-    options) is read again up to the next kept question."""
+    """An answer region cut short by a run that was then dropped (a footer's links read as
+    options, whose "question" was this question's answer line) is read again up to the next
+    kept question: a longer explanation, and the answer when there was none."""
     for cand, nxt in zip(kept, [*kept[1:], None], strict=False):
         run, found = cand.run, cand.found
         if run is None or found is None or cand.limit == (nxt.start if nxt is not None else len(lines)):
             continue  # read up to the next kept question already
         limit = nxt.start if nxt is not None else len(lines)
-        _, expl, _, _, _ = read_after(lines, run.end, max(limit, run.end))
+        raw, expl, _, _, weak = read_after(lines, run.end, max(limit, run.end))
         text = clean_text(" ".join(expl)) or None
         if text and (found.explanation is None or len(text) > len(found.explanation)):
-            cand.found = replace(found, explanation=text)
+            found = cand.found = replace(found, explanation=text)
+        if found.answer is None and raw is not None:
+            idx, answer_text = resolve_answer(raw, cand.options, run.style)
+            if idx is not None:
+                cand.answer, cand.how = idx, "text"
+                cand.found = replace(found, answer=idx, answer_text=answer_text)
 
 
 def placeholder_answers(kept: list[Candidate]) -> None:

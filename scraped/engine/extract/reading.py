@@ -45,8 +45,8 @@ from scraped.engine.extract.signals import (
 __all__ = ["block_question", "read_after", "read_question", "skippable", "stops_question"]
 
 # a quiz's result message templates, shown after a choice: no answer of the page's own
-_TEMPLATE = re.compile(r"^(?:you(?:r)?\s+(?:selected|answer(?:ed)?|chose|choice|picked)|your\s+answer|correct|"
-                       r"incorrect|wrong|right|well done|try again|not quite)\b", re.I)
+_TEMPLATE = re.compile(r"^(?:(?:you(?:r)?\s+(?:selected|answer(?:ed)?|chose|choice|picked)|your\s+answer)\b"
+                       r"|(?:correct|incorrect|wrong|right|well done|try again|not quite)[!.]?$)", re.I)
 
 
 def skippable(ln: Line) -> bool:
