@@ -269,3 +269,15 @@ async def test_stale_rules_are_derived_again_from_new_samples(tmp_path):
             doc = await h.app.store.get(LAYOUTS, layout)
     assert [b for _, b in again] == [False, False, True, True, True] and all(len(f) == 3 for f, _ in again)
     assert doc["state"] == "ok" and doc["rules"] == NEW_RULES and doc["derivations"] == 2 and groq.calls == 2
+
+
+@pytest.mark.parametrize("mode", ["ai", "ai-schema"])
+def test_the_offline_extract_tool_refuses_a_mode_that_needs_a_model(tmp_path, capsys, mode):
+    from scraped.engine.extract.cli import main
+
+    page, rules = tmp_path / "p.html", tmp_path / "spec.toml"
+    page.write_text(DriftSite().long_page())
+    rules.write_text(f'[extract]\nmode = "{mode}"\n')
+    assert main([str(page), "--rules", str(rules)]) == 1
+    err = capsys.readouterr().err
+    assert f'extract.mode = "{mode}" asks a model' in err and "Traceback" not in err
