@@ -104,7 +104,7 @@ EXTRA_NOTES = {
 def _declared(cls: type, prefix: str) -> list[tuple[str, dataclasses.Field[Any], Any]]:
     hints = typing.get_type_hints(cls)
     out = []
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for f in dataclasses.fields(cls):
         tp = hints[f.name]
         if dataclasses.is_dataclass(tp):
             continue
