@@ -107,7 +107,7 @@ class _Walker:
     def __init__(self) -> None:
         self.lines: list[Line] = []
         self.buf: list[str] = []
-        self.ctx: _Ctx | None = None
+        self.ctx = _Ctx()  # replaced by the context of the first text of each line
         self.owner = None
         self.links = 0
         self.extra = 0
