@@ -43,7 +43,7 @@ from scraped.engine.extract.normalise import (
 )
 from scraped.errors import Unavailable
 
-__all__ = ["TextExtraction", "chunks", "extract_text", "merge", "page_text"]
+__all__ = ["TextExtraction", "chunks", "extract_text", "merge", "page_text", "spans"]
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +69,11 @@ class TextExtraction:
     providers: list[str] = field(default_factory=list)
 
 
-def chunks(text: str, size: int, overlap: int) -> list[str]:
-    """`text` cut into pieces of at most `size` characters at line ends where it can be,
-    consecutive pieces sharing about `overlap` characters (at most half a piece)."""
+def spans(text: str, size: int, overlap: int) -> list[tuple[int, int]]:
+    """(start, end) of `text`'s chunks: at most `size` characters, cut at line ends where
+    it can be, consecutive ones sharing about `overlap` characters (at most half a chunk)."""
     overlap = max(0, min(overlap, size // 2))
-    out: list[str] = []
+    out: list[tuple[int, int]] = []
     start, n = 0, len(text)
     while start < n:
         end = min(n, start + size)
@@ -81,7 +81,7 @@ def chunks(text: str, size: int, overlap: int) -> list[str]:
             cut = text.rfind("\n", start + size // 2, end)
             if cut > start:
                 end = cut + 1
-        out.append(text[start:end])
+        out.append((start, end))
         if end >= n:
             break
         nxt = end - overlap
@@ -89,6 +89,10 @@ def chunks(text: str, size: int, overlap: int) -> list[str]:
         nxt = line + 1 if overlap and line != -1 else nxt
         start = max(nxt, start + 1)
     return out
+
+
+def chunks(text: str, size: int, overlap: int) -> list[str]:
+    return [text[a:b] for a, b in spans(text, size, overlap)]
 
 
 _NOT_TEXT = frozenset("script style noscript template svg head title object embed canvas video audio".split())
@@ -188,12 +192,11 @@ def merge(found: list[tuple[int, ExtractedQuestion]]) -> tuple[list[ExtractedQue
 
 async def extract_text(service: Any, text: str, url: str, *, overlap: int, max_chunks: int) -> TextExtraction:
     """The questions a model reads in a page's text (see the module's doc)."""
-    pieces = chunks(text, service.config.extract_max_chars, overlap)
-    sent = pieces[:max_chunks]
+    cuts = spans(text, service.config.extract_max_chars, overlap)
+    sent = [text[a:b] for a, b in cuts[:max_chunks]]
     out = TextExtraction([], chunks=len(sent), text_chars=len(text))
-    if len(pieces) > max_chunks:
-        covered = sum(len(p) for p in sent) - overlap * (len(sent) - 1)
-        out.text_cut = max(0, len(text) - covered)
+    if len(cuts) > max_chunks:
+        out.text_cut = len(text) - cuts[max_chunks - 1][1]
         log.warning("page %s: %d characters past %d chunks not sent for AI extraction", url, out.text_cut,
                     max_chunks)
     replies: list[Any] = [None] * len(sent)
