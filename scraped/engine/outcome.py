@@ -9,7 +9,8 @@ Every end carries a `reason` an operator can act on ("12 of 40 pages failed: con
 kept on the job (`outcome`, and the history's why) and shown by `jobs show`. Pages given
 up after crashes (kind "crash") are named in the reason of a COMPLETED job too, with the
 command that brings them back. Failures reach the error tracker with the job id: one
-record per failure kind of the job, and one for a FAILED job.
+record per failure kind of the job (robots.txt refusals are policy, not errors), and one
+for a FAILED job.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ def report(app: Any, job: dict[str, Any], outcome: dict[str, Any]) -> None:
         return
     ctx = {"job_id": job["_id"], "job": job.get("name")}
     for kind, n in (outcome.get("failed_by_kind") or {}).items():
+        if kind == "robots":
+            continue  # obeying robots.txt is policy, not an error (still counted in the job's stats)
         tracker.capture(f"job {job.get('name')}: {n} page(s) failed ({kind})", "scraping",
                         "medium", {**ctx, "kind": kind, "pages": n}, error_type="PageFailures",
                         location=f"engine:{kind}")
@@ -76,7 +79,7 @@ def first_failure(app: Any, job_id: str, failure: dict[str, Any]) -> None:
     """The first final failure of a kind in a run, captured at once (the dashboard shows a
     failing crawl while it runs; the totals come at its end)."""
     tracker = getattr(app, "errors", None)
-    if tracker is not None:
+    if tracker is not None and failure.get("kind") != "robots":
         tracker.capture(f"page failed ({failure.get('kind')}): {failure.get('reason')}", "scraping", "medium",
                         {"job_id": job_id, "url": failure.get("url"), "attempts": failure.get("attempts")},
                         error_type="PageFailure", location=f"engine:{failure.get('kind')}")
