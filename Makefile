@@ -17,7 +17,10 @@ $(STAMP): $(BIN)/python pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m scraped.demo
 
+# mypy first (config in pyproject.toml's [tool.mypy]): a type error fails the run before
+# the suite starts. Every test runs, the slow ones too (pytest -m "not slow" skips them).
 test: $(STAMP)
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
