@@ -56,7 +56,8 @@ SYSTEM = ("You write the extraction rules of a question page layout (task: rules
           "on every page of this layout, so rely on the layout's classes and structure, never on one "
           "page's text or position numbers.")
 _WORD = re.compile(r"\w+")
-_NOISE = re.compile(r"<(script|style|svg|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_NOISE = re.compile(r"<(script|style|svg|noscript|template)\b.*?</\1\s*>|<!--.*?-->"
+                    r"|<(?:script|link|meta)\b[^>]*>", re.I | re.S)  # and lone or self-closed tags
 _ATTRS_DROPPED = re.compile(r"\s(?:style|on\w+|data-(?!answer|correct)[\w-]+)=(\"[^\"]*\"|'[^']*')", re.I)
 
 
@@ -68,9 +69,25 @@ class Sample:
     auto: list[ExtractedQuestion]
 
 
-def html_for_model(html: str, limit: int) -> str:
-    """The page without scripts, styles, comments and presentational attributes, cut."""
-    return " ".join(_ATTRS_DROPPED.sub("", _NOISE.sub(" ", html)).split())[:limit]
+def html_for_model(html: str, limit: int, anchor: str | None = None) -> str:
+    """The page without scripts, styles, comments and presentational attributes, at most
+    `limit` characters. A longer page is cut around its questions: from a third of the
+    limit before the first words of `anchor` (the first question auto found), else from
+    <body>, so that a big header or menu does not fill the excerpt."""
+    text = " ".join(_ATTRS_DROPPED.sub("", _NOISE.sub(" ", html)).split())
+    if len(text) <= limit:
+        return text
+    start = -1
+    words = _WORD.findall(anchor or "")[:6]
+    if len(words) >= 2:
+        found = re.search(r"\W+(?:<[^>]*>\W*)*".join(map(re.escape, words)), text, re.I)
+        if found:
+            start = max(0, found.start() - limit // 3)
+    if start < 0:
+        body = re.search(r"<body\b", text, re.I)
+        start = body.start() if body else 0
+    start = text.find("<", start) if text.find("<", start) != -1 else start
+    return text[start:start + limit]
 
 
 def _words(text: str | None) -> set[str]:
@@ -183,7 +200,8 @@ def derive_task(samples: list[Sample], limit: int, reasons: list[str]) -> tuple[
     examples = [{"question": q.question[:300], "options": list(q.options)[:6], "answer_text": q.answer_text}
                 for q in first.auto[:3]]
     user = "INPUT JSON:" + json.dumps({"url": first.url, "heuristic_questions": examples,
-                                       "html": html_for_model(first.html, limit)},
+                                       "html": html_for_model(first.html, limit,
+                                                              first.auto[0].question if first.auto else None)},
                                       ensure_ascii=False, separators=(",", ":"))
     accepted: list[Any] = []
 
