@@ -5,10 +5,11 @@ listing page or an article of the same site has another. The ai-schema mode lear
 extraction rules once per layout, and selector drift is watched per layout.
 
 The skeleton is the tree of block elements under <body> down to `DEPTH` levels, each
-written as its tag and its id with digits blanked ("post-123" -> "post-#"). Runs of
-siblings with the same signature collapse to one (a page of 8 questions and a page of 12
-have one skeleton), and inline and content elements (p, span, a, pre, tables inside the
-content...) are left out: they vary from page to page within one template. Class names
+written as its tag and its id with digits blanked ("post-123" -> "post-#"). Siblings
+with the same signature merge into one, keeping the sub-structure at least half of them
+have (a page of 8 questions and a page of 12 have one skeleton; one question of ten with
+a table in it changes nothing), and inline and content elements (p, span, a, pre...) are
+left out, their structural children counted as their parent's. Class names
 are left out too, on purpose: a site whose CSS classes are renamed (the commonest way
 selectors break) keeps its layout, so that its drop in yield shows as drift of that
 layout and ai-schema derives new rules for it, instead of looking like a new layout.
