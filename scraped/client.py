@@ -59,7 +59,7 @@ class Client:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(self.timeout)
         try:
-            sock.connect(str(self.path))
+            self._connect(sock)
         except FileNotFoundError:
             sock.close()
             raise DaemonUnreachable(f"scraped is not running: no socket at {self.path}") from None
@@ -75,6 +75,23 @@ class Client:
             raise DaemonUnreachable(f"cannot connect to {self.path}: {exc.strerror}") from None
         self._sock = sock
         return self
+
+    def _connect(self, sock: socket.socket) -> None:
+        """connect(), retried while the listen backlog is full: a Unix socket answers EAGAIN
+        at once then (a local connection flood fills it), which is not "unreachable"."""
+        import time
+
+        deadline = time.monotonic() + self.timeout
+        pause = 0.005
+        while True:
+            try:
+                sock.connect(str(self.path))
+                return
+            except BlockingIOError:
+                if time.monotonic() + pause > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 0.1)
 
     def close(self) -> None:
         if self._sock is not None:
