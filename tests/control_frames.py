@@ -243,3 +243,21 @@ def flood(path: str, n: int, *, threads: int = 4, seed: int = 0, max_frame: int 
     for w in workers:
         w.join()
     return result
+
+
+def main(argv: list[str]) -> None:
+    """`python -m tests.control_frames SOCKET N SEED [MAX_FRAME]`: one JSON line of results
+    (the benchmark runs the flood in its own process, possibly as another user)."""
+    import json
+
+    path, n, seed = argv[0], int(argv[1]), int(argv[2])
+    result = flood(path, n, seed=seed, max_frame=int(argv[3]) if len(argv) > 3 else 1 << 20)
+    print(json.dumps({"sent": result.sent, "replies": result.replies, "malformed": result.malformed[:20],
+                      "n_malformed": len(result.malformed), "errors": result.errors[:20],
+                      "kinds": result.kinds, "codes": result.codes, "connections": result.connections}))
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
