@@ -179,9 +179,19 @@ class Holds:
         tracker = getattr(app, "errors", None)
         if tracker is not None:
             tracker.capture(message, "storage", "critical", context, error_type="Alert", location="engine:storage")
-        monitors = getattr(getattr(app, "ops", None), "monitors", None)
-        if monitors is not None and self.sup._nursery is not None:
+        sink = _alert_sink(app)
+        if sink is not None and self.sup._nursery is not None:
             alert = {"message": message, "category": "storage", "severity": "critical", "context": context,
                      "monitor": "storage", "at": now}
-            monitors.recent.append(alert)
-            self.sup._nursery.start_soon(monitors.deliver, [alert])
+            sink.recent.append(alert)  # `scrapedctl monitors` last alerts
+            self.sup._nursery.start_soon(sink.deliver, [alert])  # the webhook, when one is set
+
+
+def _alert_sink(app: Any) -> Any:
+    """Where ops keeps recent alerts and sends them on (`ops.alerts`, or the monitors of
+    an ops service without one); None when ops is not running."""
+    ops = getattr(app, "ops", None)
+    for sink in (getattr(ops, "alerts", None), getattr(ops, "monitors", None)):
+        if sink is not None and hasattr(sink, "recent") and hasattr(sink, "deliver"):
+            return sink
+    return None
