@@ -154,7 +154,7 @@ async def test_a_zero_length_file_is_refused_not_taken_for_a_new_store(tmp_path)
     path = tmp_path / "scraped.db"
     path.write_bytes(b"")
     with pytest.raises(StoreCorrupt) as err:
-        await SqliteStore(path).open()
+        await SqliteStore(path, check_on_open=True).open()
     message = str(err.value)
     assert f"{path} is empty (0 bytes)" in message and "scrapedctl restore NAME --yes" in message
     assert "scrapedctl backup list" in message and err.value.exit_status == 1
@@ -168,17 +168,23 @@ async def test_damaged_pages_and_garbage_are_refused_at_open(tmp_path):
     await _filled(path)
     _damage_pages(path)
     with pytest.raises(StoreCorrupt, match=r"is damaged \(quick_check: "):
-        await SqliteStore(path).open()
+        await SqliteStore(path, check_on_open=True).open()
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is no database" * 1000)
     with pytest.raises(StoreCorrupt, match="file is not a database"):
-        await SqliteStore(junk).open()
+        await SqliteStore(junk, check_on_open=True).open()
+    # Without the check (a backup's copy being verified), the file opens and
+    # integrity_check says what is wrong.
+    lenient = SqliteStore(path)
+    await lenient.open()
+    assert await lenient.integrity_check()
+    await lenient.close()
 
 
 async def test_quick_check_while_open_reports_damage_done_under_it(tmp_path):
     path = tmp_path / "scraped.db"
     await _filled(path)
-    s = SqliteStore(path)
+    s = SqliteStore(path, check_on_open=True)
     await s.open()
     try:
         assert s.last_check["ok"] and s.last_check["problems"] == []
@@ -237,11 +243,13 @@ async def test_a_real_regex_is_still_one_and_a_huge_one_is_refused(store):
 
 
 async def test_the_scheduled_quick_check_finds_damage(tmp_path, autojump_clock):
+    import time
+
     import trio
 
     path = tmp_path / "scraped.db"
     await _filled(path)
-    s = SqliteStore(path, check_interval=3600)
+    s = SqliteStore(path, check_interval=3600, check_on_open=True)
     await s.open()
     try:
         async with trio.open_nursery() as nursery:
@@ -249,10 +257,10 @@ async def test_the_scheduled_quick_check_finds_damage(tmp_path, autojump_clock):
             first = s.last_check
             _damage_pages(path)
             await trio.sleep(3600 + 60)  # the autojump clock: no real hour passes
-            for _ in range(100):  # the check's thread may still be running
+            for _ in range(400):  # the check's thread may still be running: wait real time
                 if s.last_check is not first:
                     break
-                await trio.sleep(1)
+                await trio.to_thread.run_sync(time.sleep, 0.05)
             assert not s.last_check["ok"] and s.last_check["problems"]
             nursery.cancel_scope.cancel()
     finally:

@@ -143,9 +143,14 @@ def _index_sql(coll: Collection) -> list[str]:
 class SqliteStore(Store):
     backend = "sqlite"
 
-    def __init__(self, path: str | Path, threads: int = 4, check_interval: float = 0.0):
+    def __init__(self, path: str | Path, threads: int = 4, check_interval: float = 0.0,
+                 check_on_open: bool = False):
         self.path = Path(path)
         self.check_interval = check_interval
+        # The daemon's store (open_store) refuses an empty or damaged file at open; other
+        # users (a backup's copy being verified, a restore repairing the live file) open
+        # what is there and ask integrity_check themselves.
+        self.check_on_open = check_on_open
         # The last quick_check: {"at", "ok", "problems", "seconds"}; None before the first.
         self.last_check: dict[str, Any] | None = None
         self._check_limiter = trio.CapacityLimiter(1)  # a slow check must not take a query thread
@@ -209,7 +214,7 @@ class SqliteStore(Store):
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not self.path.exists():
             sqlite_check.create(self.path)
-        else:
+        elif self.check_on_open:
             sqlite_check.refuse_empty(self.path)
             problems, seconds = sqlite_check.quick_check(self.path)
             self.last_check = {"at": time.time(), "ok": not problems, "problems": problems, "seconds": seconds}
@@ -218,7 +223,7 @@ class SqliteStore(Store):
         self._writer = _connect(self.path)
         self._all.append(self._writer)
         self._migrate()
-        if self.last_check is None:  # a new file: checked all the same, health shows a real result
+        if self.check_on_open and self.last_check is None:  # a new file: health shows a real result
             problems, seconds = sqlite_check.quick_check(self.path)
             self.last_check = {"at": time.time(), "ok": not problems, "problems": problems, "seconds": seconds}
 
