@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench docs clean
+.PHONY: run test lint bench reliability docs clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -28,6 +28,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+# The reliability suite (reliability/): kills, fuzzing, full disks, reloads, secrets against
+# the real daemon; at most 15 minutes; a table of figures; exit 1 when a goal is missed.
+reliability: $(STAMP)
+	$(BIN)/python -m reliability
 
 # The generated files: a test fails when either is stale.
 docs: $(STAMP)

@@ -129,13 +129,15 @@ def daemon(tmp: Path, config: dict[str, Any] | None = None, **kw: Any) -> Daemon
 
 
 def job(d: DaemonProcess, job_id: str) -> dict[str, Any]:
-    return d.call("jobs.show", id=job_id)  # type: ignore[no-any-return]
+    result: dict[str, Any] = d.call("jobs.show", id=job_id)
+    return result
 
 
 def wait_end(d: DaemonProcess, job_id: str, timeout: float) -> dict[str, Any]:
     """The job once it is in an end state; AssertionError after `timeout`."""
-    return d.wait_until(lambda: (j := job(d, job_id))["status"] in END_STATES and j,  # type: ignore[no-any-return]
-                        timeout=timeout, interval=0.1)
+    result: dict[str, Any] = d.wait_until(lambda: (j := job(d, job_id))["status"] in END_STATES and j,
+                                          timeout=timeout, interval=0.1)
+    return result
 
 
 def questions(d: DaemonProcess) -> list[dict[str, Any]]:

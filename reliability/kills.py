@@ -23,8 +23,18 @@ from pathlib import Path
 
 import trio
 
-from reliability.common import (END_STATES, Budget, OutOfTime, Report, count, daemon, job, questions, site,
-                                wait_end)
+from reliability.common import (
+    END_STATES,
+    Budget,
+    OutOfTime,
+    Report,
+    count,
+    daemon,
+    job,
+    questions,
+    site,
+    wait_end,
+)
 from tests.daemon_harness import DaemonProcess
 from tests.engine_site import Site
 
@@ -147,7 +157,8 @@ def crash_loops(t: Tally, s: Site, root: Path, loops: int, quick: int, window: f
             _seen_done(d, s, done_at_kills)
             for _ in range(quick):
                 d.start()
-                d.wait_until(lambda: _crawling(d, job_id), interval=0.01, timeout=budget.cap(60))
+                d.wait_until(lambda d=d, job_id=job_id: _crawling(d, job_id), interval=0.01,
+                             timeout=budget.cap(60))
                 if job(d, job_id)["status"] != "RUNNING":
                     break
                 time.sleep(rng.uniform(0.0, window))
