@@ -81,7 +81,7 @@ class Client:
         at once then (a local connection flood fills it), which is not "unreachable"."""
         import time
 
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + (self.timeout if self.timeout is not None else 30.0)  # None: still bounded
         pause = 0.005
         while True:
             try:
