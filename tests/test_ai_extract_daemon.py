@@ -141,14 +141,32 @@ def test_auto_asks_the_model_only_for_a_quiz_page_it_cannot_read(tmp_path):
     assert groq.calls == calls and off["progress"]["questions_found"] == 3 and off["extraction"]["ai_fallback"] == "off"
 
 
-def test_modes_that_need_a_model_fail_at_once_without_one_and_the_switch_says_off(tmp_path):
+def test_modes_that_need_a_model_are_refused_without_one_and_the_switch_says_off(tmp_path):
     with DriftSite(pages=2) as site, _daemon(tmp_path, None, {"ai_fallback": True}) as d:
         for mode in ("ai", "ai-schema"):
-            job = _finished(d, _submit(d, tmp_path, site.spec(f"no-model-{mode}", mode, start="/q/1")))
-            assert job["status"] == "FAILED" and f'extract.mode = "{mode}" needs a model' in job["reason"]
-            assert job["progress"]["pages_fetched"] == 0
+            path = tmp_path / f"{mode}.toml"
+            path.write_text(site.spec(f"no-model-{mode}", mode, start="/q/1"))
+            out = d.ctl("jobs", "submit", str(path))
+            assert out.returncode == 65 and f'extract.mode = "{mode}" needs a model' in out.stderr, out
+            assert "Traceback" not in out.stderr
+        assert d.call("jobs.list", limit=10)["jobs"] == []  # nothing queued
         auto = _finished(d, _submit(d, tmp_path, site.spec("auto", "auto", start="/q/1")))
     assert auto["status"] == "COMPLETED" and auto["extraction"]["ai_fallback"].startswith("off: ")
+
+
+def test_a_queued_job_that_finds_no_model_when_it_starts_fails_with_the_reason():
+    from types import SimpleNamespace
+
+    import pytest
+
+    from scraped.engine import spec as specs
+    from scraped.engine.extraction import Extraction
+    from scraped.errors import ConfigError
+
+    spec = specs.parse('name = "x"\nstart_urls = ["http://s.test/"]\n[extract]\nmode = "ai-schema"\n')
+    ai = SimpleNamespace(has_model=lambda task: False)  # the key removed by a reload
+    with pytest.raises(ConfigError, match='extract.mode = "ai-schema" needs a model'):
+        Extraction(SimpleNamespace(), {"_id": "j1", "name": "x"}, spec, lambda: None, ai)  # type: ignore[arg-type, return-value]
 
 
 def test_ai_schema_job_refuses_wrong_rules_and_auto_extracts_the_layout(tmp_path):

@@ -11,8 +11,9 @@
                 ("ai-schema:auto"); yield watched per layout (the rules' own), and rules
                 that drift are derived again
 
-A job in mode ai or ai-schema with no model provider configured fails at its start with
-that reason (nothing is fetched). A page whose model call found no provider able to
+A spec in mode ai or ai-schema is refused by `jobs submit` when no model provider is
+configured; a queued job that finds none when it starts (a key removed by a reload, a
+jobs_dir file) fails at its start with that reason (nothing is fetched). A page whose model call found no provider able to
 answer fails with kind "ai", retried later (ExtractionDeferred).
 
 Counters (runner stats, saved on the job): extract_ai_pages, extract_ai_chunks,
@@ -29,12 +30,15 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scraped.engine.drift import YIELD, Tracker
 from scraped.engine.extract import ExtractedQuestion, ExtractRules, Page, extract_questions
 from scraped.engine.layouts import fingerprint
 from scraped.errors import ConfigError, ScrapedError, StoreError, Unavailable
+
+if TYPE_CHECKING:
+    from scraped.ai.service import AIService
 
 __all__ = ["Extraction", "ExtractionDeferred", "looks_like_quiz"]
 
@@ -66,28 +70,37 @@ def looks_like_quiz(page: Page) -> str | None:
     return None
 
 
-def has_model(app: Any) -> bool:
-    ai = getattr(app, "ai", None)
+def has_model(ai: AIService | None) -> bool:
     return ai is not None and ai.has_model("extract")
 
 
+def missing_model(ai: AIService | None, mode: str) -> str | None:
+    """Why a job in this mode cannot run here (it needs a model and none is configured)."""
+    if mode in ("ai", "ai-schema") and not has_model(ai):
+        return (f'extract.mode = "{mode}" needs a model: no provider of [ai] extract_order is configured '
+                "(set one's API key, or openai_compat.base_url)")
+    return None
+
+
 class Extraction:
-    def __init__(self, app: Any, job: dict[str, Any], spec: Any, stats: Callable[[], Counter[str]]):
+    def __init__(self, app: Any, job: dict[str, Any], spec: Any, stats: Callable[[], Counter[str]],
+                 ai: AIService | None = None):
         self.app = app
+        self.ai = ai  # the AI service (the engine's, from the composition root); None: no model
         self.job_id: str = job["_id"]
         self.rules: ExtractRules = spec.extract or _AUTO
         self.mode = self.rules.mode
         self._stats = stats  # the runner's counters of the current save interval
-        if self.mode in ("ai", "ai-schema") and not has_model(app):
-            raise ConfigError([f'extract.mode = "{self.mode}" needs a model: no provider of [ai] extract_order '
-                               "is configured (set one's API key or openai_compat.base_url)"])
+        problem = missing_model(ai, self.mode)  # (submit refuses such a spec; a reload may remove a key)
+        if problem:
+            raise ConfigError([problem])
         self.tracker = Tracker(self.job_id, job.get("name", ""), self.config) if self.mode in (
             "css", "ai-schema") else None
         self.layouts: Any = None
         if self.mode == "ai-schema":
             from scraped.ai.layout_rules import SchemaLayouts
 
-            self.layouts = SchemaLayouts(app, self.job_id, self.config)
+            self.layouts = SchemaLayouts(app, ai, self.job_id, self.config)
         self._loaded = False
         self._flushed_at = time.monotonic()
 
@@ -122,7 +135,7 @@ class Extraction:
                 await self._maybe_flush()
             return found, "ai-schema:auto"
         found = extract_questions(page, self.rules)
-        if not found and self.config().ai_fallback and has_model(self.app) and looks_like_quiz(page):
+        if not found and self.config().ai_fallback and has_model(self.ai) and looks_like_quiz(page):
             self._count("extract_fallback")
             return await self._by_model(page, url), "auto+ai"
         return found, "auto"
@@ -135,7 +148,7 @@ class Extraction:
         if not text.strip():
             return []
         try:
-            out = await extract_text(self.app.ai, text, url, overlap=cfg.chunk_overlap, max_chunks=cfg.max_chunks)
+            out = await extract_text(self.ai, text, url, overlap=cfg.chunk_overlap, max_chunks=cfg.max_chunks)
         except Unavailable as exc:
             raise ExtractionDeferred(f"AI extraction: {exc}") from None
         for key, n in (("extract_ai_pages", 1), ("extract_ai_chunks", out.chunks), ("extract_text_cut", out.text_cut),
