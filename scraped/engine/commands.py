@@ -80,6 +80,10 @@ def handlers(service: EngineService) -> dict[str, Handler]:
     async def submit(req: Request) -> dict[str, Any]:
         s = writable()
         spec = specs.parse(req.args["spec"], source="spec")
+        from scraped.engine.extraction import missing_model
+
+        if problem := missing_model(s.app, spec.extract.mode):
+            raise BadRequest(problem)
         if spec.schedule:
             sched = await s.schedules.register(spec, source="submit", owner=req.peer.uid)
             out: dict[str, Any] = {"schedule": _schedule_summary(sched), "job": None}
