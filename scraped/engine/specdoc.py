@@ -36,7 +36,7 @@ RULES_HELP = {
                     "`ai-schema` a model writes the selectors once per layout (site and template), "
                     "checked on `[engine.extraction] validate_pages` pages of it (3) against auto, then applied to every page of the layout "
                     "without a model (auto where it has none). `ai` and `ai-schema` need a model "
-                    "provider (`[ai] extract_order`): without one the job fails at its start. In `css` "
+                    "provider (`[ai] extract_order`): without one `jobs submit` refuses the spec. In `css` "
                     "and `ai-schema` jobs a layout whose pages stop giving questions raises a selector "
                     "drift alarm (`jobs show`, `errors`); ai-schema derives its selectors again.",
     "extract.block": "css mode (required): selects one element per question.",
