@@ -44,7 +44,6 @@ from scraped.wire import ConnectionClosed, FramedSocket
 
 log = logging.getLogger(__name__)
 _CRED = struct.Struct("3i")
-_LOG_EVERY = 10.0  # seconds between journal lines for one peer's repeated security events
 UNKNOWN_OP = "cmd:<unknown>"  # perf: names from peers that are no command share one row
 
 __all__ = ["ControlServer", "SocketInUse", "TokenBucket", "peer_of"]
@@ -142,7 +141,6 @@ class ControlServer:
         self._daemon_uid = os.geteuid()
         self._socket_gid = os.getegid()
         self._live: set[_ConnState] = set()
-        self._logged: dict[tuple[int, str], tuple[float, int]] = {}
         self.connections_open = 0
         self.requests_total = 0
         app.control = self  # health reads the slots
@@ -172,7 +170,7 @@ class ControlServer:
                 raise errors.ConfigError([f"daemon.socket_group: no group {cfg.socket_group!r}"]) from None
             os.chown(self.path, -1, self._socket_gid)
         os.chmod(self.path, cfg.socket_mode)
-        sock.listen(128)
+        sock.listen(4096)  # the kernel caps it at net.core.somaxconn; a connection flood must not fill it
         sock.setblocking(False)
         return sock
 
@@ -397,20 +395,7 @@ class ControlServer:
 
     def _security(self, peer: Peer, kind: str, command: str | None, detail: str,
                   reason: str | None = None) -> None:
-        """Record a security event. The ops tracker stores, counts and logs it (aggregated
-        per peer, kind and minute); without one, log here, at most once per peer and kind
-        every `_LOG_EVERY` seconds, so a flood cannot flood the journal too."""
-        if self.app.security is not None:
-            self.app.security.record(kind, peer, command=command, detail=detail, reason=reason)
-            return
-        key = (peer.uid, kind)
-        last, suppressed = self._logged.get(key, (0.0, 0))
-        now = time.monotonic()
-        if now - last < _LOG_EVERY:
-            self._logged[key] = (last, suppressed + 1)
-            return
-        self._logged[key] = (now, 0)
-        more = f" ({suppressed} more since the last line)" if suppressed else ""
-        log.warning("security event %s from uid %d pid %d: %s%s", kind, peer.uid, peer.pid, detail, more,
-                    extra={"event": kind, "peer_uid": peer.uid, "peer_pid": peer.pid,
-                           "command": command or ""})
+        """Record a security event: the security log (scraped/ops/security.py) stores,
+        counts and logs it, aggregated per peer, kind and minute, so a flood cannot flood
+        the journal too."""
+        self.app.security.record(kind, peer, command=command, detail=detail, reason=reason)

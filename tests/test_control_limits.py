@@ -187,3 +187,27 @@ def test_a_request_over_max_frame_bytes_is_a_clear_error_not_success(tmp_path):
         assert out.returncode == 65, (out.returncode, out.stderr)
         assert "over the limit of 1048576" in out.stderr
         assert d.call("hello")["protocol"] == 1
+
+
+def test_submit_refuses_targets_the_fetch_guard_would_refuse(tmp_path):
+    with DaemonProcess(tmp_path) as d:  # allow_private_networks is off by default
+        for url, words in (("http://127.0.0.1:8080/quiz", "127.0.0.1 is a loopback address"),
+                           ("http://2130706433/", "127.0.0.1 is a loopback address"),
+                           ("http://localhost/", "127.0.0.1 is a loopback address"),
+                           ("http://169.254.169.254/latest/meta-data/", "denied address")):
+            spec = tmp_path / "ssrf.toml"
+            spec.write_text(f'name = "ssrf"\nstart_urls = ["{url}"]\n')
+            out = d.ctl("jobs", "submit", str(spec))
+            # Old code: accepted; the fetch refused it and the job ended COMPLETED, 0 pages.
+            assert out.returncode == 65 and words in out.stderr, (url, out.stderr)
+        assert d.call("jobs.list")["jobs"] == []
+
+
+def test_an_idn_start_url_is_in_its_own_allowed_hosts():
+    from scraped.engine import spec
+    from scraped.engine.urls import canonicalize, in_domains
+
+    s = spec.parse('name = "idn"\nstart_urls = ["http://bücher.example/quiz"]\n')
+    assert s.allowed_hosts() == ("xn--bcher-kva.example",)
+    # Old code: ("bücher.example",), which no canonical (punycode) link matched.
+    assert in_domains(canonicalize("http://bücher.example/quiz?page=2"), s.allowed_hosts())

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import trio
 
 from scraped.dispatch import Handler, Request
-from scraped.engine import jobs, questions
+from scraped.engine import jobs
 from scraped.engine import spec as specs
 from scraped.engine.frontier import Frontier
 from scraped.engine.repo import QUESTIONS, helpers_of
@@ -80,9 +80,12 @@ def handlers(service: EngineService) -> dict[str, Handler]:
     async def submit(req: Request) -> dict[str, Any]:
         s = writable()
         spec = specs.parse(req.args["spec"], source="spec")
+        if targets := spec.target_problems(s.app.config.engine.allow_private_networks):
+            raise BadRequest("; ".join(targets) + " (the fetch guard refuses it; [engine] "
+                             "allow_private_networks = true allows loopback and private networks)")
         from scraped.engine.extraction import missing_model
 
-        if problem := missing_model(s.app, spec.extract.mode):
+        if problem := missing_model(s.ai, spec.extract.mode):
             raise BadRequest(problem)
         if spec.schedule:
             sched = await s.schedules.register(spec, source="submit", owner=req.peer.uid)
@@ -123,7 +126,7 @@ def handlers(service: EngineService) -> dict[str, Handler]:
             out["live"] = {**handle.runner.snapshot(), "role": "helper" if handle.helper else "owner"}
         from scraped.engine.extraction_show import describe
 
-        out["extraction"] = await describe(s.app, doc, runner.extraction if runner else None)  # layouts, drift
+        out["extraction"] = await describe(s.app, doc, runner.extraction if runner else None, s.ai)  # layouts, drift
         return s.holds.overlay(out)
 
     async def pause(req: Request) -> dict[str, Any]:
@@ -238,7 +241,7 @@ def handlers(service: EngineService) -> dict[str, Handler]:
             "jobs.resume": resume, "jobs.stop": stop, "jobs.watch": watch,
             "jobs.failures": failures, "jobs.retry-failed": retry_failed, "jobs.delete": delete, "jobs.purge": purge, "jobs.schedules": schedules_list,
             "jobs.unschedule": unschedule, "queue": queue, "queue.clear": queue_clear,
-            "engine.status": engine_status, **questions.handlers(service)}
+            "engine.status": engine_status}
 
 
 def _schedule_summary(doc: dict[str, Any]) -> dict[str, Any]:

@@ -155,7 +155,40 @@ class JobSpec:
             return tuple(h.strip(".").lower() for h in self.fields.allowed_domains)
         from scraped.engine.urls import host_of
 
-        return tuple(dict.fromkeys(h for h in (host_of(u) for u in self.fields.start_urls) if h))
+        # IDNA (punycode), as canonical URLs spell them: "bücher.example" would match no link.
+        return tuple(dict.fromkeys(_ascii_host(h) for h in (host_of(u) for u in self.fields.start_urls) if h))
+
+    def target_problems(self, allow_private: bool) -> list[str]:
+        """Start URLs the fetch guard refuses whatever DNS says (IP literals in refused
+        ranges, in any spelling inet_aton takes; localhost names), so a submit says so
+        instead of a job that ends COMPLETED with 0 pages. Names are resolved at fetch
+        time, not here: a submit must not fail because DNS is down."""
+        import ipaddress
+        import socket
+
+        from scraped.engine.guard import Guard
+        from scraped.engine.urls import host_of
+
+        guard = Guard(allow_private=allow_private)
+        out = []
+        for i, url in enumerate(self.fields.start_urls):
+            host = host_of(url)
+            host = host[1:host.index("]")] if host.startswith("[") else host.rsplit(":", 1)[0]
+            host = host.rstrip(".")
+            if host == "localhost" or host.endswith(".localhost"):
+                address = "127.0.0.1"
+            else:
+                try:
+                    address = str(ipaddress.ip_address(host.split("%", 1)[0]))
+                except ValueError:
+                    try:  # 2130706433, 127.1, 0x7f.0.0.1: what the resolver would connect to
+                        address = socket.inet_ntoa(socket.inet_aton(host))
+                    except OSError:
+                        continue
+            why = guard.refusal(address)
+            if why:
+                out.append(f"start_urls[{i}]: {why}")
+        return out
 
     # Effective values: the spec's, else the engine config's.
     def max_pages(self, cfg: EngineConfig) -> int:
@@ -177,6 +210,13 @@ class JobSpec:
                 "delay": pick(p.delay, cfg.host_delay),
                 "autothrottle": pick(p.autothrottle, cfg.autothrottle),
                 "obey_robots": pick(p.obey_robots, cfg.obey_robots)}
+
+
+def _ascii_host(host: str) -> str:
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
 
 
 def _plain(value: Any, path: str, problems: list[str]) -> Any:
