@@ -187,3 +187,14 @@ async def test_jobs_show_lists_layouts_still_gathering_samples_and_renders_them(
     assert ex["counters"] == {"auto_pages": 11}
     text = "\n".join(extraction_lines(ex))
     assert "SELECTOR DRIFT" in text and "http://s/q/9" in text and "(2 of 3 sample pages)" in text
+
+
+def test_a_job_tracks_at_most_max_layouts():
+    from scraped.engine import drift
+
+    t = _tracker(drift_window=3)
+    for i in range(drift.MAX_LAYOUTS + 5):
+        t.record(f"L{i}", f"u{i}", 1)
+    assert len(t.layouts) == drift.MAX_LAYOUTS and t.untracked == 5
+    t.record("L0", "again", 1)  # a tracked layout goes on being counted
+    assert t.layouts["L0"].pages == 2

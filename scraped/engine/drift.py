@@ -26,6 +26,7 @@ __all__ = ["YIELD", "LayoutYield", "Tracker", "yield_id"]
 
 YIELD = "layout_yield"
 SAMPLES = 5
+MAX_LAYOUTS = 1000  # layouts tracked per job; pages of more are not watched (counted in `untracked`)
 
 
 def yield_id(job_id: str, layout: str) -> str:
@@ -60,6 +61,7 @@ class Tracker:
         self.job_name = job_name
         self._config = config  # a callable: the live [engine.extraction] section
         self.layouts: dict[str, LayoutYield] = {}
+        self.untracked = 0  # pages of layouts past MAX_LAYOUTS
 
     def _get(self, layout: str) -> LayoutYield:
         window = self._config().drift_window
@@ -83,6 +85,9 @@ class Tracker:
         """One page of the layout extracted by the job's rules; a new drift alarm, if this
         page opened one."""
         cfg = self._config()
+        if layout not in self.layouts and len(self.layouts) >= MAX_LAYOUTS:
+            self.untracked += 1
+            return None
         ly = self._get(layout)
         ly.pages += 1
         ly.unsaved["pages"] = ly.unsaved.get("pages", 0) + 1

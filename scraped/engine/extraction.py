@@ -20,7 +20,7 @@ Counters (runner stats, saved on the job): extract_ai_pages, extract_ai_chunks,
 extract_text_cut (characters past max_chunks), extract_invented (model questions not in
 the page's text, dropped), extract_merged (copies from chunk overlaps), extract_fallback
 (auto pages the model was asked about), extract_rules_pages / extract_auto_pages
-(ai-schema), extract_drifts.
+(ai-schema), extract_drifts, extract_untracked (pages of layouts past drift.MAX_LAYOUTS).
 """
 
 from __future__ import annotations
@@ -159,7 +159,9 @@ class Extraction:
     # ------------------------------------------------------------ drift
     async def _track(self, layout: str, url: str, found: int) -> None:
         assert self.tracker is not None
+        untracked = self.tracker.untracked
         drift = self.tracker.record(layout, url, found)
+        self._count("extract_untracked", self.tracker.untracked - untracked)  # past drift.MAX_LAYOUTS
         if drift is not None:
             self._count("extract_drifts")
             self._report(drift)

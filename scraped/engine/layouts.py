@@ -5,7 +5,7 @@ listing page or an article of the same site has another. The ai-schema mode lear
 extraction rules once per layout, and selector drift is watched per layout.
 
 The skeleton is the tree of block elements under <body> down to `DEPTH` levels, each
-written as its tag and its id with digits blanked ("post-123" -> "post-#"). Siblings
+written as its tag and its id with numbers and hex runs blanked ("post-123" -> "post-#"). Siblings
 with the same signature merge into one, keeping the sub-structure at least half of them
 have (a page of 8 questions and a page of 12 have one skeleton; one question of ten with
 a table in it changes nothing), and inline and content elements (p, span, a, pre...) are
@@ -30,7 +30,7 @@ _STRUCTURE = frozenset({
     "header", "footer", "nav", "main", "aside", "section", "article", "div", "form", "ul", "ol",
     "dl", "table", "fieldset", "details", "iframe",
 })
-_DIGITS = re.compile(r"\d+")
+_VARYING = re.compile(r"[0-9a-f]{6,}|\d+")  # numbers and hex runs vary per page ("post-12", "q-9f8e7d6c")
 _MAX_CHILDREN = 40  # a page with thousands of distinct siblings: the first ones say enough
 
 
@@ -45,7 +45,7 @@ def site_of(url: str) -> str:
 
 def _sig(el: Any) -> str:
     ident = el.get("id")
-    return f"{el.tag}#{_DIGITS.sub('#', ident.strip().lower())}" if ident else str(el.tag)
+    return f"{el.tag}#{_VARYING.sub('#', ident.strip().lower())}" if ident else str(el.tag)
 
 
 def _children(el: Any, budget: int) -> Any:
