@@ -201,3 +201,14 @@ def test_a_page_no_model_answered_is_tried_again_later_not_lost(tmp_path):
     assert job["status"] == "COMPLETED" and len(questions) == 8
     # retried once (kind "ai", retryable), then done: no final failure recorded
     assert job["stats"]["retries"] == 1 and job["failures"] == [] and job["frontier"]["failed"] == 0
+
+
+def test_an_ai_schema_layout_with_too_few_pages_is_shown_learning_after_the_job(tmp_path):
+    with DriftSite(pages=2, switch_after=None) as site, FakeProvider("groq", responder=_rules_for) as groq, \
+            _daemon(tmp_path, groq, {}) as d:
+        job = _finished(d, _submit(d, tmp_path, site.spec("two-pages", "ai-schema", start="/q/1")))
+        shown = d.ctl("jobs", "show", job["id"])
+    assert job["status"] == "COMPLETED" and job["progress"]["questions_new"] == 6 and groq.calls == 0
+    [layout] = job["extraction"]["layouts"]
+    assert layout["rules"]["state"] == "learning" and layout["rules"]["samples"] == "2 seen"
+    assert "rules learning" in shown.stdout and "(2 seen sample pages)" in shown.stdout

@@ -6,6 +6,7 @@ every job crawling that site's template reuses them):
     state "ok"        rules, provider, model, derived_at, validated_on (the samples' check)
     state "refused"   reason (each provider's refusal), retry_at: auto until then
     state "stale"     reason (a selector drift): new samples are gathered, rules derived again
+    state "learning"  samples_seen: sample pages gathered so far (kept in memory by the job)
 
 Pages of a layout with no usable rules are extracted by auto; the first
 `validate_pages` of them that hold questions (auto finds some, or they look like quiz
@@ -38,8 +39,9 @@ _LEARNING_MAX = 50  # layouts gathering samples at once (each keeps a few parsed
 
 
 class SchemaLayouts:
-    def __init__(self, app: Any, job_id: str, config: Callable[[], Any]):
+    def __init__(self, app: Any, ai: Any, job_id: str, config: Callable[[], Any]):
         self.app = app
+        self.ai = ai  # the AI service: its router derives the rules, its locks serialise that
         self.job_id = job_id
         self._config = config  # the live [engine.extraction] section
         self.samples: dict[str, list[Sample]] = {}
@@ -89,6 +91,8 @@ class SchemaLayouts:
         samples = self.samples.setdefault(layout, [])
         if url not in {s.url for s in samples} and (found or quiz_like()):
             samples.append(Sample(url, html, root, found))
+            if doc is None or doc.get("state") == "learning":
+                await self._learning(layout, len(samples))
         if len(samples) < self._config().validate_pages:
             return found, False
         doc = await self._derive(layout)
@@ -98,8 +102,17 @@ class SchemaLayouts:
                 return extract_css(root, rules), True
         return found, False
 
+    async def _learning(self, layout: str, samples: int) -> None:
+        """A layout gathering samples is on record (jobs show lists it after the job ends:
+        a layout with too few pages holding questions never gets rules)."""
+        now = time.time()
+        await self.store.update_one(LAYOUTS, {"_id": layout}, {
+            "$setOnInsert": {"state": "learning", "job_id": self.job_id, "created_at": now},
+            "$max": {"samples_seen": samples}}, upsert=True)
+        self._docs.pop(layout, None)
+
     async def _derive(self, layout: str) -> dict[str, Any] | None:
-        async with self.app.ai.layout_lock(layout):
+        async with self.ai.layout_lock(layout):
             doc = await self._doc(layout, fresh=True)
             samples = self.samples.get(layout) or []
             if (doc is not None and doc.get("state") == "ok") or len(samples) < self._config().validate_pages:
@@ -109,7 +122,7 @@ class SchemaLayouts:
             now = time.time()
             update: dict[str, Any]
             try:
-                result = await self.app.ai.router.run(task)
+                result = await self.ai.router.run(task)
             except Unavailable as exc:
                 why = "; ".join(reasons[-3:]) if reasons else str(exc)
                 update = {"state": "refused", "reason": f"rules refused: {why}"[:1500], "refused_at": now,

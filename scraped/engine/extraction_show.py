@@ -14,6 +14,9 @@ SHOWN = 50
 def _rules_row(doc: dict[str, Any] | None) -> dict[str, Any]:
     if doc is None:
         return {"state": "learning", "reason": "gathering sample pages (auto extracts them meanwhile)"}
+    if doc.get("state") == "learning":
+        return {"state": "learning", "samples": f"{doc.get('samples_seen', 0)} seen",
+                "reason": "gathering sample pages (auto extracts them meanwhile)"}
     row = {k: doc.get(k) for k in ("state", "reason", "provider", "model", "derived_at", "retry_at",
                                    "validated_on", "derivations") if doc.get(k) is not None}
     if doc.get("state") in ("ok", "stale"):
@@ -21,9 +24,10 @@ def _rules_row(doc: dict[str, Any] | None) -> dict[str, Any]:
     return row
 
 
-async def describe(app: Any, doc: dict[str, Any], live: Any = None) -> dict[str, Any]:
+async def describe(app: Any, doc: dict[str, Any], live: Any = None, ai: Any = None) -> dict[str, Any]:
     """`live`: the running job's Extraction (scraped.engine.extraction), for the sample
-    pages ai-schema layouts have gathered so far (kept in memory only)."""
+    pages ai-schema layouts have gathered so far (kept in memory only); `ai`: the engine's
+    AI service (None: no model)."""
     store = app.store
     mode = str(((doc.get("spec") or {}).get("extract") or {}).get("mode") or "auto")
     stats = doc.get("stats") or {}
@@ -32,7 +36,6 @@ async def describe(app: Any, doc: dict[str, Any], live: Any = None) -> dict[str,
                                         if k.startswith("extract_")}}
     if mode == "auto":
         cfg = app.config.engine.extraction
-        ai = getattr(app, "ai", None)
         out["ai_fallback"] = ("off" if not cfg.ai_fallback else "on" if ai is not None and ai.has_model("extract")
                               else "off: [engine.extraction] ai_fallback is set but no model provider is configured")
     if mode not in ("css", "ai-schema"):
