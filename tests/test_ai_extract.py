@@ -217,7 +217,7 @@ async def test_rules_derived_once_from_three_pages_then_reused_and_a_wrong_reply
             FakeProvider("groq", responder=lambda rec: OLD_RULES) as groq:
         settings = ai_settings({"gemini": gemini, "groq": groq}, order=("gemini", "groq"))
         async with ai_service(tmp_path, settings, secrets={"GEMINI_API_KEY": KEY, "GROQ_API_KEY": KEY}) as h:
-            layouts = SchemaLayouts(h.app, "job1", lambda: h.app.config.engine.extraction)
+            layouts = SchemaLayouts(h.app, h.service, "job1", lambda: h.app.config.engine.extraction)
             results = [await _extract(layouts, *p) for p in _pages(site, range(1, 7))]
             layout = fingerprint(Page(site.question_page(1), "http://drift.test/q/1").root, "http://drift.test/q/1")
             doc = await h.app.store.get(LAYOUTS, layout)
@@ -236,7 +236,7 @@ async def test_rules_every_provider_gets_wrong_are_refused_auto_goes_on_and_they
     with FakeProvider("groq", responder=lambda rec: {**OLD_RULES, "options": "p"}) as groq:
         settings = ai_settings({"groq": groq}, order=("groq",), layout_retry=3600.0)
         async with ai_service(tmp_path, settings, secrets={"GROQ_API_KEY": KEY}) as h:
-            layouts = SchemaLayouts(h.app, "job1", lambda: h.app.config.engine.extraction)
+            layouts = SchemaLayouts(h.app, h.service, "job1", lambda: h.app.config.engine.extraction)
             pages = _pages(site, range(1, 9))
             results = [await _extract(layouts, *p) for p in pages[:5]]
             layout = fingerprint(pages[0][2].root, pages[0][0])
@@ -260,7 +260,7 @@ async def test_stale_rules_are_derived_again_from_new_samples(tmp_path):
     with FakeProvider("groq", responder=lambda rec: next(replies)) as groq:
         settings = ai_settings({"groq": groq}, order=("groq",))
         async with ai_service(tmp_path, settings, secrets={"GROQ_API_KEY": KEY}) as h:
-            layouts = SchemaLayouts(h.app, "job1", lambda: h.app.config.engine.extraction)
+            layouts = SchemaLayouts(h.app, h.service, "job1", lambda: h.app.config.engine.extraction)
             pages = _pages(site, range(1, 10))
             first = [await _extract(layouts, *p) for p in pages[:4]]
             assert [len(f) for f, _ in first] == [3, 3, 3, 0]  # the old rules on the new markup: nothing
