@@ -168,8 +168,8 @@ class Daemon:
         # When the receiver closes, trio restores the handlers it found and re-raises any
         # signal still queued in it: with the defaults back, a SIGHUP or second SIGTERM
         # during shutdown killed the daemon by that signal. Found ignored, they are dropped.
-        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            signal.signal(signum, signal.SIG_IGN)
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
         with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
             async for signum in signals:
                 if signum == signal.SIGHUP:
