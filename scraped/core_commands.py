@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from scraped import PROTOCOL_VERSION, __version__, health
@@ -14,7 +15,8 @@ from scraped.dispatch import Handler, Request
 STATUS_HEALTH_MAX_AGE = 1.0  # seconds a health report may be reused by `status`
 
 
-def handlers(app: Any) -> dict[str, Handler]:
+def handlers(app: Any, reload: Callable[[str], Awaitable[dict[str, Any]]]) -> dict[str, Handler]:
+    """`reload`: the daemon's config reload (SIGHUP's), for `config reload`."""
     greeting = {
         "server": "scraped",
         "version": __version__,
@@ -59,7 +61,7 @@ def handlers(app: Any) -> dict[str, Handler]:
                 "config": show(app.config), "secrets": app.secrets.configured()}
 
     async def config_reload(req: Request) -> dict[str, Any]:
-        return await app.reloader.reload(source="command")
+        return await reload("command")
 
     async def health_cmd(req: Request) -> dict[str, Any]:
         name = req.args.get("component")

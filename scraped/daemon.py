@@ -27,8 +27,11 @@ import logging
 import os
 import signal
 import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import trio
 
@@ -50,24 +53,62 @@ from scraped.startup import (
 )
 from scraped.store import open_store
 
-log = logging.getLogger("scraped.daemon")
-def _build_services(app: App) -> list[Any]:
-    """Every long-lived service, in start order: ops first (it gives the others perf and
-    error tracking), the scheduler before the services that register tasks with it."""
+if TYPE_CHECKING:  # imported when the daemon builds them: `scraped extract` stays light
     from scraped.ai.service import AIService
     from scraped.engine.service import EngineService
     from scraped.ops.data_service import DataService
     from scraped.ops.service import OpsService
     from scraped.scheduler import SchedulerService
+    from scraped.service import Service
 
-    return [OpsService(app), SchedulerService(app), DataService(app), EngineService(app), AIService(app)]
+Reload = Callable[[str], Awaitable[dict[str, Any]]]
+
+log = logging.getLogger("scraped.daemon")
 
 
-def _collect_handlers(app: App) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Services:
+    """The daemon's long-lived services, each built with the others it uses."""
+
+    scheduler: SchedulerService
+    ai: AIService
+    engine: EngineService
+    ops: OpsService
+    data: DataService
+
+    def in_start_order(self) -> list[Service]:
+        """A service starts after those it was given (the engine's jobs find the AI service
+        ready; tasks registered with the scheduler run once it runs); ops, which watches
+        the others, last. They checkpoint in the reverse order at shutdown."""
+        return [self.scheduler, self.ai, self.engine, self.data, self.ops]
+
+
+def build_services(app: App, clock: Callable[[], float] = time.time) -> Services:
+    """The composition root: every service and what it needs, passed in (no service finds
+    another through `App`). `app` gives the config, secrets, the open store and the
+    telemetry (perf, errors, security); `clock` drives the engine's and the scheduler's
+    timing (epoch seconds)."""
+    from scraped.ai.service import AIService
+    from scraped.engine.service import EngineService
+    from scraped.ops.alerts import Alerts
+    from scraped.ops.data_service import DataService
+    from scraped.ops.service import OpsService
+    from scraped.scheduler import SchedulerService
+
+    scheduler = SchedulerService(app, clock=clock)
+    ai = AIService(app)
+    alerts = Alerts(app, app.errors)  # the monitors' and the engine's storage alerts, one webhook
+    engine = EngineService(app, ai=ai, alerts=alerts, clock=clock)
+    ops = OpsService(app, scheduler=scheduler, engine=engine, alerts=alerts)
+    data = DataService(app, scheduler=scheduler, quiesce=(engine, ai))  # a restore pauses both
+    return Services(scheduler=scheduler, ai=ai, engine=engine, ops=ops, data=data)
+
+
+def _collect_handlers(app: App, reload: Reload) -> dict[str, Any]:
     from scraped.bank.commands import handlers as bank_handlers
     from scraped.store.mongo_commands import handlers as mongo_handlers
 
-    table: dict[str, Any] = dict(core_commands.handlers(app))
+    table: dict[str, Any] = dict(core_commands.handlers(app, reload))
     table.update(mongo_handlers(app))
     table.update(bank_handlers(app))
     for service in app.services:
@@ -88,9 +129,8 @@ class Daemon:
         self.control: ControlServer | None = None
         self._stopping = False
         self._reload_lock = trio.Lock()
+        self.services: Services | None = None
         self.ready = False
-        app.notifier = notifier
-        app.reloader = self
 
     # ------------------------------------------------------------ reload
     async def reload(self, source: str = "SIGHUP") -> dict[str, Any]:
@@ -147,11 +187,12 @@ class Daemon:
                 spool_run = getattr(app.store, "run", None)  # MongoDB's outage spool replays
                 if spool_run is not None:
                     await root.start(spool_run)
-                app.services = _build_services(app)
+                self.services = build_services(app)
+                app.services = self.services.in_start_order()
                 for service in app.services:
                     self.notifier.status(f"starting {service.name}")
                     await root.start(service.run)
-                app.handlers = _collect_handlers(app)
+                app.handlers = _collect_handlers(app, self.reload)
                 self.control = await root.start(ControlServer(app).run)
                 root.start_soon(self._watchdog)
                 self.ready = True
@@ -196,6 +237,8 @@ class Daemon:
                     await service.checkpoint()
                 except Exception as exc:
                     self.app.capture_exception(exc, category="shutdown", context={"service": service.name})
+            if self.services is not None:  # what the others reported while they checkpointed
+                await self.services.ops.flush()
         if grace.cancelled_caught:
             log.warning("shutdown grace of %.0f s ran out; stopping what is left",
                         self.app.config.daemon.shutdown_grace)

@@ -1,8 +1,8 @@
 """The scheduler bridge: APScheduler decides *when*, trio runs *what*.
 
-Services register periodic tasks:
+Services register periodic tasks with the scheduler they are given (scraped/daemon.py):
 
-    app.scheduler.register("backup", "0 3 * * *", backup_fn, description="...")
+    scheduler.register("backup", "0 3 * * *", backup_fn, description="...")
 
 The trigger given there is a default; `[ops.schedule]` overrides it by task name (and
 "off" disables the task). A trigger is a 5-field cron line, an `@daily`-style alias, or
@@ -64,7 +64,7 @@ def parse_trigger(text: str, timezone: Any = None) -> BaseTrigger | None:
         if not 0.05 <= seconds <= 366 * 86400:
             raise ValueError(f"interval {text!r} must be between 0.05 s and a year")
         # Aligned to multiples of the interval since the epoch: "every 60s" runs on the minute.
-        start = math.ceil(time.time() / seconds) * seconds
+        start = math.ceil(time.time() / seconds) * seconds  # APScheduler's clock: the wall clock
         return IntervalTrigger(seconds=seconds, timezone=timezone or dt.UTC,
                                start_date=dt.datetime.fromtimestamp(start, dt.UTC))
     if spec.startswith("every"):
@@ -111,14 +111,15 @@ def _summary(result: Any, limit: int = 200) -> str:
 
 
 class SchedulerService:
-    """The `scheduler` service; registered on the app as `app.scheduler` at construction,
-    so services started before it (ops) can register their tasks."""
+    """The `scheduler` service. Tasks may be registered before it starts (they are applied
+    when it does). `clock` (epoch seconds) times runs and judges overdue tasks; APScheduler
+    fires by the wall clock."""
 
     name = "scheduler"
 
-    def __init__(self, app: Any):
+    def __init__(self, app: Any, *, clock: Callable[[], float] = time.time):
         self.app = app
-        app.scheduler = self
+        self.clock = clock
         self._tasks: dict[str, Task] = {}
         self._sched: BackgroundScheduler | None = None
         self._token: trio.lowlevel.TrioToken | None = None
@@ -179,7 +180,7 @@ class SchedulerService:
             self._nursery = nursery
             sched.start()
             self._sched = sched
-            self.started_at = time.time()
+            self.started_at = self.clock()
             try:
                 for task in list(self._tasks.values()):
                     self._apply(task)
@@ -231,7 +232,7 @@ class SchedulerService:
 
     async def _execute(self, task: Task, done: trio.Event) -> None:
         start = time.perf_counter()
-        task.last_run_at = time.time()
+        task.last_run_at = self.clock()
         task.runs += 1
         ok = False
         try:
@@ -309,7 +310,7 @@ class SchedulerService:
             return {"scheduler": {"status": DOWN, "reason": "the scheduler thread is not running",
                                   "tasks": len(self._tasks)}}
         failing = [t.name for t in self._tasks.values() if t.last_outcome == "error"]
-        now = time.time()
+        now = self.clock()
         grace = self.app.config.ops.scheduler.misfire_grace
         overdue = [t.name for t in self._tasks.values()
                    if (n := self.next_run_at(t.name)) is not None and n < now - grace]

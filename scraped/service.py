@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 import trio
@@ -16,6 +17,25 @@ _RANK = {HEALTHY: 0, DEGRADED: 1, DOWN: 2}
 
 def worst(states: list[str]) -> str:
     return max(states, key=lambda s: _RANK.get(s, 2), default=HEALTHY)
+
+
+class JobLimits(Protocol):
+    """What ops reads from and tells the engine (scraped/engine/service.py's EngineService)."""
+
+    def set_max_jobs(self, n: int | None) -> object:
+        """Jobs at once from now on (adaptive concurrency); None: the configured limit."""
+
+    def jobs_running(self) -> int:
+        """Jobs running right now."""
+
+
+class Quiescable(Protocol):
+    """A service that writes data on its own and can pause that (restore waits on it)."""
+
+    name: str
+
+    def quiesce(self) -> AbstractAsyncContextManager[None]:
+        """Inside: nothing of this service works or writes."""
 
 
 class Service(Protocol):

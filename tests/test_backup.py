@@ -35,7 +35,7 @@ async def data(tmp_path):
     await app.store.open()
     await seed(app.store)
     try:
-        yield DataService(app)
+        yield DataService(app, scheduler=None)
     finally:
         await app.store.close()
 
@@ -293,7 +293,7 @@ async def test_retention_keeps_exactly_n_and_never_foreign_files(tmp_path):
     app = make_app(tmp_path, keep=3, keep_safety=1)
     app.store = SqliteStore(app.state_dir / "scraped.db")
     await app.store.open()
-    data = DataService(app)
+    data = DataService(app, scheduler=None)
     directory = data.backups.directory
     directory.mkdir(parents=True)
     foreign = ["notes.txt", "backup_old.tar.gz", "backup_20200101_000000.tar.gz.bak", "daily.tar.gz"]

@@ -45,7 +45,7 @@ async def service(tmp_path):
     await app.store.open()
     await seed(app.store, 50)
     try:
-        yield DataService(app)
+        yield DataService(app, scheduler=None)
     finally:
         await app.store.close()
 

@@ -13,7 +13,6 @@ from scraped.config import parse_config
 from scraped.ops import capacity
 from scraped.ops.history import History, aggregate
 from scraped.ops.metrics import Sampler
-from scraped.ops.perf import PerfTracker
 from scraped.ops.prometheus import Exposition, write_textfile
 from scraped.ops.sparkline import sparkline
 from scraped.secrets import Secrets
@@ -40,9 +39,7 @@ class Readings:
 
 
 def make_app(tmp_path, ops=None) -> App:
-    app = App(parse_config({"daemon": {"state_dir": str(tmp_path)}, "ops": ops or {}}), None, Secrets({}))
-    app.perf = PerfTracker()
-    return app
+    return App(parse_config({"daemon": {"state_dir": str(tmp_path)}, "ops": ops or {}}), None, Secrets({}))
 
 
 async def test_the_real_psutil_sample_has_every_field(tmp_path):
@@ -220,16 +217,15 @@ def test_capacity_without_data():
 
 
 async def test_no_cpu_verdict_before_half_the_window_is_sampled(tmp_path):
-    from types import SimpleNamespace
-
+    from scraped.ops.alerts import Alerts
     from scraped.ops.errors import ErrorTracker
     from scraped.ops.monitors import Monitors
 
     app = make_app(tmp_path)  # cpu_window 60
     clock = Clock()
     sampler = Sampler(app, Readings(cpu_percent=100.0), clock=clock)
-    app.ops = SimpleNamespace(sampler=sampler)
-    monitors = Monitors(app, ErrorTracker(), clock=clock)
+    errors = ErrorTracker()
+    monitors = Monitors(app, errors, Alerts(app, errors), sampler, clock=clock)
     await sampler.take()
     assert "cpu_percent" not in monitors.readings() and monitors.readings()["memory_percent"] == 20.0
     clock.t += 30

@@ -13,6 +13,7 @@ import pytest
 from scraped.app import App
 from scraped.config import parse_config
 from scraped.ops.adaptive import Adaptive, level_for
+from scraped.ops.alerts import Alerts
 from scraped.ops.errors import ErrorTracker
 from scraped.ops.monitors import Monitors
 from scraped.secrets import Secrets
@@ -20,11 +21,16 @@ from scraped.secrets import Secrets
 T0 = 1_800_000_000.0
 
 
-def make_app(tmp_path, ops=None, engine=None, secrets=None) -> App:
+def make_app(tmp_path, ops=None, secrets=None) -> App:
     config = parse_config({"daemon": {"state_dir": str(tmp_path)}, "ops": ops or {}})
-    app = App(config, None, Secrets(secrets or {}))
-    app.engine = engine
-    return app
+    return App(config, None, Secrets(secrets or {}))
+
+
+def monitors(app: App, errors: ErrorTracker | None = None) -> Monitors:
+    """Monitors as ops builds them: their own Alerts (the webhook), no sampler (the tests
+    give the readings)."""
+    errors = errors if errors is not None else ErrorTracker()
+    return Monitors(app, errors, Alerts(app, errors))
 
 
 class Receiver:
@@ -69,7 +75,7 @@ def receiver():
 def test_cpu_alert_has_the_runbook_shape_and_goes_to_the_tracker_and_journal(tmp_path, caplog):
     app = make_app(tmp_path)
     errors = ErrorTracker()
-    mon = Monitors(app, errors)
+    mon = monitors(app, errors)
     with caplog.at_level(logging.WARNING, logger="scraped.ops.monitors"):
         alerts = mon.evaluate({"cpu_percent": 91.24, "memory_percent": 10, "error_rate_1h": 0.0}, now=T0)
     assert len(alerts) == 1
@@ -85,7 +91,7 @@ def test_cpu_alert_has_the_runbook_shape_and_goes_to_the_tracker_and_journal(tmp
 
 def test_error_rate_alert_is_critical(tmp_path, caplog):
     app = make_app(tmp_path)
-    mon = Monitors(app, ErrorTracker())
+    mon = monitors(app)
     with caplog.at_level(logging.WARNING, logger="scraped.ops.monitors"):
         (alert,) = mon.evaluate({"error_rate_1h": 12.5}, now=T0)
     assert alert["message"] == "High error rate detected: 12.50 errors/min"
@@ -98,7 +104,7 @@ def test_error_rate_alert_is_critical(tmp_path, caplog):
 def test_cooldown_deduplicates_a_sustained_or_flapping_breach(tmp_path):
     app = make_app(tmp_path, {"monitors": {"cooldown": 600}})
     errors = ErrorTracker()
-    mon = Monitors(app, errors)
+    mon = monitors(app, errors)
     assert len(mon.evaluate({"cpu_percent": 90}, now=T0)) == 1
     for i in range(1, 10):  # sustained for 9 minutes: quiet
         assert mon.evaluate({"cpu_percent": 95}, now=T0 + 60 * i) == []
@@ -113,7 +119,7 @@ def test_cooldown_deduplicates_a_sustained_or_flapping_breach(tmp_path):
 
 def test_recovery_is_logged_once_and_each_monitor_is_independent(tmp_path, caplog):
     app = make_app(tmp_path)
-    mon = Monitors(app, ErrorTracker())
+    mon = monitors(app)
     alerts = mon.evaluate({"cpu_percent": 90, "memory_percent": 95, "disk_percent": 97, "loop_lag_ms": 2500,
                            "error_rate_1h": 11}, now=T0)
     assert sorted(a["monitor"] for a in alerts) == ["cpu", "disk", "error_rate", "loop_lag", "memory"]
@@ -130,7 +136,7 @@ def test_recovery_is_logged_once_and_each_monitor_is_independent(tmp_path, caplo
 
 def test_zero_threshold_and_disabled_monitors_are_off(tmp_path):
     app = make_app(tmp_path, {"monitors": {"cpu_percent": 0}})
-    mon = Monitors(app, ErrorTracker())
+    mon = monitors(app)
     assert mon.evaluate({"cpu_percent": 100}, now=T0) == []
     assert not {m["monitor"]: m for m in mon.status()["monitors"]}["cpu"]["enabled"]
     app.config = parse_config({"daemon": {"state_dir": str(tmp_path)}, "ops": {"monitors": {"enabled": False}}})
@@ -138,13 +144,13 @@ def test_zero_threshold_and_disabled_monitors_are_off(tmp_path):
 
 
 def test_missing_readings_are_skipped(tmp_path):
-    mon = Monitors(make_app(tmp_path), ErrorTracker())
+    mon = monitors(make_app(tmp_path))
     assert mon.evaluate({"cpu_percent": None}, now=T0) == []
 
 
 async def test_webhook_receives_each_alert(tmp_path, receiver):
     app = make_app(tmp_path, {"alerts": {"webhook_url": receiver.url}})
-    mon = Monitors(app, ErrorTracker())
+    mon = monitors(app)
     out = await mon.check({"cpu_percent": 99.0, "error_rate_1h": 20.0})
     assert out["alerts"] == 2 and out["delivered"] == 2
     bodies = sorted(receiver.bodies, key=lambda b: b["monitor"])
@@ -159,7 +165,7 @@ async def test_webhook_receives_each_alert(tmp_path, receiver):
 async def test_the_credential_wins_over_the_config(tmp_path, receiver):
     app = make_app(tmp_path, {"alerts": {"webhook_url": "http://127.0.0.1:9/never"}},
                    secrets={"SCRAPED_ALERT_WEBHOOK_URL": receiver.url})
-    mon = Monitors(app, ErrorTracker())
+    mon = monitors(app)
     assert (await mon.check({"cpu_percent": 99.0}))["delivered"] == 1
 
 
@@ -168,7 +174,7 @@ async def test_webhook_failures_are_recorded_not_raised(tmp_path):
     try:
         errors = ErrorTracker()
         app = make_app(tmp_path, {"alerts": {"webhook_url": bad.url, "webhook_timeout": 2.0}})
-        mon = Monitors(app, errors)
+        mon = monitors(app, errors)
         out = await mon.check({"cpu_percent": 99.0})
         assert out == {"alerts": 1, "delivered": 0, "breaching": ["cpu"]}
         assert "HTTP 500" in mon.status()["webhook"]["last_error"]
@@ -177,7 +183,7 @@ async def test_webhook_failures_are_recorded_not_raised(tmp_path):
     # Nobody listens any more: a connection error, also recorded.
     mon.state["cpu"].last_alert_at = None
     out = await mon.check({"cpu_percent": 99.0})
-    assert out["delivered"] == 0 and mon.webhook_failures == 2
+    assert out["delivered"] == 0 and mon.alerts.failures == 2
     categories = errors.stats()["category_breakdown"]
     assert categories["alerting"] == 2 and categories["system"] == 2
 
@@ -185,9 +191,9 @@ async def test_webhook_failures_are_recorded_not_raised(tmp_path):
 @pytest.mark.parametrize("url", ["not a url", "ftp://127.0.0.1/x", "http://"])
 async def test_malformed_webhook_urls_are_recorded(tmp_path, url):
     app = make_app(tmp_path, {"alerts": {"webhook_url": url}})
-    mon = Monitors(app, ErrorTracker())
+    mon = monitors(app)
     out = await mon.check({"cpu_percent": 99.0})
-    assert out["delivered"] == 0 and mon.webhook_failures == 1
+    assert out["delivered"] == 0 and mon.alerts.failures == 1
 
 
 # ---------------------------------------------------------------- adaptive concurrency
@@ -218,8 +224,8 @@ def test_the_runbook_levels(tmp_path):
 
 async def test_adaptive_follows_load_with_hysteresis_and_hold(tmp_path):
     engine = Engine()
-    app = make_app(tmp_path, {"adaptive": {"hold": 60, "hysteresis": 10}}, engine=engine)
-    ad = Adaptive(app)
+    app = make_app(tmp_path, {"adaptive": {"hold": 60, "hysteresis": 10}})
+    ad = Adaptive(app, engine)
     await ad.update(30, 40, now=T0)
     assert ad.target() == 5 and engine.calls == [5]
     await ad.update(85, 40, now=T0 + 5)  # overload: fewer jobs at once
@@ -246,26 +252,28 @@ async def test_the_engine_cap_bounds_adaptive(tmp_path):
     engine = Engine()
     config = parse_config({"daemon": {"state_dir": str(tmp_path)}, "engine": {"max_concurrent_jobs": 3}})
     app = App(config, None, Secrets({}))
-    app.engine = engine
-    ad = Adaptive(app)
+    ad = Adaptive(app, engine)
     await ad.update(10, 10, now=T0)
     assert ad.target() == 3 and engine.calls == [3] and ad.status()["level"] == 5
 
 
-async def test_the_engine_may_appear_later_and_be_async(tmp_path):
-    app = make_app(tmp_path)
-    ad = Adaptive(app)
+async def test_without_an_engine_the_level_is_computed_and_applied_to_nothing(tmp_path):
+    ad = Adaptive(make_app(tmp_path))
     await ad.update(90, 10, now=T0)
-    assert ad.target() == 2 and ad.applied is None
-    app.engine = engine = AsyncEngine()
-    await ad.update(90, 10, now=T0 + 5)
+    assert ad.target() == 2 and ad.applied is None and ad.status()["engine_present"] is False
+
+
+async def test_an_async_engine_is_awaited(tmp_path):
+    engine = AsyncEngine()
+    ad = Adaptive(make_app(tmp_path), engine)
+    await ad.update(90, 10, now=T0)
     assert engine.calls == [2] and ad.applied == 2
 
 
 async def test_turning_adaptive_off_gives_the_engine_its_limit_back(tmp_path):
     engine = Engine()
-    app = make_app(tmp_path, engine=engine)
-    ad = Adaptive(app)
+    app = make_app(tmp_path)
+    ad = Adaptive(app, engine)
     await ad.update(90, 10, now=T0)
     app.config = parse_config({"daemon": {"state_dir": str(tmp_path)}, "ops": {"adaptive": {"enabled": False}}})
     await ad.apply()
@@ -275,10 +283,10 @@ async def test_turning_adaptive_off_gives_the_engine_its_limit_back(tmp_path):
 
 async def test_a_failing_engine_is_reported_once(tmp_path):
     engine = Engine(fail=True)
-    app = make_app(tmp_path, engine=engine)
+    app = make_app(tmp_path)
     reported = []
     app.capture_exception = lambda exc, **kw: reported.append(exc)
-    ad = Adaptive(app)
+    ad = Adaptive(app, engine)
     for i in range(5):
         await ad.update(90, 10, now=T0 + i)
     assert len(reported) == 1 and ad.status()["last_error"] == "supervisor not ready"
@@ -306,8 +314,8 @@ async def test_a_webhook_that_never_answers_is_cut_off(tmp_path):
     try:
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/hook"
         app = make_app(tmp_path, {"alerts": {"webhook_url": url, "webhook_timeout": 0.3}})
-        mon = Monitors(app, ErrorTracker())
+        mon = monitors(app)
         out = await mon.check({"cpu_percent": 99.0})
-        assert out["delivered"] == 0 and "did not answer within 0.3 s" in mon.last_webhook_error
+        assert out["delivered"] == 0 and "did not answer within 0.3 s" in mon.alerts.last_error
     finally:
         silent.close()

@@ -61,13 +61,13 @@ async def world(tmp_path, nursery):
                 "adaptive": {"window": 0, "hold": 0},
                 "schedule": {"metrics_persist": "every 0.3s", "monitors": "every 0.3s", "textfile": "every 0.3s"}},
     })
-    app = App(config, None, Secrets({}))
+    w = World()
+    app = App(config, None, Secrets({}), clock=w.clock)
     app.store = SqliteStore(tmp_path / "scraped.db")
     await app.store.open()
-    app.engine = Engine()
-    w = World()
-    ops = OpsService(app, sample_fn=w.sample, clock=w.clock)
+    w.engine = Engine()
     sched = SchedulerService(app)
+    ops = OpsService(app, scheduler=sched, engine=w.engine, sample_fn=w.sample, clock=w.clock)
     app.services = [ops, sched]
     app.handlers = {**ops.handlers(), **sched.handlers()}
     await nursery.start(ops.run)
@@ -82,11 +82,12 @@ async def call(w: World, command: str, /, **args):
     return await w.app.handlers[command](Request(cmd, cmd.check_args(args), ROOT))
 
 
-async def test_the_trackers_are_on_the_app_before_started(tmp_path):
+async def test_the_trackers_are_the_apps_before_any_service_is_built(tmp_path):
     app = App(parse_config({"daemon": {"state_dir": str(tmp_path)}}), None, Secrets({}))
-    ops = OpsService(app)
-    assert app.perf is ops.perf and app.errors is ops.errors and app.security is ops.security and app.ops is ops
-    app.observe("cmd:status", 0.001, True)
+    app.observe("cmd:status", 0.001, True)  # recorded with no ops service at all
+    ops = OpsService(app, scheduler=None, engine=None)
+    assert app.perf is ops.perf and app.errors is ops.errors and app.security is ops.security
+    assert not hasattr(app, "ops") and not hasattr(app, "engine") and not hasattr(app, "scheduler")
     app.capture_exception(KeyError("x"), category="control")
     assert ops.perf.count("cmd:status") == 1 and ops.errors.stats()["category_breakdown"] == {"control": 1}
 
@@ -164,7 +165,7 @@ async def test_bad_input(world, command, args, error):
 async def test_high_load_alerts_adapts_and_degrades_health(world):
     w = world
     w.values["cpu_percent"] = 95.0
-    await wait_for(lambda: w.app.engine.calls[-1:] == [2])  # fewer jobs at once
+    await wait_for(lambda: w.engine.calls[-1:] == [2])  # fewer jobs at once
     await wait_for(lambda: any(a["monitor"] == "cpu" for a in w.ops.monitors.status()["last_alerts"]))
     top = w.ops.errors.dashboard()["top_errors"]
     alert = next(e for e in top if e["message"].startswith("High CPU usage detected"))
@@ -178,8 +179,8 @@ async def test_high_load_alerts_adapts_and_degrades_health(world):
     assert w.ops.monitors.alert_counts()["cpu"] == alerts_before  # cool-down: no second alert
 
     w.values["cpu_percent"] = 10.0
-    await wait_for(lambda: w.app.engine.calls[-1:] == [5])  # hold 0, far below 50 - 10
-    assert w.app.engine.calls == [5, 2, 5] or w.app.engine.calls[-2:] == [2, 5]
+    await wait_for(lambda: w.engine.calls[-1:] == [5])  # hold 0, far below 50 - 10
+    assert w.engine.calls == [5, 2, 5] or w.engine.calls[-2:] == [2, 5]
 
 
 async def test_memory_pressure_and_loop_lag_degrade_system_health(world):
@@ -212,11 +213,11 @@ async def test_checkpoint_writes_what_is_pending(world):
 
 async def test_reload_applies_live(world):
     w = world
-    await wait_for(lambda: w.app.engine.calls == [5])
+    await wait_for(lambda: w.engine.calls == [5])
     old = w.app.config
     w.app.config = parse_config({"daemon": {"state_dir": str(old.daemon.state_dir)},
                                  "ops": {"adaptive": {"enabled": False}, "errors": {"max_tracked": 50},
                                          "security": {"log_per_minute": 3}}})
     await w.ops.reload(old, w.app.config)
     assert w.ops.errors.max_tracked == 50 and w.ops.security.log_per_minute == 3
-    assert w.app.engine.calls[-1] is None  # the engine's own limit again
+    assert w.engine.calls[-1] is None  # the engine's own limit again

@@ -91,7 +91,6 @@ async def test_tasks_fire_a_failure_is_recorded_and_the_next_still_fires(tmp_pat
     tracker = Captures()
     app.errors = tracker
     sched = SchedulerService(app)
-    assert app.scheduler is sched
     calls = {"good": 0, "bad": 0}
 
     async def good():
@@ -286,6 +285,29 @@ async def test_healthy_with_the_next_run(tmp_path, nursery):
     assert health["status"] == "healthy" and health["next"] == "daily" and "next daily in" in health["reason"]
     sched.unregister("daily")
     assert sched.tasks() == []
+
+
+async def test_the_injected_clock_times_runs_and_judges_a_task_overdue(tmp_path, nursery):
+    """The clock is the scheduler's only notion of now outside APScheduler: moving it past
+    a daily task's next run (plus misfire_grace) makes health say overdue, with no wait."""
+    now = [dt.datetime.now(dt.UTC).timestamp()]
+    app = make_app(tmp_path, {"scheduler": {"misfire_grace": 60}})
+    sched = SchedulerService(app, clock=lambda: now[0])
+
+    async def fn():
+        return None
+
+    sched.register("daily", "0 3 * * *", fn)
+    await nursery.start(sched.run)
+    assert sched.started_at == now[0]
+    assert (await sched.health())["scheduler"]["status"] == "healthy"
+    next_run = sched.next_run_at("daily")
+    assert next_run is not None
+    now[0] = next_run + 61
+    health = (await sched.health())["scheduler"]
+    assert health["status"] == "degraded" and health["overdue"] == ["daily"], health
+    entry = await sched.run_now("daily")
+    assert entry["last_run_at"] == now[0] and entry["outcome"] == "ok"
 
 
 # ---------------------------------------------------------------- cron weekdays (crontab(5) numbering)

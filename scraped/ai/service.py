@@ -38,7 +38,6 @@ class AIService:
 
     def __init__(self, app: Any):
         self.app = app
-        app.ai = self
         self.router = Router(lambda: self.app.config.ai, app.store, observe=app.observe,
                              threads=app.config.ai.threads)
         self.enhancer = Enhancer(self)

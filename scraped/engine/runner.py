@@ -59,7 +59,7 @@ class LeaseLost(ScrapedError):
 class Runner:
     def __init__(self, *, app: Any, jobs: repo.JobsRepo, job: dict[str, Any], spec: JobSpec,
                  fetcher: Any, holder: str, on_request: Any = None, helper: bool = False,
-                 gate: Gate | None = None):
+                 gate: Gate | None = None, ai: Any = None):
         from scraped.engine import fetch
 
         self.app = app
@@ -96,7 +96,7 @@ class Runner:
         self._failures: list[dict[str, Any]] = []
         # The mode's extractor (scraped.engine.extraction); a mode that needs a model none can
         # serve raises ConfigError here: the job fails at once with that reason.
-        self.extraction = Extraction(app, job, spec, lambda: self.stats)
+        self.extraction = Extraction(app, job, spec, lambda: self.stats, ai)
         self._saved: dict[str, int] = dict(self.progress)  # as added to the all-jobs totals
         self._job_saved: dict[str, int] | None = dict(self.progress)  # as added to the job's counters
         self._last_error: str | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from scraped.engine import jobs
@@ -29,13 +30,14 @@ def schedule_id(name: str) -> str:
 
 
 class Schedules:
-    def __init__(self, store: Store, jobs_repo: JobsRepo):
+    def __init__(self, store: Store, jobs_repo: JobsRepo, *, clock: Callable[[], float] = time.time):
         self.store = store
         self.jobs = jobs_repo
+        self.clock = clock  # epoch seconds: when a schedule is due, when it ran
 
     async def register(self, spec: JobSpec, *, source: str, owner: int | None) -> dict[str, Any]:
         """Create or update the schedule of `spec` (a changed cron or spec re-times it)."""
-        now = time.time()
+        now = self.clock()
         sid = schedule_id(spec.name)
         old = await self.store.get(META, sid)
         sets: dict[str, Any] = {"kind": "schedule", "name": spec.name, "spec": spec.raw, "cron": spec.schedule,
@@ -65,7 +67,7 @@ class Schedules:
 
     async def fire_due(self, submit: Any) -> Names:
         """Start every due run; `submit(spec_raw, name, source, owner)` creates the job."""
-        now = time.time()
+        now = self.clock()
         started = []
         due = await self.store.find(META, {"kind": "schedule", "next_run_at": {"$lte": now}}, limit=100)
         for doc in due:

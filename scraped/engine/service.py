@@ -2,10 +2,15 @@
 
 It owns the shared fetcher (one httpx.AsyncClient for every job) and the job supervisor,
 answers the engine's and the questions' commands, reports the `scraping_engine` health
-component, and offers two hooks to other areas:
+component, and offers hooks to the areas the composition root (scraped/daemon.py) hands
+it to:
 
-    app.engine.set_max_jobs(n)            adaptive concurrency (ops); None: back to config
-    async with app.engine.quiesce(): ...  no job works or writes inside (restore)
+    engine.set_max_jobs(n)            adaptive concurrency (ops); None: back to config
+    engine.jobs_running()             the sampler's reading (ops)
+    async with engine.quiesce(): ...  no job works or writes inside (restore)
+
+It is given the AI service (jobs in extract mode ai/ai-schema, and auto's fallback, ask
+it), the alerts a storage fault raises, and a clock for the supervisor's scheduling.
 """
 
 from __future__ import annotations
@@ -13,8 +18,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any
 
 import trio
 
@@ -23,6 +28,10 @@ from scraped.engine import cluster, commands, jobs
 from scraped.engine.runner import TOTALS
 from scraped.engine.supervisor import Supervisor
 from scraped.service import DEGRADED, DOWN, HEALTHY
+
+if TYPE_CHECKING:
+    from scraped.ai.service import AIService
+    from scraped.ops.alerts import Alerts
 
 log = logging.getLogger(__name__)
 STUCK_AFTER = 15.0  # seconds without a supervisor tick: the engine is not working
@@ -47,17 +56,23 @@ def fetch_settings(app: Any) -> Any:
 class EngineService:
     name = "engine"
 
-    def __init__(self, app: Any):
+    def __init__(self, app: Any, *, ai: AIService | None = None, alerts: Alerts | None = None,
+                 clock: Callable[[], float] = time.time):
         self.app = app
+        self.ai = ai  # None: no model (modes ai/ai-schema refused, no fallback)
+        self.alerts = alerts  # None: storage alerts go to the log and the error tracker only
+        self.clock = clock
         self.supervisor: Supervisor | None = None
         self.fetcher: Any = None
         self.started_at: float | None = None
-        app.engine = self
 
     # ------------------------------------------------------------ hooks for other areas
     def set_max_jobs(self, n: int | None) -> None:
         if self.supervisor is not None:
             self.supervisor.set_max_jobs(n)
+
+    def jobs_running(self) -> int:
+        return len(self.supervisor.running) if self.supervisor is not None else 0
 
     @contextlib.asynccontextmanager
     async def quiesce(self) -> AsyncIterator[None]:
@@ -73,11 +88,11 @@ class EngineService:
 
         async with Fetcher(fetch_settings(self.app)) as fetcher:
             self.fetcher = fetcher
-            supervisor = Supervisor(self.app, fetcher)
+            supervisor = Supervisor(self.app, fetcher, ai=self.ai, alerts=self.alerts, clock=self.clock)
             async with trio.open_nursery() as nursery:
                 self.supervisor = await nursery.start(supervisor.run)
                 nursery.start_soon(cluster.heartbeat_loop, supervisor)
-                self.started_at = time.time()
+                self.started_at = self.clock()
                 log.info("scraping engine ready: %d job slot(s), identity %s", supervisor.max_jobs,
                          supervisor.holder)
                 task_status.started(self)
@@ -106,9 +121,9 @@ class EngineService:
                                  "pages_per_s": round(sum(h.runner.rate for h in s.running.values()
                                                           if h.runner is not None), 1)}
         status, reasons = HEALTHY, []
-        if time.time() - s.last_tick_at > STUCK_AFTER:
+        if self.clock() - s.last_tick_at > STUCK_AFTER:
             status = DOWN
-            reasons.append(f"job supervisor has not run for {time.time() - s.last_tick_at:.0f} s")
+            reasons.append(f"job supervisor has not run for {self.clock() - s.last_tick_at:.0f} s")
         if s.quiesced:
             status = max(status, DEGRADED, key=[HEALTHY, DEGRADED, DOWN].index)
             reasons.append("paused for a restore")

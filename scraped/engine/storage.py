@@ -39,6 +39,7 @@ PROBE_SECONDS = 2.0
 ALERT_COOLDOWN = 300.0
 DISK_FULL = "disk full"
 READ_ONLY = "state dir read-only"
+IO_ERROR = "state dir write error"
 _FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 _RO_ERRNOS = {errno.EROFS}
 
@@ -68,6 +69,8 @@ def storage_fault(exc: BaseException) -> StorageFault | None:
         return StorageFault(DISK_FULL, str(exc))
     if any(s in text for s in ("readonly database", "read-only file system", "read-only database")):
         return StorageFault(READ_ONLY, str(exc))
+    if "disk i/o error" in text:  # SQLITE_IOERR: what SQLite reports when the kernel remounts the
+        return StorageFault(IO_ERROR, str(exc))  # state dir read-only under it (EROFS), or the disk fails
     return None
 
 
@@ -176,22 +179,10 @@ class Holds:
         message = f"Storage fault: {h.reason} in {app.state_dir}; job {h.name} paused"
         context = {"job_id": h.job_id, "reason": h.reason, "detail": h.detail, "state_dir": str(app.state_dir)}
         log.critical("ALERT %s", message, extra={"alert": "storage", "severity": "critical"})
-        tracker = getattr(app, "errors", None)
-        if tracker is not None:
-            tracker.capture(message, "storage", "critical", context, error_type="Alert", location="engine:storage")
-        sink = _alert_sink(app)
-        if sink is not None and self.sup._nursery is not None:
+        app.errors.capture(message, "storage", "critical", context, error_type="Alert", location="engine:storage")
+        alerts = self.sup.alerts  # ops' alerts (scraped/ops/alerts.py), given by the composition root
+        if alerts is not None and self.sup._nursery is not None:
             alert = {"message": message, "category": "storage", "severity": "critical", "context": context,
                      "monitor": "storage", "at": now}
-            sink.recent.append(alert)  # `scrapedctl monitors` last alerts
-            self.sup._nursery.start_soon(sink.deliver, [alert])  # the webhook, when one is set
-
-
-def _alert_sink(app: Any) -> Any:
-    """Where ops keeps recent alerts and sends them on (`ops.alerts`, or the monitors of
-    an ops service without one); None when ops is not running."""
-    ops = getattr(app, "ops", None)
-    for sink in (getattr(ops, "alerts", None), getattr(ops, "monitors", None)):
-        if sink is not None and hasattr(sink, "recent") and hasattr(sink, "deliver"):
-            return sink
-    return None
+            alerts.recent.append(alert)  # `scrapedctl monitors` last alerts
+            self.sup._nursery.start_soon(alerts.deliver, [alert])  # the webhook, when one is set

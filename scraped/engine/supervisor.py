@@ -19,9 +19,9 @@ import logging
 import os
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import trio
 
@@ -35,6 +35,10 @@ from scraped.engine.runner import LeaseLost, Runner
 from scraped.engine.schedules import Schedules
 from scraped.engine.storage import Holds, StorageFault
 from scraped.errors import Conflict, ScrapedError, StoreError, Unavailable
+
+if TYPE_CHECKING:
+    from scraped.ai.service import AIService
+    from scraped.ops.alerts import Alerts
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +66,15 @@ def daemon_identity(state_dir: str) -> str:
 
 
 class Supervisor:
-    def __init__(self, app: Any, fetcher: Any):
+    def __init__(self, app: Any, fetcher: Any, *, ai: AIService | None = None, alerts: Alerts | None = None,
+                 clock: Callable[[], float] = time.time):
         self.app = app
         self.fetcher = fetcher
+        self.ai = ai  # handed to each job's runner (extraction by model)
+        self.alerts = alerts  # a storage fault's alert (scraped/engine/storage.py)
+        self.clock = clock  # the ticks' time: sweeps, schedules due, last_tick_at
         self.jobs = JobsRepo(app.store)
-        self.schedules = Schedules(app.store, self.jobs)
+        self.schedules = Schedules(app.store, self.jobs, clock=clock)
         self.identity = daemon_identity(str(app.state_dir))
         self.holder = f"{self.identity}:{os.getpid()}"
         self.running: dict[str, RunningJob] = {}
@@ -74,7 +82,7 @@ class Supervisor:
         self.holds = Holds(self)  # jobs paused by a full disk or a read-only state dir
         self.adaptive: int | None = None
         self.jobs_dir_report: dict[str, Any] = {}
-        self.started_at = time.time()
+        self.started_at = clock()
         self.last_tick_at = 0.0
         self._wake = trio.Event()
         self._quiesced = 0
@@ -122,10 +130,9 @@ class Supervisor:
                     await trio.sleep(1.0)
 
     async def tick(self) -> None:
-        self.last_tick_at = time.time()
+        self.last_tick_at = now = self.clock()
         if self.quiesced:
             return
-        now = time.time()
         if now >= self._next_sweep:
             self._next_sweep = now + self.cfg.lease_seconds / 2
             await self._sweep_expired()
@@ -170,7 +177,7 @@ class Supervisor:
                     spec = specs.from_dict(handle.doc["spec"], source=f"job {job_id}")
                     handle.runner = Runner(app=self.app, jobs=self.jobs, job=handle.doc, spec=spec,
                                            fetcher=self.fetcher, holder=self.holder, helper=handle.helper,
-                                           gate=self.gate,
+                                           gate=self.gate, ai=self.ai,
                                            on_request=None if handle.helper else
                                            lambda what: self._request(job_id, what))
                     log.info("job %s (%s) %s", job_id, handle.doc["name"],

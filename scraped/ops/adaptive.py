@@ -10,8 +10,8 @@ Fewer jobs apply at once (protect the host). More jobs only when the load is
 held `hold` seconds, so a load hovering at 60 % does not flap between 3 and 5.
 
 The level is capped by engine.max_concurrent_jobs (adaptive concurrency only lowers the
-configured limit) and applied with `app.engine.set_max_jobs(n)` whenever it changes or
-the engine appears; turning adaptive off gives the engine its own limit back
+configured limit) and applied with `engine.set_max_jobs(n)` whenever it changes;
+turning adaptive off gives the engine its own limit back
 (`set_max_jobs(None)`).
 """
 
@@ -21,7 +21,11 @@ import inspect
 import logging
 import time
 from collections import deque
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scraped.service import JobLimits
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +39,9 @@ def level_for(load: float, cfg: Any) -> int:
 
 
 class Adaptive:
-    def __init__(self, app: Any, clock: Any = time.time):
+    def __init__(self, app: Any, engine: JobLimits | None = None, clock: Callable[[], float] = time.time):
         self.app = app
+        self.engine = engine  # None: the level is computed and shown, applied to nothing
         self.clock = clock
         self.current: int | None = None  # the level chosen (before the engine's cap)
         self.load: float | None = None
@@ -96,12 +101,10 @@ class Adaptive:
             want = self.target()
             if want is None or want == self.applied:
                 return
-        engine = self.app.engine
-        setter = getattr(engine, "set_max_jobs", None) if engine is not None else None
-        if setter is None:
+        if self.engine is None:
             return
         try:
-            result = setter(want)
+            result = self.engine.set_max_jobs(want)
             if inspect.isawaitable(result):
                 await result
         except Exception as exc:
@@ -120,7 +123,7 @@ class Adaptive:
         cfg = self.app.config.ops.adaptive
         return {"enabled": cfg.enabled, "max_jobs": self.target() if cfg.enabled else None,
                 "level": self.current, "engine_cap": self.cap(), "applied_to_engine": self.applied,
-                "engine_present": self.app.engine is not None, "load_percent": self.load,
+                "engine_present": self.engine is not None, "load_percent": self.load,
                 "changed_at": self.changed_at, "last_error": self.last_error,
                 "rule": {"high_percent": cfg.high_percent, "moderate_percent": cfg.moderate_percent,
                          "jobs": [cfg.high_jobs, cfg.moderate_jobs, cfg.normal_jobs],

@@ -39,9 +39,9 @@ def handlers(ops: Any) -> dict[str, Handler]:
         return ops.perf.snapshot(req.args.get("prefix") or "")
 
     def _scheduler() -> Any:
-        if app.scheduler is None:
+        if ops.scheduler is None:
             raise errors.Unavailable("this daemon runs no scheduler")
-        return app.scheduler
+        return ops.scheduler
 
     async def scheduler_list(req: Request) -> dict[str, Any]:
         sched = _scheduler()

@@ -1,6 +1,6 @@
 """DataService: backups, restore, retention and index management as one daemon service.
 
-Registers two periodic tasks with `app.scheduler` (triggers in [ops.schedule]):
+Registers two periodic tasks with the scheduler it is given (triggers in [ops.schedule]):
 `backup` (runbook: daily, keep 7) and `retention` (the runbook's "Clean Old Data").
 
 Resource handling: one lock serialises the operations that write data or archives
@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import trio
 
@@ -27,6 +27,10 @@ from scraped import errors
 from scraped.ops.restore import Backups
 from scraped.ops.retention import run_retention
 from scraped.service import DEGRADED, HEALTHY
+
+if TYPE_CHECKING:
+    from scraped.scheduler import SchedulerService
+    from scraped.service import Quiescable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,9 +41,12 @@ DEFAULT_RETENTION = "30 3 * * *"
 class DataService:
     name = "data"
 
-    def __init__(self, app: Any):
+    def __init__(self, app: Any, *, scheduler: SchedulerService | None,
+                 quiesce: Sequence[Quiescable] = ()):
+        """`quiesce`: the services a restore pauses (the engine's jobs, the AI workers)."""
         self.app = app
-        self.backups = Backups(app)
+        self.scheduler = scheduler  # None: backups and retention only on demand (said at start)
+        self.backups = Backups(app, quiesce)
         self._lock = trio.Lock()
         self.busy: str | None = None
         self.busy_since: float | None = None
@@ -60,7 +67,7 @@ class DataService:
         await trio.sleep_forever()
 
     def _register_tasks(self) -> None:
-        sched = self.app.scheduler
+        sched = self.scheduler
         if sched is None:
             log.warning("no scheduler: backups and retention run only on demand (backup run, db maintenance)")
             return

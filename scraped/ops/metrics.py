@@ -24,10 +24,13 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 import trio
+
+if TYPE_CHECKING:
+    from scraped.service import JobLimits
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +73,10 @@ def disk_readings(path: str) -> dict[str, Any]:
 
 
 class Sampler:
-    def __init__(self, app: Any, sample_fn: SampleFn | None = None, clock: Callable[[], float] = time.time):
+    def __init__(self, app: Any, sample_fn: SampleFn | None = None, clock: Callable[[], float] = time.time, *,
+                 engine: JobLimits | None = None):
         self.app = app
+        self.engine = engine  # None: no jobs_running reading (a daemon without the engine, tests)
         self.sample_fn = sample_fn
         self.clock = clock
         self.ring: deque[dict[str, Any]] = deque(maxlen=self._ring_len())
@@ -140,22 +145,15 @@ class Sampler:
         return {"disk_percent": None, "disk_path": path}
 
     def _jobs_running(self) -> int | None:
-        engine = self.app.engine
-        if engine is None:
+        if self.engine is None:
             return None
         try:
-            value = getattr(engine, "jobs_running", None)
-            value = value() if callable(value) else value
-            if value is None:  # the engine's supervisor keeps its running jobs in a dict
-                value = len(getattr(getattr(engine, "supervisor", None), "running", None) or ())
+            return int(self.engine.jobs_running())
         except Exception:  # a reading, not worth failing the sample
             return None
-        return int(value) if isinstance(value, (int, float)) else None
 
     def _rates(self, now: float) -> dict[str, float]:
         perf = self.app.perf
-        if perf is None:
-            return {}
         pages, ai_calls = perf.count("fetch"), perf.count("ai.call:")
         last, self._last_counts = self._last_counts, (now, pages, ai_calls)
         if last is None or now <= last[0]:

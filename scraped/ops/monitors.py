@@ -12,28 +12,25 @@ A monitor that alerted stays quiet for `cooldown` seconds however long the breac
 threshold is logged once.
 
 `evaluate(readings)` is synchronous and takes any readings, so tests drive it directly;
-`check()` takes the readings from the sampler and the error tracker and delivers.
-
-Error handling: a failed webhook POST is counted, kept as `last_webhook_error`, logged and
-captured (category "alerting"), never raised: the alert is already in the tracker.
+`check()` takes the readings from the sampler and the error tracker and hands the alerts
+to `Alerts` (scraped/ops/alerts.py: the last 50, the webhook), which it shares with the
+engine's storage alerts.
 """
 
 from __future__ import annotations
 
 import logging
-import socket
 import time
-from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import trio
+from scraped.ops.alerts import Alerts
 
-from scraped.ops import webhook
+if TYPE_CHECKING:
+    from scraped.ops.metrics import Sampler
 
 log = logging.getLogger(__name__)
-
-WEBHOOK_CREDENTIAL = "SCRAPED_ALERT_WEBHOOK_URL"
 
 
 @dataclass(frozen=True)
@@ -69,23 +66,20 @@ class MonitorState:
 
 
 class Monitors:
-    def __init__(self, app: Any, errors: Any, *, clock: Any = time.time, poster: Any = webhook.post):
+    def __init__(self, app: Any, errors: Any, alerts: Alerts, sampler: Sampler | None = None, *,
+                 clock: Callable[[], float] = time.time):
         self.app = app
         self.errors = errors
+        self.alerts = alerts
+        self.sampler = sampler  # None: only the error rate is read (tests drive evaluate())
         self.clock = clock
-        self.poster = poster
         self.state = {rule.name: MonitorState() for rule in RULES}
-        self.recent: deque[dict[str, Any]] = deque(maxlen=50)
         self.last_checked_at: float | None = None
-        self.webhook_sent = 0
-        self.webhook_failures = 0
-        self.last_webhook_error: str | None = None
-        self._host = socket.gethostname()
 
     def readings(self) -> dict[str, float | None]:
         """What the monitors compare: CPU averaged over cpu_window, the rest latest/worst."""
         cfg = self.app.config.ops.monitors
-        sampler = self.app.ops.sampler if self.app.ops is not None else None
+        sampler = self.sampler
         out: dict[str, float | None] = {"error_rate_1h": self.errors.rate_per_minute(60)}
         if sampler is not None and sampler.latest is not None:
             # No verdict on CPU before half the window is sampled: start-up is busy by nature.
@@ -140,45 +134,13 @@ class Monitors:
         log.log(level, "ALERT %s", alert["message"],
                 extra={"alert": rule.name, "value": rounded, "threshold": threshold,
                        "severity": rule.severity, "category": rule.category})
-        self.recent.append(alert)
+        self.alerts.recent.append(alert)
         return alert
-
-    def webhook_url(self) -> str:
-        secret = self.app.secrets.get(WEBHOOK_CREDENTIAL) if self.app.secrets is not None else None
-        return secret or self.app.config.ops.alerts.webhook_url
-
-    async def deliver(self, alerts: list[dict[str, Any]]) -> int:
-        url = self.webhook_url()
-        if not url or not alerts:
-            return 0
-        sent = 0
-        for alert in alerts:
-            body = {**alert, "host": self._host, "service": "scraped"}
-            timeout = self.app.config.ops.alerts.webhook_timeout
-            try:
-                try:
-                    with trio.fail_after(timeout):
-                        await self.poster(url, body)
-                except trio.TooSlowError:
-                    raise webhook.WebhookError(f"webhook {webhook.redact(url)} did not answer within "
-                                               f"{timeout:g} s") from None
-            except webhook.WebhookError as exc:
-                self.webhook_failures += 1
-                self.last_webhook_error = str(exc)
-                alert["delivered"] = False
-                self.errors.capture(str(exc), "alerting", "medium", {"monitor": alert["monitor"]},
-                                    error_type="WebhookError", location="monitors:deliver")
-                log.warning("alert not delivered: %s", exc, extra={"alert": alert["monitor"]})
-                continue
-            alert["delivered"] = True
-            self.webhook_sent += 1
-            sent += 1
-        return sent
 
     async def check(self, readings: dict[str, Any] | None = None) -> dict[str, Any]:
         """The scheduled task: evaluate the current readings and deliver the alerts."""
         alerts = self.evaluate(self.readings() if readings is None else readings)
-        delivered = await self.deliver(alerts)
+        delivered = await self.alerts.deliver(alerts)
         return {"alerts": len(alerts), "delivered": delivered,
                 "breaching": [n for n, s in self.state.items() if s.breaching]}
 
@@ -198,7 +160,5 @@ class Monitors:
                          "suppressed": st.suppressed, "last_alert_at": st.last_alert_at,
                          "severity": rule.severity})
         return {"enabled": cfg.enabled, "cooldown_s": cfg.cooldown, "last_checked_at": self.last_checked_at,
-                "monitors": rows, "last_alerts": list(self.recent)[-10:][::-1],
-                "webhook": {"configured": bool(self.webhook_url()), "target": webhook.redact(self.webhook_url()),
-                            "sent": self.webhook_sent, "failures": self.webhook_failures,
-                            "last_error": self.last_webhook_error}}
+                "monitors": rows, "last_alerts": list(self.alerts.recent)[-10:][::-1],
+                "webhook": self.alerts.webhook_status()}

@@ -101,7 +101,7 @@ def render(ops: Any) -> str:
     out.family("alerts_total", "counter", "Alerts raised by the threshold monitors, by monitor.",
                [({"monitor": m}, n) for m, n in ops.monitors.alert_counts().items()])
     _operations(out, ops.perf)
-    scheduler = getattr(ops.app, "scheduler", None)
+    scheduler = ops.scheduler
     if scheduler is not None:
         tasks = scheduler.tasks()
         out.family("task_last_run_timestamp_seconds", "gauge", "When each scheduled task last ran.",

@@ -22,16 +22,19 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import trio
 
 from scraped import __version__, errors
 from scraped.ops import backup as fmt
 from scraped.store.schema import COLLECTIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from scraped.service import Quiescable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -100,8 +103,9 @@ async def check_copy(manifest: dict[str, Any], data_dir: Path) -> tuple[list[str
 
 
 class Backups:
-    def __init__(self, app: Any):
+    def __init__(self, app: Any, quiesce: Sequence[Quiescable] = ()):
         self.app = app
+        self.quiesce = tuple(quiesce)  # what a restore pauses while it swaps the data
         self._limiter = trio.CapacityLimiter(2)
 
     @property
@@ -255,15 +259,13 @@ class Backups:
     # ------------------------------------------------------------ restore
     @asynccontextmanager
     async def _quiesced(self) -> AsyncIterator[Names]:
-        """Pause every service that writes data on its own and offers `quiesce()` (the
-        engine's jobs; the AI enhancement worker when it offers one)."""
+        """Pause every service that writes data on its own (the engine's jobs, the AI
+        enhancement workers: what the composition root gave as `quiesce`)."""
         async with AsyncExitStack() as stack:
             paused = []
-            for area in ("engine", "ai"):
-                service = getattr(self.app, area, None)
-                if service is not None and hasattr(service, "quiesce"):
-                    await stack.enter_async_context(service.quiesce())
-                    paused.append(area)
+            for service in self.quiesce:
+                await stack.enter_async_context(service.quiesce())
+                paused.append(service.name)
             yield paused
 
     async def restore(self, name: Any) -> dict[str, Any]:

@@ -1,14 +1,15 @@
-"""The ops service: perf, errors and security trackers, the sampler, monitors,
-adaptive concurrency, and the periodic tasks that persist and export them.
+"""The ops service: the sampler, monitors, adaptive concurrency, the commands over the
+perf, errors and security trackers (which `App` holds, so every part records into them
+from its first line), and the periodic tasks that persist and export them.
 
-Constructed first by the daemon: the constructor puts `app.perf`, `app.errors`,
-`app.security` and `app.ops` in place, so every service built after it can time
-operations and report errors from its first line.
+Built by the composition root (scraped/daemon.py) with what it reads and drives: the
+scheduler it registers its tasks with, the engine whose job count it samples and whose
+concurrency it sets, the alerts it shares with the engine.
 
 Resource handling: `run()` owns one nursery: the sampler (every metrics.interval, then
 adaptive concurrency) and the flusher (error and security-event writes, every second).
-The periodic tasks (metrics_persist, monitors, textfile) are registered with
-`app.scheduler` and run in its nursery. `checkpoint()` writes what is pending before
+The periodic tasks (metrics_persist, monitors, textfile) are registered with the
+scheduler and run in its nursery. `checkpoint()` writes what is pending before
 the daemon stops.
 
 Error handling: a store that fails leaves the pending writes queued (bounded) and is
@@ -19,13 +20,15 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import trio
 
 from scraped.ai.usage import Cache
 from scraped.ops import capacity, prometheus
 from scraped.ops.adaptive import Adaptive
+from scraped.ops.alerts import Alerts
 from scraped.ops.config import ScheduleConfig
 from scraped.ops.errors import ErrorTracker
 from scraped.ops.history import History
@@ -34,6 +37,11 @@ from scraped.ops.monitors import Monitors
 from scraped.ops.perf import PerfTracker
 from scraped.ops.security import SecurityLog
 from scraped.service import DEGRADED, DOWN, HEALTHY
+
+if TYPE_CHECKING:
+    from scraped.app import App
+    from scraped.scheduler import SchedulerService
+    from scraped.service import JobLimits
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +53,20 @@ DISK_DOWN_FREE = 100 << 20
 class OpsService:
     name = "ops"
 
-    def __init__(self, app: Any, *, sample_fn: SampleFn | None = None, clock: Any = time.time):
+    def __init__(self, app: App, *, scheduler: SchedulerService | None, engine: JobLimits | None,
+                 alerts: Alerts | None = None, sample_fn: SampleFn | None = None,
+                 clock: Callable[[], float] = time.time):
         self.app = app
+        self.scheduler = scheduler  # None: no periodic tasks (said once at start)
         self.clock = clock
-        cfg = app.config.ops
-        self.perf = PerfTracker()
-        self.errors = ErrorTracker(cfg.errors.max_tracked, clock=clock)
-        self.security = SecurityLog(self.errors, log_per_minute=cfg.security.log_per_minute,
-                                    max_rows=cfg.security.max_rows, clock=clock)
-        app.perf, app.errors, app.security, app.ops = self.perf, self.errors, self.security, self
-        self.sampler = Sampler(app, sample_fn, clock=clock)
+        self.perf: PerfTracker = app.perf
+        self.errors: ErrorTracker = app.errors
+        self.security: SecurityLog = app.security
+        self.alerts = alerts if alerts is not None else Alerts(app, app.errors)
+        self.sampler = Sampler(app, sample_fn, clock=clock, engine=engine)
         self.history = History(self.sampler, self.errors)
-        self.monitors = Monitors(app, self.errors, clock=clock)
-        self.adaptive = Adaptive(app, clock=clock)
+        self.monitors = Monitors(app, self.errors, self.alerts, self.sampler, clock=clock)
+        self.adaptive = Adaptive(app, engine, clock=clock)
         self.started_at = clock()
         self._flush_error_logged_at = 0.0
 
@@ -77,7 +86,7 @@ class OpsService:
             task_status.started(self)
 
     def _register_tasks(self) -> None:
-        sched = self.app.scheduler
+        sched = self.scheduler
         if sched is None:
             log.warning("no scheduler: metrics history, monitors and the textfile will not run")
             return
@@ -185,7 +194,7 @@ class OpsService:
 
     def status(self) -> dict[str, Any]:
         latest = self.sampler.latest or {}
-        sched = self.app.scheduler
+        sched = self.scheduler
         tasks = sched.tasks() if sched is not None else []
         return {
             "sampler": {"interval_s": self.app.config.ops.metrics.interval, "samples": len(self.sampler.ring),
