@@ -7,6 +7,7 @@ import glob
 import json
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from scraped.config import parse_config
 from scraped.engine.drift import Tracker
@@ -198,3 +199,73 @@ def test_a_job_tracks_at_most_max_layouts():
     assert len(t.layouts) == drift.MAX_LAYOUTS and t.untracked == 5
     t.record("L0", "again", 1)  # a tracked layout goes on being counted
     assert t.layouts["L0"].pages == 2
+
+
+class _SlowStore:
+    """A store whose reads wait on the test (and may fail): the one thing faked here."""
+
+    def __init__(self, fail: bool = False):
+        import trio
+
+        self.fail = fail
+        self.iterations = 0
+        self.go = trio.Event()
+        self.writes: list = []
+
+    async def iterate(self, coll, filter=None):
+        from scraped.errors import StoreError
+
+        self.iterations += 1
+        await self.go.wait()
+        if self.fail:
+            raise StoreError("store unreachable")
+        page = Page(DriftSite(switch_after=None).question_page(1), "http://127.0.0.1/q/1")
+        yield {"layout": fingerprint(page.root, page.url), "pages": 5, "pages_with_questions": 5, "questions": 15, "recent": []}
+
+    async def update_one(self, coll, filter, update, upsert=False):
+        self.writes.append((filter["_id"], update))
+        return True
+
+
+async def _two_pages(store: _SlowStore) -> tuple[list, object]:
+    from collections import Counter
+
+    import trio
+
+    from scraped.engine import spec as specs
+    from scraped.engine.extraction import Extraction
+    from tests.drift_site import CSS_SPEC
+
+    app = SimpleNamespace(config=parse_config({}), store=store)
+    spec = specs.parse('name = "x"\nstart_urls = ["http://127.0.0.1/"]\n' + CSS_SPEC)
+    stats: Counter = Counter()
+    ex = Extraction(app, {"_id": "j1", "name": "x"}, spec, lambda: stats)
+    site = DriftSite(switch_after=None)
+    out: list = []
+
+    async def page(n: int) -> None:
+        url = f"http://127.0.0.1/q/{n}"
+        out.append(await ex.questions(Page(site.question_page(n), url), "", url))
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(page, 1)
+        nursery.start_soon(page, 2)
+        await trio.sleep(0.05)
+        store.go.set()
+    return out, ex
+
+
+async def test_the_stored_yields_are_read_once_before_the_first_pages_count():
+    store = _SlowStore()
+    out, ex = await _two_pages(store)
+    assert store.iterations == 1 and [len(q) for q, _ in out] == [3, 3]
+    [ly] = ex.tracker.layouts.values()
+    assert ly.pages == 7  # 5 stored + the 2 pages that waited for them
+
+
+async def test_a_store_that_cannot_be_read_leaves_the_counting_to_start_afresh():
+    store = _SlowStore(fail=True)
+    out, ex = await _two_pages(store)
+    assert store.iterations == 1 and [len(q) for q, _ in out] == [3, 3]
+    [ly] = ex.tracker.layouts.values()
+    assert ly.pages == 2 and ly.unsaved["pages"] == 2  # added to the stored counters when written

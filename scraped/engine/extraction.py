@@ -32,6 +32,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import trio
+
 from scraped.engine.drift import YIELD, Tracker
 from scraped.engine.extract import ExtractedQuestion, ExtractRules, Page, extract_questions
 from scraped.engine.layouts import fingerprint
@@ -101,7 +103,8 @@ class Extraction:
             from scraped.ai.layout_rules import SchemaLayouts
 
             self.layouts = SchemaLayouts(app, ai, self.job_id, self.config)
-        self._loaded = False
+        self._loaded = False  # the stored yields read (once, before the first page counts)
+        self._loading: trio.Event | None = None  # set when the load under way ends
         self._flushed_at = time.monotonic()
 
     def config(self) -> Any:
@@ -113,7 +116,7 @@ class Extraction:
 
     async def questions(self, page: Page, html: str, url: str) -> tuple[list[ExtractedQuestion], str]:
         """The page's questions and the extractor that found them."""
-        if not self._loaded:
+        while not self._loaded:
             await self._load()
         if self.mode == "css":
             found = extract_questions(page, self.rules)
@@ -123,8 +126,13 @@ class Extraction:
             return await self._by_model(page, url), "ai"
         if self.mode == "ai-schema":
             layout = fingerprint(page.root, url)
-            found, by_rules = await self.layouts.extract(
-                layout, url, html, page.root, lambda: extract_questions(page, _AUTO), lambda: looks_like_quiz(page))
+            try:
+                found, by_rules = await self.layouts.extract(
+                    layout, url, html, page.root, lambda: extract_questions(page, _AUTO),
+                    lambda: looks_like_quiz(page))
+            except StoreError as exc:  # the layout's rules cannot be read or saved now: auto, this page
+                log.warning("job %s: layout %s unreadable (%s); auto extracts %s", self.job_id, layout, exc, url)
+                found, by_rules = extract_questions(page, _AUTO), False
             self._count("extract_rules_pages" if by_rules else "extract_auto_pages")
             if by_rules:
                 await self._track(layout, url, len(found))
@@ -184,12 +192,24 @@ class Extraction:
                             error_type="SelectorDrift", location=f"extract:{drift['layout']}")
 
     async def _load(self) -> None:
-        """The job's stored layout yields (a resumed job goes on counting)."""
-        self._loaded = True
-        if self.tracker is None:
+        """The job's stored layout yields (a resumed job goes on counting); the other
+        workers' first pages wait for them. A store that cannot be read now leaves the
+        counting to start afresh in memory (the stored counters are added to, not replaced)."""
+        if self._loading is not None:
+            await self._loading.wait()
             return
-        async for doc in self.app.store.iterate(YIELD, {"job_id": self.job_id}):
-            self.tracker.load(doc)
+        self._loading = attempt = trio.Event()
+        try:
+            if self.tracker is not None:
+                async for doc in self.app.store.iterate(YIELD, {"job_id": self.job_id}):
+                    self.tracker.load(doc)
+            self._loaded = True
+        except StoreError as exc:
+            log.warning("job %s: stored layout yields not read (%s); counting from here", self.job_id, exc)
+            self._loaded = True
+        finally:
+            self._loading = None
+            attempt.set()
 
     async def _maybe_flush(self) -> None:
         if time.monotonic() - self._flushed_at >= _FLUSH_EVERY:
