@@ -94,7 +94,11 @@ def test_bad_frames_are_security_events(daemon):
                 s.recv(4096)
             except (TimeoutError, ConnectionResetError):
                 pass
-    events = d.wait_until(lambda: (r := d.call("security.events", kind="bad_frame"))["total_stored"] >= 2 and r)
+    def stored() -> dict | None:  # aggregated: one row per peer, kind and minute, with a count
+        r = d.call("security.events", kind="bad_frame")
+        return r if sum(e["count"] for e in r["events"]) >= 2 else None
+
+    events = d.wait_until(stored)
     assert events["events"][0]["kind"] == "bad_frame" and "peer_pid" in events["events"][0]
     assert events["counts_since_start"]["bad_frame"] >= 2
     assert any(e["category"] == "security" for e in d.call("errors.dashboard")["top_errors"])
