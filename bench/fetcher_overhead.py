@@ -35,7 +35,7 @@ import trio
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from scraped.engine.fetch import Fetcher, FetchSettings, HostPolicy  # noqa: E402
+from scraped.engine.fetch.fetcher import Fetcher, FetchSettings, HostPolicy  # noqa: E402
 
 
 async def run_pool(n: int, concurrency: int, get) -> tuple[float, float]:

@@ -205,7 +205,7 @@ def test_submit_refuses_targets_the_fetch_guard_would_refuse(tmp_path):
 
 def test_an_idn_start_url_is_in_its_own_allowed_hosts():
     from scraped.engine import spec
-    from scraped.engine.urls import canonicalize, in_domains
+    from scraped.engine.fetch.urls import canonicalize, in_domains
 
     s = spec.parse('name = "idn"\nstart_urls = ["http://bücher.example/quiz"]\n')
     assert s.allowed_hosts() == ("xn--bcher-kva.example",)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import scraped.demo
 from scraped.engine.extract import Page, extract_link_sets, extract_links, extract_questions
-from scraped.engine.urls import in_domains
+from scraped.engine.fetch.urls import in_domains
 
 SITE = Path(scraped.demo.__file__).parent / "site"
 BASE = "http://127.0.0.1:8000/"

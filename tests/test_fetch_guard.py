@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from scraped.engine.fetch import Fetcher, FetchError, FetchSettings
-from scraped.engine.guard import Guard, GuardedBackend, classify
+from scraped.engine.fetch.fetcher import Fetcher, FetchError, FetchSettings
+from scraped.engine.fetch.guard import Guard, GuardedBackend, classify
 from tests.hostile_server import (
     HostileServer,
     LoopbackOnlyBackend,

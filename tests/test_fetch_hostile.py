@@ -13,7 +13,7 @@ import zlib
 import pytest
 import trio
 
-from scraped.engine.fetch import Fetcher, FetchError, FetchSettings
+from scraped.engine.fetch.fetcher import Fetcher, FetchError, FetchSettings
 from tests.hostile_server import (
     HostileServer,
     endless,

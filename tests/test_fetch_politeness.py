@@ -11,7 +11,7 @@ import logging
 import pytest
 import trio
 
-from scraped.engine.fetch import Fetcher, FetchError, FetchSettings, HostPolicy
+from scraped.engine.fetch.fetcher import Fetcher, FetchError, FetchSettings, HostPolicy
 from tests.hostile_server import HostileServer, page, raw, sequence, stall, static_resolver
 
 BASE = FetchSettings(allow_private_networks=True, retries=0, backoff_base=0.01, backoff_max=2.0,
@@ -107,7 +107,7 @@ async def test_crawl_delay_is_capped(nursery):
 async def test_broken_robots_allows_all_and_logs_once(nursery, caplog, robots_route):
     srv = await nursery.start(HostileServer({"/robots.txt": robots_route,
                                              **{f"/p{i}": page("p") for i in range(5)}}).run)
-    caplog.set_level(logging.WARNING, logger="scraped.engine.robots")
+    caplog.set_level(logging.WARNING, logger="scraped.engine.fetch.robots")
     async with Fetcher(settings(read_timeout=0.2)) as f:
         for i in range(5):
             assert (await f.fetch(srv.url(f"/p{i}"))).text == "p"

@@ -13,10 +13,10 @@ import trio.testing
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from scraped.engine.fetch_body import binary_reason, decode_text, make_decoder
-from scraped.engine.fetch_errors import FetchError, parse_retry_after
-from scraped.engine.politeness import HostPolicy, Slots
-from scraped.engine.robots import RobotsCache
+from scraped.engine.fetch.body import binary_reason, decode_text, make_decoder
+from scraped.engine.fetch.fetch_errors import FetchError, parse_retry_after
+from scraped.engine.fetch.politeness import HostPolicy, Slots
+from scraped.engine.fetch.robots import RobotsCache
 
 BOMB = gzip.compress(b"\0" * (10 * 1024 * 1024), 9)
 

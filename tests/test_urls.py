@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scraped.engine.urls import canonicalize, host_of, in_domains
+from scraped.engine.fetch.urls import canonicalize, host_of, in_domains
 
 
 @pytest.mark.parametrize("url, base, want", [
@@ -106,7 +106,7 @@ _BASES = ["http://a.com/x/y.html?q=1#f", "HTTPS://User:pw@Ex.COM:8443/a/", "http
 def test_root_relative_join_matches_urljoin(s):
     from urllib.parse import urljoin
 
-    from scraped.engine.urls import _canonical_absolute
+    from scraped.engine.fetch.urls import _canonical_absolute
 
     for base in _BASES:
         for link in ("/" + s, "/./" + s, "/a/../" + s):
@@ -131,7 +131,7 @@ def test_root_relative_links(link, want):
 def test_in_domains_host_matches_urlsplit(host, scheme, tail):
     from urllib.parse import urlsplit
 
-    from scraped.engine.urls import _bare_host
+    from scraped.engine.fetch.urls import _bare_host
 
     url = scheme + host + tail
     try:
@@ -148,6 +148,6 @@ def test_in_domains_host_matches_urlsplit(host, scheme, tail):
     ("http://u:p@h.com/", "h.com"), ("http://[::1]:80/", "::1"), ("http://[::1/", ""), ("  http://a.com  ", "a.com"),
 ])
 def test_bare_host(url, host):
-    from scraped.engine.urls import _bare_host
+    from scraped.engine.fetch.urls import _bare_host
 
     assert _bare_host(url) == host

@@ -60,7 +60,7 @@ class Runner:
     def __init__(self, *, app: Any, jobs: repo.JobsRepo, job: dict[str, Any], spec: JobSpec,
                  fetcher: Any, holder: str, on_request: Any = None, helper: bool = False,
                  gate: Gate | None = None, ai: Any = None):
-        from scraped.engine import fetch
+        from scraped.engine.fetch.politeness import HostPolicy
 
         self.app = app
         self.jobs = jobs
@@ -87,7 +87,7 @@ class Runner:
         self.max_depth = spec.max_depth(self.cfg)
         self.allowed = spec.allowed_hosts()
         pol = spec.politeness(self.cfg)
-        self.policy = fetch.HostPolicy(concurrency=pol["concurrency"], delay=pol["delay"],
+        self.policy = HostPolicy(concurrency=pol["concurrency"], delay=pol["delay"],
                                        autothrottle=pol["autothrottle"], obey_robots=pol["obey_robots"])
         self.seen = SeenCache(self.cfg.seen_cache)
         self.writer = BatchWriter(self.store, holder=holder, batch=self.cfg.write_batch, interval=self.cfg.write_interval,
@@ -297,7 +297,7 @@ class Runner:
                     await self._retrying(self.writer.flush)
 
     async def _fetch_and_extract(self, entry: dict[str, Any]) -> bool:
-        from scraped.engine.fetch import FetchError
+        from scraped.engine.fetch.fetcher import FetchError
 
         url = entry["url"]
         start = time.perf_counter()
@@ -343,7 +343,7 @@ class Runner:
 
     def _new_links(self, urls: list[str], depth: int, now: float, referrer: str,
                    out: list[dict[str, Any]]) -> None:
-        from scraped.engine.urls import in_domains
+        from scraped.engine.fetch.urls import in_domains
 
         for link in urls:
             if not in_domains(link, self.allowed):
@@ -446,6 +446,6 @@ def _settled(job: dict[str, Any]) -> int:
 
 
 def _canon(url: str) -> str | None:
-    from scraped.engine.urls import canonicalize
+    from scraped.engine.fetch.urls import canonicalize
 
     return canonicalize(url)

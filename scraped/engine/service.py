@@ -41,7 +41,7 @@ FAILING_MIN_PAGES = 20
 
 def fetch_settings(app: Any) -> Any:
     """The fetcher's settings from [engine] and [engine.fetch]."""
-    from scraped.engine.fetch import FetchSettings
+    from scraped.engine.fetch.fetcher import FetchSettings
 
     e = app.config.engine
     f = e.fetch
@@ -84,7 +84,7 @@ class EngineService:
 
     # ------------------------------------------------------------ service protocol
     async def run(self, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
-        from scraped.engine.fetch import Fetcher
+        from scraped.engine.fetch.fetcher import Fetcher
 
         async with Fetcher(fetch_settings(self.app)) as fetcher:
             self.fetcher = fetcher

@@ -101,7 +101,7 @@ class _Fields:
 
 
 def _canonical(url: str) -> str | None:
-    from scraped.engine.urls import canonicalize
+    from scraped.engine.fetch.urls import canonicalize
 
     try:
         return canonicalize(url)
@@ -153,7 +153,7 @@ class JobSpec:
     def allowed_hosts(self) -> tuple[str, ...]:
         if self.fields.allowed_domains:
             return tuple(h.strip(".").lower() for h in self.fields.allowed_domains)
-        from scraped.engine.urls import host_of
+        from scraped.engine.fetch.urls import host_of
 
         # IDNA (punycode), as canonical URLs spell them: "bücher.example" would match no link.
         return tuple(dict.fromkeys(_ascii_host(h) for h in (host_of(u) for u in self.fields.start_urls) if h))
@@ -166,8 +166,8 @@ class JobSpec:
         import ipaddress
         import socket
 
-        from scraped.engine.guard import Guard
-        from scraped.engine.urls import host_of
+        from scraped.engine.fetch.guard import Guard
+        from scraped.engine.fetch.urls import host_of
 
         guard = Guard(allow_private=allow_private)
         out = []

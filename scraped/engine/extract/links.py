@@ -10,7 +10,7 @@ from lxml import etree
 
 from scraped.engine.extract.page import Page
 from scraped.engine.extract.rules import FollowRules, compiled
-from scraped.engine.urls import canonicalize
+from scraped.engine.fetch.urls import canonicalize
 
 __all__ = ["Links", "extract_links", "extract_link_sets"]
 

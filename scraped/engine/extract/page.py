@@ -9,7 +9,7 @@ from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
 from scraped.engine.extract.lines import Line, walk_page
-from scraped.engine.urls import canonicalize
+from scraped.engine.fetch.urls import canonicalize
 
 __all__ = ["Page", "decode_html", "MAX_PAGE_CHARS"]
 

@@ -36,7 +36,7 @@ from typing import Any
 import httpcore
 import trio
 
-from scraped.engine.fetch_errors import FetchError
+from scraped.engine.fetch.fetch_errors import FetchError
 
 __all__ = ["DEFAULT_DENY", "Guard", "GuardedBackend", "Resolver", "classify", "default_resolver"]
 

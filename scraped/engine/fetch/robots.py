@@ -31,7 +31,7 @@ from typing import Any
 import trio
 from protego import Protego
 
-from scraped.engine.fetch_errors import FetchError
+from scraped.engine.fetch.fetch_errors import FetchError
 
 __all__ = ["RobotsCache"]
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from charset_normalizer import from_bytes
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
-from scraped.engine.fetch_errors import FetchError
+from scraped.engine.fetch.fetch_errors import FetchError
 
 if TYPE_CHECKING:
     import httpx

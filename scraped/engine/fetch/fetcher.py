@@ -15,7 +15,7 @@ Resource handling: the client (and its connection pool) is opened by `async with
 closed on exit; responses are always closed, and a body cut short closes its connection.
 Error handling: httpx is mapped to FetchError in `fetch_errors.transport_errors` only.
 See guard.py (address rules, DNS pinning), politeness.py (slots, autothrottle),
-robots.py (robots.txt policy) and fetch_body.py (bounded inflate, charset).
+robots.py (robots.txt policy) and body.py (bounded inflate, charset), beside this file.
 """
 
 from __future__ import annotations
@@ -33,17 +33,17 @@ import httpcore
 import httpx
 import trio
 
-from scraped.engine import fetch_body
-from scraped.engine.fetch_errors import (
+from scraped.engine.fetch import body as fetch_body
+from scraped.engine.fetch.fetch_errors import (
     KINDS,
     FetchError,
     drain,
     parse_retry_after,
     transport_errors,
 )
-from scraped.engine.guard import DEFAULT_DENY, Guard, GuardedBackend, Resolver
-from scraped.engine.politeness import HostPolicy, Slots
-from scraped.engine.robots import RobotsCache
+from scraped.engine.fetch.guard import DEFAULT_DENY, Guard, GuardedBackend, Resolver
+from scraped.engine.fetch.politeness import HostPolicy, Slots
+from scraped.engine.fetch.robots import RobotsCache
 
 __all__ = ["FetchError", "FetchResult", "FetchSettings", "Fetcher", "HostPolicy"]
 
