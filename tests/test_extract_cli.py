@@ -1,6 +1,8 @@
 """`scraped extract`: main() in-process, and as `python -m scraped.engine.extract.cli`.
 
-Pages are fetched from a real HTTP server on 127.0.0.1 started by the test.
+Pages are fetched from a real HTTP server on 127.0.0.1 started by the test, through the
+jobs' fetcher: a config that allows private networks (as a test daemon's does) lets the
+loopback server through; without it the guard refuses it, as it would a job's.
 """
 
 from __future__ import annotations
@@ -36,6 +38,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_response(302)
             self.send_header("Location", "/quiz")
             body = b""
+        elif self.path == "/robots.txt":
+            body = b"User-agent: *\nDisallow: /private\n"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+        elif self.path == "/private":
+            body = (PAGES / "bix_style.html").read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
         elif self.path == "/slow":
             threading.Event().wait(3)
             return
@@ -61,6 +71,14 @@ def server():
     httpd.server_close()
 
 
+@pytest.fixture(scope="module")
+def loopback(tmp_path_factory) -> list[str]:
+    """--config FILE letting the fetcher reach 127.0.0.1 (the guard refuses it by default)."""
+    path = tmp_path_factory.mktemp("cfg") / "scraped.toml"
+    path.write_text("[engine]\nallow_private_networks = true\n")
+    return ["--config", str(path)]
+
+
 def _json(capsys) -> list[dict]:
     return json.loads(capsys.readouterr().out)
 
@@ -82,13 +100,13 @@ def test_readable_listing_with_links_and_counts(capsys):
     assert "5 questions (5 with an answer)" in out
 
 
-def test_fetch_a_url_and_follow_a_redirect(server, capsys):
-    assert main([server + "/moved", "--json"]) == 0
+def test_fetch_a_url_and_follow_a_redirect(server, loopback, capsys):
+    assert main([server + "/moved", "--json", *loopback]) == 0
     assert len(_json(capsys)) == 5
 
 
-def test_the_page_charset_is_honoured(server, capsys):
-    assert main([server + "/latin1", "--json"]) == 0
+def test_the_page_charset_is_honoured(server, loopback, capsys):
+    assert main([server + "/latin1", "--json", *loopback]) == 0
     (q,) = _json(capsys)
     assert q["question"] == "Café costs?" and q["options"][0] == "1 €" and q["answer"] == 1
 
@@ -104,18 +122,37 @@ def test_errors_exit_1_with_a_clear_message(argv, message, capsys):
     assert err.startswith("scraped extract: error: ") and message in err
 
 
-def test_http_errors_and_refused_connections(server, capsys):
-    assert main([server + "/missing"]) == 1
+def test_http_errors_and_refused_connections(server, loopback, capsys):
+    assert main([server + "/missing", *loopback]) == 1
     assert "HTTP 404" in capsys.readouterr().err
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    assert main([f"http://127.0.0.1:{port}/x"]) == 1
+    assert main([f"http://127.0.0.1:{port}/x", *loopback]) == 1
     assert "fetch failed" in capsys.readouterr().err
 
 
-def test_a_fetch_that_takes_too_long_times_out(server, capsys):
-    assert main([server + "/slow", "--timeout", "0.3"]) == 1
+def test_a_url_goes_through_the_jobs_guard_and_robots(server, loopback, capsys):
+    """The defaults refuse a private address, as a job's fetch does; with it allowed,
+    robots.txt still decides (the page is there, Disallowed)."""
+    assert main([server + "/quiz", "--json"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("scraped extract: error: fetch failed: ") and "127.0.0.1" in err
+    assert main([server + "/private", "--json", *loopback]) == 1
+    assert "robots.txt" in capsys.readouterr().err
+    assert main([server + "/quiz", "--json", *loopback]) == 0 and len(_json(capsys)) == 5
+
+
+def test_an_invalid_config_is_one_line(tmp_path, server, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[engine]\nallow_private_networks = 3\n")
+    assert main([server + "/quiz", "--config", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"scraped extract: error: invalid config {bad}: ") and err.count("\n") == 1
+
+
+def test_a_fetch_that_takes_too_long_times_out(server, loopback, capsys):
+    assert main([server + "/slow", "--timeout", "0.3", *loopback]) == 1
     assert "timed out after 0.3 s" in capsys.readouterr().err
 
 
@@ -160,12 +197,12 @@ def test_empty_and_binary_pages(tmp_path, capsys):
         assert _json(capsys) == []
 
 
-def test_as_a_module_subprocess(server):
+def test_as_a_module_subprocess(server, loopback):
     run = subprocess.run([sys.executable, "-m", "scraped.engine.extract.cli", RADIO, "--json"],
                          capture_output=True, text=True, cwd=REPO, timeout=60)
     assert run.returncode == 0, run.stderr
     assert len(json.loads(run.stdout)) == 5
-    run = subprocess.run([sys.executable, "-m", "scraped.engine.extract.cli", server + "/quiz"],
+    run = subprocess.run([sys.executable, "-m", "scraped.engine.extract.cli", server + "/quiz", *loopback],
                          capture_output=True, text=True, cwd=REPO, timeout=60)
     assert run.returncode == 0 and "5 questions" in run.stdout
     run = subprocess.run([sys.executable, "-m", "scraped.engine.extract.cli", "/nope.html"],

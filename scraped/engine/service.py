@@ -43,14 +43,7 @@ def fetch_settings(app: Any) -> Any:
     """The fetcher's settings from [engine] and [engine.fetch]."""
     from scraped.engine.fetch.fetcher import FetchSettings
 
-    e = app.config.engine
-    f = e.fetch
-    return FetchSettings(
-        user_agent=e.user_agent, allow_private_networks=e.allow_private_networks, obey_robots=e.obey_robots,
-        connect_timeout=f.connect_timeout, read_timeout=f.read_timeout, total_timeout=f.total_timeout,
-        retries=f.retries, backoff_base=f.backoff, backoff_max=f.backoff_max, max_redirects=f.max_redirects,
-        max_bytes=f.max_response_bytes, content_types=tuple(f.content_types),
-        max_connections=f.max_connections)
+    return FetchSettings.from_engine(app.config.engine)
 
 
 class EngineService:

@@ -1,8 +1,13 @@
-"""`scraped extract PAGE [--rules FILE] [--base-url URL] [--json] [--explain]`: extraction without a daemon.
+"""`scraped extract PAGE [--rules FILE] [--base-url URL] [--json] [--explain] [--config FILE]`:
+extraction without a daemon.
 
 The tool an operator uses to write and debug a job's rules (like `scrapy parse`): run
 the extractor on one saved page (a file, or "-" for stdin) or one URL, and print the
-questions and links it finds. `--rules` takes a job spec (or any TOML file) with an
+questions and links it finds. A URL is fetched as a job's pages are: the daemon's fetcher
+(scraped/engine/fetch/) with the config's [engine] settings, so the same address guard
+(no private networks unless allow_private_networks), robots.txt, user agent, size and
+content-type limits apply; one try, no retries. The config is the daemon's (--config,
+else $SCRAPED_CONFIG or the default path, else the defaults). `--rules` takes a job spec (or any TOML file) with an
 [extract] table and optionally [follow]. With `--json` stdout is only a JSON array of
 {question, options, answer, answer_text, explanation}; messages go to stderr.
 `--explain` lists every candidate block auto mode weighed, with its evidence and verdict.
@@ -18,6 +23,7 @@ import json
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from scraped.engine.extract.explain import explain_page
 from scraped.engine.extract.links import extract_link_sets
@@ -28,7 +34,6 @@ from scraped.errors import ConfigError
 
 __all__ = ["main"]
 
-MAX_BYTES = 20 * 1024 * 1024
 _LETTERS = "ABCDEFGHIJ"
 
 
@@ -51,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
                         "(auto mode; on stderr with --json)")
     p.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
                    help="give up fetching a URL after this long (default 20)")
+    p.add_argument("--config", metavar="FILE",
+                   help="the daemon config whose [engine] settings fetch a URL (address guard, "
+                        "robots.txt, user agent, limits); default: the daemon's default config")
     return p
 
 
@@ -81,28 +89,43 @@ def load_rules(path: str) -> tuple[ExtractRules, FollowRules]:
     return extract, follow
 
 
-def _fetch(url: str, timeout: float) -> tuple[str, str]:
-    """(text, final URL) of a page fetched with httpx; _Failure on any problem."""
-    import httpx  # only this path needs it
+def _engine_config(path: str | None) -> Any:
+    """[engine] of the config the daemon would read (--config, else the default path if it
+    exists, else the defaults); _Failure on an invalid file."""
+    from scraped import paths
+    from scraped.config import Config, load_config
 
-    from scraped.engine.config import EngineConfig
-
-    headers = {"User-Agent": EngineConfig().user_agent, "Accept": "text/html,*/*;q=0.5"}
+    chosen = path or paths.default_config_path()
+    if path is None and not Path(chosen).is_file():
+        return Config().engine
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=10, headers=headers) as client:
-            with client.stream("GET", url) as resp:
-                if resp.status_code >= 400:
-                    raise _Failure(f"fetch failed: {url}: HTTP {resp.status_code} {resp.reason_phrase}")
-                body = bytearray()
-                for chunk in resp.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_BYTES:
-                        raise _Failure(f"fetch failed: {url}: the page is larger than {MAX_BYTES} bytes")
-                return decode_html(bytes(body), resp.headers.get("content-type")), str(resp.url)
-    except httpx.TimeoutException:
-        raise _Failure(f"fetch failed: {url}: timed out after {timeout:g} s") from None
-    except httpx.HTTPError as exc:
-        raise _Failure(f"fetch failed: {url}: {exc.__class__.__name__}: {exc}") from None
+        return load_config(chosen).engine
+    except ConfigError as exc:
+        raise _Failure(f"invalid config {chosen}: " + "; ".join(exc.problems)) from None
+
+
+def _fetch(url: str, timeout: float, config: str | None) -> tuple[str, str]:
+    """(text, final URL) of a page fetched by the jobs' fetcher; _Failure on any problem."""
+    import dataclasses
+
+    import trio
+
+    from scraped.engine.fetch.fetcher import Fetcher, FetchError, FetchSettings
+
+    settings = dataclasses.replace(FetchSettings.from_engine(_engine_config(config)), retries=0,
+                                   total_timeout=timeout)
+
+    async def one() -> tuple[str, str]:
+        async with Fetcher(settings) as fetcher:
+            result = await fetcher.fetch(url)
+        return result.text, result.final_url
+
+    try:
+        return trio.run(one)
+    except FetchError as exc:
+        if exc.kind == "timeout":
+            raise _Failure(f"fetch failed: {url}: timed out after {timeout:g} s") from None
+        raise _Failure(f"fetch failed: {exc}") from None
 
 
 def _read(source: str) -> tuple[str, str]:
@@ -156,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.page.startswith(("http://", "https://")):
             if args.timeout <= 0:
                 raise _Failure("--timeout must be positive")
-            text, url = _fetch(args.page, args.timeout)
+            text, url = _fetch(args.page, args.timeout, args.config)
         else:
             text, url = _read(args.page)
     except _Failure as exc:

@@ -74,6 +74,18 @@ class FetchSettings:
     max_crawl_delay: float = 60.0        # a robots.txt crawl-delay above this is capped
     dns_cache_ttl: float = 60.0          # seconds a checked resolution is reused (and pinned)
 
+    @classmethod
+    def from_engine(cls, e: Any) -> FetchSettings:
+        """The settings of [engine] and [engine.fetch] (scraped.engine.config.EngineConfig):
+        the daemon's jobs and `scraped extract URL` fetch with these."""
+        f = e.fetch
+        return cls(
+            user_agent=e.user_agent, allow_private_networks=e.allow_private_networks, obey_robots=e.obey_robots,
+            connect_timeout=f.connect_timeout, read_timeout=f.read_timeout, total_timeout=f.total_timeout,
+            retries=f.retries, backoff_base=f.backoff, backoff_max=f.backoff_max, max_redirects=f.max_redirects,
+            max_bytes=f.max_response_bytes, content_types=tuple(f.content_types),
+            max_connections=f.max_connections)
+
 
 @dataclass(frozen=True)
 class FetchResult:
