@@ -106,10 +106,8 @@ def build_services(app: App, clock: Callable[[], float] = time.time) -> Services
 
 def _collect_handlers(app: App, reload: Reload) -> dict[str, Any]:
     from scraped.bank.commands import handlers as bank_handlers
-    from scraped.store.mongo_commands import handlers as mongo_handlers
 
     table: dict[str, Any] = dict(core_commands.handlers(app, reload))
-    table.update(mongo_handlers(app))
     table.update(bank_handlers(app))
     for service in app.services:
         for name, handler in service.handlers().items():

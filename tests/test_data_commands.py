@@ -13,8 +13,8 @@ import trio
 from scraped import errors
 from scraped.api import all_commands
 from scraped.dispatch import Peer, Request
-from scraped.ops.data_commands import handlers
-from scraped.render.data import RENDERERS
+from scraped.render.data import RENDERERS as DATA_RENDERERS
+from scraped.render.db import RENDERERS as DB_RENDERERS
 from scraped.store.schema import COLLECTIONS
 from scraped.store.sqlite import SqliteStore
 from tests.daemon_harness import DaemonProcess
@@ -53,7 +53,7 @@ async def service(tmp_path):
 async def call(service, command, **args):
     cmd = all_commands()[command]
     req = Request(cmd, cmd.check_args(args), Peer(pid=1, uid=0, gid=0))
-    return await handlers(service)[command](req)
+    return await service.handlers()[command](req)  # data_commands and db_commands
 
 
 async def test_restore_needs_yes(service):
@@ -72,6 +72,9 @@ async def test_path_names_are_refused_by_every_command(service, name):
     for cmd, extra in (("restore", {"yes": True}), ("backup.verify", {})):
         with pytest.raises(errors.BadRequest, match="not a backup name"):
             await call(service, cmd, name=name, **extra)
+
+
+RENDERERS = {**DATA_RENDERERS, **DB_RENDERERS}
 
 
 async def test_every_reply_renders(service):

@@ -219,10 +219,10 @@ def _request(name: str, **args):
 
 
 async def test_mongo_commands(store):
-    from scraped.store.mongo_commands import handlers
+    from scraped.ops.db_commands import handlers
 
     app = SimpleNamespace(store=store, config=SimpleNamespace(store=SimpleNamespace(slow_ms=50.0)))
-    table = handlers(app)
+    table = handlers(SimpleNamespace(app=app))  # the data service's app
     slow = await table["db.slow-ops"](_request("db.slow-ops", limit=3))
     assert slow["slow_ms"] == 50.0 and "message" in slow
     killed = await table["db.kill-op"](_request("db.kill-op", older_than=120.0, dry_run=True))
@@ -230,13 +230,13 @@ async def test_mongo_commands(store):
 
 
 async def test_mongo_commands_on_sqlite_are_a_conflict(tmp_path):
-    from scraped.store.mongo_commands import handlers
+    from scraped.ops.db_commands import handlers
     from scraped.store.sqlite import SqliteStore
 
     s = SqliteStore(tmp_path / "t.db")
     await s.open()
     try:
-        table = handlers(SimpleNamespace(store=s, config=SimpleNamespace(store=SimpleNamespace())))
+        table = handlers(SimpleNamespace(app=SimpleNamespace(store=s, config=SimpleNamespace(store=SimpleNamespace()))))
         with pytest.raises(Conflict, match="only on MongoDB"):
             await table["db.slow-ops"](_request("db.slow-ops"))
         with pytest.raises(Conflict, match="only on MongoDB"):

@@ -1,5 +1,6 @@
-"""Commands of data safety: backups, restore, retention, indexes (handled in
-scraped/ops/data_commands.py)."""
+"""Commands of data safety: backups and restore (handled in scraped/ops/data_commands.py).
+The db.* commands (indexes, reindex, maintenance, MongoDB's slow-ops and kill-op) are
+declared in scraped/api/db.py."""
 
 from scraped.api.spec import Arg, Command
 
@@ -20,13 +21,4 @@ COMMANDS: list[Command] = [
             args=(_NAME, Arg("yes", "bool", "required: confirms that the current data is replaced", default=False)),
             admin=True, timeout=None,
             runbook="tar -xzf backup_*.tar.gz && mongorestore --drop (Restore Operations)"),
-    Command("db.indexes", "Indexes of every collection, with usage where the backend reports it.",
-            runbook="db.<collection>.aggregate([{$indexStats: {}}])"),
-    Command("db.reindex", "Rebuild every index and refresh the planner's statistics.", admin=True,
-            timeout=None, runbook="db.<collection>.reIndex() (Rebuild Indexes)"),
-    Command("db.maintenance", "Retention: delete finished jobs older than ops.retention.jobs_days "
-            "(with their frontier), archive raw questions older than raw_days.",
-            args=(Arg("dry_run", "bool", "only count what would change", default=False),),
-            admin=True, timeout=None,
-            runbook="Data Maintenance: deleteMany old jobs; archive old raw questions"),
 ]

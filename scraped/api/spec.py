@@ -99,10 +99,10 @@ class Command:
 
 
 def _load() -> dict[str, Command]:
-    from scraped.api import ai, bank, core, data, engine, mongo, ops  # stdlib-only modules
+    from scraped.api import ai, bank, core, data, db, engine, ops  # stdlib-only modules
 
     table: dict[str, Command] = {}
-    for module in (core, engine, bank, ops, data, ai, mongo):
+    for module in (core, engine, bank, ops, data, ai, db):
         for cmd in module.COMMANDS:
             if cmd.name in table:
                 raise RuntimeError(f"command {cmd.name} declared twice")

@@ -1,4 +1,5 @@
-"""Handlers of the data-safety commands (declared in scraped/api/data.py)."""
+"""Handlers of the data-safety commands (declared in scraped/api/data.py); the db.*
+commands are in scraped/ops/db_commands.py."""
 
 from __future__ import annotations
 
@@ -26,15 +27,5 @@ def handlers(data: Any) -> dict[str, Handler]:
                                     "add --yes to confirm (a safety backup is taken first)")
         return await data.restore(name)
 
-    async def db_indexes(req: Request) -> dict[str, Any]:
-        return await data.indexes()
-
-    async def db_reindex(req: Request) -> dict[str, Any]:
-        return await data.reindex()
-
-    async def db_maintenance(req: Request) -> dict[str, Any]:
-        return await data.maintenance(bool(req.args.get("dry_run")))
-
     return {"backup.run": backup_run, "backup.list": backup_list, "backup.verify": backup_verify,
-            "restore": restore, "db.indexes": db_indexes, "db.reindex": db_reindex,
-            "db.maintenance": db_maintenance}
+            "restore": restore}

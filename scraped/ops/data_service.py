@@ -83,9 +83,9 @@ class DataService:
         return None  # an unfinished backup leaves only hidden partial files, removed at start
 
     def handlers(self) -> dict[str, Any]:
-        from scraped.ops.data_commands import handlers
+        from scraped.ops import data_commands, db_commands
 
-        return handlers(self)
+        return {**data_commands.handlers(self), **db_commands.handlers(self)}
 
     # ------------------------------------------------------------ serialisation
     async def exclusive(self, what: str, fn: Callable[[], Awaitable[T]], *, wait: bool = False) -> T:

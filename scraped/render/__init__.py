@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     Renderer = Callable[[Any], str]
 
 
-_AREAS = ("engine", "bank", "ops", "data", "ai", "mongo")
+_AREAS = ("engine", "bank", "ops", "data", "db", "ai")
 
 
 def renderer_for(name: str) -> Renderer | None:

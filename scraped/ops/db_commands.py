@@ -1,7 +1,9 @@
-"""Handlers of the MongoDB runbook commands (declared in scraped/api/mongo.py).
+"""Handlers of every db.* command (declared in scraped/api/db.py).
 
-They reach MongoDB through the store (pymongo stays in scraped/store/mongo*.py); on any
-other backend they answer Conflict, so the command table is the same on every daemon.
+indexes, reindex and maintenance run through the data service (one data operation at a
+time, see scraped/ops/data_service.py). slow-ops and kill-op reach MongoDB through the
+store (pymongo stays in scraped/store/mongo*.py); on any other backend they answer
+Conflict, so the command table is the same on every daemon.
 """
 
 from __future__ import annotations
@@ -25,7 +27,18 @@ def _mongo(app: Any, command: str) -> Any:
     return store
 
 
-def handlers(app: Any) -> dict[str, Handler]:
+def handlers(data: Any) -> dict[str, Handler]:
+    app = data.app
+
+    async def db_indexes(req: Request) -> dict[str, Any]:
+        return await data.indexes()
+
+    async def db_reindex(req: Request) -> dict[str, Any]:
+        return await data.reindex()
+
+    async def db_maintenance(req: Request) -> dict[str, Any]:
+        return await data.maintenance(bool(req.args.get("dry_run")))
+
     async def slow_ops(req: Request) -> dict[str, Any]:
         store = _mongo(app, "db slow-ops")
         slow_ms: Any = req.args.get("slow_ms")
@@ -39,4 +52,5 @@ def handlers(app: Any) -> dict[str, Handler]:
                                     dry_run=bool(req.args.get("dry_run")),
                                     all_databases=bool(req.args.get("all_databases")))
 
-    return {"db.slow-ops": slow_ops, "db.kill-op": kill_op}
+    return {"db.indexes": db_indexes, "db.reindex": db_reindex, "db.maintenance": db_maintenance,
+            "db.slow-ops": slow_ops, "db.kill-op": kill_op}
