@@ -34,7 +34,7 @@ FULL: dict[str, dict[str, float]] = {
 }
 SHORT: dict[str, dict[str, float]] = {  # CI (tests/test_reliability_short.py) runs kills and fuzz
     "kills": {"kills": 2, "loops": 1, "quick": 2, "pages": 100, "seconds": 45},
-    "fuzz": {"frames": 3000, "seconds": 35},
+    "fuzz": {"frames": 3000, "seconds": 40},
     "storage": {"pages": 60, "seconds": 60},
     "reload": {"hups": 6, "pages": 200, "seconds": 30},
     "secrets": {"pages": 10, "seconds": 30},

@@ -370,8 +370,8 @@ def run(report: Report, *, frames: int = 100_000, seconds: float = 170.0, short:
             for i, (kind, share, _) in enumerate(PLAN):
                 n = max(1, round(frames * share))
                 uid = 40010 if kind == "valid reads" else None
-                procs.append(_spawn(ctx, worker, path, kind, n, 1000 + i, uid, budget.cap(budget.left - 20), q))
-            frame_results = _collect(q, procs, budget.cap(budget.left - 10))
+                procs.append(_spawn(ctx, worker, path, kind, n, 1000 + i, uid, budget.cap(budget.left - 8), q))
+            frame_results = _collect(q, procs, budget.cap(budget.left - 4))
             flood_p99 = probe.p99_ms(flood_n)
             probe.stop.set()
             sampler.stop.set()
@@ -403,8 +403,13 @@ def _figures(report: Report, planned: int, frame_results: list[Any], conn_result
              hello_ok: bool, sec: dict[str, Any], errs: dict[str, Any], log: str,
              rss: tuple[float, float, float], lat: tuple[Any, ...], base_n: int, idle_timeout: float) -> None:
     total: Counter[str] = Counter()
-    for _kind, out in frame_results:
+    for kind, out in frame_results:
         total.update(out)
+        if out.get("stopped for time"):
+            report.note(SECTION, f"{kind}: {out['stopped for time']} frames not sent (out of time)")
+    missing_kinds = {k for k, _, _ in PLAN} - {k for k, _ in frame_results}
+    if missing_kinds:
+        report.note(SECTION, f"no figures from: {', '.join(sorted(missing_kinds))} (worker killed at the deadline)")
     add = report.add
     add(SECTION, "frames sent / planned", f"{total['frames']:,} / {planned:,}", "all",
         ok=total["frames"] >= planned * 0.98)

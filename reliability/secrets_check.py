@@ -127,7 +127,9 @@ def run(report: Report, *, pages: int = 40, seconds: float = 50.0) -> None:
         ai["openai_compat"]["model"] = "local-model"
         env = {**KEYS, "SCRAPED_ALERT_WEBHOOK_URL": f"{fake.url}/hook/{WEBHOOK_TOKEN}"}
         with tempfile.TemporaryDirectory(prefix="rel-secrets-") as tmp, site(pages) as s:
-            d = daemon(Path(tmp), {"ai": ai}, env=env)
+            # A monitor that always breaches (CPU over 0.01 %), so an alert goes to the webhook.
+            ops = {"monitors": {"cpu_percent": 0.01, "cpu_window": 0.0}}
+            d = daemon(Path(tmp), {"ai": ai, "ops": ops}, env=env)
             try:
                 d.start()
                 job_id = d.call("jobs.submit", spec=s.spec("secrets"))["job"]["id"]
@@ -139,6 +141,7 @@ def run(report: Report, *, pages: int = 40, seconds: float = 50.0) -> None:
                     ("health", "--json"), ("config", "show", "--json"), ("errors", "dashboard", "--json"),
                     ("errors", "stats", "--json"), ("monitors", "--json"), ("status", "--json"),
                     ("jobs", "show", job_id, "--json"), ("security", "events", "--json"), ("backup", "run", "--json"),
+                    ("scheduler", "run", "monitors"), ("monitors", "--json"),
                 ]
                 for argv in commands:
                     out = d.ctl(*argv, timeout=budget.cap(30))
@@ -162,9 +165,12 @@ def run(report: Report, *, pages: int = 40, seconds: float = 50.0) -> None:
     leaks = {k: v for k, v in found.items() if v}
     hooks = sum(_hits(b, needles) for b in fake.hooks)
     report.add(SECTION, "AI calls made (all failing)", fake.calls, "> 0", ok=fake.calls > 0)
-    report.add(SECTION, "outputs, logs, state files and backup members searched", len(outputs))
+    members = sum(1 for name, _ in outputs if ".tar.gz:" in name)
+    files = sum(1 for name, _ in outputs if not name.startswith(("scrapedctl ", "jobs.show")) and ".tar.gz:" not in name)
+    report.add(SECTION, "searched: command outputs / files (log, state, backups) / backup members",
+               f"{len(outputs) - files - members} / {files} / {members}")
     report.add(SECTION, "occurrences of a fake key", sum(leaks.values()), "0", ok=not leaks)
-    report.add(SECTION, "webhook deliveries / occurrences in them", f"{len(fake.hooks)} / {hooks}", "- / 0",
-               ok=hooks == 0)
+    report.add(SECTION, "alert webhook deliveries / occurrences in them", f"{len(fake.hooks)} / {hooks}",
+               "> 0 / 0", ok=bool(fake.hooks) and hooks == 0)
     for name, n in list(leaks.items())[:6]:
         report.note(SECTION, f"a fake key {n}x in {name}")

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from reliability.common import (
+    END_STATES,
     Budget,
     OutOfTime,
     Report,
@@ -39,6 +40,7 @@ from reliability.common import (
     site,
     wait_end,
 )
+from scraped.errors import NotFound, Unavailable
 from tests.daemon_harness import DaemonProcess
 from tests.engine_site import Site
 
@@ -139,11 +141,17 @@ def read_only(report: Report, s: Site, tmp: Path, budget: Budget) -> None:
         try:
             d.start()
             job_id = _crawl_until(d, s, "read-only", 30, budget)
+            os.sync()  # what is older than the kernel's writeback delay is on disk, as in a long run
             dev = Path(subprocess.run(["findmnt", "-n", "-o", "SOURCE", str(state)], capture_output=True,
                                       text=True).stdout.strip()).name
             Path(f"/sys/fs/ext4/{dev}/trigger_fs_error").write_text("reliability suite\n")
-            shown = _wait_signals(d, job_id, "read-only", budget.cap(30))
-            status_during = job(d, job_id)["status"]
+            shown = _wait_signals(d, job_id, "state dir", budget.cap(30))  # read-only, or a write error
+            during = job(d, job_id)
+            status_during = during["status"]
+            report.note(SECTION, f"read-only: jobs show said {status_during} {str(during.get('reason'))[:90]!r}")
+            faults = [line for line in d.log().splitlines() if "ERROR" in line or "CRITICAL" in line]
+            report.note(SECTION, f"read-only: {len(faults)} error lines in the log; the last: "
+                                 f"{faults[-1][:200] if faults else '-'}")
             t0 = time.monotonic()
             rc = d.stop(timeout=60)
             stop_s = time.monotonic() - t0
@@ -152,9 +160,14 @@ def read_only(report: Report, s: Site, tmp: Path, budget: Budget) -> None:
             if not _mount(["mount", "-o", "loop,errors=remount-ro", str(image), str(state)]):
                 raise RuntimeError("could not mount the repaired image")
             d.start()
-            end = wait_end(d, job_id, budget.cap(120))
+            try:
+                end = wait_end(d, job_id, budget.cap(120))
+            except NotFound:  # the store came back without the job: it was never on disk
+                end = {"status": "gone after the repair", "pages_failed": "-"}
             c = count(s.expected_texts(), questions(d))
             healthy = d.call("health", component="scraping_engine")["status"] == "healthy"
+            report.note(SECTION, f"read-only: after the repair the store holds {len(d.call('jobs.list')['jobs'])} "
+                                 f"job(s) and {c.got} of {c.expected} questions")
         finally:
             d.close()
         report.add(SECTION, "read-only: job status while read-only", status_during, "PAUSED",
@@ -233,6 +246,21 @@ def corrupt(report: Report, s: Site, tmp: Path, budget: Budget) -> None:
         d.close()
 
 
+def _wait_end_through(d: DaemonProcess, job_id: str, timeout: float) -> tuple[dict[str, Any], float]:
+    """The job's end, asking through an outage's tail (reads are refused while the spool
+    replays); also when the last refused read was."""
+    deadline, refused = time.monotonic() + timeout, 0.0
+    while time.monotonic() < deadline:
+        try:
+            j = job(d, job_id)
+            if j["status"] in END_STATES:
+                return j, refused
+        except Unavailable:
+            refused = time.monotonic()
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not end within {timeout:.0f} s")
+
+
 def outage(report: Report, s: Site, tmp: Path, budget: Budget) -> None:
     from tests.mongo_server import NxServer
 
@@ -247,22 +275,32 @@ def outage(report: Report, s: Site, tmp: Path, budget: Budget) -> None:
             nx.stop()
             t0 = time.monotonic()
             time.sleep(4.0)
-            j = job(d, job_id)
+            try:
+                j = job(d, job_id)
+                shown_job = f"{j['status']} {j.get('reason') or ''}".strip()
+            except Exception as exc:  # jobs show needs the store: what it says is the figure
+                shown_job = f"{type(exc).__name__}: {str(exc)[:60]}"
             db_health = d.call("health", component="database")
-            shown = {"job": bool(j.get("reason")) or j["status"] != "RUNNING",
-                     "health": db_health["status"] != "healthy"}
+            dash = d.call("errors.dashboard", limit=50)
+            shown = {"job": shown_job != "RUNNING", "health": db_health["status"] != "healthy",
+                     "alert": any(e["type"] == "Alert" for e in dash["recent_errors"])}
+            report.note(SECTION, f"store outage: jobs show said {shown_job!r}; health database "
+                                 f"{db_health['status']}: {str(db_health.get('reason'))[:80]}")
             nx.start()
-            end = wait_end(d, job_id, budget.cap(150))
+            back = time.monotonic()
+            end, refused = _wait_end_through(d, job_id, budget.cap(150))
             outage_s = time.monotonic() - t0
             c = count(s.expected_texts(), questions(d))
         finally:
             d.close()
         report.add(SECTION, "store outage (nx-27017 stopped 4 s mid-crawl): shown in", _shown(shown),
-                   "job, health", ok=all(shown.values()))
+                   "job, health, alert", ok=all(shown.values()))
         report.add(SECTION, "store outage: questions lost or duplicated", c.lost + c.duplicated, "0",
                    ok=c.lost + c.duplicated == 0)
         report.add(SECTION, "store outage: end state, seconds to end", f"{end['status']}, {outage_s:.0f}",
                    "COMPLETED", ok=end["status"] == "COMPLETED")
+        report.add(SECTION, "store outage: reads refused after the server was back (s)",
+                   round(refused - back, 1) if refused else 0.0)
     finally:
         nx.stop()
 
