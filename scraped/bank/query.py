@@ -76,7 +76,8 @@ def _enhanced(args: dict[str, Any]) -> Filter:
 
 
 def _raw(args: dict[str, Any], *, unenhanced_only: bool) -> Filter:
-    flt = _common(args, job_field="job_id")
+    # Every job that found the question, not only the first (`job_id`): its sources name them.
+    flt = _common(args, job_field="sources.job_id")
     if args.get("enhancement"):
         flt["enhancement.state"] = args["enhancement"]
     elif unenhanced_only:

@@ -51,6 +51,9 @@ class _Compiler:
         return " AND ".join(parts) if parts else "1"
 
     def field(self, name: str, cond: Any) -> str:
+        head, _, rest = name.partition(".")
+        if rest and head in self.coll.array_fields:
+            return self._element_field(head, rest, cond)
         is_array = name in self.coll.array_fields
         if isinstance(cond, dict) and cond and all(k.startswith("$") for k in cond):
             options = cond.get("$options", "")
@@ -58,6 +61,21 @@ class _Compiler:
                 self.op(name, op, arg, is_array, options) for op, arg in cond.items() if op != "$options"
             ) or "1"
         return self.op(name, "$eq", cond, is_array, "")
+
+    def _element_field(self, array: str, sub: str, cond: Any) -> str:
+        """`sources.job_id` on an array of documents, as MongoDB reads it: some element's
+        `job_id` matches (equality or $in; `sources.job_id` was unfilterable on SQLite)."""
+        value = f"json_extract(value, '$.{check_field(sub)}')"
+        if isinstance(cond, dict) and set(cond) == {"$in"} and isinstance(cond["$in"], (list, tuple)):
+            values = [_scalar(v, array + "." + sub) for v in cond["$in"] if v is not None]
+            if not values:
+                return "0"
+            self.params.extend(values)
+            return self._array_exists(array, f"{value} IN ({','.join('?' * len(values))})")
+        if isinstance(cond, dict) or cond is None:
+            raise BadRequest(f"{array}.{sub}: only equality or $in on a field of an array's elements")
+        self.params.append(_scalar(cond, array + "." + sub))
+        return self._array_exists(array, f"{value} = ?")
 
     def _array_exists(self, name: str, test: str) -> str:
         return f"EXISTS (SELECT 1 FROM json_each(doc, '$.{check_field(name)}') WHERE {test})"
