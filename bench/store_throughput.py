@@ -64,7 +64,7 @@ from scraped.store.mongo import MongoStore  # noqa: E402
 from scraped.store.sqlite import SqliteStore  # noqa: E402
 from tests.mongo_server import NxServer, external_uri  # noqa: E402
 
-FRONTIER_BATCH = 64  # engine.frontier_batch default (scraped/engine/config.py)
+FRONTIER_BATCH = 64  # engine.frontier_batch default (scraped/engine/engine_config.py)
 WRITE_BATCH = 500  # engine.write_batch default
 LEASE = 60.0  # engine.lease_seconds default
 DEFAULTS = SimpleNamespace(company_tags=(), category=None, difficulty=None)  # spec.fields.defaults

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from scraped import paths
-from scraped.ai.config import AIConfig
-from scraped.engine.config import EngineConfig
+from scraped.ai.ai_config import AIConfig
+from scraped.engine.engine_config import EngineConfig
 from scraped.errors import ConfigError
-from scraped.ops.config import OpsConfig
+from scraped.ops.ops_config import OpsConfig
 from scraped.settings import changed_keys, load_section, render_section, setting, to_dict
 
 

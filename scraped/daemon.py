@@ -54,10 +54,10 @@ from scraped.startup import (
 from scraped.store import open_store
 
 if TYPE_CHECKING:  # imported when the daemon builds them: `scraped extract` stays light
-    from scraped.ai.service import AIService
-    from scraped.engine.service import EngineService
+    from scraped.ai.ai_service import AIService
+    from scraped.engine.engine_service import EngineService
     from scraped.ops.data_service import DataService
-    from scraped.ops.service import OpsService
+    from scraped.ops.ops_service import OpsService
     from scraped.scheduler import SchedulerService
     from scraped.service import Service
 
@@ -88,11 +88,11 @@ def build_services(app: App, clock: Callable[[], float] = time.time) -> Services
     another through `App`). `app` gives the config, secrets, the open store and the
     telemetry (perf, errors, security); `clock` drives the engine's and the scheduler's
     timing (epoch seconds)."""
-    from scraped.ai.service import AIService
-    from scraped.engine.service import EngineService
+    from scraped.ai.ai_service import AIService
+    from scraped.engine.engine_service import EngineService
     from scraped.ops.alerts import Alerts
     from scraped.ops.data_service import DataService
-    from scraped.ops.service import OpsService
+    from scraped.ops.ops_service import OpsService
     from scraped.scheduler import SchedulerService
 
     scheduler = SchedulerService(app, clock=clock)

@@ -20,7 +20,7 @@ def worst(states: list[str]) -> str:
 
 
 class JobLimits(Protocol):
-    """What ops reads from and tells the engine (scraped/engine/service.py's EngineService)."""
+    """What ops reads from and tells the engine (scraped/engine/engine_service.py's EngineService)."""
 
     def set_max_jobs(self, n: int | None) -> object:
         """Jobs at once from now on (adaptive concurrency); None: the configured limit."""

@@ -31,7 +31,7 @@ def make_app(tmp_path: Path, engine: dict[str, Any] | None = None) -> App:
 @contextlib.asynccontextmanager
 async def running_engine(tmp_path: Path, engine: dict[str, Any] | None = None,
                          app: App | None = None) -> AsyncIterator[Any]:
-    from scraped.engine.service import EngineService
+    from scraped.engine.engine_service import EngineService
 
     app = app or make_app(tmp_path, engine)
     await app.store.open()

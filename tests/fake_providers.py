@@ -440,7 +440,7 @@ async def ai_service(tmp_path: Any, ai: dict[str, Any] | None = None,
     """An AIService running in-process (started with nursery.start, as the daemon does)."""
     import trio
 
-    from scraped.ai.service import AIService
+    from scraped.ai.ai_service import AIService
 
     h = AIHarness(tmp_path, ai, secrets)
     await h.app.store.open()

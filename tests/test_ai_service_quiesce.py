@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import trio
 
-from scraped.ai.service import AIService
+from scraped.ai.ai_service import AIService
 from scraped.errors import Conflict
 
 

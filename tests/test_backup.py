@@ -16,7 +16,7 @@ import trio
 from scraped import errors
 from scraped.app import App
 from scraped.config import parse_config
-from scraped.ops import backup as fmt
+from scraped.ops import archive as fmt
 from scraped.ops.data_service import DataService
 from scraped.secrets import Secrets
 from scraped.store.schema import COLLECTIONS

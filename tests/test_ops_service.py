@@ -13,7 +13,7 @@ from scraped.api import get_command
 from scraped.app import App
 from scraped.config import parse_config
 from scraped.dispatch import Peer, Request
-from scraped.ops.service import OpsService
+from scraped.ops.ops_service import OpsService
 from scraped.scheduler import SchedulerService
 from scraped.secrets import Secrets
 from scraped.store.sqlite import SqliteStore

@@ -19,7 +19,7 @@ from scraped.config import parse_config
 from scraped.daemon import build_services
 from scraped.engine import jobs
 from scraped.engine import spec as specs
-from scraped.engine.service import EngineService
+from scraped.engine.engine_service import EngineService
 from scraped.secrets import Secrets
 from scraped.store.sqlite import SqliteStore
 from tests.engine_app import make_app, wait_for, wait_status

@@ -45,7 +45,7 @@ import trio
 
 from scraped.ai import catalogue
 from scraped.ai import providers as registry
-from scraped.ai.config import PROVIDERS, AIConfig
+from scraped.ai.ai_config import PROVIDERS, AIConfig
 from scraped.ai.errors import (
     ModelUnavailable,
     ProviderError,

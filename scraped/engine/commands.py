@@ -16,7 +16,7 @@ from scraped.engine.watch import Meter
 from scraped.errors import BadRequest, Conflict, Unavailable
 
 if TYPE_CHECKING:
-    from scraped.engine.service import EngineService
+    from scraped.engine.engine_service import EngineService
 
 FAILURES_SHOWN = 20
 

@@ -40,7 +40,7 @@ from scraped.engine.layouts import fingerprint
 from scraped.errors import ConfigError, ScrapedError, StoreError, Unavailable
 
 if TYPE_CHECKING:
-    from scraped.ai.service import AIService
+    from scraped.ai.ai_service import AIService
 
 __all__ = ["Extraction", "ExtractionDeferred", "looks_like_quiz"]
 

@@ -40,7 +40,7 @@ from scraped.errors import ConfigError
 from scraped.settings import load_section, setting
 
 if TYPE_CHECKING:
-    from scraped.engine.config import EngineConfig
+    from scraped.engine.engine_config import EngineConfig
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,99}$")
 MAX_SPEC_BYTES = 256 * 1024

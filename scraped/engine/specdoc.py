@@ -17,7 +17,7 @@ import typing
 from typing import Any
 
 from scraped.engine import spec as specs
-from scraped.engine.config import EngineConfig
+from scraped.engine.engine_config import EngineConfig
 from scraped.engine.extract.rules import MODES, ExtractRules, FollowRules
 from scraped.settings import _type_name
 

@@ -37,7 +37,7 @@ from scraped.engine.storage import Holds, StorageFault
 from scraped.errors import Conflict, ScrapedError, StoreError, Unavailable
 
 if TYPE_CHECKING:
-    from scraped.ai.service import AIService
+    from scraped.ai.ai_service import AIService
     from scraped.ops.alerts import Alerts
 
 log = logging.getLogger(__name__)

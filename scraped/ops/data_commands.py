@@ -7,7 +7,7 @@ from typing import Any
 
 from scraped import errors
 from scraped.dispatch import Handler, Request
-from scraped.ops.backup import check_name
+from scraped.ops.archive import check_name
 
 
 def handlers(data: Any) -> dict[str, Handler]:

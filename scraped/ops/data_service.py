@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import trio
 
 from scraped import errors
-from scraped.ops.restore import Backups
+from scraped.ops.backups import Backups
 from scraped.ops.retention import run_retention
 from scraped.service import DEGRADED, HEALTHY
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import trio
 
-from scraped.ai.config import KEY_NAMES, AIConfig
+from scraped.ai.ai_config import KEY_NAMES, AIConfig
 from scraped.ai.providers.base import Provider
 
 log = logging.getLogger(__name__)

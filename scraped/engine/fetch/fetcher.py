@@ -76,7 +76,7 @@ class FetchSettings:
 
     @classmethod
     def from_engine(cls, e: Any) -> FetchSettings:
-        """The settings of [engine] and [engine.fetch] (scraped.engine.config.EngineConfig):
+        """The settings of [engine] and [engine.fetch] (scraped.engine.engine_config.EngineConfig):
         the daemon's jobs and `scraped extract URL` fetch with these."""
         f = e.fetch
         return cls(

@@ -29,11 +29,11 @@ from scraped.ai.usage import Cache
 from scraped.ops import capacity, prometheus
 from scraped.ops.adaptive import Adaptive
 from scraped.ops.alerts import Alerts
-from scraped.ops.config import ScheduleConfig
 from scraped.ops.errors import ErrorTracker
 from scraped.ops.history import History
 from scraped.ops.metrics import SampleFn, Sampler
 from scraped.ops.monitors import Monitors
+from scraped.ops.ops_config import ScheduleConfig
 from scraped.ops.perf import PerfTracker
 from scraped.ops.security import SecurityLog
 from scraped.service import DEGRADED, DOWN, HEALTHY

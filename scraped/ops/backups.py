@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import trio
 
 from scraped import __version__, errors
-from scraped.ops import backup as fmt
+from scraped.ops import archive as fmt
 from scraped.store.schema import COLLECTIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:

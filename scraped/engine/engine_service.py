@@ -30,7 +30,7 @@ from scraped.engine.supervisor import Supervisor
 from scraped.service import DEGRADED, DOWN, HEALTHY
 
 if TYPE_CHECKING:
-    from scraped.ai.service import AIService
+    from scraped.ai.ai_service import AIService
     from scraped.ops.alerts import Alerts
 
 log = logging.getLogger(__name__)
