@@ -358,6 +358,8 @@ class ControlServer:
         except errors.ScrapedError as exc:
             ok = not isinstance(exc, (errors.Internal, errors.Unavailable))
             return protocol.error_reply(req_id, exc.code, str(exc)), ok
+        except ConnectionClosed:
+            raise  # the peer left mid-stream (`jobs watch | head`, Ctrl-C): not a bug to report
         except Exception as exc:  # a bug in a handler: report it, keep serving
             self.app.capture_exception(exc, category="control", context={"command": name})
             return protocol.error_reply(req_id, "internal", f"{type(exc).__name__} in {name}; "

@@ -108,3 +108,23 @@ def test_a_watch_through_a_pause_to_the_end_prints_only_changes(tmp_path):
         # otherwise repeat the PAUSED line many times).
         assert len([x for x in frames if x.startswith("PAUSED")]) <= 2
         assert all(a != b for a, b in zip(frames, frames[1:], strict=False))
+
+
+def test_a_reader_leaving_a_watch_is_no_error_of_the_daemon(tmp_path):
+    # `scrapedctl jobs watch ID | head -1` (or Ctrl-C): the peer closes mid-stream. Before,
+    # the daemon's next send raised ConnectionClosed inside the handler and the error
+    # tracker recorded a high-severity "control" error for every such reader.
+    with Site(pages=20, delay=0.2) as site, \
+            DaemonProcess(tmp_path, config={"engine": {**DAEMON_ENGINE, "host_concurrency": 1}}) as d:
+        job = d.call("jobs.submit", spec=site.spec("left"))["job"]
+        d.wait_until(lambda: d.call("jobs.show", id=job["id"])["status"] == "RUNNING")
+        ctl = f"{sys.executable} -m scraped.cli --socket {d.socket_path}"
+        out = subprocess.run(["bash", "-c", f"{ctl} jobs watch {job['id']} --interval 0.1 | head -1; "
+                              "echo ${PIPESTATUS[0]}"], cwd=REPO, capture_output=True, text=True, timeout=60)
+        first, status = out.stdout.strip().splitlines()
+        assert first.startswith("RUNNING") and status == "141" and out.stderr == ""
+        # By the job's end the watch handler has tried its next frame on the closed socket.
+        d.wait_until(lambda: d.call("jobs.show", id=job["id"])["status"] == "COMPLETED", timeout=60)
+        stats = d.call("errors.stats")
+        assert "control" not in stats["category_breakdown"], stats
+        assert d.call("hello")["server"] == "scraped"
