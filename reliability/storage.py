@@ -128,12 +128,42 @@ def disk_full(report: Report, s: Site, tmp: Path, budget: Budget) -> None:
         _umount(state)
 
 
-def read_only(report: Report, s: Site, tmp: Path, budget: Budget) -> None:
-    image, state = tmp / "state.img", tmp / "state"
-    state.mkdir(parents=True)
+def _ext4(image: Path, state: Path) -> bool:
+    """A fresh ext4 image mounted on the state dir, remounted read-only by the kernel on an error."""
+    state.mkdir(parents=True, exist_ok=True)
     subprocess.run(["truncate", "-s", "96M", str(image)], check=True)
     subprocess.run(["mkfs.ext4", "-q", "-F", str(image)], check=True, capture_output=True)
+    return _mount(["mount", "-o", "loop,errors=remount-ro", str(image), str(state)])
+
+
+def _kernel_read_only(state: Path) -> None:
+    """What a disk error does to an ext4 mounted errors=remount-ro, open files and all."""
+    dev = Path(subprocess.run(["findmnt", "-n", "-o", "SOURCE", str(state)], capture_output=True,
+                              text=True).stdout.strip()).name
+    Path(f"/sys/fs/ext4/{dev}/trigger_fs_error").write_text("reliability suite\n")
+
+
+def _repair(image: Path, state: Path) -> int:
+    """The operator's repair (the daemon stopped): unmount, e2fsck -fy, mount again."""
+    _umount(state)
+    fsck = subprocess.run(["e2fsck", "-fy", str(image)], capture_output=True, text=True)
     if not _mount(["mount", "-o", "loop,errors=remount-ro", str(image), str(state)]):
+        raise RuntimeError("could not mount the repaired image")
+    return fsck.returncode
+
+
+def _after_repair(d: DaemonProcess, s: Site, job_id: str, budget: Budget) -> tuple[dict[str, Any], Any]:
+    d.start()
+    try:
+        end = wait_end(d, job_id, budget.cap(120))
+    except NotFound:  # the store came back without the job: it never reached the disk
+        end = {"status": "job gone after the repair", "pages_failed": "-"}
+    return end, count(s.expected_texts(), questions(d))
+
+
+def read_only(report: Report, s: Site, tmp: Path, budget: Budget) -> None:
+    image, state = tmp / "state.img", tmp / "state"
+    if not _ext4(image, state):
         report.add(SECTION, "read-only state dir: skipped (needs root and a loop device)", "-")
         return
     try:
@@ -142,41 +172,52 @@ def read_only(report: Report, s: Site, tmp: Path, budget: Budget) -> None:
             d.start()
             job_id = _crawl_until(d, s, "read-only", 30, budget)
             os.sync()  # what is older than the kernel's writeback delay is on disk, as in a long run
-            dev = Path(subprocess.run(["findmnt", "-n", "-o", "SOURCE", str(state)], capture_output=True,
-                                      text=True).stdout.strip()).name
-            Path(f"/sys/fs/ext4/{dev}/trigger_fs_error").write_text("reliability suite\n")
+            _kernel_read_only(state)
             shown = _wait_signals(d, job_id, "state dir", budget.cap(30))  # read-only, or a write error
             during = job(d, job_id)
             status_during = during["status"]
             report.note(SECTION, f"read-only: jobs show said {status_during} {str(during.get('reason'))[:90]!r}")
-            faults = [line for line in d.log().splitlines() if "ERROR" in line or "CRITICAL" in line]
-            report.note(SECTION, f"read-only: {len(faults)} error lines in the log; the last: "
-                                 f"{faults[-1][:200] if faults else '-'}")
             t0 = time.monotonic()
             rc = d.stop(timeout=60)
             stop_s = time.monotonic() - t0
-            _umount(state)
-            fsck = subprocess.run(["e2fsck", "-fy", str(image)], capture_output=True, text=True)
-            if not _mount(["mount", "-o", "loop,errors=remount-ro", str(image), str(state)]):
-                raise RuntimeError("could not mount the repaired image")
-            d.start()
-            try:
-                end = wait_end(d, job_id, budget.cap(120))
-            except NotFound:  # the store came back without the job: it was never on disk
-                end = {"status": "gone after the repair", "pages_failed": "-"}
-            c = count(s.expected_texts(), questions(d))
+            fsck = _repair(image, state)
+            end, c = _after_repair(d, s, job_id, budget)
             healthy = d.call("health", component="scraping_engine")["status"] == "healthy"
-            report.note(SECTION, f"read-only: after the repair the store holds {len(d.call('jobs.list')['jobs'])} "
-                                 f"job(s) and {c.got} of {c.expected} questions")
         finally:
             d.close()
         report.add(SECTION, "read-only: job status while read-only", status_during, "PAUSED",
                    ok=status_during == "PAUSED")
         report.add(SECTION, "read-only: SIGTERM exit status, seconds", f"{rc}, {stop_s:.1f}", "0, within the grace",
                    ok=rc == 0)
-        report.add(SECTION, "read-only: e2fsck exit status", fsck.returncode)
+        report.add(SECTION, "read-only: e2fsck exit status", fsck)
         _figures(report, "read-only (ext4 remounted ro by the kernel)", shown, c.lost + c.duplicated, end,
                  healthy)
+    finally:
+        _umount(state)
+
+
+def read_only_young(report: Report, s: Site, tmp: Path, budget: Budget) -> None:
+    """The same fault within a second of `jobs submit`: is an acknowledged job on disk?"""
+    image, state = tmp / "state.img", tmp / "state"
+    if not _ext4(image, state):
+        return
+    try:
+        d = daemon(tmp)
+        try:
+            d.start()
+            os.sync()  # the daemon's store exists on disk; the job is what is new
+            t0 = time.monotonic()
+            job_id = _crawl_until(d, s, "young", 5, budget)
+            _kernel_read_only(state)
+            after = time.monotonic() - t0
+            time.sleep(2.0)
+            d.stop(timeout=60)
+            _repair(image, state)
+            end, c = _after_repair(d, s, job_id, budget)
+        finally:
+            d.close()
+        report.add(SECTION, f"read-only {after:.1f} s after a submit: job after the repair, questions lost",
+                   f"{end['status']}, {c.lost}", "COMPLETED, 0", ok=end["status"] == "COMPLETED" and c.lost == 0)
     finally:
         _umount(state)
 
@@ -308,7 +349,8 @@ def outage(report: Report, s: Site, tmp: Path, budget: Budget) -> None:
 def run(report: Report, *, pages: int = 300, seconds: float = 140.0) -> None:
     budget = Budget(seconds)
     steps: list[tuple[str, Callable[[Report, Site, Path, Budget], None]]] = [
-        ("disk full", disk_full), ("read-only", read_only), ("corrupt", corrupt), ("outage", outage)]
+        ("disk full", disk_full), ("read-only", read_only), ("read-only young", read_only_young),
+        ("corrupt", corrupt), ("outage", outage)]
     with tempfile.TemporaryDirectory(prefix="rel-store-") as tmp, site(pages, delay=0.01) as s:
         for name, step in steps:
             try:
