@@ -73,7 +73,8 @@ async def test_solved_by_another_provider_without_the_key_and_disputed_when_the_
             await _enhance_all(h)
             france = await store.get(lc.ENHANCED, q[0]["_id"])
             spain = await store.get(lc.ENHANCED, q[1]["_id"])
-        solve_requests = [r for r in groq.requests if "(task: solve)" in r.system]
+        solve_requests = [r for r in groq.requests + gemini.requests if "(task: solve)" in r.system]
+        second_solves = [r for r in gemini.requests if "(task: solve)" in r.system]
     assert france["verification"]["level"] == lc.SOLVED and france["correct_index"] == 1
     assert france["verification"]["solver"].startswith("groq/") and france["provider"] == "gemini"
     assert france["quality_score"] == 0.8  # solved 0.9, less 0.1 for no explanation
@@ -81,7 +82,9 @@ async def test_solved_by_another_provider_without_the_key_and_disputed_when_the_
     # The solve prompt carries question and options only: never the page's key.
     assert solve_requests and all(set(q) == {"id", "question", "options"}
                                   for r in solve_requests for q in input_json(r.user)["questions"])
-    assert not any("(task: solve)" in r.system for r in gemini.requests)
+    # Two model providers: the second keyless solve is the enhancer's provider, in its own call.
+    assert france["verification"]["second_solver"].startswith("gemini/") and len(second_solves) == 1
+    assert [c["result"] for c in france["checks"] if c["check"] == "second_solve_agrees_with_key"] == ["pass"]
     assert spain["verification"]["level"] == lc.DISPUTED and spain["correct_index"] is None
     assert spain["verification"]["page_answer"] == "B" and spain["verification"]["solver_answer"] == "C"
     assert spain["quality_score"] < 0.5
@@ -187,3 +190,54 @@ async def test_offline_enhancement_is_provisional_and_upgraded_by_a_model(tmp_pa
         after = await h.app.store.find(lc.ENHANCED)
         assert len(after) == 2 and all(d["provider"] == "gemini" and not d["provisional"] for d in after)
         assert {lc.level_of(d) for d in after} == {lc.SOLVED}
+
+
+async def test_two_keyless_solves_must_agree_where_two_providers_are_configured(tmp_path):
+    """The page's key is wrong; the enhancer, shown it, copies it, and Groq's solve happens to
+    pick the same wrong option. Before, that was solved-and-agrees with the wrong answer; the
+    second keyless solve (Gemini, in its own call, shown no key) picks the truth: disputed."""
+    wrong_page = 2  # "Madrid" for France
+
+    def gemini_reply(rec):
+        data = input_json(rec.user)
+        if "(task: solve)" in rec.system:  # shown no key: its own (right) answer
+            assert all("answer" not in q for q in data["questions"])
+            return {"answers": [{"id": q["id"], "answer_index": TRUTH[q["question"]], "answer_text": None}
+                                for q in data["questions"]]}
+        return {"questions": [{"id": q["id"], "question": q["question"], "options": q["options"],
+                               "correct_index": q.get("answer"), "answer_text": None, "explanation": "",
+                               "category": "General", "difficulty": "easy", "topics": []}
+                              for q in data["questions"]]}  # copies the key it was shown
+
+    gemini, groq, settings = two_models(gemini_reply, model(index=lambda q, truth: wrong_page))
+    with gemini, groq:
+        async with ai_service(tmp_path, settings, secrets=SECRETS) as h:
+            doc = raw(CAPITALS[0][0], CAPITALS[0][1], wrong_page)
+            await h.app.store.insert_many(lc.RAW, [doc])
+            await _enhance_all(h)
+            france = await h.app.store.get(lc.ENHANCED, doc["_id"])
+    v = france["verification"]
+    assert v["level"] == lc.DISPUTED and france["correct_index"] is None
+    assert (v["page_answer"], v["enhancer_answer"], v["solver_answer"], v["second_solver_answer"]) == \
+        ("C", "C", "C", "B")
+
+
+async def test_one_agreeing_solve_without_the_second_is_not_verified(tmp_path):
+    """Groq solves (right); Gemini's second solve refuses to answer: the page's key is right,
+    but one keyless solve is not enough where two providers are configured: page-only."""
+    def gemini_reply(rec):
+        data = input_json(rec.user)
+        if "(task: solve)" in rec.system:
+            return {"answers": [{"id": q["id"], "answer_index": None, "answer_text": None}
+                                for q in data["questions"]]}
+        return model()(rec)
+
+    gemini, groq, settings = two_models(gemini_reply)
+    with gemini, groq:
+        async with ai_service(tmp_path, settings, secrets=SECRETS) as h:
+            doc = raw(*CAPITALS[0])
+            await h.app.store.insert_many(lc.RAW, [doc])
+            await _enhance_all(h)
+            france = await h.app.store.get(lc.ENHANCED, doc["_id"])
+    assert france["verification"]["level"] == lc.PAGE_ONLY and france["correct_index"] == 1
+    assert [c["result"] for c in france["checks"] if c["check"] == "second_solve"] == ["no_answer"]

@@ -38,7 +38,7 @@ from scraped.ai.errors import InvalidReply
 from scraped.ai.providers import offline
 from scraped.ai.router import Task
 from scraped.ai.schema import CATEGORIES, DIFFICULTIES, ENHANCE, ENHANCE_ITEM, problems
-from scraped.ai.solve import solve
+from scraped.ai.solve import solve, solves_required
 from scraped.bank import lifecycle as lc
 from scraped.bank.accept import Checked, accept
 from scraped.engine.extract.normalise import question_key, resolve_answer
@@ -216,14 +216,36 @@ class Enhancer:
 
     # ------------------------------------------------------------ verification and the bank
     async def _verify(self, checked: list[Checked], provider: str) -> None:
-        """The independent solve of every question a model enhanced and arithmetic did not settle."""
+        """The independent solves of every question a model enhanced and arithmetic did not
+        settle: one on another provider than the enhancer, and, where two model providers are
+        configured, a second on another provider than the first solver (scraped/ai/solve.py)."""
         todo = [c for c in checked if c.recomputed_index is None and provider != offline.NAME]
         if not todo:
             return
-        ids = {f"s{i + 1}": c for i, c in enumerate(todo)}
         use_cache = all(c.raw["enhancement"].get("attempts", 0) <= 1 for c in todo)
+        first = await self._solve(todo, provider, use_cache, frozenset())
+        required = solves_required(self.service)
+        for c in todo:
+            s = first[id(c)]
+            c.solve_index, c.solves_required = s.index, required
+            c.solver = f"{s.provider}/{s.model}" if s.provider else ""
+            c.check("independent_solve", s.result, s.detail)
+        again = [c for c in todo if c.solve_index is not None]
+        if required < 2 or not again:
+            return
+        solvers = frozenset(first[id(c)].provider for c in again)
+        second = await self._solve(again, provider, use_cache, solvers)
+        for c in again:
+            s = second[id(c)]
+            c.second_solve_index = s.index
+            c.second_solver = f"{s.provider}/{s.model}" if s.provider else ""
+            c.check("second_solve", s.result, s.detail)
+
+    async def _solve(self, todo: list[Checked], provider: str, use_cache: bool,
+                     exclude: frozenset[str]) -> dict[int, Any]:
+        ids = {f"s{i + 1}": c for i, c in enumerate(todo)}
         solved = await solve(self.service, [{"id": k, "question": c.question, "options": c.options}
-                                            for k, c in ids.items()], provider, use_cache=use_cache)
+                                            for k, c in ids.items()], provider, use_cache=use_cache, exclude=exclude)
         # The solver never sees the keys; they are compared only after it answered.
         pairs = [(index, c.page_index) for k, c in ids.items()
                  if (index := solved[k].index) is not None and c.page_index is not None]
@@ -233,11 +255,7 @@ class Enhancer:
                 if s.index is not None:
                     s.index, s.result = None, "refused"
                     s.detail = "the batch's answers point one option after the page's keys: a 1-based index"
-        for k, c in ids.items():
-            s = solved[k]
-            c.solve_index = s.index
-            c.solver = f"{s.provider}/{s.model}" if s.provider else ""
-            c.check("independent_solve", s.result, s.detail)
+        return {id(c): solved[k] for k, c in ids.items()}
 
     async def _accept(self, c: Checked, token: str, summary: dict[str, Any]) -> None:
         if c.recomputed_index is None and c.page_index is None and c.model_index is None and c.solve_index is None:

@@ -45,15 +45,33 @@ class Solved:
 def solver_order(order: list[tuple[str, str]], configured: Any, enhancer: str) -> list[tuple[str, str]]:
     """The enhance order's model providers other than the enhancer's; the enhancer's own
     only when no other is configured (a model repeats its own mistakes when it solves)."""
-    models = [(n, m) for n, m in order if n != "offline" and configured(n)]
+    models = _models(order, configured)
     others = [e for e in models if e[0] != enhancer]
     return others or models
 
 
+def _models(order: list[tuple[str, str]], configured: Any) -> list[tuple[str, str]]:
+    return [(n, m) for n, m in order if n != "offline" and configured(n)]
+
+
+def solves_required(service: Any) -> int:
+    """Keyless solves that must agree with the key to verify it: two, on two providers,
+    wherever two model providers are configured (one fallible solver agreeing with a wrong
+    key by chance is what let wrong keys into the verified bank); else one."""
+    names = {n for n, _ in _models(service.config.order("enhance"), service.router.configured)}
+    return 2 if len(names) >= 2 else 1
+
+
 async def solve(service: Any, items: list[dict[str, Any]], enhancer: str, *,
-                use_cache: bool = True) -> dict[str, Solved]:
-    """Solve `items` ([{"id", "question", "options"}]); {id: Solved} for every id."""
+                use_cache: bool = True, exclude: frozenset[str] = frozenset()) -> dict[str, Solved]:
+    """Solve `items` ([{"id", "question", "options"}]); {id: Solved} for every id.
+    `exclude`: the second solve, on any model provider but these (the first solver's); the
+    enhancer's provider may be asked then, in its own call that shows no key."""
     order = solver_order(service.config.order("enhance"), service.router.configured, enhancer)
+    if exclude:  # a third provider first; the enhancer's own last
+        rest = [e for e in _models(service.config.order("enhance"), service.router.configured)
+                if e[0] not in exclude]
+        order = [e for e in rest if e[0] != enhancer] + [e for e in rest if e[0] == enhancer]
     if not order:
         return {it["id"]: Solved(None, "", "", "unavailable", "no model provider is configured")
                 for it in items}

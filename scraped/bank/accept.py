@@ -6,9 +6,14 @@ Who decides the answer (`verdict`):
     recomputed     the offline checker recomputed the arithmetic and it names one option:
                    that option, whatever the page or a model said (their disagreement is a check)
     the key        the page's answer; without one, the enhancing model's
-    solved         an independent solve (no key shown) chose the key's option, and the enhancing
-                   model did not contradict the page: solved-and-agrees; otherwise disputed
-                   (quarantined, no answer stored: every side's pick is kept for review)
+    solved         independent solves (no key shown, each in its own call) chose the key's option,
+                   and the enhancing model did not contradict the page: solved-and-agrees;
+                   otherwise disputed (quarantined, no answer stored: every side's pick is kept
+                   for review). With two or more model providers configured, two solves on two
+                   providers must agree (the second may be the enhancer's provider, asked again
+                   without the key: the enhancer's own agreement, given after it saw the key, is
+                   no evidence, only a veto); one solve that agrees while the second could not
+                   answer leaves the question page-only
     no solve       page-only (model-only without a page key); a model that saw the page key
                    and contradicted it, with no solve to settle it: disputed
 
@@ -46,6 +51,9 @@ class Checked:
     recomputed_index: int | None  # the arithmetic checker's (None: not plain arithmetic)
     solve_index: int | None = None
     solver: str = ""
+    second_solve_index: int | None = None
+    second_solver: str = ""
+    solves_required: int = 1  # 2 where two model providers are configured
     checks: list[dict[str, Any]] = field(default_factory=list)
     provisional: bool = False
     model_quality: float | None = None
@@ -62,7 +70,8 @@ def verdict(c: Checked) -> tuple[str, int | None]:
         c.check("enhancer_agrees_with_page", "pass" if agrees else "fail",
                 f"page {letter(c.page_index)}, {c.provider} {letter(c.model_index)}")
     if c.recomputed_index is not None:
-        for name, other in (("page_key", c.page_index), ("enhancer", c.model_index), ("solve", c.solve_index)):
+        for name, other in (("page_key", c.page_index), ("enhancer", c.model_index), ("solve", c.solve_index),
+                            ("second_solve", c.second_solve_index)):
             if other is not None:
                 c.check(f"recomputed_vs_{name}", "pass" if other == c.recomputed_index else "fail",
                         f"recomputed {letter(c.recomputed_index)}, {name} {letter(other)}")
@@ -71,15 +80,25 @@ def verdict(c: Checked) -> tuple[str, int | None]:
     if c.solve_index is not None:
         if key is None:
             return lc.MODEL_ONLY, c.solve_index
+        whose = "page" if c.page_index is not None else "enhancer"
         agrees = c.solve_index == key
         c.check("solve_agrees_with_key", "pass" if agrees else "fail",
-                f"{'page' if c.page_index is not None else 'enhancer'} key {letter(key)}, "
-                f"solve {letter(c.solve_index)}")
+                f"{whose} key {letter(key)}, solve {letter(c.solve_index)}")
+        second = c.second_solve_index
+        if second is not None:
+            c.check("second_solve_agrees_with_key", "pass" if second == key else "fail",
+                    f"{whose} key {letter(key)}, second solve {letter(second)}")
+            agrees = agrees and second == key
         if agrees and c.page_index is not None and c.model_index is not None and c.model_index != key:
             # The enhancer saw the page's key and still chose another option: two wrong sources
             # agreeing by chance look exactly like this, so it is not verified.
             return lc.DISPUTED, None
-        return (lc.SOLVED, key) if agrees else (lc.DISPUTED, None)
+        if not agrees:
+            return lc.DISPUTED, None
+        if c.solves_required > 1 and second is None:
+            # One keyless solve agreed; the second provider could not say: not enough to verify.
+            return (lc.PAGE_ONLY if c.page_index is not None else lc.MODEL_ONLY), key
+        return lc.SOLVED, key
     if c.page_index is not None:
         if c.model_index is not None and c.model_index != c.page_index:
             return lc.DISPUTED, None
@@ -94,9 +113,13 @@ def _letter(i: int | None) -> str:
 def body(c: Checked, level: str, index: int | None, now: float) -> dict[str, Any]:
     raw = c.raw
     verification: dict[str, Any] = {"level": level, "solver": c.solver or None, "at": now}
+    if c.second_solver:
+        verification["second_solver"] = c.second_solver
     if level == lc.DISPUTED:
         verification.update(page_answer=_letter(c.page_index), solver_answer=_letter(c.solve_index),
                             enhancer_answer=_letter(c.model_index))
+        if c.second_solver:
+            verification["second_solver_answer"] = _letter(c.second_solve_index)
     return {
         "raw_hash": raw["_id"], "question": c.question, "options": c.options, "correct_index": index,
         "answer_text": None if index is None else c.options[index], "explanation": c.explanation,
