@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -184,9 +185,23 @@ def test_bad_rules_list_every_problem(tmp_path, capsys):
 
 
 def test_usage_errors_and_help():
-    assert main([]) == 2
+    assert main([]) == 64  # EX_USAGE, as `scraped --bogus` and scrapedctl
     assert main(["--help"]) == 0
-    assert main([RADIO, "--bogus"]) == 2
+    assert main([RADIO, "--bogus"]) == 64
+
+
+def test_a_reader_leaving_is_no_traceback():
+    # `scraped extract page.html | head -1`: before, a BrokenPipeError traceback (the
+    # handler sat under `if __name__ == "__main__"`, which `scraped extract` never runs).
+    # The read end is closed before the tool starts, so its first write fails, every run.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        out = subprocess.run([sys.executable, "-m", "scraped.daemon", "extract", RADIO], stdout=write_end,
+                             stderr=subprocess.PIPE, text=True, cwd=REPO, timeout=60)
+    finally:
+        os.close(write_end)
+    assert (out.returncode, out.stderr) == (141, "")
 
 
 def test_empty_and_binary_pages(tmp_path, capsys):

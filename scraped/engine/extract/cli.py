@@ -13,13 +13,15 @@ else $SCRAPED_CONFIG or the default path, else the defaults). `--rules` takes a 
 `--explain` lists every candidate block auto mode weighed, with its evidence and verdict.
 
 Exit status: 0 on success (also when nothing is found), 1 on a missing file, a fetch
-failure or bad rules, 2 on bad usage.
+failure or bad rules, 64 on bad usage (EX_USAGE, as `scraped` and `scrapedctl`), 141 when
+the reader of stdout left (`| head`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tomllib
 from pathlib import Path
@@ -168,12 +170,25 @@ def _listing(questions, links, source: str) -> str:
     return "\n".join(out)
 
 
+EX_USAGE, EX_PIPE = 64, 141  # sysexits' usage; what a shell reports for a tool killed by SIGPIPE
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `scraped extract page.html | head`: the reader left; no traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nor one when Python flushes stdout at exit
+        os.close(devnull)
+        return EX_PIPE
+
+
+def _main(argv: list[str] | None) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help (0) or a usage error (2): a status, not an exit
-        return int(exc.code or 0)
+    except SystemExit as exc:  # --help (0) or a usage error (argparse's 2): a status, not an exit
+        return EX_USAGE if exc.code else 0
     try:
         extract, follow = load_rules(args.rules) if args.rules else (ExtractRules(), FollowRules())
         if args.page.startswith(("http://", "https://")):
@@ -208,7 +223,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except BrokenPipeError:  # `... | head`
-        sys.exit(0)
+    sys.exit(main(sys.argv[1:]))
