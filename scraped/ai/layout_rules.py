@@ -29,11 +29,11 @@ from scraped.engine.extract.css import extract_css
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.rules import ExtractRules
 from scraped.errors import ConfigError, Unavailable
+from scraped.store.schema import LAYOUTS
 
 __all__ = ["LAYOUTS", "SchemaLayouts"]
 
 log = logging.getLogger(__name__)
-LAYOUTS = "layouts"
 _REFRESH = 5.0  # seconds a cached layout without usable rules is trusted before reading it again
 _LEARNING_MAX = 50  # layouts gathering samples at once (each keeps a few parsed pages)
 

@@ -32,9 +32,10 @@ from typing import Any
 import trio
 
 from scraped.errors import StoreError
+from scraped.store.schema import AI_CACHE, AI_USAGE
 
 log = logging.getLogger(__name__)
-USAGE, CACHE = "ai_usage", "ai_cache"
+USAGE, CACHE = AI_USAGE, AI_CACHE
 
 
 def day_of(t: float | None = None) -> str:

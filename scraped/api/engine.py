@@ -3,7 +3,6 @@ The `questions` commands are the bank's: scraped/api/bank.py."""
 
 from scraped.api.spec import Arg, Command
 
-STATES = ("QUEUED", "RUNNING", "PAUSED", "STOPPING", "STOPPED", "COMPLETED", "FAILED", "INTERRUPTED")
 _JOB = Arg("id", help="job id (or a unique prefix of it, or a job name: its newest job)",
            required=True, positional=True)
 

@@ -19,18 +19,21 @@ what was actually checked, never by who answered:
                        (out of the default export, listed by `questions list --quarantined`)
 
 `quality_score` follows the level (QUALITY), minus small deductions for what is missing.
-Standard library only (imported by scrapedctl's renderers too).
+Standard library only (imported by scrapedctl's renderers too); the collection names are
+scraped/store/schema.py's.
 """
 
 from __future__ import annotations
+
+# The bank's collections, re-exported under the names bank code uses (declared in schema.py).
+from scraped.store.schema import ARCHIVED as ARCHIVED
+from scraped.store.schema import ENHANCED as ENHANCED
+from scraped.store.schema import RAW as RAW
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-RAW = "raw_extracted_questions"
-ENHANCED = "enhanced_questions"
-ARCHIVED = "archived_raw_questions"
 BANKS = ("enhanced", "raw", "all")
 DEFAULT_BANK = "enhanced"
 

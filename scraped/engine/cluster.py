@@ -17,12 +17,13 @@ from typing import Any
 import trio
 
 from scraped import __version__
+from scraped.engine import jobs
 from scraped.engine.repo import helpers_of
 from scraped.errors import ScrapedError
+from scraped.store.schema import DAEMONS, JOBS
 
 log = logging.getLogger(__name__)
 
-DAEMONS = "daemons"
 HEARTBEAT = 5.0
 LOST_AFTER = 3  # missed heartbeats
 FORGET_AFTER = 86400.0  # the sweep deletes docs of daemons gone for a day
@@ -57,7 +58,7 @@ async def view(store: Any, interval: float = HEARTBEAT) -> list[dict[str, Any]]:
     """Every known daemon: alive or lost, and the jobs it holds a lease on."""
     now = time.time()
     docs = await store.find(DAEMONS, {}, sort=[("heartbeat_at", -1)], limit=1000)
-    held = await store.find("scraping_jobs", {"status": {"$in": ["RUNNING", "STOPPING"]}}, limit=1000)
+    held = await store.find(JOBS, {"status": {"$in": [jobs.RUNNING, jobs.STOPPING]}}, limit=1000)
     by_holder: dict[str, list[str]] = {}
     helping: dict[str, list[str]] = {}
     for job in held:

@@ -22,9 +22,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from scraped.store.schema import LAYOUT_YIELD as YIELD
+
 __all__ = ["YIELD", "LayoutYield", "Tracker", "yield_id"]
 
-YIELD = "layout_yield"
 SAMPLES = 5
 MAX_LAYOUTS = 1000  # layouts tracked per job; pages of more are not watched (counted in `untracked`)
 

@@ -28,6 +28,7 @@ from scraped.engine import cluster, commands, jobs
 from scraped.engine.runner import TOTALS
 from scraped.engine.supervisor import Supervisor
 from scraped.service import DEGRADED, DOWN, HEALTHY
+from scraped.store.schema import JOBS
 
 if TYPE_CHECKING:
     from scraped.ai.ai_service import AIService
@@ -145,7 +146,7 @@ class EngineService:
         if s is None:
             return {"error": "the engine is not running"}
         counts = await s.jobs.count_by_status()
-        queued = await s.jobs.store.find("scraping_jobs", {"status": jobs.QUEUED},
+        queued = await s.jobs.store.find(JOBS, {"status": jobs.QUEUED},
                                          sort=[("created_at", 1)], limit=5)
         nxt = await s.schedules.next_scheduled()
         return {

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from scraped.engine.drift import YIELD
+from scraped.store.schema import LAYOUTS
 
-LAYOUTS = "layouts"  # scraped.ai.layout_rules.LAYOUTS (not imported: this stays light)
 SHOWN = 50
 
 

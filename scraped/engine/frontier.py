@@ -32,8 +32,8 @@ from collections import OrderedDict
 from typing import Any
 
 from scraped.store.base import Store
+from scraped.store.schema import FRONTIER
 
-FRONTIER = "frontier"
 PENDING, IN_FLIGHT, DONE, FAILED = "pending", "in_flight", "done", "failed"
 
 

@@ -17,6 +17,7 @@ import trio
 
 from scraped.engine import spec as specs
 from scraped.errors import ConfigError
+from scraped.store.schema import JOBS
 
 log = logging.getLogger(__name__)
 MAX_FILES = 1000
@@ -56,7 +57,7 @@ async def load(jobs_dir: str, supervisor: Any) -> dict[str, Any]:
             await supervisor.schedules.register(spec, source=source, owner=None)
             report["schedules"].append(spec.name)
             continue
-        if await supervisor.jobs.store.find("scraping_jobs", {"source": source,
+        if await supervisor.jobs.store.find(JOBS, {"source": source,
                                                               "spec_digest": spec.digest()}, limit=1):
             report["unchanged"].append(name)
             continue

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from scraped.engine import jobs
 from scraped.engine.frontier import DONE, FAILED, Frontier
 
 log = logging.getLogger(__name__)
@@ -42,23 +43,23 @@ async def judge(frontier: Frontier, cfg: Any, *, why: str) -> tuple[str, str, di
     if done == 0:
         reason = (f"nothing succeeded: 0 pages fetched, {failed} failed{detail}" if failed
                   else "nothing was fetched: the crawl found no page to fetch")
-        return "fail", reason + retry, {**outcome, "state": "FAILED", "reason": reason + retry}
+        return "fail", reason + retry, {**outcome, "state": jobs.FAILED, "reason": reason + retry}
     counted, total = failed - robots, done + failed - robots
     ratio = counted / total if total else 0.0
     if ratio > cfg.max_failure_ratio:
         reason = (f"{counted} of {total} pages failed ({ratio:.0%}), more than engine.max_failure_ratio "
                   f"({cfg.max_failure_ratio:.0%}){detail}")
-        return "fail", reason + retry, {**outcome, "state": "FAILED", "reason": reason + retry}
+        return "fail", reason + retry, {**outcome, "state": jobs.FAILED, "reason": reason + retry}
     reason = f"{why}: {done} pages fetched, {failed} failed{detail}"
     if crash:
         reason += f" ({crash} given up after crashes)"
-    return "complete", reason + retry, {**outcome, "state": "COMPLETED", "reason": reason + retry}
+    return "complete", reason + retry, {**outcome, "state": jobs.COMPLETED, "reason": reason + retry}
 
 
 def report(app: Any, job: dict[str, Any], outcome: dict[str, Any]) -> None:
     """The job's failures into the error tracker (`errors stats`), with its id."""
     tracker = getattr(app, "errors", None)
-    failed_job = outcome.get("state") == "FAILED"
+    failed_job = outcome.get("state") == jobs.FAILED
     if failed_job:
         log.warning("job %s (%s) FAILED: %s", job["_id"], job.get("name"), outcome["reason"])
     if tracker is None:

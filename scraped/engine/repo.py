@@ -20,11 +20,11 @@ from scraped.engine.frontier import FRONTIER
 from scraped.engine.ids import new_id
 from scraped.errors import BadRequest, NotFound
 from scraped.store.base import Filter, Store
+from scraped.store.schema import JOBS, RAW
 
 log = logging.getLogger(__name__)
+QUESTIONS = RAW  # the engine's name for the raw questions it writes
 
-JOBS = "scraping_jobs"
-QUESTIONS = "raw_extracted_questions"
 HISTORY_KEPT = 30
 Docs = list[dict[str, Any]]  # (JobsRepo.list shadows the builtin inside the class)
 

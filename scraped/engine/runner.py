@@ -45,11 +45,12 @@ from scraped.engine.spec import JobSpec
 from scraped.engine.storage import StorageFault, storage_fault
 from scraped.engine.writer import BatchWriter, Flushed
 from scraped.errors import ScrapedError, StoreError, Unavailable
+from scraped.store.schema import META
 
 log = logging.getLogger(__name__)
 
 
-TOTALS = ("meta", "engine:totals")  # every job's counters summed, kept across restarts
+TOTALS = (META, "engine:totals")  # every job's counters summed, kept across restarts
 
 
 class LeaseLost(ScrapedError):

@@ -19,9 +19,9 @@ from scraped.engine.repo import JOBS, JobsRepo
 from scraped.engine.spec import JobSpec, next_fire
 from scraped.errors import NotFound
 from scraped.store.base import Store
+from scraped.store.schema import META
 
 log = logging.getLogger(__name__)
-META = "meta"
 Names = list[str]  # (Schedules.list shadows the builtin inside the class)
 
 

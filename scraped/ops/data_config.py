@@ -45,8 +45,10 @@ class RetentionConfig:
                               minimum=1, maximum=50_000)
 
     def validate(self) -> list[str]:
-        known = {"QUEUED", "RUNNING", "PAUSED", "STOPPING", "STOPPED", "COMPLETED", "FAILED", "INTERRUPTED"}
-        active = {"QUEUED", "RUNNING", "PAUSED", "STOPPING"}
+        from scraped.engine import jobs
+
+        known = set(jobs.STATES)
+        active = {jobs.QUEUED, jobs.RUNNING, jobs.PAUSED, jobs.STOPPING}  # (INTERRUPTED may be deleted)
         problems = [f"job_statuses: unknown state {s!r}" for s in self.job_statuses if s not in known]
         problems += [f"job_statuses: {s} jobs are not finished; retention never deletes them"
                      for s in self.job_statuses if s in active]

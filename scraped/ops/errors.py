@@ -28,6 +28,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from scraped.store.schema import ERROR_MINUTES, ERRORS
+
 log = logging.getLogger(__name__)
 
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -257,7 +259,7 @@ class ErrorTracker:
     # ------------------------------------------------------------ persistence
     async def load(self, store: Any) -> int:
         """Counts and records from the store (most recently seen first), before any flush."""
-        docs = await store.find("errors", {}, sort=[("last_seen", -1)], limit=self.max_tracked)
+        docs = await store.find(ERRORS, {}, sort=[("last_seen", -1)], limit=self.max_tracked)
         for doc in reversed(docs):
             fp = doc["_id"]
             if fp in self._records:
@@ -276,7 +278,7 @@ class ErrorTracker:
             self._by_severity[record.severity] = self._by_severity.get(record.severity, 0) + record.count
             self._by_category[record.category] = self._by_category.get(record.category, 0) + record.count
         since = self.clock() - MINUTES_KEPT * 60
-        for doc in await store.find("error_minutes", {"minute": {"$gte": since}}):
+        for doc in await store.find(ERROR_MINUTES, {"minute": {"$gte": since}}):
             minute = int(doc["minute"])
             self._minutes[minute] = self._minutes.get(minute, 0) + int(doc.get("count", 0))
         return len(docs)
@@ -299,12 +301,12 @@ class ErrorTracker:
                                               "first_seen": r.first_seen}}))
         minute_ops = [(str(m), {"$inc": {"count": n}, "$set": {"minute": float(m)}}) for m, n in minutes.items()]
         try:
-            await store.bulk_upsert("errors", ops)
+            await store.bulk_upsert(ERRORS, ops)
         except Exception:
             self._requeue(dirty, minutes)  # nothing was written: all of it goes again
             raise
         try:
-            await store.bulk_upsert("error_minutes", minute_ops)
+            await store.bulk_upsert(ERROR_MINUTES, minute_ops)
         except Exception:
             self._requeue({}, minutes)
             raise
@@ -317,4 +319,4 @@ class ErrorTracker:
             self._dirty_minutes[m] = self._dirty_minutes.get(m, 0) + n
 
     async def prune(self, store: Any, older_than: float) -> int:
-        return await store.delete_many("error_minutes", {"minute": {"$lt": older_than}})
+        return await store.delete_many(ERROR_MINUTES, {"minute": {"$lt": older_than}})

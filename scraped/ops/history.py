@@ -15,6 +15,8 @@ import socket
 from collections.abc import Iterable
 from typing import Any
 
+from scraped.store.schema import METRICS
+
 MEAN = ("cpu_percent", "memory_percent", "disk_percent", "load_1", "process_cpu_percent",
         "pages_per_s", "ai_calls_per_s")
 LAST = ("rss", "open_fds", "threads", "jobs_running", "disk_free", "memory_available", "max_jobs")
@@ -71,14 +73,14 @@ class History:
                 doc["errors"] = self.errors.minute_count(m)
             ops.append((f"{m:012d}@{self.host}", {"$set": doc}))
         if ops:
-            await store.bulk_upsert("metrics", ops)
+            await store.bulk_upsert(METRICS, ops)
             self.last_persisted = max(minutes)
-        pruned = await store.delete_many("metrics", {"at": {"$lt": now - keep_days * 86400}, "host": self.host})
+        pruned = await store.delete_many(METRICS, {"at": {"$lt": now - keep_days * 86400}, "host": self.host})
         return {"minutes": len(ops), "pruned": pruned}
 
     async def query(self, store: Any, hours: float, now: float, max_points: int = 1440) -> dict[str, Any]:
         since = now - hours * 3600
-        docs = await store.find("metrics", {"at": {"$gte": since}, "host": self.host}, sort=[("at", 1)])
+        docs = await store.find(METRICS, {"at": {"$gte": since}, "host": self.host}, sort=[("at", 1)])
         step = max(1, math.ceil(len(docs) / max_points)) if max_points else 1
         rows = [_point(docs[i:i + step]) for i in range(0, len(docs), step)]
         return {"hours": hours, "host": self.host, "from": since, "to": now, "interval_s": 60 * step,

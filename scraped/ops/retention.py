@@ -23,11 +23,10 @@ from typing import Any
 from scraped.bank.lifecycle import ARCHIVED as ARCHIVE
 from scraped.bank.lifecycle import RAW, archivable_filter
 from scraped.store.base import Filter, Store
+from scraped.store.schema import FRONTIER, JOBS
 
 log = logging.getLogger(__name__)
 
-JOBS = "scraping_jobs"
-FRONTIER = "frontier"
 DAY = 86400.0
 
 

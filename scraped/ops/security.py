@@ -28,6 +28,8 @@ import time
 from collections import deque
 from typing import Any
 
+from scraped.store.schema import SECURITY_EVENTS
+
 log = logging.getLogger(__name__)
 
 KINDS = ("auth_failure", "rate_limit_violation", "bad_frame", "connection_limit")
@@ -131,7 +133,7 @@ class SecurityLog:
                                  "peer_gid": row["peer_gid"]},
             }))
         try:
-            await store.bulk_upsert("security_events", ops)
+            await store.bulk_upsert(SECURITY_EVENTS, ops)
         except Exception:
             self._requeue(batch)
             raise
@@ -155,14 +157,14 @@ class SecurityLog:
 
     async def cap(self, store: Any) -> int:
         """Delete the oldest windows while the collection holds more than max_rows."""
-        total = await store.count("security_events")
+        total = await store.count(SECURITY_EVENTS)
         excess = total - self.max_rows
         if excess <= 0:
             return 0
-        oldest = await store.find("security_events", {}, sort=[("at", 1)], skip=excess - 1, limit=1)
+        oldest = await store.find(SECURITY_EVENTS, {}, sort=[("at", 1)], skip=excess - 1, limit=1)
         if not oldest:
             return 0
-        deleted = int(await store.delete_many("security_events", {"at": {"$lte": oldest[0]["at"]}}))
+        deleted = int(await store.delete_many(SECURITY_EVENTS, {"at": {"$lte": oldest[0]["at"]}}))
         log.warning("security events: %d oldest rows deleted to keep the collection at %d rows",
                     deleted, self.max_rows)
         return deleted
@@ -172,8 +174,8 @@ class SecurityLog:
         filter_ = {"kind": kind} if kind else {}
         try:
             await self.flush(store)
-            rows = await store.find("security_events", filter_, sort=[("at", -1)], limit=limit)
-            total = await store.count("security_events", filter_)
+            rows = await store.find(SECURITY_EVENTS, filter_, sort=[("at", -1)], limit=limit)
+            total = await store.count(SECURITY_EVENTS, filter_)
             source = "store"
         except Exception as exc:  # the store is down: what memory holds is still worth showing
             log.warning("security events from memory only: %s", exc)
@@ -187,4 +189,4 @@ class SecurityLog:
                 "dropped": self.dropped, "window_s": WINDOW, "max_rows": self.max_rows}
 
     async def prune(self, store: Any, older_than: float) -> int:
-        return await store.delete_many("security_events", {"at": {"$lt": older_than}})
+        return await store.delete_many(SECURITY_EVENTS, {"at": {"$lt": older_than}})

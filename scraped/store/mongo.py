@@ -46,7 +46,7 @@ from scraped.errors import BadRequest, DuplicateKey, StoreError
 from scraped.store import mongo_admin, mongo_dump, mongodump_tool
 from scraped.store.base import Doc, Filter, Sort, Store, Update
 from scraped.store.mongo_query import check_filter, check_sort, check_update_ops, check_upsert_ops
-from scraped.store.schema import collection
+from scraped.store.schema import META, collection
 from scraped.store.updates import validate_update
 
 log = logging.getLogger(__name__)
@@ -205,7 +205,7 @@ class MongoStore(Store):
         return out
 
     async def stats(self) -> dict[str, Any]:
-        self._coll("meta")
+        self._coll(META)
         return await self._run(mongo_admin.stats, self._db)
 
     # ------------------------------------------------------------ reads
@@ -383,20 +383,20 @@ class MongoStore(Store):
 
     # ------------------------------------------------------------ maintenance
     async def list_indexes(self) -> list[dict[str, Any]]:
-        self._coll("meta")
+        self._coll(META)
         return await self._run(mongo_admin.list_indexes, self._db)
 
     async def reindex(self) -> dict[str, Any]:
-        self._coll("meta")
+        self._coll(META)
         return await self._run(mongo_admin.reindex, self._db)
 
     async def integrity_check(self) -> list[str]:
-        self._coll("meta")
+        self._coll(META)
         return await self._run(mongo_admin.integrity_check, self._db)
 
     async def slow_ops(self, *, limit: int = 20, slow_ms: float = 100.0) -> dict[str, Any]:
         """Recent slow operations from the profiler (`db slow-ops`)."""
-        self._coll("meta")
+        self._coll(META)
         return await self._run(mongo_admin.slow_ops, self._db, limit, slow_ms)
 
     async def kill_ops(self, *, older_than: float, dry_run: bool = False,
@@ -412,7 +412,7 @@ class MongoStore(Store):
         it. Collections are read in `_id` pages (one short server call each), so this is
         a copy of each collection as it was read, not one point in time across them.
         With `mongodump` configured and found, the binary writes the same layout."""
-        self._coll("meta")
+        self._coll(META)
         binary = mongodump_tool.resolve(self.mongodump)
         if binary is not None:
             return await mongodump_tool.backup(binary, self.uri, self.database, Path(dest), scrub=self._scrub)
@@ -422,7 +422,7 @@ class MongoStore(Store):
         """Read a mongodump layout back: every file is decoded first (a truncated or corrupt
         file refuses the restore before anything is dropped), then each collection is
         dropped, refilled in batches and re-indexed. Readers see partial data meanwhile."""
-        self._coll("meta")
+        self._coll(META)
         await mongo_dump.restore(self._run, self._db, self.database, Path(src))
         return (await self.stats())["collections"]
 

@@ -11,6 +11,23 @@ from dataclasses import dataclass
 
 SCHEMA_VERSION = 1
 
+# Every collection's name, for every module that reads or writes it (import from here).
+JOBS = "scraping_jobs"
+FRONTIER = "frontier"
+RAW = "raw_extracted_questions"
+ENHANCED = "enhanced_questions"
+ARCHIVED = "archived_raw_questions"
+ERRORS = "errors"
+ERROR_MINUTES = "error_minutes"
+METRICS = "metrics"
+SECURITY_EVENTS = "security_events"
+AI_CACHE = "ai_cache"
+AI_USAGE = "ai_usage"
+LAYOUTS = "layouts"
+LAYOUT_YIELD = "layout_yield"  # per job and layout: selector drift
+DAEMONS = "daemons"
+META = "meta"  # small documents by _id: schedules, totals, probes
+
 
 @dataclass(frozen=True)
 class Index:
@@ -38,21 +55,21 @@ _ENHANCED_ARRAYS = _QUESTION_ARRAYS | {"raw_hashes", "job_ids", "source_urls"}
 COLLECTIONS: dict[str, Collection] = {
     c.name: c
     for c in (
-        Collection("scraping_jobs", (
+        Collection(JOBS, (
             _ix("status_created", "status", "-created_at"),
             _ix("created_at", "-created_at"),
             _ix("lease_until", "lease.until"),
         )),
-        Collection("frontier", (
+        Collection(FRONTIER, (
             _ix("job_state_next", "job_id", "state", "next_attempt_at"),
         )),
-        Collection("raw_extracted_questions", (
+        Collection(RAW, (
             _ix("category_difficulty", "category", "difficulty"),
             _ix("enhancement_state", "enhancement.state"),
             _ix("extracted_at", "extracted_at"),
             _ix("job_id", "job_id"),
         ), _QUESTION_ARRAYS),
-        Collection("enhanced_questions", (
+        Collection(ENHANCED, (
             _ix("category_difficulty", "category", "difficulty"),
             _ix("origin", "origin"),
             _ix("enhanced_at", "enhanced_at"),
@@ -60,22 +77,22 @@ COLLECTIONS: dict[str, Collection] = {
             _ix("level_enhanced_at", "verification.level", "-enhanced_at"),
             _ix("provisional", "provisional"),
         ), _ENHANCED_ARRAYS),
-        Collection("archived_raw_questions", (
+        Collection(ARCHIVED, (
             _ix("archived_at", "archived_at"),
         ), _QUESTION_ARRAYS),
-        Collection("errors", (
+        Collection(ERRORS, (
             _ix("last_seen", "-last_seen"),
             _ix("severity", "severity"),
         )),
-        Collection("error_minutes", (_ix("minute", "minute"),)),
-        Collection("metrics", (_ix("at", "at"),)),
-        Collection("security_events", (_ix("at", "-at"), _ix("kind", "kind"))),
-        Collection("ai_cache", (_ix("created_at", "created_at"),)),
-        Collection("ai_usage", (_ix("day", "day"),)),
-        Collection("layouts", ()),
-        Collection("layout_yield", (_ix("job_id", "job_id"),)),  # per job and layout: drift
-        Collection("daemons", (_ix("heartbeat_at", "heartbeat_at"),)),
-        Collection("meta", ()),
+        Collection(ERROR_MINUTES, (_ix("minute", "minute"),)),
+        Collection(METRICS, (_ix("at", "at"),)),
+        Collection(SECURITY_EVENTS, (_ix("at", "-at"), _ix("kind", "kind"))),
+        Collection(AI_CACHE, (_ix("created_at", "created_at"),)),
+        Collection(AI_USAGE, (_ix("day", "day"),)),
+        Collection(LAYOUTS, ()),
+        Collection(LAYOUT_YIELD, (_ix("job_id", "job_id"),)),
+        Collection(DAEMONS, (_ix("heartbeat_at", "heartbeat_at"),)),
+        Collection(META, ()),
     )
 }
 
