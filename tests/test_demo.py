@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.daemon_harness import REPO
 
 EXPECTED = json.loads((REPO / "scraped/demo/site/EXPECTED.json").read_text())["questions"]
@@ -83,6 +85,7 @@ class Demo:
             self.stop()
 
 
+@pytest.mark.slow
 def test_two_checkouts_run_their_demos_side_by_side_and_scrapedctl_finds_its_own(tmp_path):
     runtime = tempfile.mkdtemp(prefix="sd-demo-", dir="/tmp")
     env = _env(runtime)
@@ -108,6 +111,7 @@ def test_two_checkouts_run_their_demos_side_by_side_and_scrapedctl_finds_its_own
     assert a.proc.returncode == 0 and b.proc.returncode == 0, a.log() + b.log()
 
 
+@pytest.mark.slow
 def test_a_second_make_run_keeps_the_port_and_adds_no_demo_job(tmp_path):
     runtime = tempfile.mkdtemp(prefix="sd-demo-", dir="/tmp")
     env = _env(runtime)
@@ -129,3 +133,32 @@ def test_a_second_make_run_keeps_the_port_and_adds_no_demo_job(tmp_path):
         assert f"sample job {first[0]['id']}" in demo.log().split("demo: serving")[-1]
     finally:
         demo.close()
+
+
+@pytest.mark.slow
+def test_with_scraped_socket_naming_another_daemon_the_demo_says_so_and_leaves_it_alone(tmp_path):
+    # $SCRAPED_SOCKET exported for a production daemon: scrapedctl tries it before
+    # ./var/control.sock, so the demo's "scrapedctl finds this demo from this folder" was
+    # false there and its printed commands went to the other daemon.
+    from tests.daemon_harness import DaemonProcess
+
+    runtime = tempfile.mkdtemp(prefix="sd-demo-", dir="/tmp")
+    with DaemonProcess(tmp_path / "other") as other:
+        env = {**_env(runtime), "SCRAPED_SOCKET": str(other.socket_path)}
+        demo = Demo(tmp_path / "checkout", env)
+        mine = demo.cwd / "var" / "control.sock"
+        try:
+            demo.start()
+            deadline = time.monotonic() + 60
+            while "demo: sample job" not in demo.log() and time.monotonic() < deadline:
+                assert demo.proc is not None and demo.proc.poll() is None, demo.log()
+                time.sleep(0.2)
+            log = demo.log()
+            assert f"WARNING: $SCRAPED_SOCKET is set ({other.socket_path})" in log, log
+            assert f"scrapedctl --socket {mine} jobs watch " in log, log  # commands that reach the demo
+            status = demo.ctl("--socket", str(mine), "status", "--json")
+            assert json.loads(status.stdout)["state_dir"] == str(demo.cwd / "var"), status.stderr
+        finally:
+            demo.close()
+        assert other.call("jobs.list")["jobs"] == []  # the other daemon got no demo job
+        assert other.call("hello")["server"] == "scraped"

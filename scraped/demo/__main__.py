@@ -13,7 +13,9 @@
    replaced (stopped, deleted, submitted again at the new address).
 
 `scrapedctl` run in this folder finds ./var/control.sock by itself (scraped.client), so
-`scrapedctl status` needs no flags; from elsewhere: `--socket PATH/var/control.sock`.
+`scrapedctl status` needs no flags; from elsewhere: `--socket PATH/var/control.sock`. When
+$SCRAPED_SOCKET names another daemon (scrapedctl tries it first), the demo says so and
+prints its commands with --socket.
 Ctrl-C stops the daemon (gracefully) and the server.
 """
 
@@ -134,6 +136,18 @@ def _sample_job(client: Any, spec: str, base: str) -> tuple[dict[str, Any], str]
     return client.call("jobs.submit", spec=spec)["job"], "submitted"
 
 
+def _where(ctl: str, socket_path: Path) -> tuple[str, str]:
+    """(the scrapedctl to print, how it finds this demo): true even when $SCRAPED_SOCKET,
+    which scrapedctl tries before ./var/control.sock, names another daemon."""
+    env = os.environ.get("SCRAPED_SOCKET")
+    if env and os.path.abspath(env) != str(socket_path):
+        return f"{ctl} --socket {socket_path}", (
+            f"WARNING: $SCRAPED_SOCKET is set ({env}) and scrapedctl tries it first: without --socket,\n"
+            f"scrapedctl in this folder talks to THAT daemon, not this demo. Unset it or give --socket.")
+    return ctl, (f"(scrapedctl finds this demo's socket, {socket_path}, from this folder; elsewhere give\n"
+                 f"--socket {socket_path}.)")
+
+
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt  # SIGTERM (a supervisor, `timeout`) stops the demo as Ctrl-C does
 
@@ -170,7 +184,7 @@ def main() -> int:
         except (ScrapedError, RuntimeError) as exc:
             print(f"demo: could not run the sample job: {exc}", file=sys.stderr)
             return 1
-        ctl = _ctl()
+        ctl, finding = _where(_ctl(), socket_path)
         print(f"""
 demo: sample job {job['id']} ({job['name']}): {what}. Try, in another terminal in this folder:
 
@@ -179,8 +193,8 @@ demo: sample job {job['id']} ({job['name']}): {what}. Try, in another terminal i
     {ctl} questions export --format csv > questions.csv
     {ctl} engine status
 
-(scrapedctl finds this demo's socket, {socket_path}, from this folder; elsewhere give
---socket {socket_path}.) Ctrl-C stops the daemon and the sample site.
+{finding}
+Ctrl-C stops the daemon and the sample site.
 """, flush=True)
         return daemon.wait()
     except KeyboardInterrupt:
