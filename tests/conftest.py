@@ -44,3 +44,24 @@ class Clock:
 
     def __call__(self) -> float:
         return self.t
+
+
+# ---------------------------------------------------------------- the `slow` marker
+# A test is slow when its setup or call takes SLOW_SECONDS or more on the 2-core reference
+# machine; such tests carry @pytest.mark.slow, so `pytest -m "not slow"` is the quick loop
+# while `make test` runs everything. Unmarked ones that took that long are listed at the
+# end of the run (a note to mark them, not a failure: a busy machine is slower).
+SLOW_SECONDS = 4.0
+_unmarked_slow: list[tuple[float, str]] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when in ("setup", "call") and report.duration >= SLOW_SECONDS and "slow" not in report.keywords:
+        _unmarked_slow.append((report.duration, f"{report.nodeid} ({report.when})"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _unmarked_slow:
+        terminalreporter.section(f"took {SLOW_SECONDS:g} s or more without @pytest.mark.slow")
+        for seconds, what in sorted(_unmarked_slow, reverse=True):
+            terminalreporter.write_line(f"{seconds:6.1f} s  {what}")

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from scraped.engine.extract import Page, extract_questions
 from tests.daemon_harness import DaemonProcess
 from tests.drift_site import NEW_RULES, OLD_RULES, DriftSite, long_question
@@ -110,6 +112,7 @@ def test_ai_schema_job_derives_rules_once_catches_the_markup_change_and_derives_
     assert "rules ok by groq/" in shown.stdout and "block = div.card" in shown.stdout
 
 
+@pytest.mark.slow
 def test_auto_asks_the_model_only_for_a_quiz_page_it_cannot_read(tmp_path):
     flat = Page(FLAT, "http://x.test/extra/flat")
     assert extract_questions(flat) == []  # the precondition: auto reads nothing here
@@ -203,6 +206,7 @@ def test_a_page_no_model_answered_is_tried_again_later_not_lost(tmp_path):
     assert job["stats"]["retries"] == 1 and job["failures"] == [] and job["frontier"]["failed"] == 0
 
 
+@pytest.mark.slow
 def test_an_ai_schema_layout_with_too_few_pages_is_shown_learning_after_the_job(tmp_path):
     with DriftSite(pages=2, switch_after=None) as site, FakeProvider("groq", responder=_rules_for) as groq, \
             _daemon(tmp_path, groq, {}) as d:

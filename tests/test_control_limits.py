@@ -48,6 +48,7 @@ class Nobody:
             self.proc.wait(20)
 
 
+@pytest.mark.slow
 @needs_root
 def test_a_local_user_holding_every_slot_it_may_does_not_lock_root_out(tmp_path):
     config = {"daemon": {"socket_group": "nogroup", "max_connections": 20, "reserved_connections": 4,

@@ -175,6 +175,7 @@ def test_socket_permissions_keep_out_other_users(tmp_path):
         assert out.returncode == 77 and "permission denied" in out.stderr
 
 
+@pytest.mark.slow
 @needs_root
 def test_group_members_read_but_only_admins_change_state(tmp_path):
     with DaemonProcess(tmp_path, {"daemon": {"socket_group": "nogroup"}}) as d:

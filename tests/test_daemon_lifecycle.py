@@ -196,6 +196,7 @@ def _run_second(first: DaemonProcess, tmp_path, notify: bool = False):
     return second, out
 
 
+@pytest.mark.slow
 def test_a_second_daemon_on_the_same_state_dir_exits_at_once_and_leaves_running_jobs_alone(tmp_path):
     from tests.engine_site import DAEMON_ENGINE, Site
 
@@ -225,6 +226,7 @@ def test_a_second_daemon_on_the_same_state_dir_exits_at_once_and_leaves_running_
         assert first.call("jobs.stop", id=job["id"])
 
 
+@pytest.mark.slow
 def test_the_state_dir_lock_is_released_by_kill_9(tmp_path):
     d = DaemonProcess(tmp_path).start()
     try:
@@ -236,6 +238,7 @@ def test_the_state_dir_lock_is_released_by_kill_9(tmp_path):
         d.close()
 
 
+@pytest.mark.slow
 def test_a_start_up_failure_inside_the_nursery_is_one_line_and_a_notice_to_systemd(tmp_path):
     # The socket conflict is raised by the control server inside the root nursery, so it
     # arrives as an ExceptionGroup: still one clean line, EX_TEMPFAIL and STATUS=/ERRNO=.

@@ -117,6 +117,7 @@ async def _dump(store):
             if name not in ("errors", "error_minutes", "metrics", "security_events", "daemons")}
 
 
+@pytest.mark.slow
 def test_a_real_daemon_answers_every_data_command(tmp_path):
     state = tmp_path / "d" / "state"
     db = state / "scraped.db"

@@ -10,6 +10,8 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.daemon_harness import DaemonProcess
 from tests.engine_site import DAEMON_ENGINE as ENGINE
 from tests.engine_site import SHARED_QUESTION, Site
@@ -28,6 +30,7 @@ def _fetched(d: DaemonProcess, job_id: str, n: int) -> bool:
     return _job(d, job_id)["progress"]["pages_fetched"] >= n
 
 
+@pytest.mark.slow
 def test_job_commands_over_the_socket(tmp_path):
     with Site(pages=50, delay=0.03) as site, \
             DaemonProcess(tmp_path, config={"engine": {**ENGINE, "job_concurrency": 4}}) as d:
@@ -88,6 +91,7 @@ def test_job_commands_over_the_socket(tmp_path):
         assert health["status"] == "healthy"
 
 
+@pytest.mark.slow
 def test_sigterm_checkpoints_a_running_job_and_a_restart_resumes_it(tmp_path):
     import trio
 

@@ -134,6 +134,7 @@ class ReadOnlyStore(SqliteStore):
         return await super().update_many(*a, **kw)
 
 
+@pytest.mark.slow
 async def test_a_read_only_state_dir_pauses_the_job_and_it_resumes_when_writable(tmp_path, monkeypatch):
     from scraped.engine import storage
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import socket
 
+import pytest
+
 from tests.daemon_harness import DaemonProcess
 from tests.engine_site import DAEMON_ENGINE, Site
 from tests.engine_site import job_of as _job
@@ -50,6 +52,7 @@ def _ctl_json(d: DaemonProcess, *argv: str) -> dict:
     return json.loads(out.stdout)
 
 
+@pytest.mark.slow
 def test_every_page_failing_ends_failed_with_the_reason_and_the_errors(tmp_path):
     port = _closed_port()
     spec = (f'name = "refused"\nstart_urls = ["http://127.0.0.1:{port}/a", "http://127.0.0.1:{port}/b"]\n')
@@ -76,6 +79,7 @@ def test_every_page_failing_ends_failed_with_the_reason_and_the_errors(tmp_path)
         assert {e["type"] for e in mine} >= {"JobFailed", "PageFailures"}, dash["recent_errors"]
 
 
+@pytest.mark.slow
 def test_the_failure_ratio_decides_and_retry_failed_runs_the_pages_again(tmp_path):
     engine = {**ENGINE, "max_failure_ratio": 0.25}
     # 6 question pages, 2 lists, the index: 9 good pages; 4 broken links: 4 of 13 fail (31 %).
@@ -107,6 +111,7 @@ def test_the_failure_ratio_decides_and_retry_failed_runs_the_pages_again(tmp_pat
         assert d.ctl("jobs", "retry-failed", "nosuchjob").returncode == 66
 
 
+@pytest.mark.slow
 def test_a_few_failures_complete_with_their_count_and_delete_and_purge(tmp_path):
     with Site(pages=12, broken=1) as site, Site(pages=30, delay=3.0) as slow_site, \
             DaemonProcess(tmp_path, config={"engine": ENGINE}) as d:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import trio
 
 from scraped.engine import jobs
@@ -168,6 +169,7 @@ async def _running_count(sup, n: int) -> bool:
     return len(sup.running) == n
 
 
+@pytest.mark.slow
 async def test_a_cron_schedule_starts_runs_and_never_stacks_them(tmp_path):
     with Site(pages=3) as site:
         async with running_engine(tmp_path) as svc:
@@ -299,6 +301,7 @@ async def test_a_retryable_failure_is_tried_again_later_and_then_succeeds(tmp_pa
             assert done["progress"]["pages_fetched"] == len(site.all_paths()) + 2
 
 
+@pytest.mark.slow
 async def test_memory_stays_bounded_on_a_wide_frontier(tmp_path):
     # One listing links to 400 pages; the runner holds at most a claim batch, the channel
     # and its workers' pages in memory, never the frontier.
@@ -396,6 +399,7 @@ async def test_a_store_outage_shorter_than_the_lease_is_ridden_out(tmp_path):
             assert max(site.hits[p] for p in site.all_paths()) == 1  # nothing was fetched twice
 
 
+@pytest.mark.slow
 async def test_a_store_outage_longer_than_the_lease_interrupts_the_job(tmp_path):
     with Site(pages=40, delay=0.03) as site:
         app = _outage_app(tmp_path, lease=5.0)

@@ -116,6 +116,7 @@ def test_every_floor_names_a_page_of_the_corpus(corpus):
     assert sorted(set(FLOORS) - set(corpus)) == []
 
 
+@pytest.mark.slow
 def test_auto_holds_its_floor_on_every_listed_page(corpus):
     scores = []
     below = []

@@ -46,6 +46,7 @@ async def _drained(store: SpoolingStore) -> None:
             await trio.sleep(0.05)
 
 
+@pytest.mark.slow
 async def test_outage_spools_writes_and_replays_them_in_order(server, tmp_path):
     store = _spooling(server, tmp_path, max_bytes=1 << 20)
     await store.open()
@@ -125,6 +126,7 @@ async def test_a_full_spool_refuses_writes_and_keeps_what_it_has(server, tmp_pat
     await store.close()
 
 
+@pytest.mark.slow
 async def test_spooled_writes_survive_a_restart_of_the_daemon(server, tmp_path):
     store = _spooling(server, tmp_path)
     await store.open()
