@@ -14,6 +14,9 @@ Each scripted behaviour is what both models do:
 
     right         the truth, with its text
     wrong         wrong on a seeded 25 % of questions (each model its own 25 %), a wrong option
+    anchored      as `wrong`, and an enhancer shown the page's key copies it on half of the
+                  questions where its own pick differs (models lean on a key they are shown);
+                  a solve, which is shown no key, answers by its own pick
     one_based     index + 1, with the answer's text (one past the end for the last option)
     one_based_bare index + 1, no answer text and no explanation
     rewritten     the enhancer changes a number or a word of the question; the solver is right
@@ -21,7 +24,7 @@ Each scripted behaviour is what both models do:
     invalid_json  prose instead of JSON
     offline       no model configured at all
 
-Run: .venv/bin/python bench/bank_quality.py [--limit N] [--behaviours right,wrong] [--json]
+Run: .venv/bin/python bench/bank_quality.py [--limit N] [--behaviours right,wrong] [--third] [--json]
 Prints a table per behaviour: questions per level, wrong keys in the verified export, wrong
 page keys caught (disputed or failed) and missed, right keys wrongly quarantined.
 """
@@ -48,9 +51,10 @@ from scraped.bank import lifecycle as lc  # noqa: E402
 from scraped.engine.extract.normalise import question_key  # noqa: E402
 from tests.fake_providers import KEY, FakeProvider, ai_service, ai_settings, input_json  # noqa: E402
 
-BEHAVIOURS = ("right", "wrong", "one_based", "one_based_bare", "rewritten", "refusal", "invalid_json", "offline")
+BEHAVIOURS = ("right", "wrong", "anchored", "one_based", "one_based_bare", "rewritten", "refusal", "invalid_json", "offline")
 WRONG_PAGE = 0.10
 WRONG_MODEL = 0.25
+ANCHOR = 0.5  # `anchored`: how often an enhancer copies a key it was shown
 
 
 def data_dir() -> Path:
@@ -112,13 +116,17 @@ class Script:
         self.truth = {_norm(q["question"]): q["truth"] for q in questions}
         self.behaviour, self.salt = behaviour, salt
 
-    def pick(self, question: str, options: list[str]) -> int:
+    def pick(self, question: str, options: list[str], shown_key: Any = None) -> int:
         truth = self.truth.get(_norm(question), 0)
-        if self.behaviour == "wrong":
+        own = truth
+        if self.behaviour in ("wrong", "anchored"):
             rng = _seeded(question, self.salt)
             if rng.random() < WRONG_MODEL:
-                return rng.choice([i for i in range(len(options)) if i != truth])
-        return truth
+                own = rng.choice([i for i in range(len(options)) if i != truth])
+        if self.behaviour == "anchored" and isinstance(shown_key, int) and 0 <= shown_key < len(options) \
+                and shown_key != own and _seeded(question, self.salt + "anchor").random() < ANCHOR:
+            return shown_key
+        return own
 
     def __call__(self, rec: Any) -> Any:
         kind = re.search(r"\(task: (\w+)\)", rec.system)
@@ -131,7 +139,7 @@ class Script:
 
     def _answer(self, q: dict[str, Any]) -> tuple[Any, Any, str]:
         options = q["options"]
-        idx = self.pick(q["question"], options)
+        idx = self.pick(q["question"], options, q.get("answer"))  # a solve is shown no "answer"
         text = options[idx]
         if self.behaviour == "refusal":
             return None, None, "I can't help with that."
@@ -169,11 +177,13 @@ def raw_doc(q: dict[str, Any], i: int) -> dict[str, Any]:
             "enhancement": {"state": "pending", "attempts": 0, "last_error": None}}
 
 
-async def run(behaviour: str, questions: list[dict[str, Any]], tmp: Path) -> dict[str, Any]:
+async def run(behaviour: str, questions: list[dict[str, Any]], tmp: Path, third: bool = False) -> dict[str, Any]:
     raws = [raw_doc(q, i) for i, q in enumerate(questions)]
     truth = {r["_id"]: q for r, q in zip(raws, questions, strict=True)}
     gemini = FakeProvider("gemini", responder=Script(questions, behaviour, "gemini"))
     groq = FakeProvider("groq", responder=Script(questions, behaviour, "groq"))
+    # --third: Hugging Face as a third model provider, scripted alike (its own seeded errors)
+    hf = FakeProvider("huggingface", responder=Script(questions, behaviour, "huggingface")) if third else None
     # A paid Groq account: the fake's default (8,000 tokens a minute, as a free one) would
     # hold Groq after a few solves, and a held solver leaves questions unverified.
     groq.ratelimit.update(limit_tokens=10**9, remaining_tokens=10**9, limit_requests=10**6,
@@ -183,25 +193,27 @@ async def run(behaviour: str, questions: list[dict[str, Any]], tmp: Path) -> dic
             settings: dict[str, Any] = {"enabled": False}
             secrets: dict[str, str] = {}
         else:
-            settings = ai_settings({"gemini": gemini, "groq": groq}, order=("gemini", "groq", "offline"),
-                                   breaker_threshold=1000)
-            secrets = {"GEMINI_API_KEY": KEY, "GROQ_API_KEY": KEY}
+            fakes = {"gemini": gemini, "groq": groq, **({"huggingface": hf} if hf else {})}
+            settings = ai_settings(fakes, order=(*fakes, "offline"), breaker_threshold=1000)
+            secrets = {"GEMINI_API_KEY": KEY, "GROQ_API_KEY": KEY, **({"HUGGINGFACE_API_TOKEN": KEY} if hf else {})}
         settings["enhance"] = {"batch_size": 10, "retry_delay": 0.0, "max_attempts": 3}
         started = time.perf_counter()
         async with ai_service(tmp, settings, secrets=secrets) as h:
-            store = h.app.store
+            store: Any = h.app.store
             await store.insert_many(lc.RAW, raws)
             while (await h.service.enhancer.run_batch())["claimed"]:
                 pass
             seconds = time.perf_counter() - started
             enhanced = await store.find(lc.ENHANCED)
             states = {str(k): v for k, v in (await store.count_by(lc.RAW, "enhancement.state")).items()}
-        calls = {"gemini": gemini.calls, "groq": groq.calls}
+        calls = {"gemini": gemini.calls, "groq": groq.calls, "huggingface": hf.calls if hf else 0}
     finally:
         gemini.close()
         groq.close()
+        if hf:
+            hf.close()
     levels: dict[str, int] = {}
-    out = {"behaviour": behaviour, "questions": len(questions), "states": states, "calls": calls,
+    out: dict[str, Any] = {"behaviour": behaviour, "questions": len(questions), "states": states, "calls": calls,
            "seconds": round(seconds, 1), "verified_wrong": 0, "verified": 0, "wrong_pages": 0, "caught": 0,
            "missed": 0, "missed_in_verified": 0, "wrongly_quarantined": 0, "default_export_wrong": 0}
     by_raw: dict[str, dict[str, Any]] = {}
@@ -221,6 +233,11 @@ async def run(behaviour: str, questions: list[dict[str, Any]], tmp: Path) -> dic
         if level in lc.VERIFIED:
             out["verified"] += 1
             out["verified_wrong"] += wrong
+            if wrong and doc is not None:  # every wrong verified key, with what each side said
+                out.setdefault("verified_wrong_examples", []).append({
+                    "source": q["source"], "question": q["question"][:80], "truth": q["truth"], "page": q["page"],
+                    "stored": stored, "level": level, "checks": [(c.get("check"), c.get("result"), c.get("detail"))
+                                                                  for c in doc.get("checks") or []]})
         if level not in (lc.DISPUTED, "failed"):
             out["default_export_wrong"] += wrong
         if page_wrong:
@@ -241,7 +258,7 @@ def table(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         vals = [r["behaviour"], *[r["levels"].get(level, 0) for level in lc.LEVELS], r["states"].get("failed", 0),
                 r["verified_wrong"], r["wrong_pages"], r["caught"], r["missed"], r["missed_in_verified"],
-                r["wrongly_quarantined"], r["default_export_wrong"], r["calls"]["gemini"] + r["calls"]["groq"],
+                r["wrongly_quarantined"], r["default_export_wrong"], sum(r["calls"].values()),
                 r["seconds"]]
         lines.append("| " + " | ".join(str(v) for v in vals) + " |")
     return "\n".join(lines)
@@ -252,12 +269,13 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=None, help="questions (half AQuA, half GSM8K); default all 1,000")
     ap.add_argument("--behaviours", default=",".join(BEHAVIOURS))
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--third", action="store_true", help="a third model provider (Hugging Face) solves too")
     args = ap.parse_args()
     questions = load(args.limit)
     rows = []
     for behaviour in args.behaviours.split(","):
         with tempfile.TemporaryDirectory(prefix="bankq-") as tmp:
-            rows.append(trio.run(run, behaviour, questions, Path(tmp)))
+            rows.append(trio.run(run, behaviour, questions, Path(tmp), args.third))
         print(f"{behaviour}: done", file=sys.stderr, flush=True)
     print(json.dumps(rows, indent=1) if args.json else table(rows))
     return 0
