@@ -30,9 +30,23 @@ def jobs_list(r: dict[str, Any]) -> str:
     return rows + (f"\n\n{counts}" if counts else "")
 
 
+_ENDED = {"COMPLETED", "FAILED", "STOPPED"}
+
+
+def _frontier_line(r: dict[str, Any]) -> str:
+    counts = r.get("frontier") or {}
+    if r.get("status") in _ENDED and not any(counts.values()):
+        # [engine] drop_frontier deletes an ended job's frontier; zeros would read as "nothing done"
+        return "frontier: dropped when the job ended (the counts are under progress)"
+    return "frontier: " + "  ".join(f"{k} {v}" for k, v in counts.items())
+
+
 def jobs_show(r: dict[str, Any]) -> str:
     head = {k: r.get(k) for k in ("id", "name", "status", "reason", "source", "created_at", "started_at",
                                   "finished_at", "updated_at", "last_error")}
+    if head["last_error"] == head["reason"] or head["status"] == "COMPLETED":
+        # FAILED repeats its reason there; a COMPLETED job's is an old interruption (in the history)
+        del head["last_error"]
     parts = [kv(head), "", "progress:", kv(r.get("progress") or {}, 2)]
     if r.get("held"):
         h = r["held"]
@@ -44,7 +58,7 @@ def jobs_show(r: dict[str, Any]) -> str:
         live = r["live"]
         parts.append(f"  rate {fmt(live.get('rate'))} pages/s, {live.get('in_flight')} in flight, "
                      f"{live.get('unsaved')} writes buffered")
-    parts += ["", "frontier: " + "  ".join(f"{k} {v}" for k, v in (r.get("frontier") or {}).items())]
+    parts += ["", _frontier_line(r)]
     parts += extraction_lines(r.get("extraction"))
     if r.get("history"):
         parts += ["", "history:", _indent(table(r["history"], ["at", "from", "to", "why"]))]
