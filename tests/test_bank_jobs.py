@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import trio
 
 from scraped.store.sqlite import SqliteStore
@@ -34,6 +35,7 @@ def _ids(d: DaemonProcess, *argv: str) -> set[str]:
     return {json.loads(line)["id"] for line in out.stdout.splitlines() if line.strip()}
 
 
+@pytest.mark.slow
 def test_every_job_that_found_a_question_exports_it_in_every_bank(tmp_path):
     with Site(pages=9) as site, OtherSite(pages=3, per_list=3, shared=False) as other, \
             DaemonProcess(tmp_path, {"engine": DAEMON_ENGINE, "ai": {"enabled": True}}) as d:
