@@ -143,7 +143,6 @@ class ControlServer:
         self._live: set[_ConnState] = set()
         self.connections_open = 0
         self.requests_total = 0
-        app.control = self  # health reads the slots
 
     # ------------------------------------------------------------ socket setup
     def _bind(self) -> socket.socket:

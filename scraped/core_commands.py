@@ -15,8 +15,10 @@ from scraped.dispatch import Handler, Request
 STATUS_HEALTH_MAX_AGE = 1.0  # seconds a health report may be reused by `status`
 
 
-def handlers(app: Any, reload: Callable[[str], Awaitable[dict[str, Any]]]) -> dict[str, Handler]:
-    """`reload`: the daemon's config reload (SIGHUP's), for `config reload`."""
+def handlers(app: Any, reload: Callable[[str], Awaitable[dict[str, Any]]],
+             control: Any = None) -> dict[str, Handler]:
+    """`reload`: the daemon's config reload (SIGHUP's), for `config reload`; `control`: the
+    control server, whose connection slots `health` reports."""
     greeting = {
         "server": "scraped",
         "version": __version__,
@@ -41,7 +43,7 @@ def handlers(app: Any, reload: Callable[[str], Awaitable[dict[str, Any]]]) -> di
         return found
 
     async def status(req: Request) -> dict[str, Any]:
-        report = await health.collect(app, max_age=STATUS_HEALTH_MAX_AGE)
+        report = await health.collect(app, max_age=STATUS_HEALTH_MAX_AGE, control=control)
         return {
             "version": __version__,
             "pid": pid,
@@ -66,8 +68,8 @@ def handlers(app: Any, reload: Callable[[str], Awaitable[dict[str, Any]]]) -> di
     async def health_cmd(req: Request) -> dict[str, Any]:
         name = req.args.get("component")
         if name:
-            return await health.component(app, name)
-        return await health.collect(app)
+            return await health.component(app, name, control)
+        return await health.collect(app, control=control)
 
     return {"hello": hello, "status": status, "config.show": config_show,
             "config.reload": config_reload, "health": health_cmd}

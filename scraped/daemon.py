@@ -104,10 +104,10 @@ def build_services(app: App, clock: Callable[[], float] = time.time) -> Services
     return Services(scheduler=scheduler, ai=ai, engine=engine, ops=ops, data=data)
 
 
-def _collect_handlers(app: App, reload: Reload) -> dict[str, Any]:
+def _collect_handlers(app: App, reload: Reload, control: ControlServer) -> dict[str, Any]:
     from scraped.bank.commands import handlers as bank_handlers
 
-    table: dict[str, Any] = dict(core_commands.handlers(app, reload))
+    table: dict[str, Any] = dict(core_commands.handlers(app, reload, control))
     table.update(bank_handlers(app))
     for service in app.services:
         for name, handler in service.handlers().items():
@@ -190,8 +190,9 @@ class Daemon:
                 for service in app.services:
                     self.notifier.status(f"starting {service.name}")
                     await root.start(service.run)
-                app.handlers = _collect_handlers(app, self.reload)
-                self.control = await root.start(ControlServer(app).run)
+                control = ControlServer(app)  # listens once every handler is in place
+                app.handlers = _collect_handlers(app, self.reload, control)
+                self.control = await root.start(control.run)
                 root.start_soon(self._watchdog)
                 self.ready = True
                 self.notifier.ready(f"running; control socket {self.control.path}")

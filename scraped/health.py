@@ -75,8 +75,9 @@ async def write_probe(app: Any) -> dict[str, Any]:
     return {"ok": True, "ms": round((time.perf_counter() - start) * 1000, 2)}
 
 
-def control_health(app: Any) -> dict[str, Any] | None:
-    control = getattr(app, "control", None)
+def control_health(app: Any, control: Any = None) -> dict[str, Any] | None:
+    """The control socket's slots; None without a control server (`control`, handed to the
+    health commands by the daemon)."""
     if control is None:
         return None
     cfg = app.config.daemon
@@ -92,7 +93,7 @@ def control_health(app: Any) -> dict[str, Any] | None:
     return {"status": status, "reason": reason, **slots, "requests_total": control.requests_total}
 
 
-async def collect(app: Any, max_age: float = 0.0) -> dict[str, Any]:
+async def collect(app: Any, max_age: float = 0.0, control: Any = None) -> dict[str, Any]:
     """{"status": overall, "components": {name: {...}}, "checked_at": t}.
 
     With max_age, a report at most that old is reused: `status` is called by monitoring
@@ -102,16 +103,16 @@ async def collect(app: Any, max_age: float = 0.0) -> dict[str, Any]:
     cached = app.health_report
     if max_age and cached is not None and time.time() - cached["checked_at"] <= max_age:
         return cached
-    report = await _collect(app)
+    report = await _collect(app, control)
     app.health_report = report
     return report
 
 
-async def _collect(app: Any) -> dict[str, Any]:
+async def _collect(app: Any, control: Any) -> dict[str, Any]:
     components: dict[str, Any] = {"database": await database_health(app)}
-    control = control_health(app)
-    if control is not None:
-        components["control"] = control
+    slots = control_health(app, control)
+    if slots is not None:
+        components["control"] = slots
     for service in app.services:
         try:
             components.update(await service.health())
@@ -122,10 +123,10 @@ async def _collect(app: Any) -> dict[str, Any]:
     return {"status": overall, "components": components, "checked_at": time.time()}
 
 
-async def component(app: Any, name: str) -> dict[str, Any]:
+async def component(app: Any, name: str, control: Any = None) -> dict[str, Any]:
     if name == "ai":
         name = "ai_services"
-    report = await collect(app) if name != "database" else {
+    report = await collect(app, control=control) if name != "database" else {
         "components": {"database": await database_health(app)}}
     found = report["components"].get(name)
     if found is None:
