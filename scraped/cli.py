@@ -95,8 +95,8 @@ def _add_globals(parser: argparse.ArgumentParser, suppress: bool) -> None:
     """Global options, accepted before or after the sub-command (`status --json`)."""
     default = (lambda value: argparse.SUPPRESS) if suppress else (lambda value: value)
     parser.add_argument("--socket", default=default(None),
-                        help="control socket (default: $SCRAPED_SOCKET, ./var/control.sock when this "
-                             "folder runs the make-run demo, else the daemon's default)")
+                        help="control socket (default: $SCRAPED_SOCKET, var/control.sock of the "
+                             "make-run demo's checkout this folder is in, else the daemon's default)")
     parser.add_argument("--json", action="store_true", default=default(False),
                         help="print the raw result as JSON (for jq)")
     parser.add_argument("--timeout", type=float, default=default(60.0), help="seconds to wait for a reply")
@@ -108,8 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit statuses: 0 ok, 3 degraded, 4 down, 64 usage, 65 bad request, 66 not found, "
                "69 unavailable, 70 internal, 75 conflict/rate limited, 77 permission denied, "
                "141 output pipe closed. With --json an error is a JSON object on stdout too. "
-               "Without --socket: $SCRAPED_SOCKET, then ./var/control.sock (the `make run` demo "
-               "of this folder), then the daemon's default path.")
+               "Without --socket: $SCRAPED_SOCKET, then var/control.sock of the `make run` demo "
+               "whose checkout this folder is in (up or stopped), then the daemon's default path.")
     _add_globals(parser, suppress=False)
     parser.add_argument("--version", action="version", version=f"scrapedctl {__version__}")
     tree: dict[str, Any] = {}

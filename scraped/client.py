@@ -40,8 +40,8 @@ class DaemonUnreachable(errors.Unavailable):
 
 
 def resolve_socket(explicit: str | None = None) -> str:
-    """--socket, then $SCRAPED_SOCKET, then ./var/control.sock if this folder runs the demo
-    (`make run`), then the default path the daemon computes too."""
+    """--socket, then $SCRAPED_SOCKET, then var/control.sock of the `make run` checkout this
+    folder is in (scraped.paths.demo_socket_path), then the default path the daemon computes too."""
     return (explicit or os.environ.get("SCRAPED_SOCKET") or demo_socket_path()
             or default_socket_path())
 

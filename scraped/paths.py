@@ -37,15 +37,40 @@ def default_socket_path() -> str:
 # checkout finds it there (see scraped.client.resolve_socket).
 DEMO_DIR = "var"
 DEMO_SOCKET = os.path.join(DEMO_DIR, SOCKET_NAME)
+DEMO_CONFIG = os.path.join(DEMO_DIR, "scraped.toml")
+DEMO_MARKER = "# Written by `python -m scraped.demo`"  # the first line of the demo's var/scraped.toml
+
+
+def _is_socket(path: str) -> bool:
+    try:
+        return stat.S_ISSOCK(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _ran_the_demo(folder: str) -> bool:
+    try:
+        with open(os.path.join(folder, DEMO_CONFIG), encoding="utf-8") as f:
+            return f.readline().startswith(DEMO_MARKER)
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def demo_socket_path(cwd: str | None = None) -> str | None:
-    """./var/control.sock when it exists as a socket in `cwd` (a checkout running `make run`)."""
-    path = os.path.join(cwd or os.getcwd(), DEMO_SOCKET)
-    try:
-        return path if stat.S_ISSOCK(os.stat(path).st_mode) else None
-    except OSError:
-        return None
+    """The demo's socket of the checkout `cwd` is in: ./var/control.sock when it is a socket
+    here, else that of the nearest folder at or above `cwd` where `make run` wrote its
+    var/scraped.toml, whether its demo is up or not (a stopped demo's checkout, or its
+    docs/ folder, must not reach the production daemon without a word), else None."""
+    folder = os.path.abspath(cwd or os.getcwd())
+    if _is_socket(os.path.join(folder, DEMO_SOCKET)):
+        return os.path.join(folder, DEMO_SOCKET)
+    while True:
+        if _ran_the_demo(folder):
+            return os.path.join(folder, DEMO_SOCKET)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
 
 
 def default_state_dir() -> str:

@@ -31,6 +31,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from scraped.paths import DEMO_MARKER  # scrapedctl finds a checkout's demo by it
+
 HERE = Path(__file__).resolve().parent
 SITE = HERE / "site"
 SAMPLE = HERE / "sample_job.toml"
@@ -44,7 +46,7 @@ RESUMABLE = {"PAUSED", "INTERRUPTED"}
 
 def _config(var: Path, socket_path: Path) -> str:
     return (
-        "# Written by `python -m scraped.demo`; safe to delete (it is rewritten on every run).\n"
+        f"{DEMO_MARKER}; safe to delete (it is rewritten on every run).\n"
         "[daemon]\n"
         f'state_dir = "{var}"\n'
         f'socket = "{socket_path}"\n'
