@@ -5,14 +5,16 @@
 2. class: exactly one option marked by its markup (class correct / true / right /
    is-correct / correct-hidden, data-correct="true"), flagged CORRECT by lines.py;
 3. data: a data-answer (data-correct-answer, data-ans...) attribute on or above the
-   options or the question;
+   options or the question; when the options carry keys (radio values, data-key), a
+   container attribute naming one of them (optkeys.py), and never an option's own key;
 4. input: a hidden <input> named like an answer (answer, correct, key) between the
    options and the next question;
 5. mark: exactly one option that looks different from its siblings: an inline style
    (colour, background, bold) or a <b>/<strong> around its whole text, or a class word
    of correctness (answer, success) that no sibling has;
 6. key: an answer key at the end of the page ("1-B 2-C", "1. (b)"), keys.py;
-7. json: a schema.org Quiz or a framework's state object in a script, scripts.py.
+7. json: a schema.org Quiz or a framework's state object in a script, scripts.py; an
+   answer key by input name (`{ q1: "b" }`) in a script, optkeys.script_answers.
 
 Decoys give nothing: vote tallies and "most voted" badges are skipped by lines.py (their
 classes), so are comments and navigation; an answer label with no value in a results
@@ -26,6 +28,7 @@ import re
 
 from scraped.engine.extract.lines import CORRECT, Line
 from scraped.engine.extract.normalise import option_label, resolve_answer
+from scraped.engine.extract.optkeys import OptionKeys, container_answer
 
 __all__ = ["answer_for", "marked_options", "odd_one_out"]
 
@@ -75,9 +78,10 @@ def odd_one_out(owners: list) -> tuple[int | None, str]:
 
 
 def answer_for(run, raw: str | None, opt_lines: list[Line], q_line: Line | None, options: list[str],
-               hidden: str | None = None) -> tuple[int | None, str | None, str]:
+               hidden: str | None = None, keys: OptionKeys | None = None) -> tuple[int | None, str | None, str]:
     """(index, answer text, signal) of a run's answer from the signals on and around it;
-    `raw` is the answer as written after the options, `hidden` a hidden input's value."""
+    `raw` is the answer as written after the options, `hidden` a hidden input's value,
+    `keys` the options' own keys (optkeys.py)."""
     style = run.style
     if run.kind == "list":
         labels = [option_label(o) for o in run.options]
@@ -92,8 +96,16 @@ def answer_for(run, raw: str | None, opt_lines: list[Line], q_line: Line | None,
         marked = [i for i, group in enumerate(groups) if any(ln.flags & CORRECT for ln in group)]
         if len(marked) == 1:
             return marked[0], options[marked[0]], "class"
-    for value, how in ((opt_lines[0].data_answer if opt_lines else None, "data"),
-                       (q_line.data_answer if q_line is not None else None, "data"), (hidden, "input")):
+    if keys is not None:
+        idx, _ = container_answer(keys)
+        if idx is not None:
+            return idx, options[idx], "data: an option's key"
+    own = opt_lines[0].data_answer if opt_lines else None
+    if own is not None and groups is not None and len(groups) > 1 and len(
+            {group[0].data_answer for group in groups}) == len(groups):
+        own = None  # every option carries its own value (data-key="a", "b"...): a key, not the answer
+    for value, how in ((own, "data"), (q_line.data_answer if q_line is not None else None, "data"),
+                       (hidden, "input")):
         if value is not None:
             idx, text = resolve_answer(value, options, style)
             if idx is not None:

@@ -23,10 +23,12 @@ and an explicit answer.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from scraped.engine.extract.answers import answer_for, marked_options
 from scraped.engine.extract.keys import question_number
 from scraped.engine.extract.lines import (
+    EXPL,
     HEADING,
     META,
     QBOX,
@@ -40,6 +42,13 @@ from scraped.engine.extract.normalise import (
     has_question_number,
     normalise_options,
     strip_question_number,
+)
+from scraped.engine.extract.optkeys import (
+    OptionKeys,
+    container_answer,
+    keyed_explanation,
+    option_keys,
+    script_answers,
 )
 from scraped.engine.extract.passes import (
     Candidate,
@@ -187,7 +196,11 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
         if raw and not expl and (m := _ANSWER_DASH.match(raw)):
             raw, expl = m.group(1), [m.group(2)]
         opt_lines = lines[run.start:run.end]
-        answer, answer_text, cand.how = answer_for(run, raw, opt_lines, core, options)
+        groups = run.per_option(opt_lines)
+        if groups is not None and len(groups) != len(options):
+            groups = None
+        keys = option_keys([group[0].owner for group in groups]) if groups is not None else None
+        answer, answer_text, cand.how = answer_for(run, raw, opt_lines, core, options, keys=keys)
         if answer is None and answer_text and (lead := answer_prefix(answer_text, options)):
             answer, rest = lead  # "Abundant. Scarce means in short supply..."
             answer_text = options[answer]
@@ -195,7 +208,9 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
                 expl = [rest]
         if answer is None and weak:
             answer_text, cand.how = None, ""  # a hidden element's text that names no option
-        cand.answer = answer
+        if answer is not None and not expl and groups is not None:
+            expl = option_feedback(groups[answer], keys)
+        cand.answer, cand.keys = answer, keys
         has_answer = answer is not None or (answer_text is not None and len(answer_text) < 200)
         if not has_answer and (marks := marked_options(run, opt_lines)):
             has_answer, cand.how = True, f"{marks} options marked"
@@ -218,12 +233,36 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
     whole_blocks(lines, kept)
     if kept and any(c.answer is None for c in kept):
         apply_key(lines, kept)
+    if kept and any(c.answer is None and c.keys is not None for c in kept):
+        _script_keys(kept)
     placeholder_answers(kept)
     if len(kept) >= 3:
         kept = numbering_gaps(lines, kept, explain)
     found = [c.found for c in kept if c.found is not None]
     found.extend(_free_response(lines, runs, questions, breadcrumb))
     return found
+
+
+def option_feedback(group: list[Line], keys: OptionKeys | None) -> list[str]:
+    """The right option's own feedback as its question's explanation: a hidden note in
+    its item, an explanation attribute on it, or a record element keyed like it."""
+    notes = [ln.text for ln in group[1:] if ln.flags & EXPL]
+    if notes:
+        return notes
+    record = container_answer(keys)[1] if keys is not None else None
+    text = keyed_explanation(group[0].owner, keys, record)
+    return [text] if text else []
+
+
+def _script_keys(kept: list[Candidate]) -> None:
+    """Answers from a script's answer key by input name, for the questions without one."""
+    pending = [c for c in kept if c.answer is None and c.keys is not None and c.found is not None]
+    got = script_answers([(c.keys, c.options) for c in pending if c.keys is not None])
+    for n, idx in got.items():
+        cand = pending[n]
+        if cand.found is not None:
+            cand.answer, cand.how = idx, "script: answer key"
+            cand.found = replace(cand.found, answer=idx, answer_text=cand.options[idx])
 
 
 def _free_response(lines: list[Line], runs: list[Run], questions, breadcrumb) -> list[ExtractedQuestion]:

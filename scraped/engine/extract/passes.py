@@ -25,6 +25,7 @@ from scraped.engine.extract.normalise import (
     resolve_answer,
     strip_question_number,
 )
+from scraped.engine.extract.optkeys import OptionKeys
 from scraped.engine.extract.reading import block_question, read_after, stops_question
 from scraped.engine.extract.records import question_start
 from scraped.engine.extract.runs import NOT_OPTION, Run
@@ -38,7 +39,7 @@ class Candidate:
     """A block that might be a question, with its evidence and the verdict (--explain)."""
 
     __slots__ = ("start", "end", "kind", "question", "options", "answer", "how", "score", "why", "verdict",
-                 "number", "found", "core", "run", "limit")
+                 "number", "found", "core", "run", "limit", "keys")
 
     def __init__(self, start: int, end: int, kind: str, question: str, options: list[str]):
         self.start, self.end, self.kind = start, end, kind
@@ -53,6 +54,7 @@ class Candidate:
         self.core: Line | None = None  # the question's main line
         self.run: Run | None = None
         self.limit = 0  # where reading its answer and explanation stopped
+        self.keys: OptionKeys | None = None  # the options' own keys, when they have them
 
     def line(self) -> str:
         """One readable line: where, what, the evidence, kept or dropped and why."""

@@ -150,17 +150,31 @@ def _plain(ln: Line) -> bool:
     return not (ln.kind or kind(ln)) & (K_ANSWER | K_EXPL) and split_inline_options(ln.text) is None
 
 
+def _own_note(ln: Line) -> bool:
+    """A hidden explanation inside an option's item ("Correct. Because ..." under each
+    choice, shown once one is picked): per-option feedback, not an answer line."""
+    return (ln.flags & (HIDDEN | EXPL) == HIDDEN | EXPL and not ln.flags & (ANS | TOGGLE | HEADROW | META)
+            and not (ln.kind or kind(ln)) & K_ANSWER)
+
+
 def _list_run(lines: list[Line], i: int) -> Run | None:
     lid, _, style = lines[i].item
     items: list[list[str]] = []
     heads: list[int] = []
     j = i
     n = len(lines)
+    noted: set[int] = set()  # items holding a hidden note of their own after their text
     while j < n:
         ln = lines[j]
-        if ln.item is None or ln.item[0] != lid or ln.flags & NOT_OPTION:
+        if ln.item is None or ln.item[0] != lid:
             break
         idx = ln.item[1]
+        if ln.flags & NOT_OPTION:
+            if not (idx == len(items) - 1 and _own_note(ln)):
+                break
+            noted.add(idx)  # the option's own feedback (hidden "Correct. ..."): not its text
+            j += 1
+            continue
         if idx == len(items):
             items.append([ln.text])
             heads.append(j - i)
@@ -172,6 +186,8 @@ def _list_run(lines: list[Line], i: int) -> Run | None:
         j += 1
     if j < n and lines[j].item is not None and lines[j].item[0] == lid:
         return None  # the list goes on past an answer or hidden line: not a plain option list
+    if noted and len(noted) != len(items):
+        return None  # a hidden note under some options only: an answer box, not per-option feedback
     if not 2 <= len(items) <= MAX_OPTIONS:
         return None
     options = [" ".join(parts) for parts in items]
