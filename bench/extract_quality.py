@@ -1,7 +1,7 @@
 """Extraction quality on the real-page corpus (tests/fixtures/real/): auto mode, no rules.
 
     .venv/bin/python bench/extract_quality.py [--json | --markdown] [--runs 3] [--site SLUG]
-        [--verbose]
+        [--verbose] [--corpus DIR]
 
 Every page under tests/fixtures/real/<site>/ goes through the same path as `scraped
 extract PAGE --json`: the file's bytes decoded by `decode_html`, `Page(text, file URL)`,
@@ -172,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=3, help="timed runs per page (median; default 3)")
     p.add_argument("--site", action="append", metavar="SLUG", help="only this site (repeatable)")
     p.add_argument("--verbose", action="store_true", help="list missed, wrong and invented questions")
-    p.add_argument("--corpus", type=Path, default=CORPUS, help=argparse.SUPPRESS)
+    p.add_argument("--corpus", type=Path, default=CORPUS, metavar="DIR",
+                   help="a corpus laid out like tests/fixtures/real: DIR/<site>/<page>.html + .truth.json "
+                        "(a held-out set kept outside the repository; default: tests/fixtures/real)")
     args = p.parse_args(argv)
     if args.runs < 1:
         p.error("--runs must be at least 1")
