@@ -10,6 +10,8 @@ import subprocess
 import sys
 import threading
 
+import pytest
+
 from scraped.engine.watch import MIN_SPAN, Meter
 from scraped.render.watch import line
 from tests.daemon_harness import REPO, DaemonProcess
@@ -110,6 +112,7 @@ def test_a_watch_through_a_pause_to_the_end_prints_only_changes(tmp_path):
         assert all(a != b for a, b in zip(frames, frames[1:], strict=False))
 
 
+@pytest.mark.slow  # a 20-page crawl to its end
 def test_a_reader_leaving_a_watch_is_no_error_of_the_daemon(tmp_path):
     # `scrapedctl jobs watch ID | head -1` (or Ctrl-C): the peer closes mid-stream. Before,
     # the daemon's next send raised ConnectionClosed inside the handler and the error
