@@ -177,3 +177,28 @@ def test_quiz_explain_class_is_an_explanation():
     (q,) = _qs(body)
     assert q.answer == 2
     assert q.explanation == "Batch processing means automating repetitive tasks across many files."
+
+
+def _germany(flags: list[str], fn: list[str] | None = None) -> str:
+    """A Georgian school quiz's question: three buttons with inline handlers (second held-out set)."""
+    opts = ["შვეიცარია", "ნიდერლანდები", "პორტუგალია"]
+    fn = fn or ["checkAnswer"] * 3
+    buttons = "".join(f'<button onclick="{f}(this, {flag})">{o}</button>' for f, flag, o in zip(fn, flags, opts, strict=True))
+    return (f'<div class="container"><div class="question"><p><strong>1. რომელ ქვეყანას არ ესაზღვრება გერმანია?'
+            f'</strong></p>{buttons}</div></div>')
+
+
+def test_inline_handler_true_on_one_option():
+    body = _germany(["false", "false", "true"])
+    (q,) = _qs(body)
+    assert q.answer == 2 and q.answer_text == "პორტუგალია"
+    assert _how(body) == ["handler: inline true/false"]
+
+
+def test_inline_handlers_that_do_not_single_one_out_give_nothing():
+    # two options say true, or the calls differ by more than the flag: the flag names no one option
+    for body in (_germany(["true", "false", "true"]),
+                 _germany(["false", "false", "true"], fn=["checkAnswer", "checkAnswer", "reveal"])):
+        cands: list[Candidate] = []
+        extract_auto(_page(body).lines(), None, cands)
+        assert [c.answer for c in cands] == [None]

@@ -3,7 +3,8 @@
 1. text: an answer line or box after the options ("Answer: Option C", "Answer : A",
    "The correct answer is (B)", "Ans: d", "Correct Answer: B"), read by auto._after;
 2. class: exactly one option marked by its markup (class correct / true / right /
-   is-correct / correct-hidden, data-correct="true"), flagged CORRECT by lines.py;
+   is-correct / correct-hidden, data-correct="true"), flagged CORRECT by lines.py; or by
+   its inline handler (`onclick="check(this, true)"`, the others `false`), optkeys.py;
 3. data: a data-answer (data-correct-answer, data-ans...) attribute on or above the
    options or the question; when the options carry keys (radio values, data-key), a
    container attribute naming one of them (optkeys.py), and never an option's own key;
@@ -28,7 +29,7 @@ import re
 
 from scraped.engine.extract.lines import CORRECT, Line
 from scraped.engine.extract.normalise import option_label, resolve_answer
-from scraped.engine.extract.optkeys import OptionKeys, container_answer
+from scraped.engine.extract.optkeys import OptionKeys, container_answer, handler_answer
 
 __all__ = ["answer_for", "marked_options", "odd_one_out"]
 
@@ -96,6 +97,10 @@ def answer_for(run, raw: str | None, opt_lines: list[Line], q_line: Line | None,
         marked = [i for i, group in enumerate(groups) if any(ln.flags & CORRECT for ln in group)]
         if len(marked) == 1:
             return marked[0], options[marked[0]], "class"
+    if groups is not None and len(groups) == len(options):
+        idx = handler_answer([group[0].owner for group in groups])
+        if idx is not None:
+            return idx, options[idx], "handler: inline true/false"
     if keys is not None:
         idx, _ = container_answer(keys)
         if idx is not None:

@@ -13,6 +13,8 @@ answer is that key, written:
 
 A key is matched exactly (case folded) against the options' keys, so a container
 attribute that names no option, or a script whose values fit no question, gives nothing.
+An inline handler can say it too: `onclick="checkAnswer(this, true)"` on one option and the
+same call with `false` on every other (`handler_answer`).
 The right option's own feedback is its explanation: a `data-explanation` /
 `data-explain` / `data-rationale` attribute on it, or an element of the record keyed like
 it (`<div class="feedback" data-key="c">`), see `keyed_explanation`.
@@ -22,7 +24,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["OptionKeys", "container_answer", "keyed_explanation", "option_keys", "script_answers"]
+__all__ = ["OptionKeys", "container_answer", "handler_answer", "keyed_explanation", "option_keys",
+           "script_answers"]
 
 _KEY_ATTRS = ("data-key", "data-value", "data-option", "data-choice", "data-letter")
 _CONTAINER_ATTRS = ("data-correct", "data-answer", "data-correct-answer", "data-ans", "data-correct-option",
@@ -196,3 +199,32 @@ def script_answers(pending: list[tuple[OptionKeys, list[str]]]) -> dict[int, int
         if len(got) >= 2 and 2 * len(got) >= len(named):
             return got
     return {}
+
+
+_HANDLER = re.compile(r"^\s*(?:return\s+)?([\w$.]+)\s*\((.*)\)\s*;?\s*$", re.S)
+_BOOL = re.compile(r"(?<![\w$])(true|false)(?![\w$])")
+
+
+def handler_answer(owners: list) -> int | None:
+    """The one option whose inline click handler passes `true` where every other option
+    passes `false` to the same function (`checkAnswer(this, true)` / `(this, false)`);
+    None when the options have no such handlers, or more or less than one says true."""
+    if len(owners) < 2 or len({id(o) for o in owners}) != len(owners):
+        return None
+    calls = []
+    for el in owners:
+        handler = el.get("onclick")
+        if handler is None:
+            inner = next((b for b in el.iter("button", "input", "a") if b.get("onclick")), None)
+            handler = inner.get("onclick") if inner is not None else None
+        m = _HANDLER.match(handler or "")
+        if m is None:
+            return None
+        flags = _BOOL.findall(m.group(2))
+        if len(flags) != 1:
+            return None
+        calls.append((m.group(1), _BOOL.sub("", m.group(2)).replace(" ", ""), flags[0]))
+    if len({(name, rest) for name, rest, _ in calls}) != 1:
+        return None  # not one function called alike: the flag is not what tells them apart
+    true = [i for i, (_, _, flag) in enumerate(calls) if flag == "true"]
+    return true[0] if len(true) == 1 else None
