@@ -79,6 +79,11 @@ class StoreConfig:
     uri: str = setting("", "Empty: the embedded SQLite store in state_dir. mongodb://...: MongoDB\n"
                        "(TLS and auth options go in the URI).", live=False)
     sqlite_file: str = setting("scraped.db", "File name of the SQLite store inside state_dir.", live=False)
+    sqlite_synchronous: str = setting("full", "SQLite durability: full fsyncs every commit (a power loss or a kernel\n"
+                                      "read-only remount loses nothing committed); normal syncs the WAL only at\n"
+                                      "checkpoints: about 6 % faster crawls and ~2x faster single writes, but the\n"
+                                      "last commits (a job just submitted) can be lost on power loss.",
+                                      choices=("full", "normal"), live=False)
     database: str = setting("production_scraping_db", "MongoDB database name.", live=False)
     threads: int = setting(4, "Worker threads for blocking store calls.", minimum=1, maximum=64,
                            live=False)

@@ -352,3 +352,25 @@ def test_backup_run_on_a_read_only_filesystem_says_so(tmp_path):
             assert "Errno" not in out.stderr and "OSError" not in out.stderr
     finally:
         subprocess.run(["umount", "-l", str(mnt)])
+
+
+async def test_commits_are_fsynced_by_default_and_normal_is_an_explicit_choice(tmp_path):
+    """A job submitted just before a power loss or a kernel read-only remount must survive
+    (measured by `make reliability`): the daemon's store runs synchronous=FULL unless the
+    config asks for normal; anything else is refused, never put into the PRAGMA."""
+    from scraped.config import Config, StoreConfig
+    from scraped.store import open_store
+
+    def level(store) -> int:
+        return store._writer.execute("PRAGMA synchronous").fetchone()[0]
+
+    default = open_store(Config(), tmp_path / "a")
+    await default.open()
+    assert level(default) == 2  # FULL
+    await default.close()
+    fast = open_store(Config(store=StoreConfig(sqlite_synchronous="normal")), tmp_path / "b")
+    await fast.open()
+    assert level(fast) == 1  # NORMAL
+    await fast.close()
+    with pytest.raises(StoreError, match="sqlite_synchronous"):
+        await SqliteStore(tmp_path / "c.db", synchronous="off; DROP TABLE x").open()

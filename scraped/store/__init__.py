@@ -35,7 +35,8 @@ def open_store(config: Config, state_dir: Path | None = None) -> Store:
     from scraped.store.sqlite import SqliteStore
 
     return SqliteStore(state_dir / config.store.sqlite_file, threads=config.store.threads,
-                       check_interval=config.store.check_interval, check_on_open=True)
+                       check_interval=config.store.check_interval, check_on_open=True,
+                       synchronous=config.store.sqlite_synchronous)
 
 
 __all__ = ["Store", "open_store"]

@@ -121,10 +121,15 @@ def _plain_match(info: Collection, flt: Filter, doc: Doc) -> bool | None:
     return True
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+SYNCHRONOUS = ("full", "normal")
+
+
+def _connect(path: Path, synchronous: str = "full") -> sqlite3.Connection:
+    if synchronous not in SYNCHRONOUS:  # never interpolate anything else into the PRAGMA
+        raise StoreError(f"store.sqlite_synchronous must be one of {', '.join(SYNCHRONOUS)}")
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.create_function("regexp", 2, _regexp, deterministic=True)
     conn.create_function("litmatch", 3, literal_match, deterministic=True)
@@ -144,8 +149,9 @@ class SqliteStore(Store):
     backend = "sqlite"
 
     def __init__(self, path: str | Path, threads: int = 4, check_interval: float = 0.0,
-                 check_on_open: bool = False):
+                 check_on_open: bool = False, synchronous: str = "full"):
         self.path = Path(path)
+        self.synchronous = synchronous
         self.check_interval = check_interval
         # The daemon's store (open_store) refuses an empty or damaged file at open; other
         # users (a backup's copy being verified, a restore repairing the live file) open
@@ -175,7 +181,7 @@ class SqliteStore(Store):
             try:
                 conn = self._readers.get_nowait()
             except queue.Empty:
-                conn = _connect(self.path)
+                conn = _connect(self.path, self.synchronous)
                 self._all.append(conn)
             try:
                 yield conn
@@ -220,7 +226,7 @@ class SqliteStore(Store):
             self.last_check = {"at": time.time(), "ok": not problems, "problems": problems, "seconds": seconds}
             sqlite_check.refuse_damaged(self.path, problems)
         sqlite_check.secure(self.path)
-        self._writer = _connect(self.path)
+        self._writer = _connect(self.path, self.synchronous)
         self._all.append(self._writer)
         self._migrate()
         if self.check_on_open and self.last_check is None:  # a new file: health shows a real result
