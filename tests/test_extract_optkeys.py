@@ -202,3 +202,39 @@ def test_inline_handlers_that_do_not_single_one_out_give_nothing():
         cands: list[Candidate] = []
         extract_auto(_page(body).lines(), None, cands)
         assert [c.answer for c in cands] == [None]
+
+
+_PHYSICS = """<form name="quiz"><font size="3"><ol>
+<li><b> Magnetic monopoles exist: ___</b><br>
+   <span id="correct1"><input type="radio" name="q1" value="correct"> no </span><br>
+   <input type="radio" name="q1" value="wrong"> they are not yet found  but theritically they exist <br>
+   <input type="radio" name="q1" value="wrong"> none of the above<br>
+</li><br /><hr><br />
+<li><b> Do you think if a static charge produces magnetic field </b><br>
+   <input type="radio" name="q2" value="wrong"> yes<br>
+   <span id="correct2"><input type="radio" name="q2" value="correct"> no</span><br>
+   <input type="radio" name="q2" value="wrong"> may be <br>
+   <input type="radio" name="q2" value="wrong"> None of the above <br>
+</li><br /><hr><br />
+</ol><input type="button" onClick="checkQuiz()" value="check quiz"></font></form>"""
+
+
+def test_questions_in_a_list_with_br_separated_radios_and_value_correct():
+    # a physics quiz (third held-out set): each <li> is a question, its radios separated by <br>;
+    # the outer list is not one question's options, and value="correct" names the answer
+    qs = _qs(_PHYSICS)
+    assert [q.question for q in qs] == ["Magnetic monopoles exist: ___",
+                                        "Do you think if a static charge produces magnetic field"]
+    assert [len(q.options) for q in qs] == [3, 4]
+    assert [q.answer for q in qs] == [0, 1]
+    assert _how(_PHYSICS) == ["input: value says right"] * 2
+
+
+def test_value_naming_the_option_is_not_a_verdict():
+    # True/False radios whose values are the options' own words: value="true" is not "correct"
+    body = """<div class="question"><p>1. The MHFRP is a Federal Reimbursement Program that funds your agency?</p>
+<label><input type="radio" name="q1" value="true"> True</label>
+<label><input type="radio" name="q1" value="false"> False</label></div>"""
+    cands: list[Candidate] = []
+    extract_auto(_page(body).lines(), None, cands)
+    assert [c.answer for c in cands] == [None]

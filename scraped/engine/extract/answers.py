@@ -4,7 +4,8 @@
    "The correct answer is (B)", "Ans: d", "Correct Answer: B"), read by auto._after;
 2. class: exactly one option marked by its markup (class correct / true / right /
    is-correct / correct-hidden, data-correct="true"), flagged CORRECT by lines.py; or by
-   its inline handler (`onclick="check(this, true)"`, the others `false`), optkeys.py;
+   its inline handler (`onclick="check(this, true)"`, the others `false`) or its input's
+   value (`value="correct"`, the others "wrong"), optkeys.py;
 3. data: a data-answer (data-correct-answer, data-ans...) attribute on or above the
    options or the question; when the options carry keys (radio values, data-key), a
    container attribute naming one of them (optkeys.py), and never an option's own key;
@@ -29,7 +30,12 @@ import re
 
 from scraped.engine.extract.lines import CORRECT, Line
 from scraped.engine.extract.normalise import option_label, resolve_answer
-from scraped.engine.extract.optkeys import OptionKeys, container_answer, handler_answer
+from scraped.engine.extract.optkeys import (
+    OptionKeys,
+    container_answer,
+    handler_answer,
+    value_answer,
+)
 
 __all__ = ["answer_for", "marked_options", "odd_one_out"]
 
@@ -79,10 +85,11 @@ def odd_one_out(owners: list) -> tuple[int | None, str]:
 
 
 def answer_for(run, raw: str | None, opt_lines: list[Line], q_line: Line | None, options: list[str],
-               hidden: str | None = None, keys: OptionKeys | None = None) -> tuple[int | None, str | None, str]:
+               hidden: str | None = None, keys: OptionKeys | None = None,
+               els: list | None = None) -> tuple[int | None, str | None, str]:
     """(index, answer text, signal) of a run's answer from the signals on and around it;
     `raw` is the answer as written after the options, `hidden` a hidden input's value,
-    `keys` the options' own keys (optkeys.py)."""
+    `keys` the options' own keys and `els` one element per option (optkeys.py)."""
     style = run.style
     if run.kind == "list":
         labels = [option_label(o) for o in run.options]
@@ -97,10 +104,13 @@ def answer_for(run, raw: str | None, opt_lines: list[Line], q_line: Line | None,
         marked = [i for i, group in enumerate(groups) if any(ln.flags & CORRECT for ln in group)]
         if len(marked) == 1:
             return marked[0], options[marked[0]], "class"
-    if groups is not None and len(groups) == len(options):
-        idx = handler_answer([group[0].owner for group in groups])
+    if els is not None:
+        idx = handler_answer(els)
         if idx is not None:
             return idx, options[idx], "handler: inline true/false"
+        idx = value_answer(els, options)
+        if idx is not None:
+            return idx, options[idx], "input: value says right"
     if keys is not None:
         idx, _ = container_answer(keys)
         if idx is not None:

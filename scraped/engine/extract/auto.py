@@ -47,6 +47,7 @@ from scraped.engine.extract.optkeys import (
     OptionKeys,
     container_answer,
     keyed_explanation,
+    option_elements,
     option_keys,
     script_answers,
 )
@@ -199,8 +200,9 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
         groups = run.per_option(opt_lines)
         if groups is not None and len(groups) != len(options):
             groups = None
-        keys = option_keys([group[0].owner for group in groups]) if groups is not None else None
-        answer, answer_text, cand.how = answer_for(run, raw, opt_lines, core, options, keys=keys)
+        els = option_elements([group[0].owner for group in groups], len(options)) if groups is not None else None
+        keys = option_keys(els) if els is not None else None
+        answer, answer_text, cand.how = answer_for(run, raw, opt_lines, core, options, keys=keys, els=els)
         if answer is None and answer_text and (lead := answer_prefix(answer_text, options)):
             answer, rest = lead  # "Abundant. Scarce means in short supply..."
             answer_text = options[answer]

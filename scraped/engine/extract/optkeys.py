@@ -13,7 +13,8 @@ answer is that key, written:
 
 A key is matched exactly (case folded) against the options' keys, so a container
 attribute that names no option, or a script whose values fit no question, gives nothing.
-An inline handler can say it too: `onclick="checkAnswer(this, true)"` on one option and the
+The input's value can say it outright: `value="correct"` on one option, `value="wrong"` (or
+nothing) on the others (`value_answer`). An inline handler can say it too: `onclick="checkAnswer(this, true)"` on one option and the
 same call with `false` on every other (`handler_answer`).
 The right option's own feedback is its explanation: a `data-explanation` /
 `data-explain` / `data-rationale` attribute on it, or an element of the record keyed like
@@ -24,8 +25,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["OptionKeys", "container_answer", "handler_answer", "keyed_explanation", "option_keys",
-           "script_answers"]
+__all__ = ["OptionKeys", "container_answer", "handler_answer", "keyed_explanation", "option_elements",
+           "option_keys", "script_answers", "value_answer"]
 
 _KEY_ATTRS = ("data-key", "data-value", "data-option", "data-choice", "data-letter")
 _CONTAINER_ATTRS = ("data-correct", "data-answer", "data-correct-answer", "data-ans", "data-correct-option",
@@ -228,3 +229,38 @@ def handler_answer(owners: list) -> int | None:
         return None  # not one function called alike: the flag is not what tells them apart
     true = [i for i, (_, _, flag) in enumerate(calls) if flag == "true"]
     return true[0] if len(true) == 1 else None
+
+
+_POSITIVE = frozenset(("correct", "right", "true", "yes", "ok", "correcta", "correcto", "richtig", "vrai"))
+_NEGATIVE = frozenset(("", "wrong", "incorrect", "false", "no", "x", "incorrecta", "incorrecto", "falsch", "faux",
+                       "errado", "errada", "wrong-answer"))
+
+
+def option_elements(owners: list, n: int) -> list | None:
+    """One element per option: the options' own elements, or, when all `n` options are
+    lines of one element (radio buttons separated by <br> in one <li>), its radio inputs of
+    one group in order; None when neither holds."""
+    if len(owners) == n and len({id(o) for o in owners}) == n:
+        return owners
+    if not owners or any(o is not owners[0] for o in owners):
+        return None
+    radios = [i for k, i in enumerate(owners[0].iter("input")) if k <= 60 and i.get("type") in _CHOICES]
+    if len(radios) == n and len({i.get("name") for i in radios}) == 1:
+        return radios
+    return None
+
+
+def value_answer(els: list, options: list[str]) -> int | None:
+    """The one option whose input's value says it is right (value="correct", the others
+    "wrong" or empty); None if the values are the options' own words (a True/False
+    question's value="true"), or if not exactly one says right."""
+    inputs = [_input_of(el) for el in els]
+    if len(inputs) < 2 or any(i is None for i in inputs):
+        return None
+    values = [(i.get("value") or "").strip().casefold() for i in inputs if i is not None]
+    right = [k for k, v in enumerate(values) if v in _POSITIVE]
+    if len(right) != 1 or not all(v in _NEGATIVE for k, v in enumerate(values) if k != right[0]):
+        return None
+    if any(values[k] and values[k] == " ".join(o.split()).casefold() for k, o in enumerate(options)):
+        return None  # the value names the option ("true" on the option True): not a verdict
+    return right[0]

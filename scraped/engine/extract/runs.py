@@ -164,6 +164,7 @@ def _list_run(lines: list[Line], i: int) -> Run | None:
     j = i
     n = len(lines)
     noted: set[int] = set()  # items holding a hidden note of their own after their text
+    radios = 0  # radio buttons in the current item
     while j < n:
         ln = lines[j]
         if ln.item is None or ln.item[0] != lid:
@@ -175,9 +176,14 @@ def _list_run(lines: list[Line], i: int) -> Run | None:
             noted.add(idx)  # the option's own feedback (hidden "Correct. ..."): not its text
             j += 1
             continue
+        if ln.flags & RADIO:
+            radios += 1 if idx == len(items) - 1 else 0
+            if radios >= 2:
+                return None  # an item holding several radio buttons is a question, not an option
         if idx == len(items):
             items.append([ln.text])
             heads.append(j - i)
+            radios = 1 if ln.flags & RADIO else 0
         elif idx == len(items) - 1 and (len(items[-1]) < 2 or (
                 len(items[-1]) < 6 and ln.owner is lines[j - 1].owner and _plain(ln))):
             items[-1].append(ln.text)  # a second line, or <br>-separated lines of one item
