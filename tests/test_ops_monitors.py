@@ -319,3 +319,39 @@ async def test_a_webhook_that_never_answers_is_cut_off(tmp_path):
         assert out["delivered"] == 0 and "did not answer within 0.3 s" in mon.alerts.last_error
     finally:
         silent.close()
+
+
+async def test_a_store_outage_past_its_threshold_is_a_critical_alert(tmp_path):
+    """The real outage spool around a real pymongo client aimed at a closed loopback port: the
+    store is down at start, writes go to the spool, and once the outage outlasts
+    store_outage_seconds the monitors raise one critical alert (make reliability found none)."""
+    import socket
+
+    from scraped.store.mongo import MongoStore
+    from scraped.store.spool import SpoolingStore
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inner = MongoStore(f"mongodb://127.0.0.1:{port}/?serverSelectionTimeoutMS=200", "t", connect_timeout=0.2,
+                       timeout=0.5)
+    store = SpoolingStore(inner, tmp_path / "spool" / "store.jsonl")
+    await store.open()
+    try:
+        app = make_app(tmp_path, {"monitors": {"store_outage_seconds": 30}})
+        app.store = store
+        clock = [store.status()["since"] + 5]
+        m = Monitors(app, ErrorTracker(), Alerts(app, ErrorTracker()), clock=lambda: clock[0])
+        assert m.readings()["store_outage_seconds"] == pytest.approx(5)
+        assert m.evaluate(m.readings(), now=clock[0]) == []
+        clock[0] += 60
+        alerts = m.evaluate(m.readings(), now=clock[0])
+        assert [(a["category"], a["severity"]) for a in alerts] == [("database", "critical")]
+        assert "Store unreachable for 65 s" in alerts[0]["message"]
+    finally:
+        await store.close()
+
+
+def test_a_store_without_a_spool_gives_no_outage_reading(tmp_path):
+    app = make_app(tmp_path)
+    assert monitors(app).readings()["store_outage_seconds"] is None  # SQLite: the engine's storage alerts

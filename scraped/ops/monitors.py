@@ -52,6 +52,8 @@ RULES = (
          "High error rate detected: {value:.2f} errors/min"),
     Rule("loop_lag", "loop_lag_ms", "loop_lag_ms", "system", "high",
          "Event loop stalled: {value:.0f} ms behind"),
+    Rule("store_outage", "store_outage_seconds", "store_outage_seconds", "database", "critical",
+         "Store unreachable for {value:.0f} s; writes are spooled locally"),
 )
 
 
@@ -80,7 +82,8 @@ class Monitors:
         """What the monitors compare: CPU averaged over cpu_window, the rest latest/worst."""
         cfg = self.app.config.ops.monitors
         sampler = self.sampler
-        out: dict[str, float | None] = {"error_rate_1h": self.errors.rate_per_minute(60)}
+        out: dict[str, float | None] = {"error_rate_1h": self.errors.rate_per_minute(60),
+                                        "store_outage_seconds": self._store_outage()}
         if sampler is not None and sampler.latest is not None:
             # No verdict on CPU before half the window is sampled: start-up is busy by nature.
             if sampler.covers(cfg.cpu_window / 2):
@@ -90,6 +93,16 @@ class Monitors:
             lags = [s.get("loop_lag_ms") or 0.0 for s in sampler.window(60)]
             out["loop_lag_ms"] = max(lags) if lags else None
         return out
+
+    def _store_outage(self) -> float | None:
+        """Seconds the MongoDB store has been unreachable (its outage spool says since when);
+        0 while it answers; None for a store without a spool (SQLite: disk faults are the
+        engine's storage alerts)."""
+        status = getattr(self.app.store, "status", None)
+        if status is None:
+            return None
+        since = status().get("since")
+        return 0.0 if since is None else max(0.0, self.clock() - float(since))
 
     def evaluate(self, readings: dict[str, Any], now: float | None = None) -> list[dict[str, Any]]:
         cfg = self.app.config.ops.monitors

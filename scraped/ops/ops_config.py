@@ -45,6 +45,8 @@ class MonitorsConfig:
     error_rate: float = setting(10.0, "Errors per minute over the last hour (`errors stats` error_rate_1h).",
                                 minimum=0.0)
     loop_lag_ms: float = setting(1000.0, "Event-loop lag in milliseconds (the daemon stalls).", minimum=0.0)
+    store_outage_seconds: float = setting(30.0, "Seconds the MongoDB store may stay unreachable (writes spooled\n"
+                                          "locally) before a critical alert.", minimum=0.0)
     cooldown: float = setting(900.0, "Seconds before a monitor that alerted may alert again while\n"
                               "the breach lasts (a sustained breach is one alert, not a flood).",
                               minimum=0.0)
