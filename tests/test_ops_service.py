@@ -53,7 +53,7 @@ async def wait_for(predicate, seconds=15.0):  # noqa: ASYNC109 (a bounded poll o
 
 
 @pytest.fixture
-async def world(tmp_path, nursery):
+async def world(tmp_path):
     config = parse_config({
         "daemon": {"state_dir": str(tmp_path)},
         "ops": {"metrics": {"interval": 0.5, "textfile": str(tmp_path / "scraped.prom")},
@@ -70,10 +70,14 @@ async def world(tmp_path, nursery):
     ops = OpsService(app, scheduler=sched, engine=w.engine, sample_fn=w.sample, clock=w.clock)
     app.services = [ops, sched]
     app.handlers = {**ops.handlers(), **sched.handlers()}
-    await nursery.start(ops.run)
-    await nursery.start(sched.run)
-    w.app, w.ops = app, ops
-    yield w
+    # The services stop before the store closes: a scheduled task still writing from a
+    # thread into a closing SQLite connection is a crash, not a test result.
+    async with trio.open_nursery() as nursery:
+        await nursery.start(ops.run)
+        await nursery.start(sched.run)
+        w.app, w.ops = app, ops
+        yield w
+        nursery.cancel_scope.cancel()
     await app.store.close()
 
 
