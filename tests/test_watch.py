@@ -80,6 +80,7 @@ def test_no_eta_when_nothing_is_left_or_nothing_moves():
     assert frame["rate"] == 0 and frame["eta_s"] is None
 
 
+@pytest.mark.slow
 def test_a_watch_through_a_pause_to_the_end_prints_only_changes(tmp_path):
     with Site(pages=60, delay=0.2) as site, \
             DaemonProcess(tmp_path, config={"engine": {**DAEMON_ENGINE, "host_concurrency": 2}}) as d:
