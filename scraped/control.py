@@ -141,6 +141,7 @@ class ControlServer:
         self._daemon_uid = os.geteuid()
         self._socket_gid = os.getegid()
         self._live: set[_ConnState] = set()
+        self._listener: socket.socket | None = None
         self.connections_open = 0
         self.requests_total = 0
 
@@ -182,16 +183,30 @@ class ControlServer:
             os.close(self._lock_fd)
             self._lock_fd = None
 
+    def bind(self) -> None:
+        """Take the socket's lock and bind it (idempotent). The daemon calls this before any
+        service starts, so a socket that cannot be used fails the start before the engine's
+        recovery touches a job; connections wait in the backlog until `run` accepts."""
+        if self._listener is None:
+            self._listener = self._bind()
+
+    def close(self) -> None:
+        """Close the listener and remove the socket and its lock (idempotent)."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
+            self._cleanup()
+
     async def run(self, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED) -> None:
-        listener = self._bind()
+        self.bind()
+        assert self._listener is not None
         try:
             async with trio.open_nursery() as nursery:
-                nursery.start_soon(self._accept_loop, listener, nursery)
+                nursery.start_soon(self._accept_loop, self._listener, nursery)
                 nursery.start_soon(self._janitor)
                 task_status.started(self)
         finally:
-            listener.close()
-            self._cleanup()
+            self.close()
 
     async def _accept_loop(self, listener: socket.socket, nursery: trio.Nursery) -> None:
         with self._accepting:

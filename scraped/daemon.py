@@ -177,6 +177,18 @@ class Daemon:
 
     async def _run_locked(self) -> None:
         app = self.app
+        # Bound before the store opens and any service starts: a socket in use or unusable
+        # fails the start before the engine's recovery takes a job for a crashed one.
+        self.notifier.status("binding the control socket")
+        control = ControlServer(app)
+        control.bind()
+        try:
+            await self._serve(control)
+        finally:
+            control.close()
+
+    async def _serve(self, control: ControlServer) -> None:
+        app = self.app
         self.notifier.status("opening store")
         app.store = open_store(app.config, app.state_dir)
         await app.store.open()
@@ -190,7 +202,7 @@ class Daemon:
                 for service in app.services:
                     self.notifier.status(f"starting {service.name}")
                     await root.start(service.run)
-                control = ControlServer(app)  # listens once every handler is in place
+                # Accepts once every handler is in place (bound since the start).
                 app.handlers = _collect_handlers(app, self.reload, control)
                 self.control = await root.start(control.run)
                 root.start_soon(self._watchdog)

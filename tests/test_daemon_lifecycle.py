@@ -297,3 +297,39 @@ def test_usage_errors_exit_64(tmp_path):
     help_text = subprocess.run([sys.executable, "-m", "scraped.daemon", "--help"], capture_output=True,
                                text=True, cwd=REPO).stdout
     assert "scraped extract PAGE [--rules FILE]" in " ".join(help_text.split())
+
+
+@pytest.mark.slow
+def test_a_socket_that_cannot_be_used_fails_the_start_before_any_job_is_recovered(tmp_path):
+    """The socket is bound before the store opens: a start that fails on it leaves a crashed
+    daemon's RUNNING job as it was, for the next good start to recover once (found by the
+    issue-12 audit: the engine had already taken the job for a crashed one, then the start failed)."""
+    from tests.engine_site import DAEMON_ENGINE, Site
+
+    def interruptions(history) -> int:
+        return sum(entry.get("to") == "INTERRUPTED" for entry in history)
+
+    with Site(pages=300, delay=1.0) as site, DaemonProcess(tmp_path / "other") as other:
+        d = DaemonProcess(tmp_path / "a", config={"engine": DAEMON_ENGINE}, notify=True).start()
+        try:
+            job = d.call("jobs.submit", spec=site.spec("crashed"))["job"]
+            d.wait_until(lambda: d.call("jobs.show", id=job["id"])["status"] == "RUNNING")
+            d.kill()  # the job stays RUNNING in the store, as after a crash
+            good_socket = d.config["daemon"].get("socket")
+            d.config["daemon"]["socket"] = str(other.socket_path)  # in use by a live daemon
+            d.write_config(d.config)
+            out = subprocess.run([sys.executable, "-m", "scraped.daemon", "--config", str(d.config_path)],
+                                 cwd=REPO, env=d.env, capture_output=True, text=True, timeout=60)
+            assert out.returncode == 75, out.stderr
+            assert out.stderr.count("\n") == 1 and "another scraped is running on" in out.stderr
+            if good_socket is None:
+                del d.config["daemon"]["socket"]
+            else:
+                d.config["daemon"]["socket"] = good_socket
+            d.write_config(d.config)
+            d.start()
+            history = d.call("jobs.show", id=job["id"])["history"]
+            assert interruptions(history) == 1, history  # the good start's recovery only
+            d.call("jobs.stop", id=job["id"])
+        finally:
+            d.close()
