@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+import trio
 
 from scraped.errors import StoreError
 from scraped.store.sqlite import SqliteStore
@@ -374,3 +375,35 @@ async def test_commits_are_fsynced_by_default_and_normal_is_an_explicit_choice(t
     await fast.close()
     with pytest.raises(StoreError, match="sqlite_synchronous"):
         await SqliteStore(tmp_path / "c.db", synchronous="off; DROP TABLE x").open()
+
+
+async def test_close_waits_for_calls_in_flight_instead_of_closing_under_them(tmp_path):
+    """A call still running in a worker thread when the store closes finishes first; closing
+    its connection under it crashed the process (segfault) in a test's teardown."""
+    import threading
+
+    store = SqliteStore(tmp_path / "s.db", threads=2)
+    await store.open()
+    await store.insert_many("raw_extracted_questions", [{"_id": "q1", "question": "x"}])
+    entered, release = threading.Event(), threading.Event()
+    finished: list[object] = []
+
+    def slow_read() -> None:
+        with store._reader() as conn:
+            entered.set()
+            release.wait(5)
+            finished.append(conn.execute("SELECT count(*) FROM sqlite_master").fetchone())
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(store._run, slow_read)
+        await trio.to_thread.run_sync(entered.wait, 5)
+        closed = trio.Event()
+
+        async def close() -> None:
+            await store.close()
+            closed.set()
+        nursery.start_soon(close)
+        await trio.sleep(0.2)
+        assert not closed.is_set()  # waiting for the read, not closing under it
+        release.set()
+    assert closed.is_set() and finished and finished[0][0] > 0

@@ -309,11 +309,24 @@ class SqliteStore(Store):
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     async def close(self) -> None:
-        conns, self._all, self._writer = self._all, [], None
-        self._readers = queue.SimpleQueue()
-        for conn in conns:
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
+        # Wait for every call in flight first: closing a connection that a worker thread is
+        # still using crashed the process (a segfault in sqlite3, seen in a test's teardown).
+        # Each token is borrowed on behalf of its own object (one task may hold one token).
+        borrowed: list[tuple[trio.CapacityLimiter, object]] = []
+        try:
+            for limiter, tokens in ((self._limiter, self._threads), (self._check_limiter, 1)):
+                for _ in range(tokens):
+                    borrower = object()
+                    await limiter.acquire_on_behalf_of(borrower)
+                    borrowed.append((limiter, borrower))
+            conns, self._all, self._writer = self._all, [], None
+            self._readers = queue.SimpleQueue()
+            for conn in conns:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+        finally:
+            for limiter, borrower in borrowed:
+                limiter.release_on_behalf_of(borrower)
 
     async def ping(self) -> dict[str, Any]:
         start = time.perf_counter()
