@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import re
 
+from scraped.engine.extract.records import inside
+
 __all__ = ["OptionKeys", "container_answer", "handler_answer", "keyed_explanation", "option_elements",
            "option_keys", "script_answers", "value_answer"]
 
@@ -96,21 +98,11 @@ def _common_block(owners: list):
     el = first.getparent()
     n = 0
     while el is not None and n < 12:
-        if all(_inside(o, el) for o in rest):
+        if all(inside(o, el, 40) for o in rest):
             return el
         el = el.getparent()
         n += 1
     return None
-
-
-def _inside(el, box) -> bool:
-    n = 0
-    while el is not None and n < 40:
-        if el is box:
-            return True
-        el = el.getparent()
-        n += 1
-    return False
 
 
 def container_answer(keys: OptionKeys):
@@ -151,7 +143,7 @@ def keyed_explanation(owner, keys: OptionKeys | None, record) -> str | None:
         if n > 400:
             break
         if el is not owner and isinstance(el.tag, str) and (el.get(keys.attr) or "").strip().casefold() == want \
-                and not any(_inside(el, o) or _inside(o, el) for o in keys.owners):
+                and not any(inside(el, o, 40) or inside(o, el, 40) for o in keys.owners):
             text = _text(el)
             if len(text) >= 12:
                 return text

@@ -26,10 +26,10 @@ _MAX_CHARS = 1500
 _MAX_UP = 12  # levels climbed: records are shallow
 
 
-def _inside(el, box) -> bool:
-    """Is `el` `box` or inside it?"""
+def inside(el, box, limit: int = 60) -> bool:
+    """Is `el` `box` or inside it (at most `limit` levels up)?"""
     n = 0
-    while el is not None and n < 60:
+    while el is not None and n < limit:
         if el is box:
             return True
         el = el.getparent()
@@ -46,14 +46,14 @@ def question_start(lines: list[Line], start: int, end: int) -> int | None:
     first, last = lines[start].owner, lines[end - 1].owner
     box = first
     for _ in range(_MAX_UP):  # the options' container: holds first and last option
-        if box is None or _inside(last, box):
+        if box is None or inside(last, box):
             break
         box = box.getparent()
-    if box is None or _inside(before, box):
+    if box is None or inside(before, box):
         return None  # question and options in one block
     parent = box.getparent()
     for _ in range(_MAX_UP):
-        if parent is None or _inside(before, parent):
+        if parent is None or inside(before, parent):
             break
         box, parent = parent, parent.getparent()
     if parent is None:
@@ -65,7 +65,7 @@ def question_start(lines: list[Line], start: int, end: int) -> int | None:
         return None
     k = start - 1
     chars = 0
-    while k >= 0 and start - k <= _MAX_LINES and _inside(lines[k].owner, block):
+    while k >= 0 and start - k <= _MAX_LINES and inside(lines[k].owner, block):
         ln = lines[k]
         if ln.flags & (ANS | EXPL | HIDDEN):
             break  # the previous question's answer box shares the block: not a question block
@@ -73,6 +73,6 @@ def question_start(lines: list[Line], start: int, end: int) -> int | None:
         if chars > _MAX_CHARS:
             return None
         k -= 1
-    if k >= 0 and _inside(lines[k].owner, block):
+    if k >= 0 and inside(lines[k].owner, block):
         return None  # the block goes on above: a page section, not one question
     return k + 1
