@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import collections
 import http.server
+import json
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 SHARED_QUESTION = "Which of these numbers is prime?"
@@ -34,6 +36,15 @@ DAEMON_ENGINE = {"allow_private_networks": True, "write_interval": 0.05, "progre
 def job_of(daemon: Any, job_id: str) -> dict[str, Any]:
     """`jobs show` of a job over a daemon's socket (a tests.daemon_harness.DaemonProcess)."""
     return daemon.call("jobs.show", id=job_id)
+
+
+def submit_file(daemon: Any, tmp_path: Path, text: str) -> str:
+    """Submit a spec as an operator does (`scrapedctl jobs submit FILE --json`); its job id."""
+    path = tmp_path / f"spec-{time.monotonic_ns()}.toml"
+    path.write_text(text)
+    out = daemon.ctl("jobs", "submit", str(path), "--json")
+    assert out.returncode == 0, out.stderr
+    return str(json.loads(out.stdout)["job"]["id"])
 
 SPEC_RULES = """
 [extract]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import pytest
 from scraped.engine.extract import Page, extract_questions
 from tests.daemon_harness import DaemonProcess
 from tests.drift_site import NEW_RULES, OLD_RULES, DriftSite, long_question
+from tests.engine_site import submit_file
 from tests.fake_providers import KEY, FakeProvider, Recorded, ai_settings, input_json
 from tests.test_ai_extract import reading_model
 
@@ -27,14 +27,6 @@ FLAT = ("<html><body><h1>Daily quiz</h1><form><p>Q1. What is 6 times 7 in this q
         "quiz?</p><select name=b><option>19</option><option>21</option></select><button>Check answer</button>"
         "</form></body></html>")
 PLAIN = "<html><body><h1>About</h1><p>We write quizzes.</p><a href='/extra/flat'>quiz</a> <a href='/q/1'>more</a></body></html>"
-
-
-def _submit(d: DaemonProcess, tmp_path: Path, text: str) -> str:
-    path = tmp_path / f"spec-{time.monotonic_ns()}.toml"
-    path.write_text(text)
-    out = d.ctl("jobs", "submit", str(path), "--json")
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)["job"]["id"]
 
 
 def _finished(d: DaemonProcess, job_id: str) -> dict[str, Any]:
@@ -58,7 +50,7 @@ def _daemon(tmp_path: Path, groq: FakeProvider | None, extraction: dict[str, Any
 def test_ai_mode_job_reads_a_long_page_in_chunks(tmp_path):
     with DriftSite(long_questions=30) as site, FakeProvider("groq", responder=reading_model) as groq, \
             _daemon(tmp_path, groq, {"chunk_overlap": 300}, extract_max_chars=1000) as d:
-        job = _finished(d, _submit(d, tmp_path, site.spec("long", "ai", start="/long/1", extra="")))
+        job = _finished(d, submit_file(d, tmp_path, site.spec("long", "ai", start="/long/1", extra="")))
         assert job["status"] == "COMPLETED", job
         questions = _raw(d, job["id"])
         counters = job["extraction"]["counters"]
@@ -82,7 +74,7 @@ def test_ai_schema_job_derives_rules_once_catches_the_markup_change_and_derives_
     drift = {"drift_window": 3, "drift_ratio": 1.0, "drift_min_pages": 3}
     with DriftSite(pages=16, switch_after=8) as site, FakeProvider("groq", responder=_rules_for) as groq, \
             _daemon(tmp_path, groq, drift) as d:
-        job = _finished(d, _submit(d, tmp_path, site.spec("schema", "ai-schema", start="/q/1")))
+        job = _finished(d, submit_file(d, tmp_path, site.spec("schema", "ai-schema", start="/q/1")))
         assert job["status"] == "COMPLETED", job
         questions = _raw(d, job["id"])
         shown = d.ctl("jobs", "show", job["id"])
@@ -128,13 +120,13 @@ def test_auto_asks_the_model_only_for_a_quiz_page_it_cannot_read(tmp_path):
     extra = {"/extra/index": PLAIN, "/extra/flat": FLAT}
     with DriftSite(pages=1, extra=extra) as site, FakeProvider("groq", responder=model) as groq, \
             _daemon(tmp_path, groq, {"ai_fallback": True}) as d:
-        job = _finished(d, _submit(d, tmp_path, site.spec("fallback", "auto", start="/extra/index")))
+        job = _finished(d, submit_file(d, tmp_path, site.spec("fallback", "auto", start="/extra/index")))
         questions = _raw(d, job["id"])
         # the same site with the switch off: no model call
         d.write_config(d.config | {"engine": {**ENGINE, "extraction": {"ai_fallback": False}}})
         d.restart()
         calls = groq.calls
-        off = _finished(d, _submit(d, tmp_path, site.spec("no-fallback", "auto", start="/extra/index")))
+        off = _finished(d, submit_file(d, tmp_path, site.spec("no-fallback", "auto", start="/extra/index")))
     assert calls == 1  # the flat quiz page only: not the about page, not /q/1 (auto read it)
     assert job["extraction"]["ai_fallback"] == "on" and job["extraction"]["counters"]["fallback"] == 1
     by = {q["question"]: q["sources"][0]["extractor"] for q in questions}
@@ -153,7 +145,7 @@ def test_modes_that_need_a_model_are_refused_without_one_and_the_switch_says_off
             assert out.returncode == 65 and f'extract.mode = "{mode}" needs a model' in out.stderr, out
             assert "Traceback" not in out.stderr
         assert d.call("jobs.list", limit=10)["jobs"] == []  # nothing queued
-        auto = _finished(d, _submit(d, tmp_path, site.spec("auto", "auto", start="/q/1")))
+        auto = _finished(d, submit_file(d, tmp_path, site.spec("auto", "auto", start="/q/1")))
     assert auto["status"] == "COMPLETED" and auto["extraction"]["ai_fallback"].startswith("off: ")
 
 
@@ -176,7 +168,7 @@ def test_ai_schema_job_refuses_wrong_rules_and_auto_extracts_the_layout(tmp_path
     wrong = {**OLD_RULES, "answer": ".expl"}  # the explanation read as the answer: auto disagrees
     with DriftSite(pages=6, switch_after=None) as site, FakeProvider("groq", responder=lambda rec: wrong) as groq, \
             _daemon(tmp_path, groq, {}) as d:
-        job = _finished(d, _submit(d, tmp_path, site.spec("wrong-rules", "ai-schema", start="/q/1")))
+        job = _finished(d, submit_file(d, tmp_path, site.spec("wrong-rules", "ai-schema", start="/q/1")))
         questions = _raw(d, job["id"])
         shown = d.ctl("jobs", "show", job["id"])
     assert job["status"] == "COMPLETED" and groq.calls == 1  # refused once; not asked again before layout_retry
@@ -199,7 +191,7 @@ def test_a_page_no_model_answered_is_tried_again_later_not_lost(tmp_path):
             DaemonProcess(tmp_path, {"engine": {**ENGINE, "page_retry_delay": 0.2},
                                      "ai": ai_settings({"groq": groq}, order=("groq",))},
                           env={"GROQ_API_KEY": KEY}) as d:
-        job = _finished(d, _submit(d, tmp_path, site.spec("flaky", "ai", start="/long/1")))
+        job = _finished(d, submit_file(d, tmp_path, site.spec("flaky", "ai", start="/long/1")))
         questions = _raw(d, job["id"])
     assert job["status"] == "COMPLETED" and len(questions) == 8
     # retried once (kind "ai", retryable), then done: no final failure recorded
@@ -210,7 +202,7 @@ def test_a_page_no_model_answered_is_tried_again_later_not_lost(tmp_path):
 def test_an_ai_schema_layout_with_too_few_pages_is_shown_learning_after_the_job(tmp_path):
     with DriftSite(pages=2, switch_after=None) as site, FakeProvider("groq", responder=_rules_for) as groq, \
             _daemon(tmp_path, groq, {}) as d:
-        job = _finished(d, _submit(d, tmp_path, site.spec("two-pages", "ai-schema", start="/q/1")))
+        job = _finished(d, submit_file(d, tmp_path, site.spec("two-pages", "ai-schema", start="/q/1")))
         shown = d.ctl("jobs", "show", job["id"])
     assert job["status"] == "COMPLETED" and job["progress"]["questions_new"] == 6 and groq.calls == 0
     [layout] = job["extraction"]["layouts"]

@@ -7,23 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.daemon_harness import DaemonProcess
 from tests.engine_site import DAEMON_ENGINE as ENGINE
-from tests.engine_site import SHARED_QUESTION, Site
+from tests.engine_site import SHARED_QUESTION, Site, submit_file
 from tests.engine_site import job_of as _job
-
-
-def _submit(d: DaemonProcess, tmp_path: Path, text: str) -> str:
-    path = tmp_path / f"spec-{time.monotonic_ns()}.toml"
-    path.write_text(text)
-    out = d.ctl("jobs", "submit", str(path), "--json")
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)["job"]["id"]
 
 
 def _fetched(d: DaemonProcess, job_id: str, n: int) -> bool:
@@ -41,7 +32,7 @@ def test_job_commands_over_the_socket(tmp_path):
         for key in ("max_depth:", "start_urls:", "follow.allow[0]:"):
             assert key in out.stderr, out.stderr
 
-        job_id = _submit(d, tmp_path, site.spec("over-socket"))
+        job_id = submit_file(d, tmp_path, site.spec("over-socket"))
         d.wait_until(lambda: _fetched(d, job_id, 5))
         out = d.ctl("jobs", "pause", job_id)
         assert out.returncode == 0 and "PAUSED" in out.stdout, out.stderr
@@ -79,7 +70,7 @@ def test_job_commands_over_the_socket(tmp_path):
         assert d.ctl("questions", "list").returncode == 0
 
         # stop a running job, then stop --all and queue clear on an empty engine
-        other = _submit(d, tmp_path, site.spec("to-stop"))
+        other = submit_file(d, tmp_path, site.spec("to-stop"))
         d.wait_until(lambda: _job(d, other)["status"] == "RUNNING")
         out = d.ctl("jobs", "stop", other)
         assert out.returncode == 0 and "STOPPED" in out.stdout, out.stderr
@@ -111,7 +102,7 @@ def test_sigterm_checkpoints_a_running_job_and_a_restart_resumes_it(tmp_path):
         d = DaemonProcess(tmp_path, config={"engine": {**ENGINE, "job_concurrency": 4}})
         try:
             d.start()
-            job_id = _submit(d, tmp_path, site.spec("graceful"))
+            job_id = submit_file(d, tmp_path, site.spec("graceful"))
             d.wait_until(lambda: _fetched(d, job_id, 10))
             assert d.stop() == 0  # SIGTERM: checkpoint, then exit 0
             job, in_flight = trio.run(saved, d.state_dir, job_id)

@@ -4,8 +4,6 @@ loopback site whose markup changes in the middle of the crawl."""
 from __future__ import annotations
 
 import glob
-import json
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,6 +13,7 @@ from scraped.engine.extract import Page
 from scraped.engine.layouts import fingerprint
 from tests.daemon_harness import DaemonProcess
 from tests.drift_site import DriftSite
+from tests.engine_site import submit_file
 
 REAL = Path(__file__).parent / "fixtures" / "real"
 ENGINE = {"allow_private_networks": True, "write_interval": 0.05, "progress_interval": 0.2, "stop_grace": 5.0}
@@ -108,14 +107,6 @@ def test_pending_writes_deltas_and_a_failed_write_is_kept():
     assert resumed.record("L", "w", 0) is not None  # x fell out of the window: 3 of 3 empty
 
 
-def _submit(d: DaemonProcess, tmp_path: Path, text: str) -> str:
-    path = tmp_path / f"spec-{time.monotonic_ns()}.toml"
-    path.write_text(text)
-    out = d.ctl("jobs", "submit", str(path), "--json")
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)["job"]["id"]
-
-
 def _finished(d: DaemonProcess, job_id: str) -> dict:
     return d.wait_until(lambda: (j := d.call("jobs.show", id=job_id))["status"] in ("COMPLETED", "FAILED") and j,
                         timeout=60)
@@ -124,7 +115,7 @@ def _finished(d: DaemonProcess, job_id: str) -> dict:
 def test_a_css_job_catches_the_markup_change_mid_crawl(tmp_path):
     config = {"engine": {**ENGINE, "extraction": {"drift_window": 4, "drift_ratio": 1.0, "drift_min_pages": 3}}}
     with DriftSite(pages=16, switch_after=8) as site, DaemonProcess(tmp_path, config) as d:
-        job_id = _submit(d, tmp_path, site.spec("drifting", "css", start="/q/1"))
+        job_id = submit_file(d, tmp_path, site.spec("drifting", "css", start="/q/1"))
         job = _finished(d, job_id)
         assert job["status"] == "COMPLETED"  # every page was fetched: drift is no fetch failure
         assert site.switched_at == 9
@@ -151,7 +142,7 @@ def test_a_css_job_catches_the_markup_change_mid_crawl(tmp_path):
 def test_a_css_job_without_a_change_raises_no_alarm(tmp_path):
     config = {"engine": {**ENGINE, "extraction": {"drift_window": 4, "drift_ratio": 1.0, "drift_min_pages": 3}}}
     with DriftSite(pages=10, switch_after=None) as site, DaemonProcess(tmp_path, config) as d:
-        job = _finished(d, _submit(d, tmp_path, site.spec("steady", "css", start="/q/1")))
+        job = _finished(d, submit_file(d, tmp_path, site.spec("steady", "css", start="/q/1")))
         assert job["extraction"]["drift"] == [] and job["progress"]["questions_new"] == 30
         dash = d.call("errors.dashboard", limit=50)
         assert not [e for e in dash["recent_errors"] + dash["top_errors"] if e.get("category") == "extraction"]
