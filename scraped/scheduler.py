@@ -233,7 +233,6 @@ class SchedulerService:
     async def _execute(self, task: Task, done: trio.Event) -> None:
         start = time.perf_counter()
         task.last_run_at = self.clock()
-        task.runs += 1
         ok = False
         try:
             with trio.fail_after(self.app.config.ops.scheduler.task_timeout):
@@ -257,6 +256,9 @@ class SchedulerService:
         finally:
             elapsed = time.perf_counter() - start
             task.last_duration_ms = round(elapsed * 1000, 3)
+            # Counted when it ends, with its outcome: `runs` never includes one still running
+            # (a list read mid-run showed runs 1 beside outcome None; `running` says that).
+            task.runs += 1
             task.running, task.done = False, None
             self.app.observe(f"task:{task.name}", elapsed, ok)
             done.set()

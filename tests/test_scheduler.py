@@ -376,3 +376,26 @@ def test_day_of_month_or_weekday_when_both_are_restricted():
 def test_bad_weekdays_say_why(dow):
     with pytest.raises(ValueError, match="bad cron line"):
         parse_trigger(f"0 3 * * {dow}")
+
+
+async def test_a_run_is_counted_when_it_ends_never_beside_no_outcome(tmp_path, nursery):
+    """scheduler.list read while the first run is going says running, 0 runs, no outcome; a
+    run counted at its start showed `runs: 1` beside `outcome: None` (a flaky CI read)."""
+    app = make_app(tmp_path)
+    sched = SchedulerService(app)
+    release = trio.Event()
+
+    async def slow():
+        await release.wait()
+        return {"written": 1}
+
+    sched.register("slow", "off", slow)
+    await nursery.start(sched.run)
+    nursery.start_soon(sched.run_now, "slow")
+    await trio.sleep(0.05)
+    row = next(t for t in sched.tasks() if t["name"] == "slow")
+    assert (row["running"], row["runs"], row["outcome"]) == (True, 0, None)
+    release.set()
+    await trio.sleep(0.05)
+    row = next(t for t in sched.tasks() if t["name"] == "slow")
+    assert (row["running"], row["runs"], row["outcome"]) == (False, 1, "ok")
