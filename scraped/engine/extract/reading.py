@@ -120,6 +120,26 @@ def block_question(block: list[Line]) -> tuple[list[str], bool, Line] | None:
     return (parts, numbered, core) if core is not None else None
 
 
+def _opens_box(ln: Line) -> bool:
+    """The labelled line's paragraph is the first thing in its parent (a box of its own,
+    not one paragraph among an article's), so the parent's next paragraphs go on with it."""
+    owner = ln.owner
+    parent = owner.getparent()
+    return (owner.tag in ("p", "div") and parent is not None and owner.getprevious() is None
+            and not (parent.text or "").strip() and parent.tag not in ("body", "article", "main"))
+
+
+def _in_box(el, box) -> bool:
+    """`el` is the explanation's box or a list or table at most two levels inside it."""
+    for _ in range(3):
+        if el is box:
+            return True
+        if el is None:
+            return False
+        el = el.getparent()
+    return False
+
+
 def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[str], int, list[Line], bool]:
     """(answer as written, explanation parts, end index, meta lines, weak) after a run;
     weak: the answer is only the text of a hidden element (no answer label or box), to be
@@ -157,6 +177,8 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
         elif k & K_EXPL and (m := EXPL_RE.match(t)):
             if m.group("v"):
                 expl.append(m.group("v").strip())
+                if _opens_box(ln):  # "Explanation: ..." first in its box: the box's paragraphs follow
+                    box = ln.owner.getparent()
             elif ln.owner.tag in HEADING_TAGS or ln.owner.tag in ("p", "div", "strong", "b"):
                 # a bare "Explanation" heading: what follows it in its box is the explanation
                 box = ln.owner.getparent()
@@ -174,7 +196,7 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
             else:
                 expl.append(t)
         elif in_expl and prev is not None and (ln.owner is prev.owner or (
-                box is not None and ln.owner.getparent() is box and len(expl) < 12 and not f & HEADING)):
+                box is not None and _in_box(ln.owner.getparent(), box) and len(expl) < 12 and not f & HEADING)):
             expl.append(t)
         else:
             break
