@@ -12,6 +12,7 @@ import trio
 
 from scraped.bank import lifecycle as lc
 from scraped.bank.intake import canonical
+from scraped.store.schema import JOBS
 from tests.daemon_harness import DaemonProcess
 
 
@@ -20,9 +21,13 @@ def _raw(i: int, category: str, difficulty: str, state: str) -> dict:
                       "answer": 1, "answer_text": "2", "category": category, "difficulty": difficulty,
                       "company_tags": ["TCS"], "job_id": "J1", "extracted_at": 100.0 + i,
                       "sources": [{"url": f"http://site.test/{i}", "job_id": "J1", "extractor": "css",
-                                   "seen_at": 1.0}],
+                                   "seen_at": 1.0}] + SEEN_AGAIN.get(i, []),
                       "enhancement": {"state": state, "attempts": 1, "last_error": None,
                                       "enhanced_id": _eid(i) if state in ("done", "provisional") else None}})
+
+
+# Question 0 was found again by a second job (J2), whose first job stays J1.
+SEEN_AGAIN = {0: [{"url": "http://site.test/0?again", "job_id": "J2", "extractor": "css", "seen_at": 2.0}]}
 
 
 def _eid(i: int) -> str:
@@ -35,7 +40,7 @@ def _enhanced(i: int, level: str, category: str = "quantitative", provisional: b
             "question": f"Enhanced question {i}?", "options": ["1", "2", "3", "4"],
             "correct_index": None if disputed else 1, "answer_text": None if disputed else "2",
             "explanation": "Because.", "category": category, "difficulty": "easy", "topics": ["t"],
-            "company_tags": ["tcs"], "job_ids": ["J1"], "source_urls": [f"http://site.test/{i}"],
+            "company_tags": ["tcs"], "job_ids": ["J1", *(["J2"] if i in SEEN_AGAIN else [])], "source_urls": [f"http://site.test/{i}"],
             "quality_score": lc.QUALITY[level], "provisional": provisional, "provider": "gemini",
             "model": "gemini-test", "origin": "scraped", "enhanced_at": 200.0 + i,
             "verification": {"level": level, "solver": "groq/llama-test",
@@ -60,6 +65,8 @@ def daemon(tmp_path_factory):
         raws = [_raw(i, "Quantitative aptitude" if i % 2 else "Logical Reasoning", "Easy" if i < 4 else "HARD",
                      "done" if i < len(LEVELS) else "pending") for i in range(9)]
         await store.insert_many(lc.RAW, raws)
+        # J2 is known only as a job (no question has it as its first job)
+        await store.insert_many(JOBS, [{"_id": "J2", "status": "COMPLETED", "created_at": 2.0}])
         await store.insert_many(lc.ENHANCED, [_enhanced(i, lvl, "quantitative" if i % 2 else "logical")
                                               for i, lvl in enumerate(LEVELS)])
         await store.close()
@@ -137,3 +144,14 @@ def test_export_streams_jsonl_and_csv_and_leaves_quarantined_out(daemon):
     out = daemon.ctl("questions", "export", "--bank", "all", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
     assert sorted(r["bank"] for r in rows) == ["enhanced"] * 5 + ["raw"] * 3
+
+
+def test_count_by_job_counts_every_job_that_found_a_question(daemon):
+    # not only the first job: question 0 counts under J1 and J2, and the output says so
+    raw = _json(daemon, "questions", "count", "--bank", "raw", "--by", "job")
+    assert raw["counts"] == {"J1": 9, "J2": 1} and raw["total"] == 9
+    enhanced = _json(daemon, "questions", "count", "--by", "job")
+    assert enhanced["counts"] == {"J1": 5, "J2": 1} and enhanced["total"] == 5
+    assert _json(daemon, "questions", "count", "--bank", "raw", "--job", "J2")["total"] == 1
+    text = daemon.ctl("questions", "count", "--bank", "raw", "--by", "job")
+    assert text.returncode == 0 and "counts under each of them" in text.stdout

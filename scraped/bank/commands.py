@@ -18,6 +18,7 @@ from scraped.bank.query import Part, parts
 from scraped.bank.records import CSV_COLUMNS, csv_row, export_record, summary
 from scraped.dispatch import Handler, Request
 from scraped.errors import BadRequest, NotFound, Unavailable
+from scraped.store.schema import JOBS
 
 CHUNK_BYTES = 64 * 1024
 SOURCES_SHOWN = 200
@@ -49,7 +50,10 @@ def handlers(app: Any) -> dict[str, Handler]:
         counts: dict[str, int] = {}
         for part in parts(req.args):
             out["total"] += await store().count(part.collection, part.filter)
-            if by:
+            if by in _BY_JOB:
+                for k, v in (await _count_by_job(store(), part)).items():
+                    counts[k] = counts.get(k, 0) + v
+            elif by:
                 field = _by_field(by, part)
                 for k, v in (await store().count_by(part.collection, field, part.filter)).items():
                     key = str(k) if k is not None else "(none)"
@@ -60,6 +64,8 @@ def handlers(app: Any) -> dict[str, Handler]:
         if by:
             out["by"] = by
             out["counts"] = dict(sorted(counts.items()))
+            if by in _BY_JOB:
+                out["note"] = "a question found by several jobs counts under each of them"
         return out
 
     async def show(req: Request) -> dict[str, Any]:
@@ -103,8 +109,29 @@ def handlers(app: Any) -> dict[str, Handler]:
 _BY = {"enhanced": {"category": "category", "difficulty": "difficulty", "level": "verification.level",
                     "provider": "provider", "origin": "origin", "provisional": "provisional"},
        "raw": {"category": "category", "difficulty": "difficulty", "state": "enhancement.state",
-               "enhancement.state": "enhancement.state", "job": "job_id", "job_id": "job_id",
-               "provider": "enhancement.provider"}}
+               "enhancement.state": "enhancement.state", "provider": "enhancement.provider"}}
+
+
+# Every job that found a question, not only its first (`job_id`): `job_ids` on an enhanced
+# question, `sources[].job_id` on a raw one. Neither backend groups by array elements, so
+# each job is counted on its own, over the jobs the store knows and the raw questions'
+# first jobs (a deleted job that was some question's first still counts).
+_BY_JOB = ("job", "job_id")
+_JOB_FIELD = {"enhanced": "job_ids", "raw": "sources.job_id"}
+MAX_JOBS_COUNTED = 2000
+RAW_FIRST_JOB = "job_id"
+
+
+async def _count_by_job(store: Any, part: Part) -> dict[str, int]:
+    jobs = await store.find(JOBS, {}, sort=[("created_at", -1)], limit=MAX_JOBS_COUNTED)
+    ids = {str(j["_id"]) for j in jobs}
+    ids |= {str(k) for k in (await store.count_by(lc.RAW, RAW_FIRST_JOB)) if k}
+    out: dict[str, int] = {}
+    for jid in sorted(ids)[:MAX_JOBS_COUNTED]:
+        n = await store.count(part.collection, {**part.filter, _JOB_FIELD[part.bank]: jid})
+        if n:
+            out[jid] = n
+    return out
 
 
 def _by_field(by: str, part: Part) -> str:

@@ -36,6 +36,8 @@ def questions_count(r: dict[str, Any]) -> str:
         lines.append(f"{r['quarantined']} more quarantined (disputed): scrapedctl questions list --quarantined")
     if r.get("by"):
         lines += ["", table([{r["by"]: k, "count": v} for k, v in r["counts"].items()])]
+    if r.get("note"):
+        lines.append(f"({r['note']})")
     return "\n".join(lines)
 
 
