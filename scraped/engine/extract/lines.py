@@ -34,6 +34,7 @@ from scraped.engine.extract.markup import (
     list_style,
     neutral,
     panel,
+    question_details,
     table_roles,
 )
 from scraped.engine.extract.normalise import clean_text
@@ -244,10 +245,14 @@ class _Walker:
                 href = el.get("href")
                 new.link = bool(href) and href != "#" and not href.startswith("javascript:")
             elif tag == "details":
-                new.flags |= HIDDEN
-                new.box = self.new_id()
+                if question_details(el):
+                    new.flags |= QBOX  # a question card: shown when opened, its summary the question
+                else:
+                    new.flags |= HIDDEN
+                    new.box = self.new_id()
             elif tag == "summary":
-                new.flags |= TOGGLE
+                if not ctx.flags & QBOX or ctx.flags & HIDDEN:
+                    new.flags |= TOGGLE
             elif tag == "table":
                 new.roles = table_roles(el)
                 if new.roles is not None and new.roles[2] is not None:

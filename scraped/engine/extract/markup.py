@@ -98,6 +98,25 @@ def panel(el) -> bool:
     return False
 
 
+# a <summary> that is a switch ("Show answer", "Solution", "Click to reveal the explanation")
+_TOGGLE_TEXT = re.compile(
+    r"\b(answers?|solutions?|explanations?|explain|hints?|reveal|show|hide|view|see|check|"
+    r"key|result|more|details|click|tap|expand|respuesta|soluci[oó]n|r[ée]ponse|antwort|l[öo]sung)\b",
+    re.I)
+
+
+def question_details(el) -> bool:
+    """Is a <details> a question card (its <summary> is the question, the options and the
+    answer under it) rather than an answer box behind a "Show answer" switch?"""
+    summary = next((c for c in el if getattr(c, "tag", None) == "summary"), None)
+    if summary is None:
+        return False
+    words = " ".join(summary.itertext()).split()
+    if len(words) < 4:
+        return False  # "Answer", "Show solution", "Q1": a switch or a label
+    return not (len(words) <= 8 and _TOGGLE_TEXT.search(" ".join(words)))
+
+
 def list_style(el, tag: str) -> str | None:
     if tag == "ul":
         style = (el.get("style") or "") + " " + (el.get("class") or "")
