@@ -105,6 +105,7 @@ def test_resolve_answer(raw, options, style, want):
 @pytest.mark.parametrize("text, want", [
     ("Q3. What is x?", "What is x?"), ("12. What", "What"), ("Question 4: Why", "Why"),
     ("(5) How", "How"), ("Q: Where", "Where"), ("Q.7) Which", "Which"),
+    ("MCQ 1: Which gas", "Which gas"), ("Problem 3. A train", "A train"), ("Problems on trains", "Problems on trains"),
     ("3 men can do", "3 men can do"), ("2.5 kg of rice", "2.5 kg of rice"), ("1.", "1."),
 ])
 def test_strip_question_number(text, want):

@@ -80,3 +80,19 @@ def test_details_behind_a_switch_is_still_an_answer_box() -> None:
     qs = _qs(body)
     assert [(q.question, list(q.options), q.answer) for q in qs] == [
         ("What is 2 + 2?", ["3", "4", "5"], 1), ("What is 3 + 3?", ["6", "7", "8"], 0)]
+
+
+def test_answer_letter_then_a_reason_is_the_explanation() -> None:
+    # "Answer: B. Plants take in ..." / "Answer: C -- why": the reason after the letter is the
+    # explanation; "Answer: (a) New Delhi" repeats the option's text and explains nothing
+    body = "".join(
+        f"<section><h3>{n}. {q}</h3><ol type='A'>{''.join(f'<li>{o}</li>' for o in opts)}</ol>"
+        f"<p><strong>Answer: {a}</strong></p></section>"
+        for n, q, opts, a in [
+            (1, "Which gas do plants absorb?", ["Oxygen", "Carbon dioxide"], "B. Plants take it in by day."),
+            (2, "What is the capital of India?", ["New Delhi", "Mumbai"], "(a) New Delhi"),
+            (3, "Which organ pumps blood?", ["Lungs", "Heart"], "B -- the heart is a pump."),
+        ])
+    qs = _qs(body)
+    assert [(q.answer, q.explanation) for q in qs] == [
+        (1, "Plants take it in by day."), (0, None), (1, "the heart is a pump.")]

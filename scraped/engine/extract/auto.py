@@ -74,7 +74,9 @@ _DIFFICULTY = re.compile(r"\b(?:easy|medium|moderate|hard|difficult|beginner|int
 _PROSE_END = re.compile(r"(?:,|;|\band|\bor)$", re.I)
 _OPTION_REF = re.compile(r"^(?:(?:option|choice)\s*)?[(\[]?[A-Fa-f][)\]]?\.?$", re.I)
 # "Ans: a — 9 = 3×3 ...": a label, a dash, then the reasoning
-_ANSWER_DASH = re.compile(r"^((?:option\s*)?[(\[]?[A-Fa-f1-6][)\]]?\.?)\s+[\u2013\u2014-]\s+(.+)$", re.I)
+_ANSWER_DASH = re.compile(r"^((?:option\s*)?[(\[]?[A-Fa-f1-6][)\]]?\.?)\s+(?:[\u2013\u2014]|--?)\s+(.+)$", re.I)
+# "B. Plants take in carbon dioxide": a label, then either the option's text or a reason
+_ANSWER_LABEL = re.compile(r"^(?:option\s*)?[(\[]?[A-Fa-f1-6][)\]]?[.:)]\s+(.+)$", re.I)
 
 
 def _score(run: Run, question: str, numbered: bool, has_answer: bool, core: Line | None,
@@ -207,6 +209,13 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
             answer, rest = lead  # "Abundant. Scarce means in short supply..."
             answer_text = options[answer]
             if rest and not expl:
+                expl = [rest]
+        if answer is not None and not expl and raw and (m := _ANSWER_LABEL.match(raw)):
+            rest = m.group(1).strip()
+            if (after := answer_prefix(rest, [options[answer]])) is not None:
+                rest = after[1]  # "C. Mitochondria. They make ATP": the option's text, then the reason
+            if len(rest.split()) >= 3 and " ".join(rest.casefold().split()).rstrip(".") != " ".join(
+                    options[answer].casefold().split()).rstrip("."):
                 expl = [rest]
         if answer is None and weak:
             answer_text, cand.how = None, ""  # a hidden element's text that names no option

@@ -208,7 +208,7 @@ def normalise_options(options: Iterable[str]) -> list[str]:
 
 
 # "Question" in the languages of the corpus and its neighbours: the word before a number
-_QWORD = r"(?:q(?:uestion|ues|n)?|pregunta|pergunta|quest\u00e3o|frage|domanda|c\u00e2u|soal|soru|\u0432\u043e\u043f\u0440\u043e\u0441|\u092a\u094d\u0930\u0936\u094d\u0928)"
+_QWORD = r"(?:q(?:uestion|ues|n)?|mcq|problem|exercise|pregunta|pergunta|quest\u00e3o|frage|domanda|c\u00e2u|soal|soru|\u0432\u043e\u043f\u0440\u043e\u0441|\u092a\u094d\u0930\u0936\u094d\u0928)"
 _QNUM = re.compile(
     r"^(?:(?:" + _QWORD + r"\.?\s*(?:no\.?\s*)?#?\d{1,4}(?:\s+of\s+\d{1,4})?\s*[.:)\-\u2013]?)|#?\d{1,4}\s*[.)]|\(\d{1,4}\)"
     r"|(?:q|ques|question)\s*[.:\-\u2013])(?:\s+|$)",
