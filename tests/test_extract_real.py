@@ -61,6 +61,7 @@ FLOORS: dict[str, tuple[int, int, int, int]] = {
     "javatpoint/aptitude-numbers-test-1": (5, 5, 0, 0),
     "javatpoint/aptitude-probability-test-1": (5, 5, 0, 0),
     "javatpoint/java-abstract-class-article": (0, 0, 0, 0),
+    "moodle-boost-review/truefalse-attempt-review": (0, 0, 0, 0),
     "moodle-unadm/ddoo-activity-1-quiz": (10, 0, 0, 0),
     "moodle-unadm/ddoo-diagnostic-exam": (10, 0, 0, 0),
     "moodle-unadm/dsop-activity-1-quiz": (10, 0, 0, 0),
