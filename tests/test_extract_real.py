@@ -31,6 +31,7 @@ REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 # page id: (questions found at least, answers right at least, invented at most,
 #           spurious answers at most: answers given where the truth has none)
 FLOORS: dict[str, tuple[int, int, int, int]] = {
+    "canvas-osu/cs372-module-3-summary-exercise": (1, 0, 2, 1),
     "examtopics/1z0-071-topic1-q10": (1, 1, 0, 0),
     "examtopics/1z0-071-topic1-q105": (1, 1, 0, 0),
     "examtopics/1z0-071-topic1-q13": (1, 1, 0, 0),
@@ -61,7 +62,7 @@ FLOORS: dict[str, tuple[int, int, int, int]] = {
     "javatpoint/aptitude-numbers-test-1": (5, 5, 0, 0),
     "javatpoint/aptitude-probability-test-1": (5, 5, 0, 0),
     "javatpoint/java-abstract-class-article": (0, 0, 0, 0),
-    "moodle-boost-review/truefalse-attempt-review": (0, 0, 0, 0),
+    "moodle-boost-review/truefalse-attempt-review": (1, 1, 0, 0),
     "moodle-unadm/ddoo-activity-1-quiz": (10, 0, 0, 0),
     "moodle-unadm/ddoo-diagnostic-exam": (10, 0, 0, 0),
     "moodle-unadm/dsop-activity-1-quiz": (10, 0, 0, 0),

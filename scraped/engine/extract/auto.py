@@ -276,6 +276,15 @@ def _script_keys(kept: list[Candidate]) -> None:
             cand.found = replace(cand.found, answer=idx, answer_text=cand.options[idx])
 
 
+def _names_option_above(raw: str, runs: list[Run], at: int) -> bool:
+    """Is `raw` the text of an option of the nearest run of options above line `at`?"""
+    above = [r for r in runs if r.end <= at]
+    if not above:
+        return False
+    want = clean_text(raw).strip(" '\"\u2018\u2019\u201c\u201d.").casefold()
+    return any(clean_text(o).casefold() == want for o in above[-1].options)
+
+
 def _free_response(lines: list[Line], runs: list[Run], questions, breadcrumb) -> list[ExtractedQuestion]:
     """ "Q4. How many ...? / Answer: 18": a numbered question with an explicit answer."""
     taken = bytearray(len(lines))
@@ -301,6 +310,8 @@ def _free_response(lines: list[Line], runs: list[Run], questions, breadcrumb) ->
         parts, first, numbered, core = read_question(lines, Run(here, here, [], None, "free"), above)
         if not parts:
             continue
+        if not numbered and _names_option_above(raw, runs, here):
+            continue  # "The correct answer is 'True'." under the options: that question's answer
         question = strip_question_number(clean_text(" ".join(parts)))
         if not (numbered or has_question_number(parts[0]) or (core is not None and core.flags & QBOX)) \
                 or len(question) < 15:

@@ -162,6 +162,8 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
         elif (f & TOGGLE or k & K_TOGGLE) and not k & K_ANSWER and not (
                 k & K_EXPL and not f & TOGGLE and not ln.links and ln.owner.tag != "button"):
             pass  # "Show answer" (but a bare "Explanation" heading in the text heads the explanation)
+        elif f & HEADING and f & HIDDEN and not k & (K_ANSWER | K_EXPL):
+            pass  # a screen-reader heading ("Feedback", "Question text"): a label, not content
         elif ln.links >= 0.8 * len(t) or ln.owner.tag == "button" or f & RADIO:
             pass  # "View answer", "Discuss", "Report" links, buttons and form controls around the answer
         elif answer is None and k & K_ANSWER and (m := ANSWER_RE.match(t)):
