@@ -96,3 +96,36 @@ def test_answer_letter_then_a_reason_is_the_explanation() -> None:
     qs = _qs(body)
     assert [(q.answer, q.explanation) for q in qs] == [
         (1, "Plants take it in by day."), (0, None), (1, "the heart is a pump.")]
+
+
+_CANVAS_OPTION = (
+    "<div class='answer answer_for_ {sel}'><span class='hidden id'>{id}</span>"
+    "<div class='select_answer answer_type'><input type='radio' name='question-{q}' disabled {chk}>"
+    "<label><div class='answer_text'>{text}</div><div class='answer_html'></div></label></div>"
+    "<div class='answer_match matching_answer answer_type' style='display:none;'>"
+    "<div class='answer_match_left'>{text}</div></div>"
+    "<div style='display: none;'><span class='numerical_answer_type'>exact_answer</span>"
+    "<span class='id'>{id}</span></div></div>")
+
+
+def test_canvas_radio_options_with_hidden_copies_between_them() -> None:
+    # canvas-osu (tests/fixtures/real): each option a div.answer holding its radio, its text in
+    # div.answer_text, and hidden copies of the text and ids in matching/numeric boxes; the
+    # question container's class names the type "true_false_question", and the results
+    # wrapper says "suppress_correct_answers". Before: 1 of 37 questions on that page.
+    def question(q: int, text: str, selected: int) -> str:
+        opts = "".join(_CANVAS_OPTION.format(
+            sel="selected_answer" if n == selected else "", id=q * 10 + n, q=q, text=t,
+            chk="checked" if n == selected else "") for n, t in enumerate(("True", "False")))
+        return (f"<div class='display_question question true_false_question'>"
+                f"<div class='header'><span class='name question_name'>Question {q}</span></div>"
+                f"<div class='text'><div class='question_text user_content'>{text}</div>"
+                f"<div class='answers'><div class='answers_wrapper'>{opts}</div></div></div></div>")
+    body = ("<div id='questions' class='assessment_results suppress_correct_answers'>"
+            + question(1, "An HTTP server maintains client states.", 1)
+            + question(2, "HTTP implements a conditional GET using if-modified-since.", 0) + "</div>")
+    qs = _qs(body)
+    # the page marks only what the student chose, not what is right: no answer is given
+    assert [(q.question, list(q.options), q.answer) for q in qs] == [
+        ("An HTTP server maintains client states.", ["True", "False"], None),
+        ("HTTP implements a conditional GET using if-modified-since.", ["True", "False"], None)]

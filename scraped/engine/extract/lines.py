@@ -17,6 +17,7 @@ import re
 
 from scraped.engine.extract.markup import (
     ANS,
+    CHOICES,
     CODE,
     CORRECT,
     EXPL,
@@ -213,7 +214,9 @@ class _Walker:
                 if len(text) > 60:  # a wrapper named "level-2", not a badge
                     flags &= ~META
             if flags & ANS and not flags & CORRECT and panel(el):
-                flags = (flags & ~ANS) | OPTBOX  # Moodle's div.answer: radio buttons, the options
+                flags = (flags & ~ANS) | OPTBOX | CHOICES  # Moodle's, Canvas's div.answer: radio buttons, the options
+            elif flags & ANS and not flags & CORRECT and ctx.flags & CHOICES:
+                flags &= ~ANS  # Canvas's "answer_text" inside such a div: the option's text
             if flags & CORRECT:
                 if grouped is not None or tag in _OPTION_TAGS or (flags | ctx.flags) & (OPTBOX | LISTED):
                     flags &= ~(ANS | EXPL | HIDDEN)  # "correct-answer" on an option marks that option

@@ -27,6 +27,7 @@ META = 1 << 10  # a difficulty/category badge
 LISTED = 1 << 11  # inside a list item
 CODE = 1 << 12  # inside <pre>: a code block, part of the question above it
 INPUT = 1 << 13  # the value of a hidden input named like an answer
+CHOICES = 1 << 14  # inside an "answer" element that holds radio buttons: its "answer_*" parts are an option's
 
 _SKIP_TOKENS = frozenset(
     "ad ads advert adverts advertisement adsbygoogle sponsor sponsored cookie cookies "
@@ -45,6 +46,7 @@ _CLASS_HINTS = re.compile(
     r"|(?P<correct>^(?:correct|right|true)$)"
     r"|(?P<chrome>^(?:prompt|instructions?)$)"  # "Select one:": a form's prompt, not the question
 )
+_NEGATIONS = frozenset(("suppress", "suppressed", "no", "not", "without"))
 _LAYOUT_TOKENS = frozenset(
     "text pull float align col sidebar arrow icon fa nav menu left top bottom m p mr ml pr pl me ms pe ps "
     "justify content border rounded half side panel column".split()
@@ -78,6 +80,10 @@ def classify(value: str) -> tuple[int, bool]:
         flags &= ~CORRECT  # "text-right", "pull-right": where a thing sits, not whether it is right
     if flags & CORRECT and flags & HIDDEN:
         flags &= ~HIDDEN  # "correct-hidden": a marker kept from view, on a visible option
+    if flags & CORRECT and "true" in tokens and "false" in tokens:
+        flags &= ~CORRECT  # "true_false_question": a question type
+    if not tokens.isdisjoint(_NEGATIONS):
+        flags &= ~(CORRECT | ANS | OPTBOX)  # "suppress_correct_answers": a setting, not a box
     if len(_class_cache) > 4096:
         _class_cache.clear()
         neutral.clear()

@@ -29,7 +29,7 @@ from scraped.engine.extract.lines import (
 )
 from scraped.engine.extract.lines import HEADINGS as HEADING_TAGS
 from scraped.engine.extract.normalise import has_question_number
-from scraped.engine.extract.runs import Run
+from scraped.engine.extract.runs import Run, in_first_choice
 from scraped.engine.extract.signals import (
     ANSWER_RE,
     EMBEDDED_EXPL,
@@ -71,6 +71,9 @@ def read_question(lines: list[Line], run: Run, floor: int) -> tuple[list[str], i
     k = run.start - 1
     while k >= floor:
         ln = lines[k]
+        if k == run.start - 1 and in_first_choice(lines, run, ln):
+            k -= 1
+            continue
         if stops_question(ln):
             break
         if skippable(ln):

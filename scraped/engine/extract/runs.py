@@ -23,7 +23,7 @@ from scraped.engine.extract.lines import (
 from scraped.engine.extract.normalise import LABEL_START, option_label, split_inline_options
 from scraped.engine.extract.signals import K_ANSWER, K_EXPL, K_TOGGLE, kind
 
-__all__ = ["Run", "find_runs", "merge_labels", "MAX_OPTIONS", "NOT_OPTION"]
+__all__ = ["Run", "find_runs", "in_first_choice", "merge_labels", "MAX_OPTIONS", "NOT_OPTION"]
 
 MAX_OPTIONS = 6
 NOT_OPTION = HIDDEN | ANS | EXPL | TOGGLE | HEADROW | META
@@ -200,6 +200,71 @@ def _list_run(lines: list[Line], i: int) -> Run | None:
     return Run(i, j, options, style, "list", "", heads if j - i > len(items) else None)
 
 
+def _radios(el, most: int = 2) -> int:
+    n = 0
+    for k, inp in enumerate(el.iter("input")):
+        if inp.get("type") in ("radio", "checkbox"):
+            n += 1
+            if n >= most:
+                break
+        if k > 40:
+            break
+    return n
+
+
+def _choice_el(ln: Line):
+    """The element of one option around a radio line: the highest ancestor (a few levels
+    up) that holds no other radio button."""
+    el = ln.owner
+    for _ in range(6):
+        parent = el.getparent()
+        if parent is None or _radios(parent) > 1:
+            return el
+        el = parent
+    return el
+
+
+def _radio_run(lines: list[Line], i: int) -> Run | None:
+    """Radio options with hidden copies between them (Canvas keeps each option's text again
+    in hidden matching and numeric boxes): the hidden lines inside an option's element, or
+    before the next radio line, belong to the run, not to the answer after it."""
+    j, n = i, len(lines)
+    heads: list[int] = []
+    choice = None
+    while j < n and len(heads) <= MAX_OPTIONS:
+        ln = lines[j]
+        if ln.flags & RADIO and not ln.flags & NOT_OPTION:
+            heads.append(j - i)
+            choice = _choice_el(ln)
+        elif ln.flags & HIDDEN and not ln.flags & RADIO and choice is not None and (
+                _within(ln.owner, choice, 8) or _radio_next(lines, j)):
+            pass
+        else:
+            break
+        j += 1
+    if not 2 <= len(heads) <= MAX_OPTIONS or len(heads) == j - i:
+        return None  # no hidden lines among them: _group_run's plain run
+    return Run(i, j, [lines[i + h].text for h in heads], None, "radio", "", heads)
+
+
+def in_first_choice(lines: list[Line], run: Run, ln: Line) -> bool:
+    """Is a hidden line above a radio run inside its first option's element (Canvas puts an
+    option's id in a hidden span before its radio): part of the option, not the question's end."""
+    if run.kind != "radio" or not ln.flags & HIDDEN:
+        return False
+    choice = _choice_el(lines[run.start])
+    return ln.owner is choice or _within(ln.owner, choice, 8)
+
+
+def _radio_next(lines: list[Line], j: int, window: int = 8) -> bool:
+    for ln in lines[j + 1:j + 1 + window]:
+        if ln.flags & RADIO:
+            return not ln.flags & NOT_OPTION
+        if not ln.flags & HIDDEN:
+            return False
+    return False
+
+
 def _group_run(lines: list[Line], i: int, flag: int) -> Run | None:
     j = i
     n = len(lines)
@@ -221,7 +286,7 @@ def find_runs(lines: list[Line]) -> list[Run]:
             if run is None and ln.item is not None and ln.item[1] == 0:
                 run = _list_run(lines, i)
             if run is None and ln.flags & RADIO:
-                run = _group_run(lines, i, RADIO)
+                run = _group_run(lines, i, RADIO) or _radio_run(lines, i)
             if run is None and ln.flags & OPTBOX:
                 run = _group_run(lines, i, OPTBOX)
         if run is not None and run.end < n and _goes_on(lines, run):
