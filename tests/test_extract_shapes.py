@@ -113,19 +113,23 @@ def test_canvas_radio_options_with_hidden_copies_between_them() -> None:
     # div.answer_text, and hidden copies of the text and ids in matching/numeric boxes; the
     # question container's class names the type "true_false_question", and the results
     # wrapper says "suppress_correct_answers". Before: 1 of 37 questions on that page.
-    def question(q: int, text: str, selected: int) -> str:
+    def question(q: int, text: str, selected: int, points: str) -> str:
         opts = "".join(_CANVAS_OPTION.format(
             sel="selected_answer" if n == selected else "", id=q * 10 + n, q=q, text=t,
             chk="checked" if n == selected else "") for n, t in enumerate(("True", "False")))
         return (f"<div class='display_question question true_false_question'>"
-                f"<div class='header'><span class='name question_name'>Question {q}</span></div>"
+                f"<div class='header'><span class='name question_name'>Question {q}</span>"
+                f"<div class='user_points'>{points}<span class='points question_points'> / 1</span> pts</div></div>"
                 f"<div class='text'><div class='question_text user_content'>{text}</div>"
                 f"<div class='answers'><div class='answers_wrapper'>{opts}</div></div></div></div>")
     body = ("<div id='questions' class='assessment_results suppress_correct_answers'>"
-            + question(1, "An HTTP server maintains client states.", 1)
-            + question(2, "HTTP implements a conditional GET using if-modified-since.", 0) + "</div>")
+            + question(1, "An HTTP server maintains client states.", 1, "1")
+            + question(2, "HTTP implements a conditional GET using if-modified-since.", 1, "0")
+            + question(3, "FTP uses two TCP connections.", 0, "1") + "</div>")
     qs = _qs(body)
-    # the page marks only what the student chose, not what is right: no answer is given
+    # the page marks only what the student chose, and the score: a choice that scored full
+    # marks is the answer; one that scored 0 says only that it is wrong, so no answer
     assert [(q.question, list(q.options), q.answer) for q in qs] == [
-        ("An HTTP server maintains client states.", ["True", "False"], None),
-        ("HTTP implements a conditional GET using if-modified-since.", ["True", "False"], None)]
+        ("An HTTP server maintains client states.", ["True", "False"], 1),
+        ("HTTP implements a conditional GET using if-modified-since.", ["True", "False"], None),
+        ("FTP uses two TCP connections.", ["True", "False"], 0)]

@@ -16,7 +16,9 @@
    of correctness (answer, success) that no sibling has;
 6. key: an answer key at the end of the page ("1-B 2-C", "1. (b)"), keys.py;
 7. json: a schema.org Quiz or a framework's state object in a script, scripts.py; an
-   answer key by input name (`{ q1: "b" }`) in a script, optkeys.script_answers.
+   answer key by input name (`{ q1: "b" }`) in a script, optkeys.script_answers;
+8. graded: on a graded attempt's results page that shows no key, the one checked radio of a
+   question scored full marks ("1 / 1 pts", "Mark 1.00 out of 1.00"), graded_selection.
 
 Decoys give nothing: vote tallies and "most voted" badges are skipped by lines.py (their
 classes), so are comments and navigation; an answer label with no value in a results
@@ -37,7 +39,7 @@ from scraped.engine.extract.optkeys import (
     value_answer,
 )
 
-__all__ = ["answer_for", "marked_options", "odd_one_out"]
+__all__ = ["answer_for", "graded_selection", "marked_options", "odd_one_out"]
 
 # an inline style that sets a colour, a background or a weight: how a page paints one option
 _PAINT = re.compile(r"(?:^|;)\s*(?:color|background(?:-color)?|font-weight)\s*:", re.I)
@@ -133,6 +135,34 @@ def answer_for(run, raw: str | None, opt_lines: list[Line], q_line: Line | None,
         idx, text = resolve_answer(raw, options, style)
         return idx, text, "text" if text else ""
     return None, None, ""
+
+
+# a graded attempt's score for one question: "1 / 1 pts" (Canvas), "Mark 1.00 out of 1.00" (Moodle)
+_SCORE = re.compile(r"^(?:mark|score|points?)?\s*(\d+(?:\.\d+)?)\s*(?:/|out\s+of)\s*(\d+(?:\.\d+)?)"
+                    r"\s*(?:pts?|points?|marks?)?\.?$", re.I)
+
+
+def graded_selection(above: list[Line], choices: list) -> int | None:
+    """The option chosen in a graded attempt that scored full marks: on a results page that
+    shows no key, the one checked radio of a question scored "1 / 1 pts" is its answer.
+    `above` are the lines between the previous question and this one's options, `choices`
+    one element per option (each holding its radio button)."""
+    full = False
+    for ln in above:
+        if (m := _SCORE.match(ln.text)) is not None:
+            got, out_of = float(m.group(1)), float(m.group(2))
+            full = out_of > 0 and got == out_of
+    if not full:
+        return None
+    checked = []
+    for i, el in enumerate(choices):
+        for inp in el.iter("input"):
+            if inp.get("type") == "checkbox":
+                return None  # "select all that apply": one letter cannot hold the key
+            if inp.get("type") == "radio" and inp.get("checked") is not None:
+                checked.append(i)
+                break
+    return checked[0] if len(checked) == 1 else None
 
 
 def marked_options(run, opt_lines: list[Line]) -> int:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from scraped.engine.extract.answers import answer_for, marked_options
+from scraped.engine.extract.answers import answer_for, graded_selection, marked_options
 from scraped.engine.extract.keys import question_number
 from scraped.engine.extract.lines import (
     EXPL,
@@ -61,7 +61,7 @@ from scraped.engine.extract.passes import (
 )
 from scraped.engine.extract.reading import block_question, read_after, read_question, skippable
 from scraped.engine.extract.records import question_start
-from scraped.engine.extract.runs import Run, find_runs, merge_labels
+from scraped.engine.extract.runs import Run, choice_element, find_runs, merge_labels
 from scraped.engine.extract.signals import (
     ANSWER_RE,
     K_ANSWER,
@@ -205,6 +205,9 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
         els = option_elements([group[0].owner for group in groups], len(options)) if groups is not None else None
         keys = option_keys(els) if els is not None else None
         answer, answer_text, cand.how = answer_for(run, raw, opt_lines, core, options, keys=keys, els=els)
+        if answer is None and run.kind == "radio" and groups is not None and (graded := graded_selection(
+                lines[runs[idx - 1].end if idx else 0:first], [choice_element(g[0]) for g in groups])) is not None:
+            answer, answer_text, cand.how = graded, options[graded], "graded: full marks on the one checked option"
         if answer is None and answer_text and (lead := answer_prefix(answer_text, options)):
             answer, rest = lead  # "Abundant. Scarce means in short supply..."
             answer_text = options[answer]

@@ -82,6 +82,8 @@ def classify(value: str) -> tuple[int, bool]:
         flags &= ~HIDDEN  # "correct-hidden": a marker kept from view, on a visible option
     if flags & CORRECT and "true" in tokens and "false" in tokens:
         flags &= ~CORRECT  # "true_false_question": a question type
+    if flags & OPTBOX and flags & QBOX and not tokens.isdisjoint(("multiple", "single")):
+        flags &= ~OPTBOX  # "multiple_choice_question", "multiple_answers_question": a question type
     if not tokens.isdisjoint(_NEGATIONS):
         flags &= ~(CORRECT | ANS | OPTBOX)  # "suppress_correct_answers": a setting, not a box
     if len(_class_cache) > 4096:

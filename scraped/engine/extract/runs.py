@@ -23,7 +23,7 @@ from scraped.engine.extract.lines import (
 from scraped.engine.extract.normalise import LABEL_START, option_label, split_inline_options
 from scraped.engine.extract.signals import K_ANSWER, K_EXPL, K_TOGGLE, kind
 
-__all__ = ["Run", "find_runs", "in_first_choice", "merge_labels", "MAX_OPTIONS", "NOT_OPTION"]
+__all__ = ["Run", "choice_element", "find_runs", "in_first_choice", "merge_labels", "MAX_OPTIONS", "NOT_OPTION"]
 
 MAX_OPTIONS = 6
 NOT_OPTION = HIDDEN | ANS | EXPL | TOGGLE | HEADROW | META
@@ -212,7 +212,7 @@ def _radios(el, most: int = 2) -> int:
     return n
 
 
-def _choice_el(ln: Line):
+def choice_element(ln: Line):
     """The element of one option around a radio line: the highest ancestor (a few levels
     up) that holds no other radio button."""
     el = ln.owner
@@ -235,7 +235,7 @@ def _radio_run(lines: list[Line], i: int) -> Run | None:
         ln = lines[j]
         if ln.flags & RADIO and not ln.flags & NOT_OPTION:
             heads.append(j - i)
-            choice = _choice_el(ln)
+            choice = choice_element(ln)
         elif ln.flags & HIDDEN and not ln.flags & RADIO and choice is not None and (
                 _within(ln.owner, choice, 8) or _radio_next(lines, j)):
             pass
@@ -252,7 +252,7 @@ def in_first_choice(lines: list[Line], run: Run, ln: Line) -> bool:
     option's id in a hidden span before its radio): part of the option, not the question's end."""
     if run.kind != "radio" or not ln.flags & HIDDEN:
         return False
-    choice = _choice_el(lines[run.start])
+    choice = choice_element(lines[run.start])
     return ln.owner is choice or _within(ln.owner, choice, 8)
 
 
