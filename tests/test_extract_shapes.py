@@ -133,3 +133,24 @@ def test_canvas_radio_options_with_hidden_copies_between_them() -> None:
         ("An HTTP server maintains client states.", ["True", "False"], 1),
         ("HTTP implements a conditional GET using if-modified-since.", ["True", "False"], None),
         ("FTP uses two TCP connections.", ["True", "False"], 0)]
+
+
+def test_canvas_dropdown_choices_under_an_answer_label() -> None:
+    # canvas-osu: a one-blank dropdown question; its choices are repeated div.answer elements
+    # (no radio) under an "Answer 1:" label, each with hidden copies; the chosen one is
+    # classed "selected_answer". Full marks: the chosen one is the answer.
+    def choice(n: int, text: str, chosen: bool) -> str:
+        return (f"<div class='answer answer_for_a {'selected_answer' if chosen else 'skipped'} unspecified_answer'>"
+                f"<span class='hidden id'>{n}</span><div class='answer_text'>{text}</div>"
+                f"<div class='answer_match_left' style='display:none'>{text}</div></div>")
+    body = ("<div id='questions' class='assessment_results suppress_correct_answers'>"
+            "<div class='display_question question multiple_dropdowns_question'>"
+            "<div class='header'><span class='name question_name'>Question 4</span>"
+            "<div class='user_points'>1<span class='points question_points'> / 1</span> pts</div></div>"
+            "<div class='text'><div class='question_text user_content'>The reserved port for FTP control is port 21 .</div>"
+            "<div class='answers'><div class='answers_wrapper'><div class='answer_group'>Answer 1:"
+            + "".join(choice(n, t, t == "21") for n, t in enumerate(("20", "21", "22", "25")))
+            + "</div></div></div></div></div></div>")
+    qs = _qs(body)
+    assert [(q.question, list(q.options), q.answer) for q in qs] == [
+        ("The reserved port for FTP control is port 21 .", ["20", "21", "22", "25"], 1)]

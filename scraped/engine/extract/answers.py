@@ -146,7 +146,7 @@ def graded_selection(above: list[Line], choices: list) -> int | None:
     """The option chosen in a graded attempt that scored full marks: on a results page that
     shows no key, the one checked radio of a question scored "1 / 1 pts" is its answer.
     `above` are the lines between the previous question and this one's options, `choices`
-    one element per option (each holding its radio button)."""
+    one element per option (each holding its radio button, or classed "selected" when chosen)."""
     full = False
     for ln in above:
         if (m := _SCORE.match(ln.text)) is not None:
@@ -156,6 +156,9 @@ def graded_selection(above: list[Line], choices: list) -> int | None:
         return None
     checked = []
     for i, el in enumerate(choices):
+        if "selected" in _class_words(el):  # a dropdown's chosen value: "selected_answer"
+            checked.append(i)
+            continue
         for inp in el.iter("input"):
             if inp.get("type") == "checkbox":
                 return None  # "select all that apply": one letter cannot hold the key

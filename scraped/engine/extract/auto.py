@@ -205,7 +205,7 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
         els = option_elements([group[0].owner for group in groups], len(options)) if groups is not None else None
         keys = option_keys(els) if els is not None else None
         answer, answer_text, cand.how = answer_for(run, raw, opt_lines, core, options, keys=keys, els=els)
-        if answer is None and run.kind == "radio" and groups is not None and (graded := graded_selection(
+        if answer is None and run.kind in ("radio", "box") and groups is not None and (graded := graded_selection(
                 lines[runs[idx - 1].end if idx else 0:first], [choice_element(g[0]) for g in groups])) is not None:
             answer, answer_text, cand.how = graded, options[graded], "graded: full marks on the one checked option"
         if answer is None and answer_text and (lead := answer_prefix(answer_text, options)):

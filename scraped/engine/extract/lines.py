@@ -41,8 +41,8 @@ from scraped.engine.extract.markup import (
 from scraped.engine.extract.normalise import clean_text
 from scraped.engine.extract.siblings import GROUPABLE, SEPARATORS, sibling_groups
 
-__all__ = ["ANS", "CODE", "CORRECT", "EXPL", "HEADING", "HEADINGS", "HEADROW", "HIDDEN", "INPUT", "LISTED",
-           "META", "OPTBOX", "QBOX", "RADIO", "TOGGLE", "Line", "linearize", "walk_page"]
+__all__ = ["ANS", "CHOICES", "CODE", "CORRECT", "EXPL", "HEADING", "HEADINGS", "HEADROW", "HIDDEN", "INPUT", "LISTED",
+           "META", "OPTBOX", "QBOX", "RADIO", "TOGGLE", "Line", "linearize", "repeated", "walk_page"]
 
 BLOCK = frozenset(
     "address article aside blockquote body br caption center dd details dialog dir div dl dt "
@@ -68,6 +68,20 @@ _NONE_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _ANSWER_ATTRS = ("data-answer", "data-correct-answer", "data-ans", "data-correct-option", "data-key")
 _CORRECT_ATTRS = ("data-correct", "data-is-correct", "data-right")
 _TRUE = frozenset(("", "true", "1", "yes", "correct", "y"))
+def repeated(el, cls: str | None) -> bool:
+    """Does `el` have a sibling with its class (options repeat; an answer box does not)?"""
+    parent = el.getparent()
+    if parent is None or not cls or not cls.split():
+        return False
+    first = cls.split()[0]
+    for n, sib in enumerate(parent):
+        if n > 30:
+            break
+        if sib is not el and isinstance(sib.tag, str) and (sib.get("class") or "").split()[:1] == [first]:
+            return True
+    return False
+
+
 class Line:
     __slots__ = ("text", "owner", "flags", "box", "data_answer", "item", "links", "meta", "kind")
 
@@ -184,6 +198,7 @@ class _Walker:
             flags = 0
             cls = ident = None
             data = None
+            choice = False
             for attr, value in items:  # one pass over the attributes
                 if attr == "class":
                     cls = value
@@ -217,6 +232,9 @@ class _Walker:
                 flags = (flags & ~ANS) | OPTBOX | CHOICES  # Moodle's, Canvas's div.answer: radio buttons, the options
             elif flags & ANS and not flags & CORRECT and ctx.flags & CHOICES:
                 flags &= ~ANS  # Canvas's "answer_text" inside such a div: the option's text
+            elif flags & ANS and not flags & (CORRECT | HIDDEN) and ctx.flags & OPTBOX and repeated(el, cls):
+                flags = (flags & ~ANS) | CHOICES  # div.answer repeated in an options box: the options
+                choice = True
             if flags & CORRECT:
                 if grouped is not None or tag in _OPTION_TAGS or (flags | ctx.flags) & (OPTBOX | LISTED):
                     flags &= ~(ANS | EXPL | HIDDEN)  # "correct-answer" on an option marks that option
@@ -231,6 +249,8 @@ class _Walker:
                 if flags & (HIDDEN | ANS | EXPL):
                     new.box = self.new_id()
                 new.flags |= flags
+                if choice:  # not inside an answer box either ("answer_group" around them)
+                    new.flags &= ~ANS
             if data is not None:
                 new = self._data_ctx(data, new, ctx)
         if tag in _SPECIAL:

@@ -49,6 +49,10 @@ _TEMPLATE = re.compile(r"^(?:(?:you(?:r)?\s+(?:selected|answer(?:ed)?|chose|choi
                        r"|(?:correct|incorrect|wrong|right|well done|try again|not quite)[!.]?$)", re.I)
 
 
+# a label over the options that holds no value: "Answer 1:" (Canvas's dropdown groups)
+_OPTIONS_LABEL = re.compile(r"^answer\s*\d{1,2}\s*:$", re.I)
+
+
 def skippable(ln: Line) -> bool:
     return bool(ln.flags & (TOGGLE | HEADROW | META)) or ln.owner.tag == "button" or bool((ln.kind or kind(ln)) & (K_QNUM | K_OPTHDR)) or len(
         ln.text) < 2
@@ -71,8 +75,9 @@ def read_question(lines: list[Line], run: Run, floor: int) -> tuple[list[str], i
     k = run.start - 1
     while k >= floor:
         ln = lines[k]
-        if k == run.start - 1 and in_first_choice(lines, run, ln):
-            k -= 1
+        if (k == run.start - 1 and in_first_choice(lines, run, ln)) or (
+                core is None and _OPTIONS_LABEL.match(ln.text)):
+            k -= 1  # the first option's hidden id; "Answer 1:" over a dropdown's choices
             continue
         if stops_question(ln):
             break
@@ -92,7 +97,7 @@ def read_question(lines: list[Line], run: Run, floor: int) -> tuple[list[str], i
             # the code block belongs to the question above it ("What does this print?")
             core, first = ln, k
             parts.insert(0, ln.text)
-        elif ln.owner is core.owner and len(parts) < 8 and not ln.flags & HEADING:
+        elif ln.owner is core.owner and len(parts) < 16 and not ln.flags & HEADING:
             parts.insert(0, ln.text)  # one block's <br>-separated lines: "... to:", "1. ...", "2. ..."
             first = k
         else:

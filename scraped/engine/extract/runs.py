@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from scraped.engine.extract.lines import (
     ANS,
+    CHOICES,
     EXPL,
     HEADROW,
     HIDDEN,
@@ -19,6 +20,7 @@ from scraped.engine.extract.lines import (
     RADIO,
     TOGGLE,
     Line,
+    repeated,
 )
 from scraped.engine.extract.normalise import LABEL_START, option_label, split_inline_options
 from scraped.engine.extract.signals import K_ANSWER, K_EXPL, K_TOGGLE, kind
@@ -218,50 +220,50 @@ def choice_element(ln: Line):
     el = ln.owner
     for _ in range(6):
         parent = el.getparent()
-        if parent is None or _radios(parent) > 1:
+        if parent is None or _radios(parent) > 1 or (ln.flags & CHOICES and repeated(el, el.get("class"))):
             return el
         el = parent
     return el
 
 
-def _radio_run(lines: list[Line], i: int) -> Run | None:
-    """Radio options with hidden copies between them (Canvas keeps each option's text again
-    in hidden matching and numeric boxes): the hidden lines inside an option's element, or
-    before the next radio line, belong to the run, not to the answer after it."""
+def _choice_run(lines: list[Line], i: int, flag: int) -> Run | None:
+    """Options (radio lines, or CHOICES: repeated "answer" elements in an options box) with
+    hidden copies between them (Canvas keeps each option's text again in hidden matching and
+    numeric boxes): the hidden lines inside an option's element, or before the next option
+    line, belong to the run, not to the answer after it."""
     j, n = i, len(lines)
     heads: list[int] = []
     choice = None
     while j < n and len(heads) <= MAX_OPTIONS:
         ln = lines[j]
-        if ln.flags & RADIO and not ln.flags & NOT_OPTION:
+        if ln.flags & flag and not ln.flags & NOT_OPTION:
             heads.append(j - i)
             choice = choice_element(ln)
         elif ln.flags & HIDDEN and not ln.flags & RADIO and choice is not None and (
-                _within(ln.owner, choice, 8) or _radio_next(lines, j)):
+                ln.owner is choice or _within(ln.owner, choice, 8) or _next_is(lines, j, flag)):
             pass
         else:
             break
         j += 1
     if not 2 <= len(heads) <= MAX_OPTIONS or len(heads) == j - i:
         return None  # no hidden lines among them: _group_run's plain run
-    return Run(i, j, [lines[i + h].text for h in heads], None, "radio", "", heads)
+    return Run(i, j, [lines[i + h].text for h in heads], None, "radio" if flag == RADIO else "box", "", heads)
 
 
 def in_first_choice(lines: list[Line], run: Run, ln: Line) -> bool:
     """Is a hidden line above a radio run inside its first option's element (Canvas puts an
     option's id in a hidden span before its radio): part of the option, not the question's end."""
-    if run.kind != "radio" or not ln.flags & HIDDEN:
+    if not ln.flags & HIDDEN or not lines[run.start].flags & (RADIO | CHOICES):
         return False
     choice = choice_element(lines[run.start])
     return ln.owner is choice or _within(ln.owner, choice, 8)
 
 
-def _radio_next(lines: list[Line], j: int, window: int = 8) -> bool:
+def _next_is(lines: list[Line], j: int, flag: int, window: int = 8) -> bool:
+    """Is the next line that is not hidden, within `window`, an option line of the run?"""
     for ln in lines[j + 1:j + 1 + window]:
-        if ln.flags & RADIO:
-            return not ln.flags & NOT_OPTION
         if not ln.flags & HIDDEN:
-            return False
+            return bool(ln.flags & flag) and not ln.flags & NOT_OPTION
     return False
 
 
@@ -286,9 +288,11 @@ def find_runs(lines: list[Line]) -> list[Run]:
             if run is None and ln.item is not None and ln.item[1] == 0:
                 run = _list_run(lines, i)
             if run is None and ln.flags & RADIO:
-                run = _group_run(lines, i, RADIO) or _radio_run(lines, i)
+                run = _group_run(lines, i, RADIO) or _choice_run(lines, i, RADIO)
             if run is None and ln.flags & OPTBOX:
                 run = _group_run(lines, i, OPTBOX)
+            if run is None and ln.flags & CHOICES:
+                run = _choice_run(lines, i, CHOICES)
         if run is not None and run.end < n and _goes_on(lines, run):
             run = None  # "1. ...<br>2. ...<br>Which statement...?": numbered lines inside a question
         if run is not None:
