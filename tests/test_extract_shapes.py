@@ -154,3 +154,44 @@ def test_canvas_dropdown_choices_under_an_answer_label() -> None:
     qs = _qs(body)
     assert [(q.question, list(q.options), q.answer) for q in qs] == [
         ("The reserved port for FTP control is port 21 .", ["20", "21", "22", "25"], 1)]
+
+
+def test_wpproquiz_hidden_labels_and_the_answer_correct_class() -> None:
+    # HELD-5 learndash-lilac (a LearnDash/wpProQuiz quiz in review state; kept outside the
+    # repository: its source names no repository): each option an <li> whose hidden
+    # "<span style='display:none'>1. </span>" precedes the label with its radio; the right
+    # one classed "wpProQuiz_answerCorrectIncomplete", the chosen wrong one
+    # "wpProQuiz_answerIncorrect". Before: the hidden label hid every option, 0 questions.
+    item = ("<li class='wpProQuiz_questionListItem{cls}'><span style='display:none;'>{n}. </span>"
+            "<label><input class='wpProQuiz_questionInput' type='radio' name='q_41' disabled> {text}</label></li>")
+    opts = [("", "Everything in the world"), (" wpProQuiz_answerCorrectIncomplete", "The road and its users"),
+            ("", "Only vehicles"), (" wpProQuiz_answerIncorrect", "Only the road surface")]
+    body = ("<ol class='wpProQuiz_list'><li class='wpProQuiz_listItem'><div class='wpProQuiz_question'>"
+            "<div class='wpProQuiz_question_text'><p>What makes up the traffic space?</p></div>"
+            "<ul class='wpProQuiz_questionList'>"
+            + "".join(item.format(cls=c, n=n, text=t) for n, (c, t) in enumerate(opts, 1))
+            + "</ul></div><div class='wpProQuiz_response'>"
+            "<div style='display: none;' class='wpProQuiz_correct'><span>Correct</span></div>"
+            "<div class='wpProQuiz_incorrect'><span>Incorrect</span></div></div></li></ol>")
+    qs = _qs(body)
+    assert [(q.question, list(q.options), q.answer) for q in qs] == [
+        ("What makes up the traffic space?", [t for _, t in opts], 1)]
+
+
+def test_result_message_is_no_answer_and_the_explanation_names_the_right_option() -> None:
+    # HELD-5 skillcertpro (a wpProQuiz practice test, quoted in a blog post): no option is
+    # marked; the hidden response box says "Correct", then the explanation quotes the right
+    # option ('CORRECT: "..." is the correct answer') and the wrong ones ('... is incorrect').
+    # Before: answer text "Correct", no answer.
+    opts = ["Create a NAT gateway", "Attach an internet gateway", "Do nothing"]
+    body = ("<div class='wpProQuiz_question'><div class='wpProQuiz_question_text'><p>How does a private subnet "
+            "reach the internet?</p></div><ul class='wpProQuiz_questionList'>"
+            + "".join(f"<li class='wpProQuiz_questionListItem'><label><input type='radio' name='q3'> {o}</label></li>"
+                      for o in opts)
+            + "</ul></div><div class='wpProQuiz_response'><div style='display: none;' class='wpProQuiz_correct'>"
+            "<span>Correct</span><div class='wpProQuiz_AnswerMessage'><p>A NAT gateway is needed.</p>"
+            "<p>CORRECT: \u201cCreate a NAT gateway\u201d is the correct answer.</p>"
+            "<p>INCORRECT: \u201cDo nothing\u201d is incorrect.</p></div></div></div>")
+    qs = _qs(body)
+    assert [(q.answer, q.answer_text) for q in qs] == [(0, "Create a NAT gateway")]
+    assert qs[0].explanation is not None and qs[0].explanation.startswith("A NAT gateway is needed.")

@@ -80,7 +80,8 @@ def html_for_model(html: str, limit: int, anchor: str | None = None) -> str:
     start = -1
     words = _WORD.findall(anchor or "")[:6]
     if len(words) >= 2:
-        found = re.search(r"\W+(?:<[^>]*>\W*)*".join(map(re.escape, words)), text, re.I)
+        # between the words: spaces, punctuation, tags and entities ("server&nbsp;</span>maintains")
+        found = re.search(r"(?:&#?\w+;|<[^>]*>|\W)++".join(map(re.escape, words)), text, re.I)
         if found:
             start = max(0, found.start() - limit // 3)
     if start < 0:

@@ -220,6 +220,8 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
             if len(rest.split()) >= 3 and " ".join(rest.casefold().split()).rstrip(".") != " ".join(
                     options[answer].casefold().split()).rstrip("."):
                 expl = [rest]
+        if answer is None and expl and (named := _named_in_explanation(" ".join(expl), options)) is not None:
+            answer, answer_text, cand.how = named, options[named], "text: the explanation names the right option"
         if answer is None and weak:
             answer_text, cand.how = None, ""  # a hidden element's text that names no option
         if answer is not None and not expl and groups is not None:
@@ -277,6 +279,23 @@ def _script_keys(kept: list[Candidate]) -> None:
         if cand.found is not None:
             cand.answer, cand.how = idx, "script: answer key"
             cand.found = replace(cand.found, answer=idx, answer_text=cand.options[idx])
+
+
+# ' "Create a NAT gateway" is the correct answer ', ' The correct answer is "B) 25" '
+_QUOTED_RIGHT = re.compile(
+    r"[\"\u201c]([^\"\u201c\u201d]{1,300})[\"\u201d]\s+is\s+(?:the\s+)?(?:correct|right)(?:\s+(?:answer|option|choice))?\b"
+    r"|(?:the\s+)?(?:correct|right)\s+(?:answer|option|choice)\s+is\s+[\"\u201c]([^\"\u201c\u201d]{1,300})[\"\u201d]", re.I)
+
+
+def _named_in_explanation(text: str, options: tuple[str, ...] | list[str]) -> int | None:
+    """The one option an explanation quotes as the right one, or None."""
+    loose = [" ".join(o.casefold().split()).rstrip(".") for o in options]
+    named = set()
+    for m in _QUOTED_RIGHT.finditer(text):
+        quoted = " ".join((m.group(1) or m.group(2)).casefold().split()).rstrip(".")
+        if quoted in loose:
+            named.add(loose.index(quoted))
+    return named.pop() if len(named) == 1 else None
 
 
 def _names_option_above(raw: str, runs: list[Run], at: int) -> bool:

@@ -74,6 +74,8 @@ def classify(value: str) -> tuple[int, bool]:
     for tok in tokens:
         for m in _CLASS_HINTS.finditer(tok):
             flags |= _FLAG_OF[m.lastgroup or ""]
+    if "answercorrect" in low:
+        flags |= CORRECT  # wpProQuiz's "wpProQuiz_answerCorrect(Incomplete)" on the right option
     if flags & OPTBOX or (flags & ANS and "label" in tokens):
         flags &= ~ANS  # "answer-options" is where options live; "answer1_label" labels one
     if flags & CORRECT and "right" in tokens and not tokens.isdisjoint(_LAYOUT_TOKENS):

@@ -200,6 +200,8 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
             expect_value = False
         elif f & INPUT and j + 1 < limit and lines[j + 1].flags & INPUT:
             break  # a block of hidden answer inputs: the page's store of answers (passes.py)
+        elif f & (ANS | EXPL | HIDDEN) and _TEMPLATE.match(t):
+            in_expl = True  # a result message kept from view ("Correct", "Incorrect"): no key; its feedback follows
         elif f & (ANS | EXPL | HIDDEN):
             if answer is None and not expl and not f & EXPL and not in_expl:
                 answer, weak = t, not f & (ANS | INPUT)

@@ -79,7 +79,9 @@ def merge_labels(lines: list[Line]) -> list[Line]:
                          or _within(nxt.owner, ln.owner))):
                 if out is None:
                     out = lines[:i]
-                out.append(Line(t + " " + nxt.text, ln.owner, ln.flags | nxt.flags, nxt.box,
+                # a label kept from view (wpProQuiz's hidden "1. ") does not hide the option
+                flags = (ln.flags & ~HIDDEN if not nxt.flags & HIDDEN else ln.flags) | nxt.flags
+                out.append(Line(t + " " + nxt.text, ln.owner, flags, nxt.box,
                                 nxt.data_answer, ln.item, nxt.links, nxt.meta))
                 i += 2
                 continue
