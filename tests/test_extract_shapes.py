@@ -195,3 +195,19 @@ def test_result_message_is_no_answer_and_the_explanation_names_the_right_option(
     qs = _qs(body)
     assert [(q.answer, q.answer_text) for q in qs] == [(0, "Create a NAT gateway")]
     assert qs[0].explanation is not None and qs[0].explanation.startswith("A NAT gateway is needed.")
+
+
+def test_link_options_in_an_answers_box_under_a_heading_with_a_byline() -> None:
+    # HELD-5 quizzclub (its 2018 home page, silverfoxy/JSCryptoMinerStudy): the question an
+    # <h2>, a byline and a view counter under it, the options links in <ul class="answers">
+    # (clicking one reveals the answer: none on the page). Before: "69,788 views" was read as
+    # the question and link options scored -4, nothing kept.
+    body = ("<h2 class='h2'>What is polo?</h2><div class='post-info'><div class='post-info-author'>by "
+            "<a href='/profile/1/' class='muted author-name'>Peter Malcolm Jordan</a></div>"
+            "<div class='post-info-views'><b>69,788</b> <span>views</span></div></div><ul class='answers'>"
+            + "".join(f"<li><a href='/trivia/what-is-polo/answer/{n}/' data-id='{n}'>{t}</a></li>" for n, t in enumerate(
+                ["A ball game played on horseback", "A mounted police man", "A type of hockey", "Another name for pool"]))
+            + "</ul><ul class='menu'><li><a href='/quizzes/'>Quizzes</a></li><li><a href='/stories/'>Stories</a></li>"
+            "<li><a href='/tags/'>Tags</a></li></ul>")
+    qs = _qs(body)
+    assert [(q.question, len(q.options), q.answer) for q in qs] == [("What is polo?", 4, None)]

@@ -31,6 +31,7 @@ from scraped.engine.extract.lines import (
     EXPL,
     HEADING,
     META,
+    OPTBOX,
     QBOX,
     RADIO,
     Line,
@@ -95,6 +96,9 @@ def _score(run: Run, question: str, numbered: bool, has_answer: bool, core: Line
     elif how in ("radio", "box") or all(ln.flags & RADIO for ln in opt_lines):
         score = 2
         why.append(f"+2 {n} {'radio buttons' if how != 'box' else 'lines of an options box'}")
+    elif all(ln.flags & OPTBOX for ln in opt_lines):
+        score = 2  # a list in a container named "answers" / "options": quizzclub's <ul class="answers">
+        why.append(f"+2 {n} list items of an options box")
     else:
         score = 1 if run.style in ("upper", "lower") else 0
         why.append(f"+{score} {n} list items" + (" (lettered by the list)" if score else ""))
@@ -110,7 +114,8 @@ def _score(run: Run, question: str, numbered: bool, has_answer: bool, core: Line
     if core is not None and core.flags & QBOX:
         score += 1
         why.append("+1 in a question box")
-    if len([ln for ln in opt_lines if ln.links >= 0.6 * len(ln.text)]) * 2 >= len(opt_lines):
+    if len([ln for ln in opt_lines if ln.links >= 0.6 * len(ln.text)]) * 2 >= len(opt_lines) and not all(
+            ln.flags & OPTBOX for ln in opt_lines):  # links in a box named "answers": the choices to click
         score -= 4
         why.append("-4 the options are links")
     if len([o for o in run.options if o.rstrip().endswith("?")]) * 2 >= n:

@@ -51,6 +51,8 @@ _TEMPLATE = re.compile(r"^(?:(?:you(?:r)?\s+(?:selected|answer(?:ed)?|chose|choi
 
 # a label over the options that holds no value: "Answer 1:" (Canvas's dropdown groups)
 _OPTIONS_LABEL = re.compile(r"^answer\s*\d{1,2}\s*:$", re.I)
+# a post's byline and counters between the question and its options: "by Peter Jordan", "69,788 views"
+_BYLINE = re.compile(r"^(?:by\s+[\w .'-]{2,60}|[\d,.]+\s*[km]?\s*(?:views?|votes?|likes?|plays?))$", re.I)
 
 
 def skippable(ln: Line) -> bool:
@@ -76,7 +78,7 @@ def read_question(lines: list[Line], run: Run, floor: int) -> tuple[list[str], i
     while k >= floor:
         ln = lines[k]
         if (k == run.start - 1 and in_first_choice(lines, run, ln)) or (
-                core is None and _OPTIONS_LABEL.match(ln.text)):
+                core is None and (_OPTIONS_LABEL.match(ln.text) or _BYLINE.match(ln.text))):
             k -= 1  # the first option's hidden id; "Answer 1:" over a dropdown's choices
             continue
         if stops_question(ln):
