@@ -39,10 +39,10 @@ from scraped.engine.extract.markup import (
     table_roles,
 )
 from scraped.engine.extract.normalise import clean_text
-from scraped.engine.extract.siblings import GROUPABLE, SEPARATORS, sibling_groups
+from scraped.engine.extract.siblings import GROUPABLE, SEPARATORS, repeated, sibling_groups
 
 __all__ = ["ANS", "CHOICES", "CODE", "CORRECT", "EXPL", "HEADING", "HEADINGS", "HEADROW", "HIDDEN", "INPUT", "LISTED",
-           "META", "OPTBOX", "QBOX", "RADIO", "TOGGLE", "Line", "linearize", "repeated", "walk_page"]
+           "META", "OPTBOX", "QBOX", "RADIO", "TOGGLE", "Line", "linearize", "walk_page"]
 
 BLOCK = frozenset(
     "address article aside blockquote body br caption center dd details dialog dir div dl dt "
@@ -68,18 +68,6 @@ _NONE_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _ANSWER_ATTRS = ("data-answer", "data-correct-answer", "data-ans", "data-correct-option", "data-key")
 _CORRECT_ATTRS = ("data-correct", "data-is-correct", "data-right")
 _TRUE = frozenset(("", "true", "1", "yes", "correct", "y"))
-def repeated(el, cls: str | None) -> bool:
-    """Does `el` have a sibling with its class (options repeat; an answer box does not)?"""
-    parent = el.getparent()
-    if parent is None or not cls or not cls.split():
-        return False
-    first = cls.split()[0]
-    for n, sib in enumerate(parent):
-        if n > 30:
-            break
-        if sib is not el and isinstance(sib.tag, str) and (sib.get("class") or "").split()[:1] == [first]:
-            return True
-    return False
 
 
 class Line:

@@ -20,9 +20,9 @@ from scraped.engine.extract.lines import (
     RADIO,
     TOGGLE,
     Line,
-    repeated,
 )
 from scraped.engine.extract.normalise import LABEL_START, option_label, split_inline_options
+from scraped.engine.extract.siblings import repeated
 from scraped.engine.extract.signals import K_ANSWER, K_EXPL, K_TOGGLE, kind
 
 __all__ = ["Run", "choice_element", "find_runs", "in_first_choice", "merge_labels", "MAX_OPTIONS", "NOT_OPTION"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["GROUPABLE", "SEPARATORS", "sibling_groups"]
+__all__ = ["GROUPABLE", "SEPARATORS", "repeated", "sibling_groups"]
 
 GROUPABLE = frozenset(("a", "label", "button", "span"))  # inline tags that can hold an option
 SEPARATORS = frozenset(("br", "wbr", "input", "img", "i"))  # may sit between repeated options
@@ -66,3 +66,17 @@ def _close(run: list, out: dict, prose: bool, new_id: Callable[[], int]) -> None
         gid = new_id()
         for i, c in enumerate(run):
             out[c] = (gid, i)
+
+
+def repeated(el, cls: str | None) -> bool:
+    """Does `el` have a sibling with its class (options repeat; an answer box does not)?"""
+    parent = el.getparent()
+    if parent is None or not cls or not cls.split():
+        return False
+    first = cls.split()[0]
+    for n, sib in enumerate(parent):
+        if n > 30:
+            break
+        if sib is not el and isinstance(sib.tag, str) and (sib.get("class") or "").split()[:1] == [first]:
+            return True
+    return False
