@@ -275,7 +275,7 @@ def test_explain_reports_json_scripts(tmp_path, capsys):
                     '<body><div id="root"></div></body></html>')
     assert main([str(page), "--explain"]) == 0
     out = capsys.readouterr().out
-    assert "none: no run of 2-6 options" in out
+    assert "none: no run of 2-8 options" in out
     assert "JSON scripts: 1 that mention questions, 1 questions in them (used as the page's questions)" in out
     assert "1 questions (1 with an answer)" in out
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from scraped.engine.extract.auto import MIN_SCORE, Candidate, extract_auto
 from scraped.engine.extract.page import Page
+from scraped.engine.extract.runs import MAX_OPTIONS
 from scraped.engine.extract.scripts import script_questions
 
 __all__ = ["explain_page"]
@@ -23,7 +24,7 @@ def explain_page(page: Page) -> list[str]:
     out = [f"{len(lines)} text lines; candidate blocks (kept at score {MIN_SCORE} or more):"]
     out += [f"  {c.line()}" for c in cands]
     if not cands:
-        out.append("  none: no run of 2-6 options (labelled lines, a list, radio buttons, repeated "
+        out.append(f"  none: no run of 2-{MAX_OPTIONS} options (labelled lines, a list, radio buttons, repeated "
                    "links/labels/buttons, an options box) anywhere on the page")
     scripts = page.scripts()
     if scripts:

@@ -27,7 +27,7 @@ from scraped.engine.extract.signals import K_ANSWER, K_EXPL, K_TOGGLE, kind
 
 __all__ = ["Run", "choice_element", "find_runs", "in_first_choice", "merge_labels", "MAX_OPTIONS", "NOT_OPTION"]
 
-MAX_OPTIONS = 6
+MAX_OPTIONS = 8  # A-H; Canvas's scenario questions have 7
 NOT_OPTION = HIDDEN | ANS | EXPL | TOGGLE | HEADROW | META
 
 
