@@ -222,8 +222,7 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
             rest = m.group(1).strip()
             if (after := answer_prefix(rest, [options[answer]])) is not None:
                 rest = after[1]  # "C. Mitochondria. They make ATP": the option's text, then the reason
-            if len(rest.split()) >= 3 and " ".join(rest.casefold().split()).rstrip(".") != " ".join(
-                    options[answer].casefold().split()).rstrip("."):
+            if len(rest.split()) >= 3 and _spoken(rest) != _spoken(options[answer]):
                 expl = [rest]
         if answer is None and expl and (named := _named_in_explanation(" ".join(expl), options)) is not None:
             answer, answer_text, cand.how = named, options[named], "text: the explanation names the right option"
@@ -292,12 +291,17 @@ _QUOTED_RIGHT = re.compile(
     r"|(?:the\s+)?(?:correct|right)\s+(?:answer|option|choice)\s+is\s+[\"\u201c]([^\"\u201c\u201d]{1,300})[\"\u201d]", re.I)
 
 
+def _spoken(text: str) -> str:
+    """A text as compared with an option's: casefolded, spaces collapsed, no final full stop."""
+    return " ".join(text.casefold().split()).rstrip(".")
+
+
 def _named_in_explanation(text: str, options: tuple[str, ...] | list[str]) -> int | None:
     """The one option an explanation quotes as the right one, or None."""
-    loose = [" ".join(o.casefold().split()).rstrip(".") for o in options]
+    loose = [_spoken(o) for o in options]
     named = set()
     for m in _QUOTED_RIGHT.finditer(text):
-        quoted = " ".join((m.group(1) or m.group(2)).casefold().split()).rstrip(".")
+        quoted = _spoken(m.group(1) or m.group(2))
         if quoted in loose:
             named.add(loose.index(quoted))
     return named.pop() if len(named) == 1 else None

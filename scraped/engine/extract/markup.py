@@ -27,7 +27,7 @@ META = 1 << 10  # a difficulty/category badge
 LISTED = 1 << 11  # inside a list item
 CODE = 1 << 12  # inside <pre>: a code block, part of the question above it
 INPUT = 1 << 13  # the value of a hidden input named like an answer
-CHOICES = 1 << 14  # inside an "answer" element that holds radio buttons: its "answer_*" parts are an option's
+CHOICES = 1 << 14  # inside one option's "answer" element (it holds a radio, or repeats in an options box)
 
 _SKIP_TOKENS = frozenset(
     "ad ads advert adverts advertisement adsbygoogle sponsor sponsored cookie cookies "
@@ -97,15 +97,24 @@ def classify(value: str) -> tuple[int, bool]:
     return flags, skip
 
 
+def radios(el, most: int, scan: int) -> int:
+    """How many radio buttons or checkboxes `el` holds, counted up to `most`, among its
+    first `scan` + 1 inputs (elements are walked, not searched: the bounds keep it cheap)."""
+    n = 0
+    for k, inp in enumerate(el.iter("input")):
+        if inp.get("type") in ("radio", "checkbox"):
+            n += 1
+            if n >= most:
+                break
+        if k > scan:
+            break
+    return n
+
+
 def panel(el) -> bool:
     """Is a hidden element a panel of questions (a tab, a language copy, a wizard's next
     step: it holds radio buttons or checkboxes) rather than an answer kept from view?"""
-    for n, inp in enumerate(el.iter("input")):
-        if inp.get("type") in ("radio", "checkbox"):
-            return True
-        if n > 20:
-            break
-    return False
+    return radios(el, 1, 20) > 0
 
 
 # a <summary> that is a switch ("Show answer", "Solution", "Click to reveal the explanation")

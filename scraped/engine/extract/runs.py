@@ -21,6 +21,7 @@ from scraped.engine.extract.lines import (
     TOGGLE,
     Line,
 )
+from scraped.engine.extract.markup import radios
 from scraped.engine.extract.normalise import LABEL_START, option_label, split_inline_options
 from scraped.engine.extract.siblings import repeated
 from scraped.engine.extract.signals import K_ANSWER, K_EXPL, K_TOGGLE, kind
@@ -204,25 +205,13 @@ def _list_run(lines: list[Line], i: int) -> Run | None:
     return Run(i, j, options, style, "list", "", heads if j - i > len(items) else None)
 
 
-def _radios(el, most: int = 2) -> int:
-    n = 0
-    for k, inp in enumerate(el.iter("input")):
-        if inp.get("type") in ("radio", "checkbox"):
-            n += 1
-            if n >= most:
-                break
-        if k > 40:
-            break
-    return n
-
-
 def choice_element(ln: Line):
     """The element of one option around a radio line: the highest ancestor (a few levels
     up) that holds no other radio button."""
     el = ln.owner
     for _ in range(6):
         parent = el.getparent()
-        if parent is None or _radios(parent) > 1 or (ln.flags & CHOICES and repeated(el, el.get("class"))):
+        if parent is None or radios(parent, 2, 40) > 1 or (ln.flags & CHOICES and repeated(el, el.get("class"))):
             return el
         el = parent
     return el
