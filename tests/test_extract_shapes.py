@@ -211,3 +211,133 @@ def test_link_options_in_an_answers_box_under_a_heading_with_a_byline() -> None:
             "<li><a href='/tags/'>Tags</a></li></ul>")
     qs = _qs(body)
     assert [(q.question, len(q.options), q.answer) for q in qs] == [("What is polo?", 4, None)]
+
+
+# canvas-osu: an option written as HTML keeps its plain copy hidden (div.answer_text
+# display:none) before the shown div.answer_html; a checkbox question's right-column copy is
+# div.answer_match_right (a matching pair's column, not a mark of "right")
+_CANVAS_HTML_OPTION = (
+    "<div class='answer answer_for_ {sel}'><span class='hidden id'>{id}</span>"
+    "<div class='select_answer answer_type'><input type='{kind}' name='question-{q}' disabled {chk}>"
+    "<label><div class='answer_text' style='display:none;'>{text}</div>"
+    "<div class='answer_html'>{text}</div></label></div>"
+    "<div class='answer_match matching_answer answer_type' style='display:none;'>"
+    "<div class='answer_match_left'>{text}</div><div class='answer_match_right'>Your Answer: "
+    "(You left this blank)</div></div></div>")
+
+
+def _canvas_question(q: int, kind: str, paragraphs: list[str], options: list[tuple[str, bool]], points: str,
+                     qtype: str = "multiple_choice_question") -> str:
+    opts = "".join(
+        (_CANVAS_HTML_OPTION if n % 2 else _CANVAS_OPTION.replace("type='radio'", f"type='{kind}'")).format(
+            sel="selected_answer" if chosen else "", id=q * 10 + n, q=q, text=t, kind=kind,
+            chk="checked" if chosen else "") for n, (t, chosen) in enumerate(options))
+    return (f"<div class='display_question question {qtype}'>"
+            f"<div class='header'><span class='name question_name'>Question {q}</span>"
+            f"<div class='user_points'>{points}<span class='points question_points'> / {points}</span> pts</div></div>"
+            f"<div class='text'><div class='question_text user_content'>{''.join(paragraphs)}</div>"
+            f"<div class='answers'><div class='answers_wrapper'>{opts}</div></div></div></div>")
+
+
+def test_canvas_options_shown_from_html_with_a_hidden_plain_copy() -> None:
+    # Before: the radio's mark went to the hidden copy, so every option written as HTML was
+    # lost (4 of 5 options on Q34), and the first option's hidden lines cut a multi-paragraph
+    # question to its last paragraph, the rest taken as a list of options.
+    paragraphs = ["<p>Consider again the scenario shown in the figure below,</p>",
+                  "<p>The HTTP client:</p><ul><li>makes a first GET request for a base page;</li>"
+                  "<li>makes a second GET request for that embedded object.</li></ul>",
+                  "<p>How many round trip times are needed for the second request?</p>"]
+    options = [("0 RTT", False), ("1.0 RTT", False), ("1.25 RTT", True), ("2 RTT", False), ("2.25 RTT", False)]
+    body = ("<div id='questions' class='assessment_results suppress_correct_answers'>"
+            + _canvas_question(34, "radio", paragraphs, options, "3") + "</div>")
+    qs = _qs(body)
+    assert [(q.question, list(q.options), q.answer) for q in qs] == [(
+        "Consider again the scenario shown in the figure below, The HTTP client: makes a first GET request for a "
+        "base page; makes a second GET request for that embedded object. How many round trip times are needed "
+        "for the second request?", [t for t, _ in options], 2)]
+
+
+def test_canvas_checkbox_question_gives_its_options_and_no_answer() -> None:
+    # multiple_answers_question: checkboxes, two chosen; the hidden "answer_match_right"
+    # copies are no mark of correctness, and a set of choices is no single answer.
+    # Before: no question (its text cut off by the first option's hidden lines).
+    options = [("Local DNS server caching", True), ("HTTP browser caching", False), ("HTTP local web caching", True)]
+    body = ("<div id='questions' class='assessment_results suppress_correct_answers'>"
+            + _canvas_question(26, "checkbox", ["<p>In which of the following forms of caching does a user "
+                                               "benefit from its own access? Select one or more.</p>"],
+                               options, "1", "multiple_answers_question") + "</div>")
+    qs = _qs(body)
+    assert [(q.question, list(q.options), q.answer) for q in qs] == [(
+        "In which of the following forms of caching does a user benefit from its own access? Select one or more.",
+        [t for t, _ in options], None)]
+
+
+def test_a_long_scenario_question_is_kept() -> None:
+    # canvas-osu Q31: a 1,560-character scenario; the length limit was 1,500, now 2,500
+    scenario = "<p>" + " ".join(["Suppose the browser requests an object and the server replies."] * 24) + "</p>"
+    options = [(f"{n}00 msec", n == 2) for n in range(1, 6)]
+    body = ("<div id='questions' class='assessment_results suppress_correct_answers'>"
+            + _canvas_question(31, "radio", [scenario, "<p>What is the time until the object is shown?</p>"],
+                               options, "3") + "</div>")
+    qs = _qs(body)
+    assert len(qs) == 1 and len(qs[0].question) > 1500 and qs[0].answer == 1
+
+
+def test_a_style_on_part_of_one_option_or_black_on_white_is_no_answer_mark() -> None:
+    # canvas-osu's multiple-dropdown statements: "T<span style='color: #000000; ...;
+    # background-color: #ffffff;'>he Path Name</span> is ..." (formatting pasted from a word
+    # processor) on one item. Before: that item was the answer, and the list a question.
+    body = ("<p>Consider the following: http://www.google.com/images/srpr/logo11w.png</p>"
+            "<ul><li>The Host Name is www.google.com</li>"
+            "<li>T<span style='color: #000000; font-family: Verdana; background-color: #ffffff;'>he Path Name</span>"
+            " is /images/srpr/logo11w.png</li><li>The TLD is COM</li></ul>")
+    assert _qs(body) == []
+    # a whole option painted in a colour is still the mark (itexamanswers)
+    painted = ("<p>Which strategy aims to shift some of the risk to other parties?</p>" + _OPTS)
+    assert [q.answer_text for q in _qs(painted)] == ["risk sharing"]
+    # black text on white, over the whole option: the default look, no mark
+    plain = ("<p>1. Which strategy aims to shift some of the risk to other parties?</p>" + _OPTS).replace(
+        "color: rgb(255, 0, 0);", "color: #000000; background-color: #fff;").replace(
+        "<b>risk sharing</b>", "risk sharing").replace("<ul>", "<ol type='A'>").replace("</ul>", "</ol>")
+    assert [(q.options[1], q.answer) for q in _qs(plain)] == [("risk sharing", None)]
+
+
+def test_canvas_question_with_several_dropdown_blanks_keeps_its_text_and_no_options() -> None:
+    # canvas-osu's multiple_dropdowns_question with 2-6 blanks: the question text shows each
+    # blank's chosen value inline (a <span>), then "Answer 1:", "Answer 2:" ... groups of
+    # that blank's choices. Before: the statements <ul> was read as the options (and one
+    # item's pasted formatting as the answer); the question text was cut at the list.
+    def group(n: int, choices: list[str]) -> str:
+        return (f"<div class='answer_group'><b class='answer-group-heading'>Answer {n}:</b>" + "".join(
+            f"<div class='answer answer_for_{n} skipped'><span class='hidden id'>{n}{i}</span>"
+            f"<div class='select_answer answer_type'><div class='answer_text'>{c}</div></div>"
+            f"<div class='answer_match matching_answer answer_type' style='display:none;'>"
+            f"<div class='answer_match_left'>{c}</div></div></div>" for i, c in enumerate(choices)) + "</div>")
+
+    def question(q: int, text: str, groups: list[list[str]]) -> str:
+        return (f"<div class='display_question question multiple_dropdowns_question'>"
+                f"<div class='header'><span class='name question_name'>Question {q}</span>"
+                f"<div class='user_points'>1<span class='points question_points'> / 1</span> pts</div></div>"
+                f"<div class='text'><div class='question_text user_content'>{text}</div>"
+                f"<div class='answers'>{''.join(group(n, g) for n, g in enumerate(groups, 1))}</div></div></div>")
+    parts = ["www.google.com", "/images/logo.png", "COM"]
+    steps = ["Alice composes the message.", "SMTP opens a TCP connection.", "Bob reads the message."]
+    body = ("<div id='questions' class='assessment_results suppress_correct_answers'>"
+            + question(17, "<p>Consider the following:</p><p>http://www.google.com/images/logo.png</p><ul>"
+                           "<li>The Host Name is <span>www.google.com</span></li>"
+                           "<li>T<span style='color: #000000; background-color: #ffffff;'>he Path Name</span> is "
+                           "<span>/images/logo.png</span></li><li>The TLD is <span>COM</span></li></ul>",
+                       [parts + ["http://www.google.com/images/logo.png"]] * 3)
+            + question(9, "<p>Place the steps in the correct order for an e-mail.</p><ol>"
+                          + "".join(f"<li><span>{s}</span></li>" for s in steps) + "</ol>", [steps] * 3)
+            + question(4, "<p>The reserved port for FTP control is port <span>21</span>.</p>",
+                       [["20", "21", "22"]]) + "</div>")
+    qs = _qs(body)
+    assert [(q.question, list(q.options), q.answer) for q in qs][:2] == [
+        ("Consider the following: http://www.google.com/images/logo.png The Host Name is www.google.com "
+         "The Path Name is /images/logo.png The TLD is COM", [], None),
+        # the list holds only the blanks' chosen values: not question text
+        ("Place the steps in the correct order for an e-mail.", [], None)]
+    # one group is a one-blank question: its choices are its options (full marks, but none chosen here)
+    assert [(q.question, list(q.options)) for q in qs][2:] == [
+        ("The reserved port for FTP control is port 21.", ["20", "21", "22"])]

@@ -42,7 +42,11 @@ from scraped.engine.extract.optkeys import (
 __all__ = ["answer_for", "graded_selection", "marked_options", "odd_one_out"]
 
 # an inline style that sets a colour, a background or a weight: how a page paints one option
-_PAINT = re.compile(r"(?:^|;)\s*(?:color|background(?:-color)?|font-weight)\s*:", re.I)
+_PAINT = re.compile(r"(?:^|;)\s*(color|background(?:-color)?|font-weight)\s*:\s*([^;]*)", re.I)
+# the values text has anyway: black on white, normal weight (styles pasted from a word processor)
+_PLAIN_PAINT = frozenset(("#000", "#000000", "black", "rgb(0, 0, 0)", "rgb(0,0,0)", "#fff", "#ffffff", "white",
+                          "rgb(255, 255, 255)", "rgb(255,255,255)", "transparent", "none", "inherit", "initial",
+                          "normal", "400"))
 _CORRECT_WORDS = frozenset(("answer", "ans", "success", "correct", "right", "true", "key"))
 _WORDS = re.compile(r"[^a-z0-9]+")
 _MAX_WALK = 40  # elements looked at per option: options are small
@@ -58,12 +62,18 @@ def _painted(el) -> bool:
         if not isinstance(sub.tag, str):
             continue
         style = sub.get("style")
-        if style and _PAINT.search(style) and (sub is el or " ".join("".join(sub.itertext()).split())):
-            return True
+        if style and _paints(style) and (sub is el or 2 * len(" ".join("".join(sub.itertext()).split())) >= len(whole)):
+            return True  # the element, or a part holding at least half its text ("T<span>he Path</span> is" is not)
         if sub is not el and sub.tag in ("b", "strong", "mark") and whole and (
                 " ".join("".join(sub.itertext()).split()) == whole):
             return True
     return False
+
+
+def _paints(style: str) -> bool:
+    """Does the style set a colour, background or weight other than plain text's?"""
+    return any(m.group(2).strip().lower().removesuffix("!important").strip() not in _PLAIN_PAINT
+               for m in _PAINT.finditer(style))
 
 
 def _class_words(el) -> frozenset[str]:

@@ -26,6 +26,7 @@ import re
 from dataclasses import replace
 
 from scraped.engine.extract.answers import answer_for, graded_selection, marked_options
+from scraped.engine.extract.blanks import blank_questions
 from scraped.engine.extract.keys import question_number
 from scraped.engine.extract.lines import (
     EXPL,
@@ -62,7 +63,7 @@ from scraped.engine.extract.passes import (
 )
 from scraped.engine.extract.reading import block_question, read_after, read_question, skippable
 from scraped.engine.extract.records import question_start
-from scraped.engine.extract.runs import Run, choice_element, find_runs, merge_labels
+from scraped.engine.extract.runs import Run, choice_element, find_runs, merge_labels, options_start
 from scraped.engine.extract.signals import (
     ANSWER_RE,
     K_ANSWER,
@@ -127,7 +128,7 @@ def _score(run: Run, question: str, numbered: bool, has_answer: bool, core: Line
     if len([o for o in run.options if _PROSE_END.search(o)]) * 2 >= n:
         score -= 2
         why.append("-2 the options read as prose")
-    if len(question) < 10 or len(question) > 1500:
+    if len(question) < 10 or len(question) > 2500:  # scenario questions run to ~2,000 characters
         score -= 2
         why.append("-2 the question is too short or too long")
     if core is not None and core.flags & HEADING and "?" not in question:
@@ -179,8 +180,8 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
         parts, first, numbered, core = questions[idx]
         limit = questions[idx + 1][1] if idx + 1 < len(runs) else len(lines)
         raw, expl, _, metas, weak = read_after(lines, run.end, max(limit, run.end))
-        if not parts and (start := question_start(lines, run.start, run.end)) is not None and (
-                not kept or kept[-1].end <= start) and (whole := block_question(lines[start:run.start])):
+        if not parts and (start := question_start(lines, begin := options_start(lines, run), run.end)) is not None and (
+                not kept or kept[-1].end <= start) and (whole := block_question(lines[start:begin])):
             # no text between this run and the one above: the tree's record says the block
             # before the options (holding that dropped run: a sub-list) is the question
             parts, first, numbered, core = whole[0], start, numbered or whole[1], whole[2]
@@ -210,8 +211,9 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
         els = option_elements([group[0].owner for group in groups], len(options)) if groups is not None else None
         keys = option_keys(els) if els is not None else None
         answer, answer_text, cand.how = answer_for(run, raw, opt_lines, core, options, keys=keys, els=els)
+        # the score line is looked for from the last kept question down: past a sub-list in this one's text
         if answer is None and run.kind in ("radio", "box") and groups is not None and (graded := graded_selection(
-                lines[runs[idx - 1].end if idx else 0:first], [choice_element(g[0]) for g in groups])) is not None:
+                lines[kept[-1].end if kept else 0:first], [choice_element(g[0]) for g in groups])) is not None:
             answer, answer_text, cand.how = graded, options[graded], "graded: full marks on the one checked option"
         if answer is None and answer_text and (lead := answer_prefix(answer_text, options)):
             answer, rest = lead  # "Abundant. Scarce means in short supply..."
@@ -258,7 +260,16 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
     placeholder_answers(kept)
     if len(kept) >= 3:
         kept = numbering_gaps(lines, kept, explain)
-    found = [c.found for c in kept if c.found is not None]
+    placed = [(c.start, c.found) for c in kept if c.found is not None]
+    for start, end, parts in blank_questions(lines, [(c.start, c.end) for c in kept]):
+        question = strip_question_number(clean_text(" ".join(parts)))
+        if explain is not None:
+            cand = Candidate(start, end, "blanks", question, [])
+            cand.verdict = "kept: numbered groups of choices, one per blank (no single option list)"
+            explain.append(cand)
+        category, difficulty = _hints(lines[start:end], [], breadcrumb)
+        placed.append((start, ExtractedQuestion(question, (), None, None, None, category, difficulty)))
+    found = [q for _, q in sorted(placed, key=lambda p: p[0])]  # in page order
     found.extend(_free_response(lines, runs, questions, breadcrumb))
     return found
 

@@ -115,6 +115,7 @@ class _Walker:
         self.owner = None
         self.links = 0
         self.extra = 0
+        self.carried = False  # the radio mark passed over one hidden line already
         self.next_id = 1
         self.list_sizes: dict[int, int] = {}
         self.breadcrumb = None  # the breadcrumb trail element, a category hint
@@ -138,9 +139,17 @@ class _Walker:
         self.buf.clear()
         if text:
             c = self.ctx
-            self.lines.append(Line(text, self.owner, c.flags | self.extra, c.box, c.data_answer,
-                                   c.item, self.links, c.meta))
-            self.extra = 0
+            if self.extra and c.flags & HIDDEN and not self.carried:
+                # a radio's hidden copy of its label (Canvas: answer_text hidden, answer_html
+                # shown): the mark goes to the visible text after it, once
+                self.lines.append(Line(text, self.owner, c.flags, c.box, c.data_answer,
+                                       c.item, self.links, c.meta))
+                self.carried = True
+            else:
+                self.lines.append(Line(text, self.owner, c.flags | self.extra, c.box, c.data_answer,
+                                       c.item, self.links, c.meta))
+                self.extra = 0
+                self.carried = False
         self.links = 0
 
     def hidden_input(self, el, ctx: _Ctx) -> None:

@@ -49,7 +49,7 @@ _CLASS_HINTS = re.compile(
 _NEGATIONS = frozenset(("suppress", "suppressed", "no", "not", "without"))
 _LAYOUT_TOKENS = frozenset(
     "text pull float align col sidebar arrow icon fa nav menu left top bottom m p mr ml pr pl me ms pe ps "
-    "justify content border rounded half side panel column".split()
+    "justify content border rounded half side panel column match".split()  # "answer_match_right": a pair's column
 )
 _FLAG_OF: dict[str, int] = {"": 0, "opt": OPTBOX, "expl": EXPL, "ans": ANS, "hid": HIDDEN, "q": QBOX, "meta": META,
             "correct": CORRECT, "chrome": TOGGLE}

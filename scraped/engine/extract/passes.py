@@ -28,7 +28,7 @@ from scraped.engine.extract.normalise import (
 from scraped.engine.extract.optkeys import OptionKeys
 from scraped.engine.extract.reading import block_question, read_after, stops_question
 from scraped.engine.extract.records import question_start
-from scraped.engine.extract.runs import NOT_OPTION, Run
+from scraped.engine.extract.runs import NOT_OPTION, Run, options_start
 from scraped.engine.extract.signals import K_ANSWER, K_EXPL, kind
 
 __all__ = ["Candidate", "apply_key", "longer_explanations", "numbering_gaps", "placeholder_answers",
@@ -113,9 +113,10 @@ def whole_blocks(lines: list[Line], kept: list[Candidate]) -> None:
         if cand.start <= low or stops_question(lines[cand.start - 1]):
             low = run.end
             continue  # an answer or explanation right above: the record's block cannot be larger
-        start = question_start(lines, run.start, run.end)
+        begin = options_start(lines, run)
+        start = question_start(lines, begin, run.end)
         if start is not None and low <= start < cand.start:
-            whole = block_question(lines[start:run.start])
+            whole = block_question(lines[start:begin])
             if whole is not None:
                 question = strip_question_number(clean_text(" ".join(whole[0])))
                 cand.start, cand.question = start, question

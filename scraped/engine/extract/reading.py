@@ -29,11 +29,12 @@ from scraped.engine.extract.lines import (
 )
 from scraped.engine.extract.lines import HEADINGS as HEADING_TAGS
 from scraped.engine.extract.normalise import has_question_number
-from scraped.engine.extract.runs import Run, in_first_choice
+from scraped.engine.extract.runs import Run, options_start
 from scraped.engine.extract.signals import (
     ANSWER_RE,
     EMBEDDED_EXPL,
     EXPL_RE,
+    GROUP_LABEL,
     K_ANSWER,
     K_EXPL,
     K_OPTHDR,
@@ -49,8 +50,6 @@ _TEMPLATE = re.compile(r"^(?:(?:you(?:r)?\s+(?:selected|answer(?:ed)?|chose|choi
                        r"|(?:correct|incorrect|wrong|right|well done|try again|not quite)[!.]?$)", re.I)
 
 
-# a label over the options that holds no value: "Answer 1:" (Canvas's dropdown groups)
-_OPTIONS_LABEL = re.compile(r"^answer\s*\d{1,2}\s*:$", re.I)
 # a post's byline and counters between the question and its options: "by Peter Jordan", "69,788 views"
 _BYLINE = re.compile(r"^(?:by\s+[\w .'-]{2,60}|[\d,.]+\s*[km]?\s*(?:views?|votes?|likes?|plays?))$", re.I)
 
@@ -74,12 +73,11 @@ def read_question(lines: list[Line], run: Run, floor: int) -> tuple[list[str], i
     if run.prefix:
         parts = [run.prefix]
         core = lines[run.start]
-    k = run.start - 1
+    k = max(options_start(lines, run), floor) - 1  # past the first option's hidden id and copies
     while k >= floor:
         ln = lines[k]
-        if (k == run.start - 1 and in_first_choice(lines, run, ln)) or (
-                core is None and (_OPTIONS_LABEL.match(ln.text) or _BYLINE.match(ln.text))):
-            k -= 1  # the first option's hidden id; "Answer 1:" over a dropdown's choices
+        if core is None and (GROUP_LABEL.match(ln.text) or _BYLINE.match(ln.text)):
+            k -= 1  # "Answer 1:" over a dropdown's choices
             continue
         if stops_question(ln):
             break

@@ -26,7 +26,8 @@ from scraped.engine.extract.normalise import LABEL_START, option_label, split_in
 from scraped.engine.extract.siblings import repeated
 from scraped.engine.extract.signals import K_ANSWER, K_EXPL, K_TOGGLE, kind
 
-__all__ = ["Run", "choice_element", "find_runs", "in_first_choice", "merge_labels", "MAX_OPTIONS", "NOT_OPTION"]
+__all__ = ["Run", "choice_element", "find_runs", "in_first_choice", "merge_labels", "MAX_OPTIONS", "NOT_OPTION",
+           "options_start"]
 
 MAX_OPTIONS = 8  # A-H; Canvas's scenario questions have 7
 NOT_OPTION = HIDDEN | ANS | EXPL | TOGGLE | HEADROW | META
@@ -248,6 +249,15 @@ def in_first_choice(lines: list[Line], run: Run, ln: Line) -> bool:
         return False
     choice = choice_element(lines[run.start])
     return ln.owner is choice or _within(ln.owner, choice, 8)
+
+
+def options_start(lines: list[Line], run: Run) -> int:
+    """Where the run's options begin in the page: its start, or the first option's hidden
+    lines just above it (its id, a hidden copy of its text: in_first_choice)."""
+    k = run.start
+    while k > 0 and run.start - k < 8 and in_first_choice(lines, run, lines[k - 1]):
+        k -= 1
+    return k
 
 
 def _next_is(lines: list[Line], j: int, flag: int, window: int = 8) -> bool:

@@ -11,10 +11,12 @@ import re
 from scraped.engine.extract.lines import Line
 from scraped.engine.extract.normalise import is_question_number
 
-__all__ = ["ANSWER_RE", "EXPL_RE", "EMBEDDED_EXPL", "TOGGLE_RE", "kind", "answer_value", "answer_candidates",
-           "explanation_value",
+__all__ = ["ANSWER_RE", "EXPL_RE", "EMBEDDED_EXPL", "GROUP_LABEL", "TOGGLE_RE", "kind", "answer_value",
+           "answer_candidates", "explanation_value",
            "K_ANSWER", "K_EXPL", "K_TOGGLE", "K_QNUM", "K_OPTHDR"]
 
+# "Answer 1:", a label that holds no value: over one blank's group of choices (blanks.py)
+GROUP_LABEL = re.compile(r"^answer\s*(\d{1,2})\s*:$", re.I)
 ANSWER_RE = re.compile(
     r"""^(?:(?:the\s+)?(?:correct|right)\s+(?:answer|option|choice)|answer|ans)
     (?:\s*(?:is\b)?\s*[:\-\u2013\u2014=]\s*(?P<v1>.*)
