@@ -341,3 +341,27 @@ def test_canvas_question_with_several_dropdown_blanks_keeps_its_text_and_no_opti
     # one group is a one-blank question: its choices are its options (full marks, but none chosen here)
     assert [(q.question, list(q.options)) for q in qs][2:] == [
         ("The reserved port for FTP control is port 21.", ["20", "21", "22"])]
+
+
+def test_graded_numeric_question_gives_the_value_typed_on_full_marks() -> None:
+    # canvas-osu Q1 (calculated_question): no choices; the student's value sits in a read-only
+    # text box, and the question scored 6 / 6. Before: no question (no option run, no
+    # "Answer:" line). A question scored less gives nothing: the value is wrong.
+    def question(q: int, got: int, text: str, value: str) -> str:
+        return (f"<div class='display_question question calculated_question'>"
+                f"<div class='header'><span class='name question_name'>Question {q}</span>"
+                f"<div class='user_points'>{got}<span class='points question_points'> / 6</span> pts</div></div>"
+                f"<div class='text'><div class='question_text user_content'><p>{text}</p></div>"
+                f"<div class='answers'><div class='answer selected_answer no_answer'>"
+                f"<input type='text' name='question_{q}' value='{value}' readonly aria-label='Numerical answer'>"
+                f"</div></div></div></div>")
+    body = ("<div id='questions' class='assessment_results suppress_correct_answers'>"
+            + question(1, 6, "How much time is saved if the file has not been modified? (in seconds)", "34.95")
+            + question(2, 0, "How long does the transfer of the 5 MiB file take? (in seconds)", "12.5")
+            + "</div>")
+    qs = _qs(body)
+    assert [(q.question, list(q.options), q.answer, q.answer_text) for q in qs] == [
+        ("How much time is saved if the file has not been modified? (in seconds)", [], None, "34.95")]
+    # a form's text box that nobody graded (a search box with a value) makes no question
+    assert _qs("<form><p>Search the question bank for a topic</p><input type='text' value='probability' "
+               "readonly></form>") == []

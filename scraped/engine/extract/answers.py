@@ -18,7 +18,7 @@
 7. json: a schema.org Quiz or a framework's state object in a script, scripts.py; an
    answer key by input name (`{ q1: "b" }`) in a script, optkeys.script_answers;
 8. graded: on a graded attempt's results page that shows no key, the one checked radio of a
-   question scored full marks ("1 / 1 pts", "Mark 1.00 out of 1.00"), graded_selection.
+   question scored full marks ("1 / 1 pts", "Mark 1.00 out of 1.00"), graded.py.
 
 Decoys give nothing: vote tallies and "most voted" badges are skipped by lines.py (their
 classes), so are comments and navigation; an answer label with no value in a results
@@ -39,7 +39,7 @@ from scraped.engine.extract.optkeys import (
     value_answer,
 )
 
-__all__ = ["answer_for", "graded_selection", "marked_options", "odd_one_out"]
+__all__ = ["answer_for", "class_words", "marked_options", "odd_one_out"]
 
 # an inline style that sets a colour, a background or a weight: how a page paints one option
 _PAINT = re.compile(r"(?:^|;)\s*(color|background(?:-color)?|font-weight)\s*:\s*([^;]*)", re.I)
@@ -76,7 +76,7 @@ def _paints(style: str) -> bool:
                for m in _PAINT.finditer(style))
 
 
-def _class_words(el) -> frozenset[str]:
+def class_words(el) -> frozenset[str]:
     return frozenset(_WORDS.split((el.get("class") or "").lower())) - {""}
 
 
@@ -88,7 +88,7 @@ def odd_one_out(owners: list) -> tuple[int | None, str]:
     painted = [i for i, el in enumerate(owners) if _painted(el)]
     if len(painted) == 1:
         return painted[0], "mark: inline style"
-    words = [_class_words(el) for el in owners]
+    words = [class_words(el) for el in owners]
     common = frozenset.intersection(*words)
     extra = [i for i, w in enumerate(words) if (w - common) & _CORRECT_WORDS]
     if len(extra) == 1:
@@ -145,37 +145,6 @@ def answer_for(run, raw: str | None, opt_lines: list[Line], q_line: Line | None,
         idx, text = resolve_answer(raw, options, style)
         return idx, text, "text" if text else ""
     return None, None, ""
-
-
-# a graded attempt's score for one question: "1 / 1 pts" (Canvas), "Mark 1.00 out of 1.00" (Moodle)
-_SCORE = re.compile(r"^(?:mark|score|points?)?\s*(\d+(?:\.\d+)?)\s*(?:/|out\s+of)\s*(\d+(?:\.\d+)?)"
-                    r"\s*(?:pts?|points?|marks?)?\.?$", re.I)
-
-
-def graded_selection(above: list[Line], choices: list) -> int | None:
-    """The option chosen in a graded attempt that scored full marks: on a results page that
-    shows no key, the one checked radio of a question scored "1 / 1 pts" is its answer.
-    `above` are the lines between the previous question and this one's options, `choices`
-    one element per option (each holding its radio button, or classed "selected" when chosen)."""
-    full = False
-    for ln in above:
-        if (m := _SCORE.match(ln.text)) is not None:
-            got, out_of = float(m.group(1)), float(m.group(2))
-            full = out_of > 0 and got == out_of
-    if not full:
-        return None
-    checked = []
-    for i, el in enumerate(choices):
-        if "selected" in _class_words(el):  # a dropdown's chosen value: "selected_answer"
-            checked.append(i)
-            continue
-        for inp in el.iter("input"):
-            if inp.get("type") == "checkbox":
-                return None  # "select all that apply": one letter cannot hold the key
-            if inp.get("type") == "radio" and inp.get("checked") is not None:
-                checked.append(i)
-                break
-    return checked[0] if len(checked) == 1 else None
 
 
 def marked_options(run, opt_lines: list[Line]) -> int:

@@ -17,7 +17,9 @@ Works on the page's lines (lines.py) in steps, each linear in the number of line
    stores at the foot, numbering gaps, placeholder answers.
 
 Free-response questions ("Q3. ... Answer: 18") are kept only with both a question marker
-and an explicit answer.
+and an explicit answer. Two record shapes have no single option run: a question with
+several numbered groups of choices, one per blank (blanks.py), and, on a graded attempt, a
+question scored full marks whose answer is the value typed into a read-only box (graded.py).
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from scraped.engine.extract.answers import answer_for, graded_selection, marked_options
+from scraped.engine.extract.answers import answer_for, marked_options
 from scraped.engine.extract.blanks import blank_questions
+from scraped.engine.extract.graded import graded_selection, typed_answers
 from scraped.engine.extract.keys import question_number
 from scraped.engine.extract.lines import (
     EXPL,
@@ -261,14 +264,17 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
     if len(kept) >= 3:
         kept = numbering_gaps(lines, kept, explain)
     placed = [(c.start, c.found) for c in kept if c.found is not None]
-    for start, end, parts in blank_questions(lines, [(c.start, c.end) for c in kept]):
+    taken = [(c.start, c.end) for c in kept]
+    for start, end, parts, value, why in [(*b, None, "kept: numbered groups of choices, one per blank (no single "
+                                           "option list)") for b in blank_questions(lines, taken)] + [
+            (*t, "kept: full marks on the one value typed into a read-only box") for t in typed_answers(lines, taken)]:
         question = strip_question_number(clean_text(" ".join(parts)))
         if explain is not None:
-            cand = Candidate(start, end, "blanks", question, [])
-            cand.verdict = "kept: numbered groups of choices, one per blank (no single option list)"
+            cand = Candidate(start, end, "blanks" if value is None else "typed", question, [])
+            cand.verdict = why
             explain.append(cand)
         category, difficulty = _hints(lines[start:end], [], breadcrumb)
-        placed.append((start, ExtractedQuestion(question, (), None, None, None, category, difficulty)))
+        placed.append((start, ExtractedQuestion(question, (), None, value, None, category, difficulty)))
     found = [q for _, q in sorted(placed, key=lambda p: p[0])]  # in page order
     found.extend(_free_response(lines, runs, questions, breadcrumb))
     return found
