@@ -365,3 +365,52 @@ def test_graded_numeric_question_gives_the_value_typed_on_full_marks() -> None:
     # a form's text box that nobody graded (a search box with a value) makes no question
     assert _qs("<form><p>Search the question bank for a topic</p><input type='text' value='probability' "
                "readonly></form>") == []
+
+
+def test_riddle_under_a_show_the_answer_switch_is_a_free_response_question() -> None:
+    # HELD-6 riddlesbrainteasers (a home page of ten riddles, kept outside the repository):
+    # the riddle in div.rbt-question (<p> lines), a "Show the answer »" switch, a <noscript>
+    # copy, then the answer in div.accordion-body. Before: 0 of 10.
+    def post(n: int, title: str, lines: list[str], answer: str) -> str:
+        return (f"<div class='post-{n} post type-post' id='post-{n}'><h2 class='title'><a href='/r{n}/'>{title}</a></h2>"
+                f"<div class='rbt-question'>{''.join(f'<p>{x}</p>' for x in lines)}</div>"
+                f"<div class='accordion-heading text-center'><a class='accordion-toggle btn' onclick='t({n})'>"
+                f"<span id='rbt-toggle-text-{n}'>Show</span> the answer &raquo;</a></div>"
+                f"<noscript><p>{answer}</p></noscript>"
+                f"<div class='accordion-body' id='rbt-item-{n}'><div class='accordion-inner'><p>{answer}</p></div></div>"
+                f"<div class='cats'>Posted in <a href='/c/'>Riddles</a></div></div>")
+    body = (post(1, "The Roast", ["How do you spell roast?", "How do you spell most?",
+                                  "What do you put into a toaster?"], "Bread. (It turns into toast.)")
+            + post(2, "Three", ["If you have three, you have three.", "If you have one, you have none.",
+                                "What am I?"], "Choices."))
+    qs = _qs(body)
+    assert [(q.question, list(q.options), q.answer_text) for q in qs] == [
+        ("How do you spell roast? How do you spell most? What do you put into a toaster?", [],
+         "Bread. (It turns into toast.)"),
+        ("If you have three, you have three. If you have one, you have none. What am I?", [], "Choices.")]
+    # a "Show the answer" link under an article's paragraph (no question box) is no question
+    assert _qs("<div class='post'><p>Read our guide to the exam.</p><div><a href='/a'>Show the answer</a></div>"
+               "<div><p>Some text.</p></div></div>") == []
+
+
+def test_answer_box_with_a_label_in_another_language_under_a_question_box() -> None:
+    # HELD-6 moazrovne (a Georgian "What? Where? When?" archive page): p.question_question,
+    # then div.answer > div.answer_body with "პასუხი: <answer>" ("Answer:") and a link row.
+    # Before: 0 of 5 (no English "Answer:" line). Canvas's header "Incorrect Question 34"
+    # (an inline span classed answer_arrow) under a question box is no answer box.
+    def item(n: int, q: str, a: str) -> str:
+        return (f"<li class='q'><p class='question_top'><span class='left'><a href='/q/{n}'>შეკითხვა #{n}</a></span></p>"
+                f"<p class='question_question'>{q}</p><div class='answer clearfix'><div class='answer_body'>"
+                f"<span class='clearfix'><span class='left'>პასუხი:</span><span class='right_nofloat'>{a}</span></span>"
+                f"<span class='clearfix'><span class='left'>ბმული:</span><span class='right_nofloat'>"
+                f"<a href='/q/{n}'>http://moazrovne.net/q/{n}</a></span></span></div>"
+                f"<div class='answer_toggler'><span>პასუხი</span></div></div></li>")
+    body = ("<ul class='questions'>" + item(5, "ინსტიტუტის ყველა ოთახში არის... რა?", "დაფა და ცარცი.")
+            + item(4, "ეს არის ადგილი, სადაც ... რა არის ეს?", "ლექსიკონი.") + "</ul>")
+    qs = _qs(body)
+    assert [(q.question, q.answer_text) for q in qs] == [
+        ("ინსტიტუტის ყველა ოთახში არის... რა?", "დაფა და ცარცი."), ("ეს არის ადგილი, სადაც ... რა არის ეს?", "ლექსიკონი.")]
+    canvas = ("<div class='display_question question'><div class='move'>Move To... This element is a more accessible "
+              "alternative to drag and drop reordering.</div><div class='header'><span class='answer_arrow incorrect'>"
+              "Incorrect</span><span class='name'>Question 34</span></div></div>")
+    assert _qs(canvas) == []

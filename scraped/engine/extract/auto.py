@@ -32,14 +32,17 @@ from scraped.engine.extract.blanks import blank_questions
 from scraped.engine.extract.graded import graded_selection, typed_answers
 from scraped.engine.extract.keys import question_number
 from scraped.engine.extract.lines import (
+    ANS,
     EXPL,
     HEADING,
+    HIDDEN,
     META,
     OPTBOX,
     QBOX,
     RADIO,
     Line,
 )
+from scraped.engine.extract.markup import classify
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import (
     answer_prefix,
@@ -65,11 +68,13 @@ from scraped.engine.extract.passes import (
     whole_blocks,
 )
 from scraped.engine.extract.reading import block_question, read_after, read_question, skippable
-from scraped.engine.extract.records import question_start
+from scraped.engine.extract.records import inside, question_start
 from scraped.engine.extract.runs import Run, choice_element, find_runs, merge_labels, options_start
 from scraped.engine.extract.signals import (
     ANSWER_RE,
     K_ANSWER,
+    K_EXPL,
+    K_TOGGLE,
     kind,
 )
 
@@ -333,8 +338,51 @@ def _names_option_above(raw: str, runs: list[Run], at: int) -> bool:
     return any(clean_text(o).casefold() == want for o in above[-1].options)
 
 
+# "Answer:" in any language: a short label (one to three words) before a colon, then the value
+_LABEL_VALUE = re.compile(r"^[^\W\d_][^\W\d_\s]*(?:\s[^\W\d_]+){0,2}\s*:\s*(.+)$", re.S)
+
+
+def _answer_block(el) -> bool:
+    """Is the line's own element, or a block at most three levels up, classed as an answer
+    (not only an inline part of it: Canvas's "<span class='answer_arrow'>Incorrect</span>
+    Question 34" header)?"""
+    for _ in range(4):
+        if el is None:
+            return False
+        if classify(el.get("class") or "")[0] & ANS:
+            return True
+        el = el.getparent()
+    return False
+
+
+def _boxed_answer(lines: list[Line], k: int) -> tuple[str, int] | None:
+    """(answer, end) when line k starts an answer with no "Answer:" line of its own: an
+    answer box (class "answer") right under a question box ("Answer:" in another language,
+    label and value), or the block behind a "Show the answer" switch under a question box.
+    None otherwise."""
+    ln, prev = lines[k], lines[k - 1]
+    if not prev.flags & QBOX or prev.flags & (ANS | EXPL | HIDDEN) or ln.owner is prev.owner:
+        return None
+    if ln.flags & ANS and not ln.links and _answer_block(ln.owner):
+        m = _LABEL_VALUE.match(ln.text)
+        return (m.group(1).strip() if m else ln.text), k + 1
+    t = ln.kind or kind(ln)
+    if t & K_TOGGLE and not t & (K_ANSWER | K_EXPL) and k + 1 < len(lines):
+        box = ln.owner.getnext()  # the block after the switch's own (a noscript copy is not text)
+        while box is not None and box.tag == "noscript":
+            box = box.getnext()
+        j = k + 1
+        while j < len(lines) and box is not None and inside(lines[j].owner, box) and j - k <= 12:
+            j += 1
+        if j > k + 1 and not lines[k + 1].flags & (QBOX | HEADING):
+            return clean_text(" ".join(x.text for x in lines[k + 1:j])), j
+    return None
+
+
 def _free_response(lines: list[Line], runs: list[Run], questions, breadcrumb) -> list[ExtractedQuestion]:
-    """ "Q4. How many ...? / Answer: 18": a numbered question with an explicit answer."""
+    """ "Q4. How many ...? / Answer: 18": a numbered question with an explicit answer; or
+    a question box with an answer box right under it, or a "Show the answer" switch and
+    the block it opens (_boxed_answer): riddles, quiz archives, interview questions."""
     taken = bytearray(len(lines))
     for run, (_, first, _, _) in zip(runs, questions, strict=True):
         for k in range(min(first, run.start), run.end):
@@ -345,17 +393,28 @@ def _free_response(lines: list[Line], runs: list[Run], questions, breadcrumb) ->
     n = len(lines)
     while k < n:
         ln = lines[k]
-        if taken[k] or not (ln.kind or kind(ln)) & K_ANSWER:
+        boxed = None if taken[k] or k == 0 or taken[k - 1] else _boxed_answer(lines, k)
+        if taken[k] or (boxed is None and not (ln.kind or kind(ln)) & K_ANSWER):
             if taken[k]:
                 floor = k + 1
             k += 1
             continue
-        raw, expl, end, metas, _ = read_after(lines, k, n)
         here, above = k, floor
+        metas: list[Line] = []
+        expl: list[str] = []
+        raw: str | None
+        if boxed is not None:
+            raw, end = boxed
+        else:
+            raw, expl, end, metas, _ = read_after(lines, k, n)
         floor = k = max(end, here + 1)
-        if raw is None or len(raw) > 300 or _OPTION_REF.match(raw) or ANSWER_RE.match(raw):
+        if raw is None or len(raw) > (300 if boxed is None else 1500) or _OPTION_REF.match(raw) or ANSWER_RE.match(raw):
             continue  # (most often an MCQ's "Answer: B", so the question is not looked for)
         parts, first, numbered, core = read_question(lines, Run(here, here, [], None, "free"), above)
+        if boxed is not None and (start := question_start(lines, here, here + 1)) is not None and above <= start and (
+                whole := block_question(lines[start:here])) is not None:
+            parts, first, core = whole[0], start, whole[2]  # the record's whole question block
+            numbered = numbered or whole[1]
         if not parts:
             continue
         if not numbered and _names_option_above(raw, runs, here):

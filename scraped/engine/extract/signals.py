@@ -35,7 +35,7 @@ EMBEDDED_EXPL = re.compile(r"\s(?:explanation|solution|rationale)\s*[:\-\u2013]\
 TOGGLE_RE = re.compile(
     r"^(?:(?:show|view|reveal|hide|see|check|toggle|click(?:\s+here)?(?:\s+to)?(?:\s+(?:show|view|see|reveal))?)\s+)?"
     r"(?:the\s+)?(?:correct\s+)?(?:answers?|solutions?|explanations?)"
-    r"(?:\s*(?:&|and|/|with|\+)\s*(?:answers?|solutions?|explanations?))*\s*[!.:]?$",
+    r"(?:\s*(?:&|and|/|with|\+)\s*(?:answers?|solutions?|explanations?))*\s*[!.:]?\s*[\u00bb\u203a\u2192>]?$",
     re.I,
 )
 _OPTIONS_HEADER = re.compile(
