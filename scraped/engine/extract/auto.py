@@ -187,7 +187,7 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
     for idx, run in enumerate(runs):
         parts, first, numbered, core = questions[idx]
         limit = questions[idx + 1][1] if idx + 1 < len(runs) else len(lines)
-        raw, expl, _, metas, weak = read_after(lines, run.end, max(limit, run.end))
+        raw, expl, read_end, metas, weak = read_after(lines, run.end, max(limit, run.end))
         if not parts and (start := question_start(lines, begin := options_start(lines, run), run.end)) is not None and (
                 not kept or kept[-1].end <= start) and (whole := block_question(lines[start:begin])):
             # no text between this run and the one above: the tree's record says the block
@@ -203,7 +203,7 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
         question = strip_question_number(clean_text(" ".join(parts))) if parts else ""
         options = normalise_options(run.options)
         cand = Candidate(first, run.end, run.kind, question, options)
-        cand.limit = limit
+        cand.limit, cand.after = limit, read_end
         if not parts:
             if explain is not None:
                 cand.verdict = "dropped: no question text above the options"
@@ -281,7 +281,7 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
         category, difficulty = _hints(lines[start:end], [], breadcrumb)
         placed.append((start, ExtractedQuestion(question, (), None, value, None, category, difficulty)))
     found = [q for _, q in sorted(placed, key=lambda p: p[0])]  # in page order
-    found.extend(_free_response(lines, runs, questions, breadcrumb))
+    found.extend(_free_response(lines, runs, questions, [(c.end, c.after) for c in kept], breadcrumb))
     return found
 
 
@@ -379,13 +379,17 @@ def _boxed_answer(lines: list[Line], k: int) -> tuple[str, int] | None:
     return None
 
 
-def _free_response(lines: list[Line], runs: list[Run], questions, breadcrumb) -> list[ExtractedQuestion]:
+def _free_response(lines: list[Line], runs: list[Run], questions, answered: list[tuple[int, int]],
+                   breadcrumb) -> list[ExtractedQuestion]:
     """ "Q4. How many ...? / Answer: 18": a numbered question with an explicit answer; or
     a question box with an answer box right under it, or a "Show the answer" switch and
     the block it opens (_boxed_answer): riddles, quiz archives, interview questions."""
     taken = bytearray(len(lines))
     for run, (_, first, _, _) in zip(runs, questions, strict=True):
         for k in range(min(first, run.start), run.end):
+            taken[k] = 1
+    for end, after in answered:  # a kept question's answer and explanation: not a question's of their own
+        for k in range(end, after):
             taken[k] = 1
     out: list[ExtractedQuestion] = []
     floor = 0

@@ -47,6 +47,8 @@ _CLASS_HINTS = re.compile(
     r"|(?P<chrome>^(?:prompt|instructions?)$)"  # "Select one:": a form's prompt, not the question
 )
 _NEGATIONS = frozenset(("suppress", "suppressed", "no", "not", "without"))
+# Moodle's question types on its "que" container: a type, not an answer box ("que multianswer")
+_QUESTION_TYPES = frozenset("multianswer shortanswer calculatedmulti calculatedsimple randomsamatch".split())
 _LAYOUT_TOKENS = frozenset(
     "text pull float align col sidebar arrow icon fa nav menu left top bottom m p mr ml pr pl me ms pe ps "
     "justify content border rounded half side panel column match".split()  # "answer_match_right": a pair's column
@@ -71,7 +73,7 @@ def classify(value: str) -> tuple[int, bool]:
     tokens = set(_TOKENS.split(low))
     skip = not tokens.isdisjoint(_SKIP_TOKENS)
     flags = 0
-    for tok in tokens:
+    for tok in tokens - _QUESTION_TYPES:
         for m in _CLASS_HINTS.finditer(tok):
             flags |= _FLAG_OF[m.lastgroup or ""]
     if "answercorrect" in low:

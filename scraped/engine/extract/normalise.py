@@ -244,8 +244,12 @@ _REF = re.compile(
 _TRAIL = re.compile(r"[\s.;,!]+$")
 
 
+_QUOTES = "'\"\u2018\u2019\u201c\u201d"
+
+
 def _loose(text: str) -> str:
-    return "".join(_TRAIL.sub("", text).casefold().split())
+    # "'True'." (Moodle's "The correct answer is 'True'.") is the option "True"
+    return "".join(_TRAIL.sub("", _TRAIL.sub("", text).strip(_QUOTES)).casefold().split())
 
 
 def resolve_answer(raw: str | None, options, style: str | None = None) -> tuple[int | None, str | None]:

@@ -39,7 +39,7 @@ class Candidate:
     """A block that might be a question, with its evidence and the verdict (--explain)."""
 
     __slots__ = ("start", "end", "kind", "question", "options", "answer", "how", "score", "why", "verdict",
-                 "number", "found", "core", "run", "limit", "keys")
+                 "number", "found", "core", "run", "limit", "after", "keys")
 
     def __init__(self, start: int, end: int, kind: str, question: str, options: list[str]):
         self.start, self.end, self.kind = start, end, kind
@@ -53,7 +53,8 @@ class Candidate:
         self.found: ExtractedQuestion | None = None
         self.core: Line | None = None  # the question's main line
         self.run: Run | None = None
-        self.limit = 0  # where reading its answer and explanation stopped
+        self.limit = 0  # where reading its answer and explanation had to stop (the next question)
+        self.after = 0  # where reading its answer and explanation stopped
         self.keys: OptionKeys | None = None  # the options' own keys, when they have them
 
     def line(self) -> str:

@@ -50,6 +50,9 @@ _TEMPLATE = re.compile(r"^(?:(?:you(?:r)?\s+(?:selected|answer(?:ed)?|chose|choi
                        r"|(?:correct|incorrect|wrong|right|well done|try again|not quite)[!.]?$)", re.I)
 
 
+# a screen-reader label's "Question 6" after a text box's "Answer:" (Moodle), in a few languages
+_QLABEL = re.compile(r"^(?:question|pregunta|quest[ãa]o|frage|domanda|vraag|soru|pytanie|c[âa]u(?:\s+h[ỏo]i)?"
+                     r"|вопрос|питання|otázka)\s*\d{1,3}$", re.I)
 # a post's byline and counters between the question and its options: "by Peter Jordan", "69,788 views"
 _BYLINE = re.compile(r"^(?:by\s+[\w .'-]{2,60}|[\d,.]+\s*[km]?\s*(?:views?|votes?|likes?|plays?))$", re.I)
 
@@ -148,6 +151,20 @@ def _in_box(el, box) -> bool:
     return False
 
 
+def _within(el, box) -> bool | None:
+    """None when `el` is not inside `box` (at most 5 levels down); else whether it sits in a
+    part classed as the feedback on one choice ("specificfeedback")."""
+    specific = False
+    for _ in range(6):
+        if el is None:
+            return None
+        if el is box:
+            return specific
+        specific = specific or (el.get("class") or "").startswith("specific")
+        el = el.getparent()
+    return None
+
+
 def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[str], int, list[Line], bool]:
     """(answer as written, explanation parts, end index, meta lines, weak) after a run;
     weak: the answer is only the text of a hidden element (no answer label or box), to be
@@ -159,6 +176,7 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
     expect_value = False
     in_expl = False
     box = None  # the element holding a bare "Explanation" heading and the explanation
+    feedback = None  # a review's outcome box, under a screen-reader "Feedback" heading
     prev: Line | None = None
     j = start
     while j < limit:
@@ -171,12 +189,17 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
                 k & K_EXPL and not f & TOGGLE and not ln.links and ln.owner.tag != "button"):
             pass  # "Show answer" (but a bare "Explanation" heading in the text heads the explanation)
         elif f & HEADING and f & HIDDEN and not k & (K_ANSWER | K_EXPL):
-            pass  # a screen-reader heading ("Feedback", "Question text"): a label, not content
+            # a screen-reader heading ("Feedback", "Question text"): a label, not content; over
+            # a review's outcome box (Moodle), the feedback and the key inside that box follow
+            feedback = ln.owner.getparent()
         elif ln.links >= 0.8 * len(t) or ln.owner.tag == "button" or f & RADIO:
             pass  # "View answer", "Discuss", "Report" links, buttons and form controls around the answer
         elif answer is None and k & K_ANSWER and (m := ANSWER_RE.match(t)):
             value = (m.group("v1") or m.group("v2") or m.group("v3") or m.group("v4") or "").strip()
+            if _QLABEL.match(value):
+                value = ""  # "Answer: <hidden>Question 6</hidden>": a text box's label, its key below
             if value:
+                expect_value = False  # "Answer:" then, further down, "The correct answer is: 42"
                 parts = EMBEDDED_EXPL.split(value, 1)
                 answer = parts[0].strip() or None
                 if len(parts) > 1 and parts[1].strip():
@@ -206,6 +229,9 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
             if answer is None and not expl and not f & EXPL and not in_expl:
                 answer, weak = t, not f & (ANS | INPUT)
             else:
+                expl.append(t)
+        elif feedback is not None and (where := _within(ln.owner, feedback)) is not None:
+            if not where:  # the feedback on the student's own choice explains that choice, not the question
                 expl.append(t)
         elif in_expl and prev is not None and (ln.owner is prev.owner or (
                 box is not None and _in_box(ln.owner.getparent(), box) and len(expl) < 12 and not f & HEADING)):
