@@ -414,3 +414,122 @@ def test_answer_box_with_a_label_in_another_language_under_a_question_box() -> N
               "alternative to drag and drop reordering.</div><div class='header'><span class='answer_arrow incorrect'>"
               "Incorrect</span><span class='name'>Question 34</span></div></div>")
     assert _qs(canvas) == []
+
+
+# Moodle's review page (HELD-6 moodle-quiz-archiver-ref, Moodle 4.4, a byte copy kept outside
+# the repository; ufprvirtual and vpbank-academy, Moodle 3.x in Portuguese and Vietnamese):
+# div.que > div.info (number, state, grade) + div.content > div.formulation (qtext, the
+# options as div.r0/r1 with a radio, "a." in span.answernumber) + div.outcome (a hidden
+# "Feedback" heading, div.specificfeedback on the chosen option, div.generalfeedback, the key
+# in div.rightanswer), then the response history table.
+def _moodle(n: int, qtype: str, state: str, grade: str, qtext: str, answer_html: str, outcome: str) -> str:
+    return (f"<div id='question-1-{n}' class='que {qtype} deferredfeedback {state}'><div class='info'>"
+            f"<h3 class='no'>Question <span class='qno'>{n}</span></h3><div class='state'>{state}</div>"
+            f"<div class='grade'>{grade}</div></div><div class='content'><div class='formulation clearfix'>"
+            f"<h4 class='accesshide'>Question text</h4><div class='qtext'><p>{qtext}</p></div>{answer_html}</div>"
+            f"<div class='outcome clearfix'><h4 class='accesshide'>Feedback</h4><div class='feedback'>{outcome}"
+            f"</div></div></div><div class='history'><h4 class='responsehistoryheader'>Response history</h4>"
+            f"<table class='generaltable'><tr><th>Step</th><th>Action</th><th>State</th></tr>"
+            f"<tr><td>1</td><td>Attempt finished</td><td>{state}</td></tr></table></div></div>")
+
+
+def _moodle_choices(n: int, texts: list[str], chosen: int, marks: dict[int, str], kind: str = "radio") -> str:
+    rows = "".join(
+        f"<div class='r{i % 2} {marks.get(i, '')}'><input type='{kind}' name='q{n}:1_answer' value='{i}' "
+        f"{'checked' if i == chosen else ''} disabled><div class='d-flex w-auto' data-region='answer-label'>"
+        f"<span class='answernumber'>{'abcdefgh'[i]}. </span><div class='flex-fill ml-1'><p>{t}</p></div></div></div>"
+        for i, t in enumerate(texts))
+    return f"<div class='ablock'><div class='prompt'>Select one:</div><div class='answer'>{rows}</div></div>"
+
+
+def test_moodle_review_reads_its_outcome_box_to_the_key() -> None:
+    # Before: the specific feedback paragraph between the options and div.rightanswer ended the
+    # answer region (no answer), and "'True'." named no option.
+    tf = _moodle(3, "truefalse", "incorrect", "Mark 0.00 out of 1.00", "Are you living on planet earth?",
+                 _moodle_choices(3, ["True", "False"], 1, {1: "incorrect"}),
+                 "<div class='specificfeedback'><p>Well ... call me. We need to talk.</p></div>"
+                 "<div class='rightanswer'>The correct answer is 'True'.</div>")
+    qs = _qs(tf)
+    assert [(q.question, q.answer, q.explanation) for q in qs] == [("Are you living on planet earth?", 0, None)]
+
+
+def test_moodle_numeric_question_takes_the_key_not_its_label() -> None:
+    # "Answer: <span class='accesshide'>Question 6</span>" over the text box; the key below.
+    # Before: the answer was "Question 6", then "Response history" (the next line).
+    box = ("<div class='ablock'><label for='q6'>Answer: <span class='accesshide'>Question 6</span></label>"
+           "<span class='answer'><input type='text' id='q6' value='41' readonly></span></div>")
+    page = _moodle(6, "numerical", "incorrect", "Mark 0.00 out of 1.00",
+                   "What is the answer to life, the universe and everything else?", box,
+                   "<div class='rightanswer'>The correct answer is: 42</div>")
+    qs = _qs(page)
+    assert [(q.question, list(q.options), q.answer_text) for q in qs] == [
+        ("What is the answer to life, the universe and everything else?", [], "42")]
+
+
+def test_moodle_review_in_portuguese_and_vietnamese() -> None:
+    # ufprvirtual: "A resposta correta é: ..." (a label of four words) was read as the option
+    # letter "A"; the numeric question's "Resposta:" box and its key gave no question.
+    # vpbank-academy: "Đạt điểm 1,00 trên 1,00" is full marks, so the one checked option is
+    # the answer (no key box on that review). Before: 0 of 8 answers there.
+    mc = _moodle(3, "multichoice", "incorrect", "Atingiu 0,00 de 1,00", "Em quais quadrantes está a curva?",
+                 _moodle_choices(3, ["1o e 4o quadrantes", "1o e 2o quadrantes", "todos os quadrantes"], 2,
+                                 {2: "incorrect"}),
+                 "<div class='specificfeedback'>Sua resposta está incorreta.</div>"
+                 "<div class='rightanswer'>A resposta correta é: 1o e 2o quadrantes</div>")
+    num = _moodle(6, "numerical", "notanswered", "Vale 2,00 ponto(s).", "Determine o valor de K para a equação.",
+                  "<div class='ablock'><label for='q7'>Resposta:</label><span class='answer'>"
+                  "<input type='text' id='q7' value='' readonly></span></div>",
+                  "<div class='rightanswer'>A resposta correta é: 5</div>")
+    vi = _moodle(1, "multichoice", "complete", "Đạt điểm 1,00 trên 1,00", "Các bước thiết kế trải nghiệm khách hàng:",
+                 _moodle_choices(1, ["Xác định kỳ vọng", "Lập bản đồ hành trình", "Đánh giá trải nghiệm"], 1, {}), "")
+    qs = _qs(mc + num + vi)
+    assert [(q.question, q.answer, q.answer_text) for q in qs] == [
+        ("Em quais quadrantes está a curva?", 1, "1o e 2o quadrantes"),
+        ("Các bước thiết kế trải nghiệm khách hàng:", 1, "Lập bản đồ hành trình"),
+        ("Determine o valor de K para a equação.", None, "5")]
+    # "Question 10 of 10" is a counter, not full marks: the checked option stays no answer
+    counter = vi.replace("Đạt điểm 1,00 trên 1,00", "Question 10 of 10")
+    assert [q.answer for q in _qs(counter)] == [None]
+
+
+def test_checkbox_option_marked_right_is_no_single_answer() -> None:
+    # moodle-quiz-archiver-ref Q1: "Select the correct answers." with checkboxes; the one chosen
+    # option is classed "correct" (graded right), another right one was not chosen. Before:
+    # that option was the answer. A radio question's "correct" option still is.
+    page = _moodle(1, "multichoice", "partiallycorrect", "Mark 0.50 out of 1.00", "Select the correct answers.",
+                   _moodle_choices(1, ["Correct", "False", "Correct too"], 0, {0: "correct"}, "checkbox"),
+                   "<div class='rightanswer'>The correct answers are: Correct, Correct too</div>")
+    assert [(q.question, q.answer) for q in _qs(page)] == [("Select the correct answers.", None)]
+    radio = page.replace("checkbox", "radio").replace("Select the correct answers.", "Select the one correct answer.")
+    assert [(q.question, q.answer) for q in _qs(radio)] == [("Select the one correct answer.", 0)]
+
+
+def test_question_type_classes_and_an_essay_answer_box() -> None:
+    from scraped.engine.extract.markup import ANS, OPTBOX, classify
+    # Moodle's "que multianswer" (cloze) / "que shortanswer": a type, not an answer box (before:
+    # the whole question was an options box, its header lines taken as options)
+    assert classify("que multianswer deferredfeedback partiallycorrect")[0] & (ANS | OPTBOX) == 0
+    assert classify("que shortanswer deferredfeedback")[0] & (ANS | OPTBOX) == 0
+    assert classify("rightanswer")[0] & ANS
+    # an essay's response box under the question (headings "Answer text Question 7" and the
+    # student's own text) is no key. Before: a free-response question with that heading as answer.
+    essay = _moodle(7, "essay", "complete", "Not graded", "Ask your assistant to write me a recipe for a vegan cake",
+                    "<div class='ablock'><div class='answer'><h4 class='sr-only'>Answer text Question 7</h4>"
+                    "<div class='qtype_essay_response'><h3>Sorry, but I do not like cake.</h3></div></div></div>", "")
+    assert [q.answer_text for q in _qs(essay)] == []
+
+
+def test_canvas_option_hidden_id_belongs_to_its_own_option() -> None:
+    # HELD-6 canvas-instructure: the right option's div.answer is classed "correct_answer", and
+    # its hidden id line comes before its radio. Before: that line went to the previous
+    # option's group, two options looked marked, and no answer was given.
+    opts = [("coronary sinuses.", ""), ("chordae tendineae.", ""), ("trabeculae carneae.", "selected_answer correct_answer"),
+            ("papillary muscles.", "")]
+    rows = "".join(_CANVAS_OPTION.format(sel=cls, id=70 + n, q=1, text=t, chk="checked" if cls else "")
+                   for n, (t, cls) in enumerate(opts))
+    body = ("<div class='display_question question multiple_choice_question correct'>"
+            "<div class='header'><span class='name question_name'>Question 1</span></div>"
+            "<div class='text'><div class='question_text user_content'>Muscular ridges on the inner surface of the "
+            "ventricles are called</div><div class='answers'><div class='answers_wrapper'>" + rows
+            + "</div></div></div></div>")
+    assert [(q.answer, q.answer_text) for q in _qs(body)] == [(2, "trabeculae carneae.")]

@@ -72,9 +72,11 @@ from scraped.engine.extract.records import inside, question_start
 from scraped.engine.extract.runs import Run, choice_element, find_runs, merge_labels, options_start
 from scraped.engine.extract.signals import (
     ANSWER_RE,
+    BARE_LABEL,
     K_ANSWER,
     K_EXPL,
     K_TOGGLE,
+    LABEL_VALUE,
     kind,
 )
 
@@ -219,8 +221,13 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
         els = option_elements([group[0].owner for group in groups], len(options)) if groups is not None else None
         keys = option_keys(els) if els is not None else None
         answer, answer_text, cand.how = answer_for(run, raw, opt_lines, core, options, keys=keys, els=els)
+        if answer is not None and cand.how.startswith(("class", "mark")) and groups is not None and any(
+                _checkbox(choice_element(g[0])) for g in groups):
+            # checkboxes: a review marks the chosen options right or wrong; one marked right is
+            # not the key of a "select all that apply" question (others may be right too)
+            answer, answer_text, cand.how = None, None, ""
         # the score line is looked for from the last kept question down: past a sub-list in this one's text
-        if answer is None and run.kind in ("radio", "box") and groups is not None and (graded := graded_selection(
+        if answer is None and groups is not None and (graded := graded_selection(
                 lines[kept[-1].end if kept else 0:first], [choice_element(g[0]) for g in groups])) is not None:
             answer, answer_text, cand.how = graded, options[graded], "graded: full marks on the one checked option"
         if answer is None and answer_text and (lead := answer_prefix(answer_text, options)):
@@ -285,6 +292,10 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
     return found
 
 
+def _checkbox(el) -> bool:
+    return any(inp.get("type") == "checkbox" for inp in el.iter("input"))
+
+
 def option_feedback(group: list[Line], keys: OptionKeys | None) -> list[str]:
     """The right option's own feedback as its question's explanation: a hidden note in
     its item, an explanation attribute on it, or a record element keyed like it."""
@@ -338,10 +349,6 @@ def _names_option_above(raw: str, runs: list[Run], at: int) -> bool:
     return any(clean_text(o).casefold() == want for o in above[-1].options)
 
 
-# "Answer:" in any language: a short label (one to three words) before a colon, then the value
-_LABEL_VALUE = re.compile(r"^[^\W\d_][^\W\d_\s]*(?:\s[^\W\d_]+){0,2}\s*:\s*(.+)$", re.S)
-
-
 def _answer_block(el) -> bool:
     """Is the line's own element, or a block at most three levels up, classed as an answer
     (not only an inline part of it: Canvas's "<span class='answer_arrow'>Incorrect</span>
@@ -355,17 +362,34 @@ def _answer_block(el) -> bool:
     return False
 
 
-def _boxed_answer(lines: list[Line], k: int) -> tuple[str, int] | None:
-    """(answer, end) when line k starts an answer with no "Answer:" line of its own: an
-    answer box (class "answer") right under a question box ("Answer:" in another language,
-    label and value), or the block behind a "Show the answer" switch under a question box.
-    None otherwise."""
-    ln, prev = lines[k], lines[k - 1]
-    if not prev.flags & QBOX or prev.flags & (ANS | EXPL | HIDDEN) or ln.owner is prev.owner:
+def _feedback(el) -> bool:
+    """Is the element inside a feedback box ("specificfeedback", "feedback")? Its text
+    answers the student, it asks nothing."""
+    for _ in range(4):
+        if el is None:
+            return False
+        if "feedback" in (el.get("class") or ""):
+            return True
+        el = el.getparent()
+    return False
+
+
+def _boxed_answer(lines: list[Line], k: int) -> tuple[str, int, int] | None:
+    """(answer, end, where the question ends) when line k starts an answer with no
+    "Answer:" line of its own: an answer box (class "answer") under a question box
+    ("Answer:" in another language, label and value), or the block behind a "Show the
+    answer" switch under a question box. None otherwise."""
+    ln = lines[k]
+    p = k - 1  # past screen-reader headings and a bare "Resposta:" label over a text box
+    while p > 0 and k - p <= 3 and ((lines[p].flags & HEADING and lines[p].flags & HIDDEN)
+                                    or BARE_LABEL.match(lines[p].text)):
+        p -= 1
+    prev = lines[p]
+    if not prev.flags & QBOX or prev.flags & (ANS | EXPL | HIDDEN) or ln.owner is prev.owner or _feedback(prev.owner):
         return None
-    if ln.flags & ANS and not ln.links and _answer_block(ln.owner):
-        m = _LABEL_VALUE.match(ln.text)
-        return (m.group(1).strip() if m else ln.text), k + 1
+    if ln.flags & ANS and not ln.flags & HEADING and not ln.links and _answer_block(ln.owner):
+        m = LABEL_VALUE.match(ln.text)
+        return (m.group(1).strip() if m else ln.text), k + 1, p + 1
     t = ln.kind or kind(ln)
     if t & K_TOGGLE and not t & (K_ANSWER | K_EXPL) and k + 1 < len(lines):
         box = ln.owner.getnext()  # the block after the switch's own (a noscript copy is not text)
@@ -375,7 +399,7 @@ def _boxed_answer(lines: list[Line], k: int) -> tuple[str, int] | None:
         while j < len(lines) and box is not None and inside(lines[j].owner, box) and j - k <= 12:
             j += 1
         if j > k + 1 and not lines[k + 1].flags & (QBOX | HEADING):
-            return clean_text(" ".join(x.text for x in lines[k + 1:j])), j
+            return clean_text(" ".join(x.text for x in lines[k + 1:j])), j, p + 1
     return None
 
 
@@ -408,7 +432,7 @@ def _free_response(lines: list[Line], runs: list[Run], questions, answered: list
         expl: list[str] = []
         raw: str | None
         if boxed is not None:
-            raw, end = boxed
+            raw, end, here = boxed
         else:
             raw, expl, end, metas, _ = read_after(lines, k, n)
         floor = k = max(end, here + 1)
@@ -419,8 +443,8 @@ def _free_response(lines: list[Line], runs: list[Run], questions, answered: list
                 whole := block_question(lines[start:here])) is not None:
             parts, first, core = whole[0], start, whole[2]  # the record's whole question block
             numbered = numbered or whole[1]
-        if not parts:
-            continue
+        if not parts or (core is not None and _feedback(core.owner)):
+            continue  # (a review's "Your answer is incorrect." above the key asks nothing)
         if not numbered and _names_option_above(raw, runs, here):
             continue  # "The correct answer is 'True'." under the options: that question's answer
         question = strip_question_number(clean_text(" ".join(parts)))

@@ -23,6 +23,10 @@ __all__ = ["graded_selection", "typed_answers"]
 # a graded attempt's score for one question: "1 / 1 pts" (Canvas), "Mark 1.00 out of 1.00" (Moodle)
 _SCORE = re.compile(r"^(?:mark|score|points?)?\s*(\d+(?:\.\d+)?)\s*(?:/|out\s+of)\s*(\d+(?:\.\d+)?)"
                     r"\s*(?:pts?|points?|marks?)?\.?$", re.I)
+# Moodle's in other languages: a label, a grade with two decimals, a word, the maximum ("Đạt điểm 1,00
+# trên 1,00", "Atingiu 1,00 de 1,00", "Erreichte Punkte 1,00 von 1,00"); the decimals tell it from
+# "Question 10 of 10"
+_SCORE_WORDS = re.compile(r"^(?:[^\W\d_]+\s+){1,3}(\d+[.,]\d\d)\s+[^\W\d_]{1,10}\s+(\d+[.,]\d\d)$")
 _UP = 8  # levels from the score line to the question's container
 _SCAN = 40  # inputs looked at in one container
 _MAX_LINES = 20
@@ -30,12 +34,14 @@ _MAX_LINES = 20
 
 def _score(text: str) -> bool | None:
     """True for full marks, False for fewer, None when the line is no score."""
-    if not text or not (text[0].isdigit() or text[0] in "MmSsPp"):
+    if not text or len(text) > 60:
         return None
-    m = _SCORE.match(text)
+    m = _SCORE.match(text) if text[0].isdigit() or text[0] in "MmSsPp" else None
+    if m is None and text[0].isalpha() and (m := _SCORE_WORDS.match(text)) is None:
+        return None
     if m is None:
         return None
-    got, out_of = float(m.group(1)), float(m.group(2))
+    got, out_of = float(m.group(1).replace(",", ".")), float(m.group(2).replace(",", "."))
     return out_of > 0 and got == out_of
 
 

@@ -40,6 +40,7 @@ from scraped.engine.extract.signals import (
     K_OPTHDR,
     K_QNUM,
     K_TOGGLE,
+    LABEL_VALUE,
     kind,
 )
 
@@ -227,7 +228,8 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
             in_expl = True  # a result message kept from view ("Correct", "Incorrect"): no key; its feedback follows
         elif f & (ANS | EXPL | HIDDEN):
             if answer is None and not expl and not f & EXPL and not in_expl:
-                answer, weak = t, not f & (ANS | INPUT)
+                # "A resposta correta é: 1o e 2o" (Moodle's key box in another language): the value
+                answer, weak = (m.group(1) if f & ANS and (m := LABEL_VALUE.match(t)) else t), not f & (ANS | INPUT)
             else:
                 expl.append(t)
         elif feedback is not None and (where := _within(ln.owner, feedback)) is not None:

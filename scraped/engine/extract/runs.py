@@ -48,6 +48,13 @@ class Run:
         if self.heads is None:
             return [[ln] for ln in opt_lines] if len(opt_lines) == len(self.options) else None
         bounds = self.heads + [len(opt_lines)]
+        for n in range(1, len(self.heads)):  # an option's hidden id above its radio is its own, not the previous one's
+            head = opt_lines[bounds[n]]
+            if head.flags & (RADIO | CHOICES):
+                choice = choice_element(head)
+                while bounds[n] - 1 > bounds[n - 1] and (ln := opt_lines[bounds[n] - 1]).flags & HIDDEN and (
+                        ln.owner is choice or _within(ln.owner, choice, 8)):
+                    bounds[n] -= 1
         return [opt_lines[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
 

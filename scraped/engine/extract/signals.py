@@ -11,10 +11,14 @@ import re
 from scraped.engine.extract.lines import Line
 from scraped.engine.extract.normalise import is_question_number
 
-__all__ = ["ANSWER_RE", "EXPL_RE", "EMBEDDED_EXPL", "GROUP_LABEL", "TOGGLE_RE", "kind", "answer_value",
+__all__ = ["ANSWER_RE", "BARE_LABEL", "EXPL_RE", "EMBEDDED_EXPL", "GROUP_LABEL", "LABEL_VALUE", "TOGGLE_RE", "kind", "answer_value",
            "answer_candidates", "explanation_value",
            "K_ANSWER", "K_EXPL", "K_TOGGLE", "K_QNUM", "K_OPTHDR"]
 
+# a label in any language, its value after the colon: "A resposta correta é: 5", "პასუხი: ..."
+LABEL_VALUE = re.compile(r"^[^\W\d_]+(?:\s[^\W\d_]+){0,4}\s*:\s*(.+)$", re.S)
+# a label with no value: "Resposta:" over a text box
+BARE_LABEL = re.compile(r"^[^\W\d_]+(?:\s[^\W\d_]+){0,2}\s*:$")
 # "Answer 1:", a label that holds no value: over one blank's group of choices (blanks.py)
 GROUP_LABEL = re.compile(r"^answer\s*(\d{1,2})\s*:$", re.I)
 ANSWER_RE = re.compile(
