@@ -533,3 +533,24 @@ def test_canvas_option_hidden_id_belongs_to_its_own_option() -> None:
             "ventricles are called</div><div class='answers'><div class='answers_wrapper'>" + rows
             + "</div></div></div></div>")
     assert [(q.answer, q.answer_text) for q in _qs(body)] == [(2, "trabeculae carneae.")]
+
+
+def test_moodle_short_answer_graded_correct_and_a_statement_list_over_a_numeric_key() -> None:
+    # moodle-quiz-archiver-ref Q5: "que shortanswer ... correct" holds no radio, and its state
+    # class "correct" made the whole question an answer box (no question found). Q8: the
+    # statements of a calculated question (a two-item list) were taken as its options, because
+    # a key that names no option ("21.00") counted as an answer for them: a question invented.
+    short = _moodle(5, "shortanswer", "correct", "Mark 1.00 out of 1.00",
+                    "Please type the name of this question type into the field below.",
+                    "<div class='ablock'><label for='q5'>Answer: <span class='accesshide'>Question 5</span></label>"
+                    "<span class='answer'><input type='text' id='q5' value='short answer' readonly></span></div>",
+                    "<div class='rightanswer'>The correct answer is: short answer</div>")
+    calc = _moodle(8, "calculated", "correct", "Mark 1.00 out of 1.00", "Calculate the area of the rectangle:</p>"
+                   "<ul><li>Width: 7</li><li>Height: 3</li></ul><p>Hint: A = w * l",
+                   "<div class='ablock'><label for='q8'>Answer: <span class='accesshide'>Question 8</span></label>"
+                   "<span class='answer'><input type='text' id='q8' value='21' readonly></span></div>",
+                   "<div class='rightanswer'>The correct answer is: 21.00</div>")
+    qs = _qs(short + calc)
+    assert [(q.question, list(q.options), q.answer_text) for q in qs][:1] == [
+        ("Please type the name of this question type into the field below.", [], "short answer")]
+    assert not [q for q in qs if q.options]  # no question with "Width: 7" / "Height: 3" as its options

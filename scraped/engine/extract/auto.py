@@ -248,7 +248,7 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
         if answer is not None and not expl and groups is not None:
             expl = option_feedback(groups[answer], keys)
         cand.answer, cand.keys = answer, keys
-        has_answer = answer is not None or (answer_text is not None and len(answer_text) < 200)
+        has_answer = answer is not None
         if not has_answer and (marks := marked_options(run, opt_lines)):
             has_answer, cand.how = True, f"{marks} options marked"
         cand.score = _score(run, question, numbered, has_answer, core, lines, cand.why)
@@ -439,7 +439,7 @@ def _free_response(lines: list[Line], runs: list[Run], questions, answered: list
         if raw is None or len(raw) > (300 if boxed is None else 1500) or _OPTION_REF.match(raw) or ANSWER_RE.match(raw):
             continue  # (most often an MCQ's "Answer: B", so the question is not looked for)
         parts, first, numbered, core = read_question(lines, Run(here, here, [], None, "free"), above)
-        if boxed is not None and (start := question_start(lines, here, here + 1)) is not None and above <= start and (
+        if (start := question_start(lines, here, here + 1)) is not None and above <= start < first and (
                 whole := block_question(lines[start:here])) is not None:
             parts, first, core = whole[0], start, whole[2]  # the record's whole question block
             numbered = numbered or whole[1]

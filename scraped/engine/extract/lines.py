@@ -235,7 +235,7 @@ class _Walker:
             if flags & CORRECT:
                 if grouped is not None or tag in _OPTION_TAGS or (flags | ctx.flags) & (OPTBOX | LISTED):
                     flags &= ~(ANS | EXPL | HIDDEN)  # "correct-answer" on an option marks that option
-                elif flags & QBOX and panel(el):
+                elif flags & QBOX and (panel(el) or not flags & ANS):
                     flags &= ~CORRECT  # Moodle's "que ... correct": how the attempt was graded
                 else:  # a box that holds the right answer
                     flags = (flags & ~CORRECT) | ANS
