@@ -380,6 +380,10 @@ def _boxed_answer(lines: list[Line], k: int) -> tuple[str, int, int] | None:
     ("Answer:" in another language, label and value), or the block behind a "Show the
     answer" switch under a question box. None otherwise."""
     ln = lines[k]
+    boxed = bool(ln.flags & ANS) and not ln.flags & HEADING and not ln.links and _answer_block(ln.owner)
+    t = 0 if boxed else (ln.kind or kind(ln))
+    if not boxed and not (t & K_TOGGLE and not t & (K_ANSWER | K_EXPL) and k + 1 < len(lines)):
+        return None  # (most lines: decided before looking above)
     p = k - 1  # past screen-reader headings and a bare "Resposta:" label over a text box
     while p > 0 and k - p <= 3 and ((lines[p].flags & HEADING and lines[p].flags & HIDDEN)
                                     or BARE_LABEL.match(lines[p].text)):
@@ -387,6 +391,18 @@ def _boxed_answer(lines: list[Line], k: int) -> tuple[str, int, int] | None:
     prev = lines[p]
     if not prev.flags & QBOX or prev.flags & (ANS | EXPL | HIDDEN) or ln.owner is prev.owner or _feedback(prev.owner):
         return None
+    if boxed:
+        m = LABEL_VALUE.match(ln.text)
+        return (m.group(1).strip() if m else ln.text), k + 1, p + 1
+    box = ln.owner.getnext()  # the block after the switch's own (a noscript copy is not text)
+    while box is not None and box.tag == "noscript":
+        box = box.getnext()
+    j = k + 1
+    while j < len(lines) and box is not None and inside(lines[j].owner, box) and j - k <= 12:
+        j += 1
+    if j > k + 1 and not lines[k + 1].flags & (QBOX | HEADING):
+        return clean_text(" ".join(x.text for x in lines[k + 1:j])), j, p + 1
+    return None
     if ln.flags & ANS and not ln.flags & HEADING and not ln.links and _answer_block(ln.owner):
         m = LABEL_VALUE.match(ln.text)
         return (m.group(1).strip() if m else ln.text), k + 1, p + 1

@@ -56,7 +56,7 @@ def blank_questions(lines: list[Line], taken: list[tuple[int, int]]) -> list[tup
     out: list[tuple[int, int, list[str]]] = []
     k = 0
     while k < len(lines):
-        m = GROUP_LABEL.match(lines[k].text)
+        m = GROUP_LABEL.match(lines[k].text) if lines[k].text[:1] in "Aa" else None
         if m is None or m.group(1) != "1" or not lines[k].flags & (CHOICES | OPTBOX):
             k += 1
             continue

@@ -34,8 +34,8 @@ _MAX_LINES = 20
 
 def _score(text: str) -> bool | None:
     """True for full marks, False for fewer, None when the line is no score."""
-    if not text or len(text) > 60:
-        return None
+    if not text or len(text) > 60 or not (text[-1].isdigit() or text.endswith(("pts", "pts.", "points", "marks"))):
+        return None  # (the cheap test first: this runs on every line of a page)
     m = _SCORE.match(text) if text[0].isdigit() or text[0] in "MmSsPp" else None
     if m is None and text[0].isalpha() and (m := _SCORE_WORDS.match(text)) is None:
         return None
