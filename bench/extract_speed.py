@@ -129,10 +129,12 @@ def one_round(impl: SimpleNamespace, url: str, html: str, css: bool, clock, time
     t0 = clock()
     page = impl.Page(html, url)
     t1 = clock()
-    walked = impl.walk_page(page.root)  # (lines, breadcrumb) before, (lines, breadcrumb, scripts, tables) now
+    walked = impl.walk_page(page.root)  # (lines, breadcrumb) long ago; (+ scripts, tables); (+ reveals) now
     page._lines, page._breadcrumb = walked[0], walked[1]
     if len(walked) > 3:
         page._scripts, page._tables = walked[2], walked[3]
+    if len(walked) > 4:
+        page._reveals = walked[4]
     t2 = clock()
     qs = impl.extract_questions(page)
     t3 = clock()

@@ -554,3 +554,28 @@ def test_moodle_short_answer_graded_correct_and_a_statement_list_over_a_numeric_
     assert [(q.question, list(q.options), q.answer_text) for q in qs][:1] == [
         ("Please type the name of this question type into the field below.", [], "short answer")]
     assert not [q for q in qs if q.options]  # no question with "Width: 7" / "Height: 3" as its options
+
+
+def test_answer_revealed_by_a_hover_handler_that_fills_the_question_cell() -> None:
+    # j-archive (tests/fixtures/real): each clue cell's header div holds
+    # onmouseover="toggle('clue_J_1_1', 'clue_J_1_1_stuck', '<em class="correct_response">..</em>..')",
+    # which swaps the answer into td#clue_J_1_1 (the clue). Before: 0 of 128 clues.
+    def clue(cid: str, text: str, response: str, extra: str = "") -> str:
+        html = (f"{extra}&lt;em class=&quot;correct_response&quot;&gt;{response}&lt;/em&gt;&lt;br /&gt;"
+                f"&lt;table&gt;&lt;tr&gt;&lt;td class=&quot;right&quot;&gt;Greg&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;")
+        return (f"<td class='clue'><table><tr><td><div onmouseover=\"toggle('{cid}', '{cid}_stuck', '{html}')\" "
+                f"onmouseout=\"toggle('{cid}', '{cid}_stuck', '{text}')\"><table class='clue_header'><tr>"
+                f"<td class='clue_value'>$100</td></tr></table></div></td></tr>"
+                f"<tr><td id='{cid}' class='clue_text'>{text}</td></tr></table></td>")
+    body = ("<table class='round'><tr>"
+            + clue("clue_J_1_1", "Gangster Charles Arthur Floyd hated this nickname", "Pretty Boy Floyd")
+            + clue("clue_J_2_1", "Tom Selleck did not win on this Chuck Barris show", "The Dating Game",
+                   extra="(Alex: a remark, he said \\'no\\'.)&lt;br /&gt;")
+            + "</tr></table>"
+            # a handler whose HTML names no correct response (a tooltip) gives nothing
+            + "<p id='tip'>Hover here for the rules of the game show</p>"
+            + "<span onmouseover=\"show('tip', '<b class=&quot;hint&quot;>Rules</b> correct scores')\">?</span>")
+    qs = _qs(body)
+    assert [(q.question, list(q.options), q.answer_text) for q in qs] == [
+        ("Gangster Charles Arthur Floyd hated this nickname", [], "Pretty Boy Floyd"),
+        ("Tom Selleck did not win on this Chuck Barris show", [], "The Dating Game")]

@@ -121,6 +121,7 @@ class _Walker:
         self.breadcrumb = None  # the breadcrumb trail element, a category hint
         self.scripts: list[tuple[str, str]] = []  # (type, text) of scripts that may hold questions
         self.qa_tables: list[tuple] = []  # (table, roles) of "Question | Answer" tables
+        self.reveals: list[tuple] = []  # (element, code) of handlers holding a "correct" element's HTML
 
     def add(self, text: str, ctx: _Ctx, owner) -> None:
         if not self.buf:
@@ -213,6 +214,8 @@ class _Walker:
                     if data is None:
                         data = []
                     data.append((attr, value))
+                elif (attr == "onmouseover" or attr == "onclick") and "<" in value and "correct" in value:
+                    self.reveals.append((el, value))
             for value in (cls, ident):
                 if value:
                     f, skip = classify(value)
@@ -422,10 +425,11 @@ def linearize(root) -> list[Line]:
     return walk_page(root)[0]
 
 
-def walk_page(root) -> tuple[list[Line], object, list[tuple[str, str]], list[tuple]]:
-    """(lines, breadcrumb element or None, JSON scripts, question/answer tables) of a page."""
+def walk_page(root) -> tuple[list[Line], object, list[tuple[str, str]], list[tuple], list[tuple]]:
+    """(lines, breadcrumb element or None, JSON scripts, question/answer tables, handlers
+    that reveal an answer: reveals.py) of a page."""
     if root is None:
-        return [], None, [], []
+        return [], None, [], [], []
     body = root.find("body")
     start = body if body is not None else root
     walker = _Walker()
@@ -437,4 +441,4 @@ def walk_page(root) -> tuple[list[Line], object, list[tuple[str, str]], list[tup
     if isinstance(start.tag, str):
         walker.walk(start, _Ctx(), start, 0, start.tag)
     walker.flush()
-    return walker.lines, walker.breadcrumb, walker.scripts, walker.qa_tables
+    return walker.lines, walker.breadcrumb, walker.scripts, walker.qa_tables, walker.reveals

@@ -42,7 +42,7 @@ class Page:
     <base href> for resolving links.
     """
 
-    __slots__ = ("url", "base_url", "selector", "_lines", "_breadcrumb", "_scripts", "_tables")
+    __slots__ = ("url", "base_url", "selector", "_lines", "_breadcrumb", "_scripts", "_tables", "_reveals")
 
     def __init__(self, html: str, url: str, *, max_chars: int = MAX_PAGE_CHARS):
         if isinstance(html, (bytes, bytearray)):
@@ -59,6 +59,7 @@ class Page:
         self._breadcrumb: object = None
         self._scripts: list[tuple[str, str]] = []
         self._tables: list[tuple] = []
+        self._reveals: list[tuple] = []
 
     @classmethod
     def from_bytes(cls, body: bytes, url: str, content_type: str | None = None) -> Page:
@@ -98,7 +99,7 @@ class Page:
     def lines(self):
         """The page's text as block-level lines (computed once; see lines.py)."""
         if self._lines is None:
-            self._lines, self._breadcrumb, self._scripts, self._tables = walk_page(self.selector.root)
+            self._lines, self._breadcrumb, self._scripts, self._tables, self._reveals = walk_page(self.selector.root)
         return self._lines
 
     def scripts(self) -> list[tuple[str, str]]:
@@ -110,6 +111,11 @@ class Page:
         """(table, roles) of the page's "Question | Answer" tables (found by `lines()`)."""
         self.lines()
         return self._tables
+
+    def reveals(self) -> list[tuple]:
+        """(element, code) of the page's handlers that reveal an answer (found by `lines()`)."""
+        self.lines()
+        return self._reveals
 
     def breadcrumb_element(self):
         """The breadcrumb trail's element, if the page has one (found by `lines()`)."""

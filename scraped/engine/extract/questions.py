@@ -12,6 +12,7 @@ from scraped.engine.extract.css import extract_css, node_text
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import clean_text
 from scraped.engine.extract.page import Page
+from scraped.engine.extract.reveals import revealed_questions
 from scraped.engine.extract.rules import ExtractRules
 from scraped.engine.extract.scripts import script_questions
 from scraped.engine.extract.tables import table_questions
@@ -36,8 +37,9 @@ def _breadcrumb(page: Page) -> str | None:
     return None
 
 
-def _add_table_questions(found: list[ExtractedQuestion], rows: list[ExtractedQuestion]) -> list[ExtractedQuestion]:
-    """The rows of "Question | Answer" tables that auto did not already read as questions."""
+def _add_missing(found: list[ExtractedQuestion], rows: list[ExtractedQuestion]) -> list[ExtractedQuestion]:
+    """Questions read another way ("Question | Answer" table rows, answers a handler reveals)
+    that auto did not already read."""
     have = {clean_text(q.question).casefold() for q in found}
     return found + [q for q in rows if clean_text(q.question).casefold() not in have]
 
@@ -80,9 +82,11 @@ def extract_questions(page: Page, rules: ExtractRules | None = None) -> list[Ext
         # the trail's last entry is the category of questions that name none
         found = extract_auto(lines, _breadcrumb(page)) if lines else []
         if page.qa_tables():
-            found = _add_table_questions(found, table_questions(page.qa_tables()))
+            found = _add_missing(found, table_questions(page.qa_tables()))
         if page.scripts():
             found = merge_script_questions(found, script_questions(page.scripts()))
+        if page.reveals():
+            found = _add_missing(found, revealed_questions(page.root, page.reveals()))
     seen: set[str] = set()
     out: list[ExtractedQuestion] = []
     for q in found:
