@@ -403,20 +403,6 @@ def _boxed_answer(lines: list[Line], k: int) -> tuple[str, int, int] | None:
     if j > k + 1 and not lines[k + 1].flags & (QBOX | HEADING):
         return clean_text(" ".join(x.text for x in lines[k + 1:j])), j, p + 1
     return None
-    if ln.flags & ANS and not ln.flags & HEADING and not ln.links and _answer_block(ln.owner):
-        m = LABEL_VALUE.match(ln.text)
-        return (m.group(1).strip() if m else ln.text), k + 1, p + 1
-    t = ln.kind or kind(ln)
-    if t & K_TOGGLE and not t & (K_ANSWER | K_EXPL) and k + 1 < len(lines):
-        box = ln.owner.getnext()  # the block after the switch's own (a noscript copy is not text)
-        while box is not None and box.tag == "noscript":
-            box = box.getnext()
-        j = k + 1
-        while j < len(lines) and box is not None and inside(lines[j].owner, box) and j - k <= 12:
-            j += 1
-        if j > k + 1 and not lines[k + 1].flags & (QBOX | HEADING):
-            return clean_text(" ".join(x.text for x in lines[k + 1:j])), j, p + 1
-    return None
 
 
 def _free_response(lines: list[Line], runs: list[Run], questions, answered: list[tuple[int, int]],
