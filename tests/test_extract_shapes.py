@@ -579,3 +579,39 @@ def test_answer_revealed_by_a_hover_handler_that_fills_the_question_cell() -> No
     assert [(q.question, list(q.options), q.answer_text) for q in qs] == [
         ("Gangster Charles Arthur Floyd hated this nickname", [], "Pretty Boy Floyd"),
         ("Tom Selleck did not win on this Chuck Barris show", [], "The Dating Game")]
+
+
+def test_watupro_result_letters_as_options_and_a_screen_reader_mark() -> None:
+    # HELD-7b mandarinbean-watupro (WordPress + WatuPRO result screen, HSK reading papers;
+    # Chanhpd/down-data, kept outside the repository until measured): each question a
+    # div.show-question also classed "watupro-choices-columns" (its choices' layout, not an
+    # options box), the number in span.watupro_num before Chinese text, the options the bare
+    # letters A-F (they name sentences above), the right one li.correct-answer with
+    # <span class="answer">E</span><span class="watupro-screen-reader">correct</span>.
+    # Before: 0 of 50 found, the section header and worked example taken into the first
+    # question of each part, "A" + "B" joined as one labelled option, "Ecorrect".
+    def question(n: int, text: str, right: int) -> str:
+        items = "".join(
+            f"<li class='answer{' correct-answer' if i == right else ''}'><span class='answer'>{c}</span>"
+            + ("<span class='watupro-screen-reader'>correct</span>" if i == right else "") + "</li>"
+            for i, c in enumerate("ABCDEF"))
+        return (f"<div class='watupro-choices-columns show-question  watupro-unresolved'><p></p>"
+                f"<div class='show-question-content'><span class='watupro_num'>{n}</span> {text}</div><p></p>"
+                f"<div class='show-question-choices '><ul>{items}</ul>"
+                f"<p class='unanswered watupro-unanswered'>Question was not answered</p></div></div>")
+    body = ("<div id='watupro_quiz' class='quiz-area single-page-quiz'><h3>Your answers are shown below:</h3>"
+            "<div class='watupro-choices-columns show-question'><p>第一部分</p><p>第 36-40 题</p>"
+            "<p>例如:每 个 星期六 , 我 都 去 打 篮球 。(D)</p></div>"
+            + question(36, "同学们 , 你们 听 懂 了 吗 ?", 4) + question(37, "里面 有 你 最 爱 吃 的 水果 。", 0)
+            + question(38, "喂 ,儿子 生病 了,你 什么 时候 能 回来 ?", 5) + "</div>")
+    qs = _qs(body)
+    assert [(q.question, list(q.options), q.answer) for q in qs] == [
+        ("同学们 , 你们 听 懂 了 吗 ?", list("ABCDEF"), 4), ("里面 有 你 最 爱 吃 的 水果 。", list("ABCDEF"), 0),
+        ("喂 ,儿子 生病 了,你 什么 时候 能 回来 ?", list("ABCDEF"), 5)]
+    # a screen reader's label first in its line stays (Moodle's "<span class='sr-only'>Question 2</span>
+    # Answer" legend, a prompt the question reading passes over)
+    from scraped.engine.extract.lines import linearize
+    from scraped.engine.extract.page import Page
+    page = Page("<html><body><p>Pick one<span class='sr-only'> (required)</span></p>"
+                "<legend><span class='sr-only'>Question 2</span> Answer</legend></body></html>", "http://x.test/")
+    assert [ln.text for ln in linearize(page.root)] == ["Pick one", "Question 2 Answer"]

@@ -30,6 +30,7 @@ from scraped.engine.extract.markup import (
     OPTBOX,
     QBOX,
     RADIO,
+    SRONLY,
     TOGGLE,
     classify,
     list_style,
@@ -224,14 +225,20 @@ class _Walker:
                             self.breadcrumb = el
                         return None
                     flags |= f
+            if flags & SRONLY:
+                if tag not in BLOCK and any(not t.isspace() for t in self.buf):
+                    # a screen reader's words after the line's own: "Answer: <span class='accesshide'>
+                    # Question 6</span>", "E<span class='watupro-screen-reader'>correct</span>"
+                    return None
+                flags &= ~SRONLY
             if flags & META:
                 text = "".join(el.itertext())
                 if len(text) > 60:  # a wrapper named "level-2", not a badge
                     flags &= ~META
             if flags & ANS and not flags & CORRECT and panel(el):
                 flags = (flags & ~ANS) | OPTBOX | CHOICES  # Moodle's, Canvas's div.answer: radio buttons, the options
-            elif flags & ANS and not flags & CORRECT and ctx.flags & CHOICES:
-                flags &= ~ANS  # Canvas's "answer_text" inside such a div: the option's text
+            elif flags & ANS and not flags & CORRECT and ctx.flags & (CHOICES | CORRECT):
+                flags &= ~ANS  # Canvas's "answer_text" inside such a div, or in the option marked right: its text
             elif flags & ANS and not flags & (CORRECT | HIDDEN) and ctx.flags & OPTBOX and repeated(el, cls):
                 flags = (flags & ~ANS) | CHOICES  # div.answer repeated in an options box: the options
                 choice = True

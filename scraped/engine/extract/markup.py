@@ -28,6 +28,7 @@ LISTED = 1 << 11  # inside a list item
 CODE = 1 << 12  # inside <pre>: a code block, part of the question above it
 INPUT = 1 << 13  # the value of a hidden input named like an answer
 CHOICES = 1 << 14  # inside one option's "answer" element (it holds a radio, or repeats in an options box)
+SRONLY = 1 << 15  # a label for screen readers only ("sr-only", "accesshide", "watupro-screen-reader")
 
 _SKIP_TOKENS = frozenset(
     "ad ads advert adverts advertisement adsbygoogle sponsor sponsored cookie cookies "
@@ -46,6 +47,7 @@ _CLASS_HINTS = re.compile(
     r"|(?P<correct>^(?:correct|right|true)$)"
     r"|(?P<chrome>^(?:prompt|instructions?)$)"  # "Select one:": a form's prompt, not the question
 )
+_SCREEN_READER = re.compile(r"sr-only|screen-?reader|visually-hidden|accesshide")
 _NEGATIONS = frozenset(("suppress", "suppressed", "no", "not", "without"))
 # Moodle's question types on its "que" container: a type, not an answer box ("que multianswer")
 _QUESTION_TYPES = frozenset("multianswer shortanswer calculatedmulti calculatedsimple randomsamatch".split())
@@ -76,6 +78,8 @@ def classify(value: str) -> tuple[int, bool]:
     for tok in tokens - _QUESTION_TYPES:
         for m in _CLASS_HINTS.finditer(tok):
             flags |= _FLAG_OF[m.lastgroup or ""]
+    if _SCREEN_READER.search(low):
+        flags |= SRONLY
     if "answercorrect" in low:
         flags |= CORRECT  # wpProQuiz's "wpProQuiz_answerCorrect(Incomplete)" on the right option
     if flags & OPTBOX or (flags & ANS and "label" in tokens):
@@ -86,8 +90,8 @@ def classify(value: str) -> tuple[int, bool]:
         flags &= ~HIDDEN  # "correct-hidden": a marker kept from view, on a visible option
     if flags & CORRECT and "true" in tokens and "false" in tokens:
         flags &= ~CORRECT  # "true_false_question": a question type
-    if flags & OPTBOX and flags & QBOX and not tokens.isdisjoint(("multiple", "single")):
-        flags &= ~OPTBOX  # "multiple_choice_question", "multiple_answers_question": a question type
+    if flags & OPTBOX and flags & QBOX and (not tokens.isdisjoint(("multiple", "single")) or _question_with_choices(low)):
+        flags &= ~OPTBOX  # "multiple_choice_question" (a type); "show-question watupro-choices-columns" (the question)
     if not tokens.isdisjoint(_NEGATIONS):
         flags &= ~(CORRECT | ANS | OPTBOX)  # "suppress_correct_answers": a setting, not a box
     if len(_class_cache) > 4096:
@@ -97,6 +101,17 @@ def classify(value: str) -> tuple[int, bool]:
     if not flags and not skip:
         neutral.add(value)
     return flags, skip
+
+
+def _question_with_choices(low: str) -> bool:
+    """Do the class names name a question and, in another name, how its choices are laid out
+    ("show-question watupro-choices-columns": the question's own container), rather than one
+    name saying both ("question-options": the options box of a question)?"""
+    names = [set(_TOKENS.split(n)) - {""} for n in low.split()]
+    def hints(tokens: set[str], group: str) -> bool:
+        return any(m.lastgroup == group for t in tokens for m in _CLASS_HINTS.finditer(t))
+    both = [(hints(n, "q"), hints(n, "opt")) for n in names]
+    return any(q and not o for q, o in both) and not any(q and o for q, o in both)
 
 
 def radios(el, most: int, scan: int) -> int:

@@ -214,6 +214,8 @@ _QNUM = re.compile(
     r"|(?:q|ques|question)\s*[.:\-\u2013])(?:\s+|$)",
     re.I,
 )
+# a bare number before Chinese, Japanese or Korean text: how exam papers there number questions ("36 同学们...")
+_CJK_NUM = re.compile(r"^\d{1,3}\s+(?=[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af])")
 _QNUM_ONLY = re.compile(
     r"^(?:" + _QWORD + r"\.?\s*(?:no\.?\s*)?#?\s*\d{1,4}(?:\s+of\s+\d{1,4})?|#?\d{1,4}|\(\d{1,4}\))"
     r"\s*[.:)\-\u2013]?$", re.I
@@ -222,8 +224,8 @@ _QNUM_ONLY = re.compile(
 
 def strip_question_number(text: str) -> str:
     """ "Q3. What..." / "12. What..." / "Question 4: What..." → "What..." """
-    for _ in range(3):
-        m = _QNUM.match(text)
+    for n in range(3):
+        m = _QNUM.match(text) or (_CJK_NUM.match(text) if n == 0 else None)  # ("57 9 点 ？": one number only)
         if m is None or m.end() >= len(text):
             break
         text = text[m.end():]
@@ -342,5 +344,5 @@ def question_key(question: str, options=()) -> str:
 
 def has_question_number(text: str) -> bool:
     """Does the text start with a question number or marker ("Q3.", "12.", "Question:")?"""
-    m = _QNUM.match(text)
+    m = _QNUM.match(text) or _CJK_NUM.match(text)
     return m is not None and m.end() < len(text)

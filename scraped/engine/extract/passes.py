@@ -116,7 +116,8 @@ def whole_blocks(lines: list[Line], kept: list[Candidate]) -> None:
             continue  # an answer or explanation right above: the record's block cannot be larger
         begin = options_start(lines, run)
         start = question_start(lines, begin, run.end)
-        if start is not None and low <= start < cand.start:
+        if start is not None and low <= start < cand.start and not has_question_number(lines[cand.start].text):
+            # (a numbered first line starts the question: what is above it is a section's header)
             whole = block_question(lines[start:begin])
             if whole is not None:
                 question = strip_question_number(clean_text(" ".join(whole[0])))

@@ -84,6 +84,7 @@ def merge_labels(lines: list[Line]) -> list[Line]:
             nxt = lines[i + 1]
             inner = option_label(nxt.text) if lab is not None else None
             if (lab is not None and lab[2] >= len(t) and (inner is None or inner[0] != lab[0])
+                    and not (len(nxt.text) == 1 and nxt.text.isalpha())  # "A", "B", ...: letters as the options
                     and (nxt.owner is ln.owner or nxt.owner.getparent() is ln.owner.getparent()
                          or _within(nxt.owner, ln.owner))):
                 if out is None:
