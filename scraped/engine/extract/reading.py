@@ -40,8 +40,8 @@ from scraped.engine.extract.signals import (
     K_OPTHDR,
     K_QNUM,
     K_TOGGLE,
-    LABEL_VALUE,
     kind,
+    labelled_answer,
 )
 
 __all__ = ["block_question", "read_after", "read_question", "skippable", "stops_question"]
@@ -227,9 +227,12 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
         elif f & (ANS | EXPL | HIDDEN) and _TEMPLATE.match(t):
             in_expl = True  # a result message kept from view ("Correct", "Incorrect"): no key; its feedback follows
         elif f & (ANS | EXPL | HIDDEN):
-            if answer is None and not expl and not f & EXPL and not in_expl:
-                # "A resposta correta é: 1o e 2o" (Moodle's key box in another language): the value
-                answer, weak = (m.group(1) if f & ANS and (m := LABEL_VALUE.match(t)) else t), not f & (ANS | INPUT)
+            labelled, key = labelled_answer(t) if f & ANS else (False, None)
+            if labelled and key is None:
+                pass  # "我的答案:B" ("my answer"): the student's choice, not the key
+            elif answer is None and not expl and not f & EXPL and not in_expl:
+                # "A resposta correta é: 1o e 2o", "我的答案:B 正确答案:A": the key's value
+                answer, weak = (key if labelled else t), not f & (ANS | INPUT)
             else:
                 expl.append(t)
         elif feedback is not None and (where := _within(ln.owner, feedback)) is not None:

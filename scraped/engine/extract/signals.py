@@ -11,7 +11,7 @@ import re
 from scraped.engine.extract.lines import Line
 from scraped.engine.extract.normalise import is_question_number
 
-__all__ = ["ANSWER_RE", "BARE_LABEL", "EXPL_RE", "EMBEDDED_EXPL", "GROUP_LABEL", "LABEL_VALUE", "TOGGLE_RE", "kind", "answer_value",
+__all__ = ["ANSWER_RE", "BARE_LABEL", "labelled_answer", "EXPL_RE", "EMBEDDED_EXPL", "GROUP_LABEL", "LABEL_VALUE", "TOGGLE_RE", "kind", "answer_value",
            "answer_candidates", "explanation_value",
            "K_ANSWER", "K_EXPL", "K_TOGGLE", "K_QNUM", "K_OPTHDR"]
 
@@ -19,6 +19,33 @@ __all__ = ["ANSWER_RE", "BARE_LABEL", "EXPL_RE", "EMBEDDED_EXPL", "GROUP_LABEL",
 LABEL_VALUE = re.compile(r"^[^\W\d_]+(?:\s[^\W\d_]+){0,4}\s*:\s*(.+)$", re.S)
 # a label with no value: "Resposta:" over a text box
 BARE_LABEL = re.compile(r"^[^\W\d_]+(?:\s[^\W\d_]+){0,2}\s*:$")
+# "label: value" pairs in one answer line: "我的答案:B 正确答案:A" ("my answer", "correct answer")
+_PAIR = re.compile(r"([^\s:：]{1,24}(?:\s[^\s:：]{1,24}){0,3}?)\s*[:：]\s*(.+?)(?=\s+[^\s:：]{1,24}(?:\s[^\s:：]{1,24}){0,3}?\s*[:：]|$)",
+                   re.S)
+# which label names the key and which the student's own choice, in the languages of the corpus
+_KEY_LABEL = re.compile(r"correct|right|正确|参考|标准|correct[ao]|corret[ao]|правильн|richtig|đúng|benar|doğru|bonne|juste",
+                        re.I)
+_OWN_LABEL = re.compile(r"\b(?:my|your|mine|yours)\b|我的|你的|您的|minha|\bmi\b|\btu\b|\bsua\b|\bsu\b|votre|ваш|мой|"
+                        r"\bdein|\bihre?\b|của bạn|anda\b", re.I)
+
+
+def labelled_answer(text: str) -> tuple[bool, str | None]:
+    """(labelled?, the key) of an answer box's text: the value of the pair whose label
+    names the key ("正确答案:A"); None when the only labels name the student's own choice
+    ("我的答案:B"); else what follows the first label (LABEL_VALUE); (False, None) when the
+    text is no "label: value" line."""
+    pairs = [(m.group(1), m.group(2).strip()) for m in _PAIR.finditer(text)]
+    if not pairs or pairs[0][0] != text[:len(pairs[0][0])]:
+        return False, None
+    for label, value in pairs:
+        if _KEY_LABEL.search(label):
+            return True, value
+    if all(_OWN_LABEL.search(label) for label, _ in pairs):
+        return True, None
+    m = LABEL_VALUE.match(text)
+    return (True, m.group(1).strip()) if m else (False, None)
+
+
 # "Answer 1:", a label that holds no value: over one blank's group of choices (blanks.py)
 GROUP_LABEL = re.compile(r"^answer\s*(\d{1,2})\s*:$", re.I)
 ANSWER_RE = re.compile(
