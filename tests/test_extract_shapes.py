@@ -615,3 +615,31 @@ def test_watupro_result_letters_as_options_and_a_screen_reader_mark() -> None:
     page = Page("<html><body><p>Pick one<span class='sr-only'> (required)</span></p>"
                 "<legend><span class='sr-only'>Question 2</span> Answer</legend></body></html>", "http://x.test/")
     assert [ln.text for ln in linearize(page.root)] == ["Pick one", "Question 2 Answer"]
+
+
+def test_markdown_task_list_key_under_a_heading_question_with_a_figure() -> None:
+    # HELD-7a linkedin-quiz-rmarkdown (LinkedIn skill-assessment answers knitted by R
+    # Markdown; kept outside the repository): "#### Q10. ..." then a figure with its
+    # caption, then "- [x]" / "- [ ]" rendered as <ul class="task-list"> with disabled
+    # checkboxes, one checked. Each question's section div has an id made from its words
+    # ("...-working-for-..."), which read as an explanation box. Before: 76 of 114 found, 0
+    # answers right; the caption "Machine Learning Q10" taken as the question.
+    def section(n: int, q: str, opts: list[str], right: int, figure: bool = False) -> str:
+        slug = "q%d.-%s" % (n, "-".join(q.lower().rstrip("?").split()))
+        items = "".join(f"<li><input type='checkbox' disabled{' checked' if i == right else ''}></input>{o}</li>"
+                        for i, o in enumerate(opts))
+        fig = ("<div class='figure'><img src='q.png' alt=''><p class='caption'>Machine Learning Q%d</p></div>" % n
+               if figure else "")
+        return (f"<div id='{slug}' class='section level4'><h4>Q{n}. {q}</h4>{fig}"
+                f"<ul class='task-list'>{items}</ul></div>")
+    body = (section(1, "You are part of a team working for a chain. What is the most likely diagram?",
+                    ["multiclass classification diagram", "linear regression and scatter plots", "pivot table"], 1)
+            + section(10, "What does this image illustrate?", ["a decision tree", "reinforcement learning",
+                                                                "K-nearest neighbor"], 0, figure=True))
+    qs = _qs(body)
+    assert [(q.question, q.answer, q.explanation) for q in qs] == [
+        ("You are part of a team working for a chain. What is the most likely diagram?", 1, None),
+        ("What does this image illustrate?", 0, None)]
+    # the same list as a form (checkboxes a reader ticks, not disabled) gives no answer
+    form = body.replace(" disabled", "")
+    assert [q.answer for q in _qs(form)] == [None, None]

@@ -17,7 +17,8 @@
 6. key: an answer key at the end of the page ("1-B 2-C", "1. (b)"), keys.py;
 7. json: a schema.org Quiz or a framework's state object in a script, scripts.py; an
    answer key by input name (`{ q1: "b" }`) in a script, optkeys.script_answers;
-8. graded: on a graded attempt's results page that shows no key, the one checked radio of a
+8. ticked: the one ticked box of a markdown task list ("- [x] text"), task_list_answer;
+9. graded: on a graded attempt's results page that shows no key, the one checked radio of a
    question scored full marks ("1 / 1 pts", "Mark 1.00 out of 1.00"), graded.py.
 
 Decoys give nothing: vote tallies and "most voted" badges are skipped by lines.py (their
@@ -39,7 +40,7 @@ from scraped.engine.extract.optkeys import (
     value_answer,
 )
 
-__all__ = ["answer_for", "class_words", "marked_options", "odd_one_out"]
+__all__ = ["answer_for", "class_words", "marked_options", "odd_one_out", "task_list_answer"]
 
 # an inline style that sets a colour, a background or a weight: how a page paints one option
 _PAINT = re.compile(r"(?:^|;)\s*(color|background(?:-color)?|font-weight)\s*:\s*([^;]*)", re.I)
@@ -145,6 +146,25 @@ def answer_for(run, raw: str | None, opt_lines: list[Line], q_line: Line | None,
         idx, text = resolve_answer(raw, options, style)
         return idx, text, "text" if text else ""
     return None, None, ""
+
+
+def task_list_answer(choices: list) -> int | None:
+    """The one ticked item of a markdown task list (`- [x] text` rendered as
+    `<ul class="task-list"><li><input type="checkbox" disabled checked>text`): a key written
+    in markdown, not a student's choice (those are not disabled task lists)."""
+    if not choices:
+        return None
+    parent = choices[0].getparent()
+    if parent is None or "task-list" not in (parent.get("class") or "") + (choices[0].get("class") or ""):
+        return None
+    ticked = []
+    for i, el in enumerate(choices):
+        box = next(el.iter("input"), None)
+        if box is None or box.get("type") != "checkbox" or box.get("disabled") is None:
+            return None
+        if box.get("checked") is not None:
+            ticked.append(i)
+    return ticked[0] if len(ticked) == 1 else None
 
 
 def marked_options(run, opt_lines: list[Line]) -> int:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from scraped.engine.extract.answers import answer_for, marked_options
+from scraped.engine.extract.answers import answer_for, marked_options, task_list_answer
 from scraped.engine.extract.blanks import blank_questions
 from scraped.engine.extract.graded import graded_selection, typed_answers
 from scraped.engine.extract.keys import question_number
@@ -226,6 +226,9 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
             # checkboxes: a review marks the chosen options right or wrong; one marked right is
             # not the key of a "select all that apply" question (others may be right too)
             answer, answer_text, cand.how = None, None, ""
+        if answer is None and groups is not None and (ticked := task_list_answer(
+                [choice_element(g[0]) for g in groups])) is not None:
+            answer, answer_text, cand.how = ticked, options[ticked], "ticked: the one ticked box of a task list"
         # the score line is looked for from the last kept question down: past a sub-list in this one's text
         if answer is None and groups is not None and (graded := graded_selection(
                 lines[kept[-1].end if kept else 0:first], [choice_element(g[0]) for g in groups])) is not None:

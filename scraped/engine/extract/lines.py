@@ -217,6 +217,8 @@ class _Walker:
                     data.append((attr, value))
                 elif (attr == "onmouseover" or attr == "onclick") and "<" in value and "correct" in value:
                     self.reveals.append((el, value))
+            if ident and (len(ident) > 48 or ident.count("-") + ident.count("_") > 5):
+                ident = None  # an id made from a heading's words ("q1.-you-are-part-of-a-team-working-for"): text, not a role
             for value in (cls, ident):
                 if value:
                     f, skip = classify(value)

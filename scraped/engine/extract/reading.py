@@ -60,7 +60,12 @@ _BYLINE = re.compile(r"^(?:by\s+[\w .'-]{2,60}|[\d,.]+\s*[km]?\s*(?:views?|votes
 
 def skippable(ln: Line) -> bool:
     return bool(ln.flags & (TOGGLE | HEADROW | META)) or ln.owner.tag == "button" or bool((ln.kind or kind(ln)) & (K_QNUM | K_OPTHDR)) or len(
-        ln.text) < 2
+        ln.text) < 2 or _caption(ln.owner)
+
+
+def _caption(el) -> bool:
+    """A figure's caption between a question and its options ("Machine Learning Q10" under the image)."""
+    return el.tag == "figcaption" or (el.tag == "p" and "caption" in (el.get("class") or ""))
 
 
 def stops_question(ln: Line) -> bool:
