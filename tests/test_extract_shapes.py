@@ -625,10 +625,10 @@ def test_markdown_task_list_key_under_a_heading_question_with_a_figure() -> None
     # ("...-working-for-..."), which read as an explanation box. Before: 76 of 114 found, 0
     # answers right; the caption "Machine Learning Q10" taken as the question.
     def section(n: int, q: str, opts: list[str], right: int, figure: bool = False) -> str:
-        slug = "q%d.-%s" % (n, "-".join(q.lower().rstrip("?").split()))
+        slug = f"q{n}.-" + "-".join(q.lower().rstrip("?").split())
         items = "".join(f"<li><input type='checkbox' disabled{' checked' if i == right else ''}></input>{o}</li>"
                         for i, o in enumerate(opts))
-        fig = ("<div class='figure'><img src='q.png' alt=''><p class='caption'>Machine Learning Q%d</p></div>" % n
+        fig = (f"<div class='figure'><img src='q.png' alt=''><p class='caption'>Machine Learning Q{n}</p></div>"
                if figure else "")
         return (f"<div id='{slug}' class='section level4'><h4>Q{n}. {q}</h4>{fig}"
                 f"<ul class='task-list'>{items}</ul></div>")
