@@ -33,6 +33,7 @@ from scraped.engine.extract.graded import graded_selection, typed_answers
 from scraped.engine.extract.keys import question_number
 from scraped.engine.extract.lines import (
     ANS,
+    CHOICES,
     EXPL,
     HEADING,
     HIDDEN,
@@ -221,17 +222,21 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
         els = option_elements([group[0].owner for group in groups], len(options)) if groups is not None else None
         keys = option_keys(els) if els is not None else None
         answer, answer_text, cand.how = answer_for(run, raw, opt_lines, core, options, keys=keys, els=els)
-        if answer is not None and cand.how.startswith(("class", "mark")) and groups is not None and any(
-                _checkbox(choice_element(g[0])) for g in groups):
+        # each option's element, where the options hold radio buttons or checkboxes (looked up
+        # only then: the look-up climbs the tree)
+        choices = [choice_element(g[0]) for g in groups] if groups is not None and any(
+            ln.flags & (RADIO | CHOICES) for g in groups for ln in g[:1]) else None
+        if answer is not None and cand.how.startswith(("class", "mark")) and choices is not None and any(
+                _checkbox(el) for el in choices):
             # checkboxes: a review marks the chosen options right or wrong; one marked right is
             # not the key of a "select all that apply" question (others may be right too)
             answer, answer_text, cand.how = None, None, ""
-        if answer is None and groups is not None and (ticked := task_list_answer(
-                [choice_element(g[0]) for g in groups])) is not None:
+        if answer is None and choices is not None and (ticked := task_list_answer(choices)) is not None:
             answer, answer_text, cand.how = ticked, options[ticked], "ticked: the one ticked box of a task list"
-        # the score line is looked for from the last kept question down: past a sub-list in this one's text
-        if answer is None and groups is not None and (graded := graded_selection(
-                lines[kept[-1].end if kept else 0:first], [choice_element(g[0]) for g in groups])) is not None:
+        # the score line is looked for from the last kept question down (past a sub-list in this
+        # one's text), at most 40 lines up
+        if answer is None and choices is not None and (graded := graded_selection(
+                lines[max(kept[-1].end if kept else 0, first - 40):first], choices)) is not None:
             answer, answer_text, cand.how = graded, options[graded], "graded: full marks on the one checked option"
         if answer is None and answer_text and (lead := answer_prefix(answer_text, options)):
             answer, rest = lead  # "Abundant. Scarce means in short supply..."

@@ -108,6 +108,19 @@ class _Ctx:
                     self.roles, self.meta)
 
 
+_MAX_ANSWER_BOX = 6000  # characters: an answer with its explanation is shorter than that
+
+
+def _larger_than(el, limit: int) -> bool:
+    """Does the element hold more than `limit` characters of text (counted until then)?"""
+    n = 0
+    for text in el.itertext():
+        n += len(text)
+        if n > limit:
+            return True
+    return False
+
+
 class _Walker:
     def __init__(self) -> None:
         self.lines: list[Line] = []
@@ -237,6 +250,8 @@ class _Walker:
                 text = "".join(el.itertext())
                 if len(text) > 60:  # a wrapper named "level-2", not a badge
                     flags &= ~META
+            if flags & ANS and _larger_than(el, _MAX_ANSWER_BOX):
+                flags &= ~ANS  # "mark_item ans-cc" around a whole exam: a page section, not an answer box
             if flags & ANS and not flags & CORRECT and panel(el):
                 flags = (flags & ~ANS) | OPTBOX | CHOICES  # Moodle's, Canvas's div.answer: radio buttons, the options
             elif flags & ANS and not flags & CORRECT and ctx.flags & (CHOICES | CORRECT):
