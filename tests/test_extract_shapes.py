@@ -643,3 +643,34 @@ def test_markdown_task_list_key_under_a_heading_question_with_a_figure() -> None
     # the same list as a form (checkboxes a reader ticks, not disabled) gives no answer
     form = body.replace(" disabled", "")
     assert [q.answer for q in _qs(form)] == [None, None]
+
+
+def test_chaoxing_review_key_label_pairs_type_labels_and_a_header_button() -> None:
+    # HELD-7b chaoxing-exam (a Chaoxing exam review page, foweh/computer-network-exercises; kept
+    # outside the repository until measured): all questions inside div.mark_item.ans-cc (a page
+    # section, though "ans"), each h3 "N. (单选题)text" with a lone script button "收藏"
+    # (favourite) after it, options "A. ...", then "我的答案:B 正确答案:A" ("my answer",
+    # "correct answer") on one line, or "我的答案:" / "正确答案:" / "(1) 2" for a fill-in.
+    # Before: 0 of 434 found; then the student's "B" taken as the key.
+    def choice(n: int, q: str, opts: list[str], mine: str, key: str) -> str:
+        items = "".join(f"<li>{'ABCD'[i]}. {o}</li>" for i, o in enumerate(opts))
+        return (f"<div class='questionLi'><div class='Sub_tit_box'><h3 class='mark_name'>{n}. "
+                f"<span class='colorShallow'>(单选题)</span><span class='qtContent'>{q}</span></h3>"
+                f"<a href='javascript:void(0)' onclick='collectQuestion({n})' class='tit_collcet_btn'>"
+                f"<span class='collectText'>收藏</span></a></div><ul class='mark_letter'>{items}</ul>"
+                f"<div class='mark_answer'><div class='mark_key'><span><i>我的答案:</i><span class='stuAnswerContent'>"
+                f"{mine}</span></span> <span><i>正确答案:</i><span class='rightAnswerContent'>{key}</span></span></div>"
+                f"</div></div>")
+    fill = ("<div class='questionLi'><div class='Sub_tit_box'><h3 class='mark_name'>5. <span>(填空题)</span>"
+            "<span class='qtContent'>数据链路层采用选择重传协议,需要重传的帧数是 ____。</span></h3>"
+            "<a href='javascript:void(0)' onclick='collectQuestion(5)'><span>收藏</span></a></div>"
+            "<div class='mark_answer'><dl><dt>我的答案:</dt></dl><dl><dt>正确答案:</dt>"
+            "<dd class='rightAnswerContent'>2</dd></dl></div></div>")
+    body = ("<div class='mark_item ans-cc'>" + "<p>" + "考试说明。" * 1300 + "</p>"
+            + choice(1, "交换机应放置的局域网是( )。", ["以太网A", "以太网B", "任意以太网"], "B", "A")
+            + choice(2, "以下对PPP 的说法中, 错误的是( )。", ["具有差错控制能力", "仅支持IP 协议", "支持身份验证"], "", "B")
+            + fill + "</div>")
+    qs = _qs(body)
+    assert [(q.question, q.answer, q.answer_text) for q in qs] == [
+        ("交换机应放置的局域网是( )。", 0, "以太网A"), ("以下对PPP 的说法中, 错误的是( )。", 1, "仅支持IP 协议"),
+        ("数据链路层采用选择重传协议,需要重传的帧数是 ____。", None, "2")]

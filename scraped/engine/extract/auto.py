@@ -400,6 +400,9 @@ def _boxed_answer(lines: list[Line], k: int) -> tuple[str, int, int] | None:
     if not prev.flags & QBOX or prev.flags & (ANS | EXPL | HIDDEN) or ln.owner is prev.owner or _feedback(prev.owner):
         return None
     if boxed:
+        if BARE_LABEL.match(ln.text):  # "我的答案:" / "正确答案:" then the values: read as after options
+            raw, _, end, _, _ = read_after(lines, k, min(len(lines), k + 8))
+            return (raw, end, p + 1) if raw else None
         m = LABEL_VALUE.match(ln.text)
         return (m.group(1).strip() if m else ln.text), k + 1, p + 1
     box = ln.owner.getnext()  # the block after the switch's own (a noscript copy is not text)

@@ -121,6 +121,12 @@ def _larger_than(el, limit: int) -> bool:
     return False
 
 
+def _short_text(el, most: int) -> bool:
+    """Does the element hold some text, at most `most` characters of it?"""
+    text = "".join(el.itertext()).strip()
+    return 0 < len(text) <= most
+
+
 class _Walker:
     def __init__(self) -> None:
         self.lines: list[Line] = []
@@ -293,6 +299,8 @@ class _Walker:
                 # an anchor that goes nowhere is a control (an option to click), not a link
                 href = el.get("href")
                 new.link = bool(href) and href != "#" and not href.startswith("javascript:")
+                if not new.link and grouped is None and el.get("onclick") and _short_text(el, 6):
+                    return None  # a lone script button in a question's header ("收藏", "Save"), not its text
             elif tag == "details":
                 if question_details(el):
                     new.flags |= QBOX  # a question card: shown when opened, its summary the question

@@ -223,13 +223,19 @@ _QNUM_ONLY = re.compile(
 
 
 def strip_question_number(text: str) -> str:
-    """ "Q3. What..." / "12. What..." / "Question 4: What..." → "What..." """
+    """ "Q3. What..." / "12. What..." / "Question 4: What..." → "What..."; a question-type
+    label after the number ("1. (单选题)假设...", "(2011 统考真题)") goes too."""
     for n in range(3):
         m = _QNUM.match(text) or (_CJK_NUM.match(text) if n == 0 else None)  # ("57 9 点 ？": one number only)
         if m is None or m.end() >= len(text):
             break
         text = text[m.end():]
-    return text
+    m = _TYPE_LABEL.match(text)
+    return text[m.end():] if m and m.end() < len(text) else text
+
+
+# a bracketed question-type label in Chinese: every one ends in 题 ("question"): 单选题, 简答题, 统考真题
+_TYPE_LABEL = re.compile(r"^[(（【\[][^()（）【】\[\]]{0,14}题[)）】\]]\s*")
 
 
 def is_question_number(text: str) -> bool:

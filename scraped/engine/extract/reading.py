@@ -32,6 +32,7 @@ from scraped.engine.extract.normalise import has_question_number
 from scraped.engine.extract.runs import Run, options_start
 from scraped.engine.extract.signals import (
     ANSWER_RE,
+    BARE_LABEL,
     EMBEDDED_EXPL,
     EXPL_RE,
     GROUP_LABEL,
@@ -42,6 +43,7 @@ from scraped.engine.extract.signals import (
     K_TOGGLE,
     kind,
     labelled_answer,
+    names_own_choice,
 )
 
 __all__ = ["block_question", "read_after", "read_question", "skippable", "stops_question"]
@@ -231,6 +233,8 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
             break  # a block of hidden answer inputs: the page's store of answers (passes.py)
         elif f & (ANS | EXPL | HIDDEN) and _TEMPLATE.match(t):
             in_expl = True  # a result message kept from view ("Correct", "Incorrect"): no key; its feedback follows
+        elif f & ANS and answer is None and BARE_LABEL.match(t):
+            expect_value = not names_own_choice(t)  # "正确答案:" then its value; "我的答案:" then the student's
         elif f & (ANS | EXPL | HIDDEN):
             labelled, key = labelled_answer(t) if f & ANS else (False, None)
             if labelled and key is None:

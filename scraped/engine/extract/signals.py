@@ -11,7 +11,7 @@ import re
 from scraped.engine.extract.lines import Line
 from scraped.engine.extract.normalise import is_question_number
 
-__all__ = ["ANSWER_RE", "BARE_LABEL", "labelled_answer", "EXPL_RE", "EMBEDDED_EXPL", "GROUP_LABEL", "LABEL_VALUE", "TOGGLE_RE", "kind", "answer_value",
+__all__ = ["ANSWER_RE", "BARE_LABEL", "labelled_answer", "names_own_choice", "EXPL_RE", "EMBEDDED_EXPL", "GROUP_LABEL", "LABEL_VALUE", "TOGGLE_RE", "kind", "answer_value",
            "answer_candidates", "explanation_value",
            "K_ANSWER", "K_EXPL", "K_TOGGLE", "K_QNUM", "K_OPTHDR"]
 
@@ -20,13 +20,19 @@ LABEL_VALUE = re.compile(r"^[^\W\d_]+(?:\s[^\W\d_]+){0,4}\s*:\s*(.+)$", re.S)
 # a label with no value: "Resposta:" over a text box
 BARE_LABEL = re.compile(r"^[^\W\d_]+(?:\s[^\W\d_]+){0,2}\s*:$")
 # "label: value" pairs in one answer line: "我的答案:B 正确答案:A" ("my answer", "correct answer")
-_PAIR = re.compile(r"([^\s:：]{1,24}(?:\s[^\s:：]{1,24}){0,3}?)\s*[:：]\s*(.+?)(?=\s+[^\s:：]{1,24}(?:\s[^\s:：]{1,24}){0,3}?\s*[:：]|$)",
+_LABEL_WORDS = r"[^\s:：]{1,24}(?:\s[^\s:：]{1,24}){0,3}?"
+_PAIR = re.compile(r"(" + _LABEL_WORDS + r")\s*[:：]\s*(.*?)(?=\s+" + _LABEL_WORDS + r"\s*[:：]|\s*[\u4e00-\u9fff]{2,8}[:：]|$)",
                    re.S)
 # which label names the key and which the student's own choice, in the languages of the corpus
 _KEY_LABEL = re.compile(r"correct|right|正确|参考|标准|correct[ao]|corret[ao]|правильн|richtig|đúng|benar|doğru|bonne|juste",
                         re.I)
 _OWN_LABEL = re.compile(r"\b(?:my|your|mine|yours)\b|我的|你的|您的|minha|\bmi\b|\btu\b|\bsua\b|\bsu\b|votre|ваш|мой|"
                         r"\bdein|\bihre?\b|của bạn|anda\b", re.I)
+
+
+def names_own_choice(label: str) -> bool:
+    """Does an answer label name the student's own choice ("我的答案:", "Your answer:")?"""
+    return bool(_OWN_LABEL.search(label)) and not _KEY_LABEL.search(label)
 
 
 def labelled_answer(text: str) -> tuple[bool, str | None]:
