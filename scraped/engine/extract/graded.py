@@ -97,8 +97,10 @@ def typed_answers(lines: list[Line], taken: list[tuple[int, int]]) -> list[tuple
     answer is a value typed into a read-only box, outside the spans `taken` by kept questions."""
     out: list[tuple[int, int, list[str], str]] = []
     for k, ln in enumerate(lines):
-        if not _score(ln.text) or any(s <= k < e for s, e in taken):
-            continue
+        t = ln.text
+        if not t or not (t[-1].isdigit() or t.endswith(("pts", "pts.", "points", "marks"))) or not _score(t) or any(
+                s <= k < e for s, e in taken):
+            continue  # (the first tests inline: this runs on every line)
         record, box = _typed(ln.owner)
         if record is None:
             continue

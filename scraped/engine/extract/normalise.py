@@ -230,7 +230,7 @@ def strip_question_number(text: str) -> str:
         if m is None or m.end() >= len(text):
             break
         text = text[m.end():]
-    m = _TYPE_LABEL.match(text)
+    m = _TYPE_LABEL.match(text) if text[:1] in "(\uff08\u3010[" else None
     return text[m.end():] if m and m.end() < len(text) else text
 
 

@@ -40,6 +40,8 @@ def labelled_answer(text: str) -> tuple[bool, str | None]:
     names the key ("正确答案:A"); None when the only labels name the student's own choice
     ("我的答案:B"); else what follows the first label (LABEL_VALUE); (False, None) when the
     text is no "label: value" line."""
+    if ":" not in text and "\uff1a" not in text:
+        return False, None
     pairs = [(m.group(1), m.group(2).strip()) for m in _PAIR.finditer(text)]
     if not pairs or pairs[0][0] != text[:len(pairs[0][0])]:
         return False, None
