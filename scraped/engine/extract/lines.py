@@ -256,7 +256,7 @@ class _Walker:
                 text = "".join(el.itertext())
                 if len(text) > 60:  # a wrapper named "level-2", not a badge
                     flags &= ~META
-            if flags & ANS and len(el) > 8 and _larger_than(el, _MAX_ANSWER_BOX):
+            if flags & ANS and len(el) >= 3 and _larger_than(el, _MAX_ANSWER_BOX):
                 flags &= ~ANS  # "mark_item ans-cc" around a whole exam: a page section, not an answer box
             if flags & ANS and not flags & CORRECT and panel(el):
                 flags = (flags & ~ANS) | OPTBOX | CHOICES  # Moodle's, Canvas's div.answer: radio buttons, the options
