@@ -299,6 +299,7 @@ def test_the_html_a_model_is_shown_holds_the_questions_on_every_real_page():
             continue
         excerpt = html_for_model(html, 20_000, found[0].question).casefold()
         assert len(excerpt) <= 20_000 and not re.search(r"<script[\s>/]", excerpt)
-        assert all(w.casefold() in excerpt for w in found[0].question.split()[:4]), path
+        # (words as the anchor reads them: the extracted text is NFKC, so "，" became "," there)
+        assert all(w.casefold() in excerpt for w in re.findall(r"\w+", found[0].question)[:4]), path
         checked += 1
     assert checked >= 40
