@@ -32,7 +32,7 @@ REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 #           spurious answers at most: answers given where the truth has none)
 FLOORS: dict[str, tuple[int, int, int, int]] = {
     "canvas-osu/cs372-module-3-summary-exercise": (37, 20, 0, 0),
-    "chaoxing-exam/network-exam-review-435": (405, 333, 9, 4),
+    "chaoxing-exam/network-exam-review-435": (405, 367, 9, 4),
     "chaoxing-exam/network-exam-taking-q1": (0, 0, 0, 0),
     "mandarinbean-watupro/h20901-reading-result": (25, 25, 0, 0),
     "mandarinbean-watupro/h20902-reading-result": (24, 24, 1, 0),
@@ -97,7 +97,7 @@ FLOORS: dict[str, tuple[int, int, int, int]] = {
     "w3schools/sql-quiz-intro-2018": (0, 0, 0, 0),
 }
 # over the pages above: found / truth questions, right / answers with a truth answer (the
-# Chaoxing review page's 434 questions, 405 found and 333 of 401 answers right, weigh on both)
+# Chaoxing review page's 434 questions, 405 found and 367 of 401 answers right, weigh on both)
 RECALL_FLOOR = 0.97
 ANSWER_FLOOR = 0.93
 

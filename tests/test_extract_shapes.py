@@ -650,7 +650,8 @@ def test_chaoxing_review_key_label_pairs_type_labels_and_a_header_button() -> No
     # outside the repository until measured): all questions inside div.mark_item.ans-cc (a page
     # section, though "ans"), each h3 "N. (单选题)text" with a lone script button "收藏"
     # (favourite) after it, options "A. ...", then "我的答案:B 正确答案:A" ("my answer",
-    # "correct answer") on one line, or "我的答案:" / "正确答案:" / "(1) 2" for a fill-in.
+    # "correct answer") on one line, or "我的答案:" / "正确答案:" / "(1) 2" for a fill-in (its
+    # blank's number is no part of the answer).
     # Before: 0 of 434 found; then the student's "B" taken as the key.
     def choice(n: int, q: str, opts: list[str], mine: str, key: str) -> str:
         items = "".join(f"<li>{'ABCD'[i]}. {o}</li>" for i, o in enumerate(opts))
@@ -665,7 +666,7 @@ def test_chaoxing_review_key_label_pairs_type_labels_and_a_header_button() -> No
             "<span class='qtContent'>数据链路层采用选择重传协议,需要重传的帧数是 ____。</span></h3>"
             "<a href='javascript:void(0)' onclick='collectQuestion(5)'><span>收藏</span></a></div>"
             "<div class='mark_answer'><dl><dt>我的答案:</dt></dl><dl><dt>正确答案:</dt>"
-            "<dd class='rightAnswerContent'>2</dd></dl></div></div>")
+            "<dd class='rightAnswerContent'>(1) 2</dd></dl></div></div>")
     body = ("<div class='mark_item ans-cc'>" + "<p>" + "考试说明。" * 1300 + "</p>"
             + choice(1, "交换机应放置的局域网是( )。", ["以太网A", "以太网B", "任意以太网"], "B", "A")
             + choice(2, "以下对PPP 的说法中, 错误的是( )。", ["具有差错控制能力", "仅支持IP 协议", "支持身份验证"], "", "B")

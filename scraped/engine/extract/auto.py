@@ -416,6 +416,19 @@ def _boxed_answer(lines: list[Line], k: int) -> tuple[str, int, int] | None:
     return None
 
 
+# "(1) 2", "(1) x (2) y": a fill-in's answer with its blanks numbered
+_BLANK_NO = re.compile(r"\s*\((\d{1,2})\)\s*")
+
+
+def _blanks(answer: str) -> str:
+    """A fill-in's answer without its blank numbers: "(1) 2" is 2, "(1) x (2) y" is "x; y"."""
+    if not answer.startswith("(1)"):
+        return answer
+    parts = _BLANK_NO.split(answer)[1:]  # [number, value, number, value, ...]
+    values = [v.strip() for n, v in zip(parts[::2], parts[1::2], strict=False) if v.strip()]
+    return "; ".join(values) if values else answer
+
+
 def _free_response(lines: list[Line], runs: list[Run], questions, answered: list[tuple[int, int]],
                    breadcrumb) -> list[ExtractedQuestion]:
     """ "Q4. How many ...? / Answer: 18": a numbered question with an explicit answer; or
@@ -465,6 +478,6 @@ def _free_response(lines: list[Line], runs: list[Run], questions, answered: list
                 or len(question) < 15:
             continue
         category, difficulty = _hints(lines[first:end], metas, breadcrumb)
-        out.append(ExtractedQuestion(question, (), None, clean_text(raw), clean_text(" ".join(expl)) or None,
+        out.append(ExtractedQuestion(question, (), None, _blanks(clean_text(raw)), clean_text(" ".join(expl)) or None,
                                      category, difficulty))
     return out
