@@ -675,3 +675,25 @@ def test_chaoxing_review_key_label_pairs_type_labels_and_a_header_button() -> No
     assert [(q.question, q.answer, q.answer_text) for q in qs] == [
         ("交换机应放置的局域网是( )。", 0, "以太网A"), ("以下对PPP 的说法中, 错误的是( )。", 1, "仅支持IP 协议"),
         ("数据链路层采用选择重传协议,需要重传的帧数是 ____。", None, "2")]
+
+
+def test_interview_answer_runs_over_its_paragraphs_and_code_to_the_next_question() -> None:
+    # HELD-7a thatjsdude (html-interview-questions, a gh-pages build kept outside the
+    # repository): per topic a div with "Question: ..." and "Answer: <first sentence>", then
+    # more paragraphs, a code block and notes. Before: the answer was its first sentence only.
+    def topic(tid: str, n: int, q: str, paras: list[str]) -> str:
+        return (f"<div id='{tid}'><h2>{n}. {tid}</h2><p><strong>Question:</strong> {q}</p>"
+                f"<p><strong>Answer:</strong> {paras[0]}</p>" + "".join(f"<p>{p}</p>" for p in paras[1:]) + "</div>")
+    body = (topic("doctype", 1, "What is doctype? Why do u need it?",
+                  ["doctype is an instruction to the browser about the version of the html document.",
+                   "It ensures how elements are displayed by most browsers.", "extra: it needs no closing tag."])
+            + topic("data", 2, "What is the use of data- attribute?",
+                    ["It allows you to store extra information or data in the DOM of a page."]))
+    qs = _qs(body)
+    assert [(q.question, q.answer_text) for q in qs] == [
+        ("What is doctype? Why do u need it?", "doctype is an instruction to the browser about the version of the "
+         "html document. It ensures how elements are displayed by most browsers. extra: it needs no closing tag."),
+        ("What is the use of data- attribute?", "It allows you to store extra information or data in the DOM of a page.")]
+    # a short answer is a value, and what follows it is not read into it ("Answer: 18" then the working)
+    short = "<div><p>Q3. How many legs do six spiders have?</p><p>Answer: 48</p><p>Each spider has eight legs.</p></div>"
+    assert [q.answer_text for q in _qs(short)] == ["48"]

@@ -416,6 +416,26 @@ def _boxed_answer(lines: list[Line], k: int) -> tuple[str, int, int] | None:
     return None
 
 
+def _answer_goes_on(lines: list[Line], at: int, end: int, raw: str) -> tuple[str, int]:
+    """An interview answer's later paragraphs, code and notes: the lines after the "Answer:"
+    paragraph in its container, up to the next question, heading or label of a question."""
+    box = lines[at].owner.getparent()
+    parts = [raw]
+    j = end
+    while j < len(lines) and j - end < 12 and sum(map(len, parts)) < 1500:
+        ln = lines[j]
+        if (ln.owner.getparent() is not box and ln.owner is not box) or ln.flags & (HEADING | HIDDEN) or (
+                has_question_number(ln.text) or (ln.kind or kind(ln)) & K_ANSWER or _QUESTION_LABEL.match(ln.text)):
+            break
+        parts.append(ln.text)
+        j += 1
+    return " ".join(parts), j
+
+
+# "Question: ...", "Q: ...": the label that starts the next question of an interview page
+_QUESTION_LABEL = re.compile(r"^(?:question|q)\s*[:.]", re.I)
+
+
 # "(1) 2", "(1) x (2) y": a fill-in's answer with its blanks numbered
 _BLANK_NO = re.compile(r"\s*\((\d{1,2})\)\s*")
 
@@ -464,6 +484,9 @@ def _free_response(lines: list[Line], runs: list[Run], questions, answered: list
         floor = k = max(end, here + 1)
         if raw is None or len(raw) > (300 if boxed is None else 1500) or _OPTION_REF.match(raw) or ANSWER_RE.match(raw):
             continue  # (most often an MCQ's "Answer: B", so the question is not looked for)
+        if boxed is None and not expl and len(raw.split()) >= 8:
+            raw, end = _answer_goes_on(lines, here, end, raw)
+            floor = k = max(end, here + 1)
         parts, first, numbered, core = read_question(lines, Run(here, here, [], None, "free"), above)
         if (start := question_start(lines, here, here + 1)) is not None and above <= start < first and (
                 whole := block_question(lines[start:here])) is not None:
