@@ -46,7 +46,7 @@ from scraped.engine.extract.signals import (
     names_own_choice,
 )
 
-__all__ = ["block_question", "read_after", "read_question", "skippable", "stops_question"]
+__all__ = ["block_question", "hints", "read_after", "read_question", "skippable", "stops_question"]
 
 # a quiz's result message templates, shown after a choice: no answer of the page's own
 _TEMPLATE = re.compile(r"^(?:(?:you(?:r)?\s+(?:selected|answer(?:ed)?|chose|choice|picked)|your\s+answer)\b"
@@ -257,3 +257,20 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
     return answer, expl, j, metas, weak
 
 
+# a difficulty badge's words: the other badges name a category
+_DIFFICULTY = re.compile(r"\b(?:easy|medium|moderate|hard|difficult|beginner|intermediate|advanced)\b", re.I)
+
+
+def hints(lines: list[Line], metas: list[Line], breadcrumb: str | None) -> tuple[str | None, str | None]:
+    """(category, difficulty) of a question from its lines' data- attributes and badges,
+    else the breadcrumb's last entry as the category."""
+    category = difficulty = None
+    for ln in lines:
+        category = category or ln.meta[0]
+        difficulty = difficulty or ln.meta[1]
+    for ln in [ln for ln in lines if ln.flags & META] + metas:
+        if _DIFFICULTY.search(ln.text):
+            difficulty = difficulty or ln.text
+        else:
+            category = category or ln.text
+    return category or breadcrumb, difficulty

@@ -1,0 +1,197 @@
+"""Free-response questions (auto): a question with an explicit answer and no options.
+
+The answer is what tells them from prose, so each comes with one:
+- an "Answer:" line under a numbered question or one in a question box ("Q4. How many
+  ...? / Answer: 18"); an interview answer of a sentence or more runs on over its
+  container's paragraphs to the next question;
+- an answer box (class "answer") under a question box, its label in any language
+  ("პასუხი: ...", "A resposta correta é: 5"), or the block a "Show the answer" switch
+  opens under a question box (_boxed_answer): riddles, quiz archives, reviews;
+- a fill-in's key, without its blank numbers ("(1) 2" is 2).
+The lines that a kept multiple-choice question reads (its options, answer and
+explanation) start none.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scraped.engine.extract.lines import ANS, EXPL, HEADING, HIDDEN, QBOX, Line
+from scraped.engine.extract.markup import classify
+from scraped.engine.extract.model import ExtractedQuestion
+from scraped.engine.extract.normalise import clean_text, has_question_number, strip_question_number
+from scraped.engine.extract.reading import block_question, hints, read_after, read_question
+from scraped.engine.extract.records import inside, question_start
+from scraped.engine.extract.runs import Run
+from scraped.engine.extract.signals import (
+    ANSWER_RE,
+    BARE_LABEL,
+    K_ANSWER,
+    K_EXPL,
+    K_TOGGLE,
+    LABEL_VALUE,
+    kind,
+)
+
+__all__ = ["free_response"]
+
+# an answer that is only an option's letter ("Answer: B"): an MCQ's, whose options were not found
+_OPTION_REF = re.compile(r"^(?:(?:option|choice)\s*)?[(\[]?[A-Fa-f][)\]]?\.?$", re.I)
+
+
+def _names_option_above(raw: str, runs: list[Run], at: int) -> bool:
+    """Is `raw` the text of an option of the nearest run of options above line `at`?"""
+    above = [r for r in runs if r.end <= at]
+    if not above:
+        return False
+    want = clean_text(raw).strip(" '\"\u2018\u2019\u201c\u201d.").casefold()
+    return any(clean_text(o).casefold() == want for o in above[-1].options)
+
+
+def _answer_block(el) -> bool:
+    """Is the line's own element, or a block at most three levels up, classed as an answer
+    (not only an inline part of it: Canvas's "<span class='answer_arrow'>Incorrect</span>
+    Question 34" header)?"""
+    for _ in range(4):
+        if el is None:
+            return False
+        if classify(el.get("class") or "")[0] & ANS:
+            return True
+        el = el.getparent()
+    return False
+
+
+def _feedback(el) -> bool:
+    """Is the element inside a feedback box ("specificfeedback", "feedback")? Its text
+    answers the student, it asks nothing."""
+    for _ in range(4):
+        if el is None:
+            return False
+        if "feedback" in (el.get("class") or ""):
+            return True
+        el = el.getparent()
+    return False
+
+
+def _boxed_answer(lines: list[Line], k: int) -> tuple[str, int, int] | None:
+    """(answer, end, where the question ends) when line k starts an answer with no
+    "Answer:" line of its own: an answer box (class "answer") under a question box
+    ("Answer:" in another language, label and value), or the block behind a "Show the
+    answer" switch under a question box. None otherwise."""
+    ln = lines[k]
+    boxed = bool(ln.flags & ANS) and not ln.flags & HEADING and not ln.links and _answer_block(ln.owner)
+    t = 0 if boxed else (ln.kind or kind(ln))
+    if not boxed and not (t & K_TOGGLE and not t & (K_ANSWER | K_EXPL) and k + 1 < len(lines)):
+        return None  # (most lines: decided before looking above)
+    p = k - 1  # past screen-reader headings and a bare "Resposta:" label over a text box
+    while p > 0 and k - p <= 3 and ((lines[p].flags & HEADING and lines[p].flags & HIDDEN)
+                                    or BARE_LABEL.match(lines[p].text)):
+        p -= 1
+    prev = lines[p]
+    if not prev.flags & QBOX or prev.flags & (ANS | EXPL | HIDDEN) or ln.owner is prev.owner or _feedback(prev.owner):
+        return None
+    if boxed:
+        if BARE_LABEL.match(ln.text):  # "我的答案:" / "正确答案:" then the values: read as after options
+            raw, _, end, _, _ = read_after(lines, k, min(len(lines), k + 8))
+            return (raw, end, p + 1) if raw else None
+        m = LABEL_VALUE.match(ln.text)
+        return (m.group(1).strip() if m else ln.text), k + 1, p + 1
+    box = ln.owner.getnext()  # the block after the switch's own (a noscript copy is not text)
+    while box is not None and box.tag == "noscript":
+        box = box.getnext()
+    j = k + 1
+    while j < len(lines) and box is not None and inside(lines[j].owner, box) and j - k <= 12:
+        j += 1
+    if j > k + 1 and not lines[k + 1].flags & (QBOX | HEADING):
+        return clean_text(" ".join(x.text for x in lines[k + 1:j])), j, p + 1
+    return None
+
+
+def _answer_goes_on(lines: list[Line], at: int, end: int, raw: str) -> tuple[str, int]:
+    """An interview answer's later paragraphs, code and notes: the lines after the "Answer:"
+    paragraph in its container, up to the next question, heading or label of a question."""
+    box = lines[at].owner.getparent()
+    parts = [raw]
+    j = end
+    while j < len(lines) and j - end < 12 and sum(map(len, parts)) < 1500:
+        ln = lines[j]
+        if (ln.owner.getparent() is not box and ln.owner is not box) or ln.flags & (HEADING | HIDDEN) or (
+                has_question_number(ln.text) or (ln.kind or kind(ln)) & K_ANSWER or _QUESTION_LABEL.match(ln.text)):
+            break
+        parts.append(ln.text)
+        j += 1
+    return " ".join(parts), j
+
+
+# "Question: ...", "Q: ...": the label that starts the next question of an interview page
+_QUESTION_LABEL = re.compile(r"^(?:question|q)\s*[:.]", re.I)
+
+
+# "(1) 2", "(1) x (2) y": a fill-in's answer with its blanks numbered
+_BLANK_NO = re.compile(r"\s*\((\d{1,2})\)\s*")
+
+
+def _blanks(answer: str) -> str:
+    """A fill-in's answer without its blank numbers: "(1) 2" is 2, "(1) x (2) y" is "x; y"."""
+    if not answer.startswith("(1)"):
+        return answer
+    parts = _BLANK_NO.split(answer)[1:]  # [number, value, number, value, ...]
+    values = [v.strip() for n, v in zip(parts[::2], parts[1::2], strict=False) if v.strip()]
+    return "; ".join(values) if values else answer
+
+
+def free_response(lines: list[Line], runs: list[Run], questions, answered: list[tuple[int, int]],
+                   breadcrumb) -> list[ExtractedQuestion]:
+    """ "Q4. How many ...? / Answer: 18": a numbered question with an explicit answer; or
+    a question box with an answer box right under it, or a "Show the answer" switch and
+    the block it opens (_boxed_answer): riddles, quiz archives, interview questions."""
+    taken = bytearray(len(lines))
+    for run, (_, first, _, _) in zip(runs, questions, strict=True):
+        for k in range(min(first, run.start), run.end):
+            taken[k] = 1
+    for end, after in answered:  # a kept question's answer and explanation: not a question's of their own
+        for k in range(end, after):
+            taken[k] = 1
+    out: list[ExtractedQuestion] = []
+    floor = 0
+    k = 0
+    n = len(lines)
+    while k < n:
+        ln = lines[k]
+        boxed = None if taken[k] or k == 0 or taken[k - 1] else _boxed_answer(lines, k)
+        if taken[k] or (boxed is None and not (ln.kind or kind(ln)) & K_ANSWER):
+            if taken[k]:
+                floor = k + 1
+            k += 1
+            continue
+        here, above = k, floor
+        metas: list[Line] = []
+        expl: list[str] = []
+        raw: str | None
+        if boxed is not None:
+            raw, end, here = boxed
+        else:
+            raw, expl, end, metas, _ = read_after(lines, k, n)
+        floor = k = max(end, here + 1)
+        if raw is None or len(raw) > (300 if boxed is None else 1500) or _OPTION_REF.match(raw) or ANSWER_RE.match(raw):
+            continue  # (most often an MCQ's "Answer: B", so the question is not looked for)
+        if boxed is None and not expl and len(raw.split()) >= 8:
+            raw, end = _answer_goes_on(lines, here, end, raw)
+            floor = k = max(end, here + 1)
+        parts, first, numbered, core = read_question(lines, Run(here, here, [], None, "free"), above)
+        if (start := question_start(lines, here, here + 1)) is not None and above <= start < first and (
+                whole := block_question(lines[start:here])) is not None:
+            parts, first, core = whole[0], start, whole[2]  # the record's whole question block
+            numbered = numbered or whole[1]
+        if not parts or (core is not None and _feedback(core.owner)):
+            continue  # (a review's "Your answer is incorrect." above the key asks nothing)
+        if not numbered and _names_option_above(raw, runs, here):
+            continue  # "The correct answer is 'True'." under the options: that question's answer
+        question = strip_question_number(clean_text(" ".join(parts)))
+        if not (numbered or has_question_number(parts[0]) or (core is not None and core.flags & QBOX)) \
+                or len(question) < 15:
+            continue
+        category, difficulty = hints(lines[first:end], metas, breadcrumb)
+        out.append(ExtractedQuestion(question, (), None, _blanks(clean_text(raw)), clean_text(" ".join(expl)) or None,
+                                     category, difficulty))
+    return out
