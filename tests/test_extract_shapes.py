@@ -697,3 +697,20 @@ def test_interview_answer_runs_over_its_paragraphs_and_code_to_the_next_question
     # a short answer is a value, and what follows it is not read into it ("Answer: 18" then the working)
     short = "<div><p>Q3. How many legs do six spiders have?</p><p>Answer: 48</p><p>Each spider has eight legs.</p></div>"
     assert [q.answer_text for q in _qs(short)] == ["48"]
+
+
+def test_radio_button_after_its_label_belongs_to_that_label() -> None:
+    # HELD-7b fudan-tiyu-exam (an ASP.NET exam paper, KevinWang15/fdty; kept outside the
+    # repository): "1 . <text>" then a table of cells "<label for=x>不正确</label><input
+    # id=x type=radio>". Before: each radio marked the next line, so the options were the
+    # second label and the next question (0 of 50 found).
+    def q(n: int, text: str, opts: list[str]) -> str:
+        cells = "".join(f"<td><label for='r{n}_{i}'>{o}</label><input id='r{n}_{i}' type='radio' name='q{n}' value='{i}' />"
+                        f"</td>" for i, o in enumerate(opts))
+        return f"{n} . {text}<table id='ver_{n}'><tr>{cells}</tr></table>"
+    body = ("<div>判断题 (每题2分,共2题)</div><div>" + q(1, "要提高自己的体能水平需要时间、努力和耐性。", ["不正确", "正确"])
+            + q(2, "如果你的锻炼目标为了增强耐力,你应该选择跑步。", ["不正确", "正确"]) + "</div>")
+    qs = _qs(body)
+    assert [(q.question, list(q.options)) for q in qs] == [
+        ("要提高自己的体能水平需要时间、努力和耐性。", ["不正确", "正确"]),
+        ("如果你的锻炼目标为了增强耐力,你应该选择跑步。", ["不正确", "正确"])]

@@ -383,7 +383,12 @@ class _Walker:
                 elif tag == "input":
                     kind = child.get("type")
                     if kind in ("radio", "checkbox"):
-                        self.extra |= RADIO
+                        last = self.lines[-1] if self.lines and not buf else None
+                        if last is not None and last.owner.tag == "label" and child.get("id") and (
+                                last.owner.get("for") == child.get("id")):
+                            last.flags |= RADIO  # "<label for=x>Yes</label><input id=x>": the button after its label
+                        else:
+                            self.extra |= RADIO
                         if any(child.get(a) is not None and (child.get(a) or "").lower() in _TRUE
                                for a in _CORRECT_ATTRS):
                             self.extra |= CORRECT
