@@ -264,16 +264,21 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
         kept = numbering_gaps(lines, kept, explain)
     placed = [(c.start, c.found) for c in kept if c.found is not None]
     taken = [(c.start, c.end) for c in kept]
-    for start, end, parts, value, why in [(*b, None, "kept: numbered groups of choices, one per blank (no single "
-                                           "option list)") for b in blank_questions(lines, taken)] + [
-            (*t, "kept: full marks on the one value typed into a read-only box") for t in typed_answers(lines, taken)]:
+
+    def place(start: int, end: int, parts: list[str], value: str | None, how: str, why: str) -> None:
+        """A question with no option run (blanks.py, graded.py), in page order among the rest."""
         question = strip_question_number(clean_text(" ".join(parts)))
         if explain is not None:
-            cand = Candidate(start, end, "blanks" if value is None else "typed", question, [])
+            cand = Candidate(start, end, how, question, [])
             cand.verdict = why
             explain.append(cand)
         category, difficulty = hints(lines[start:end], [], breadcrumb)
         placed.append((start, ExtractedQuestion(question, (), None, value, None, category, difficulty)))
+
+    for start, end, parts in blank_questions(lines, taken):
+        place(start, end, parts, None, "blanks", "kept: numbered groups of choices, one per blank (no single option list)")
+    for start, end, parts, value in typed_answers(lines, taken):
+        place(start, end, parts, value, "typed", "kept: full marks on the one value typed into a read-only box")
     found = [q for _, q in sorted(placed, key=lambda p: p[0])]  # in page order
     found.extend(free_response(lines, runs, questions, [(c.end, c.after) for c in kept], breadcrumb))
     return found

@@ -27,6 +27,7 @@ _SCORE = re.compile(r"^(?:mark|score|points?)?\s*(\d+(?:\.\d+)?)\s*(?:/|out\s+of
 # trên 1,00", "Atingiu 1,00 de 1,00", "Erreichte Punkte 1,00 von 1,00"); the decimals tell it from
 # "Question 10 of 10"
 _SCORE_WORDS = re.compile(r"^(?:[^\W\d_]+\s+){1,3}(\d+[.,]\d\d)\s+[^\W\d_]{1,10}\s+(\d+[.,]\d\d)$")
+_SCORE_ENDS = ("pts", "pts.", "points", "marks")  # how a score line ends when not in a number
 _UP = 8  # levels from the score line to the question's container
 _SCAN = 40  # inputs looked at in one container
 _MAX_LINES = 20
@@ -34,11 +35,10 @@ _MAX_LINES = 20
 
 def _score(text: str) -> bool | None:
     """True for full marks, False for fewer, None when the line is no score."""
-    if not text or len(text) > 60 or not (text[-1].isdigit() or text.endswith(("pts", "pts.", "points", "marks"))):
+    if not text or len(text) > 60 or not (text[-1].isdigit() or text.endswith(_SCORE_ENDS)):
         return None  # (the cheap test first: this runs on every line of a page)
-    m = _SCORE.match(text) if text[0].isdigit() or text[0] in "MmSsPp" else None
-    if m is None and text[0].isalpha() and (m := _SCORE_WORDS.match(text)) is None:
-        return None
+    m = (_SCORE.match(text) if text[0].isdigit() or text[0] in "MmSsPp" else None) or (
+        _SCORE_WORDS.match(text) if text[0].isalpha() else None)
     if m is None:
         return None
     got, out_of = float(m.group(1).replace(",", ".")), float(m.group(2).replace(",", "."))
@@ -98,9 +98,9 @@ def typed_answers(lines: list[Line], taken: list[tuple[int, int]]) -> list[tuple
     out: list[tuple[int, int, list[str], str]] = []
     for k, ln in enumerate(lines):
         t = ln.text
-        if not t or not (t[-1].isdigit() or t.endswith(("pts", "pts.", "points", "marks"))) or not _score(t) or any(
+        if not t or not (t[-1].isdigit() or t.endswith(_SCORE_ENDS)) or not _score(t) or any(
                 s <= k < e for s, e in taken):
-            continue  # (the first tests inline: this runs on every line)
+            continue  # (_score's cheap test inline first: this runs on every line, mostly failing it)
         record, box = _typed(ln.owner)
         if record is None:
             continue

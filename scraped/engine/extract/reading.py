@@ -159,7 +159,7 @@ def _in_box(el, box) -> bool:
     return False
 
 
-def _within(el, box) -> bool | None:
+def _in_feedback(el, box) -> bool | None:
     """None when `el` is not inside `box` (at most 5 levels down); else whether it sits in a
     part classed as the feedback on one choice ("specificfeedback")."""
     specific = False
@@ -244,7 +244,7 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
                 answer, weak = (key if labelled else t), not f & (ANS | INPUT)
             else:
                 expl.append(t)
-        elif feedback is not None and (where := _within(ln.owner, feedback)) is not None:
+        elif feedback is not None and (where := _in_feedback(ln.owner, feedback)) is not None:
             if not where:  # the feedback on the student's own choice explains that choice, not the question
                 expl.append(t)
         elif in_expl and prev is not None and (ln.owner is prev.owner or (

@@ -23,11 +23,11 @@ from scraped.engine.extract.lines import (
 )
 from scraped.engine.extract.markup import radios
 from scraped.engine.extract.normalise import LABEL_START, option_label, split_inline_options
+from scraped.engine.extract.records import inside
 from scraped.engine.extract.siblings import repeated
 from scraped.engine.extract.signals import K_ANSWER, K_EXPL, K_TOGGLE, kind
 
-__all__ = ["Run", "choice_element", "find_runs", "in_first_choice", "merge_labels", "MAX_OPTIONS", "NOT_OPTION",
-           "options_start"]
+__all__ = ["Run", "choice_element", "find_runs", "merge_labels", "MAX_OPTIONS", "NOT_OPTION", "options_start"]
 
 MAX_OPTIONS = 8  # A-H; Canvas's scenario questions have 7
 NOT_OPTION = HIDDEN | ANS | EXPL | TOGGLE | HEADROW | META
@@ -52,8 +52,8 @@ class Run:
             head = opt_lines[bounds[n]]
             if head.flags & (RADIO | CHOICES):
                 choice = choice_element(head)
-                while bounds[n] - 1 > bounds[n - 1] and (ln := opt_lines[bounds[n] - 1]).flags & HIDDEN and (
-                        ln.owner is choice or _within(ln.owner, choice, 8)):
+                while bounds[n] - 1 > bounds[n - 1] and (ln := opt_lines[bounds[n] - 1]).flags & HIDDEN and inside(
+                        ln.owner, choice, 9):
                     bounds[n] -= 1
         return [opt_lines[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
@@ -240,7 +240,7 @@ def _choice_run(lines: list[Line], i: int, flag: int) -> Run | None:
             heads.append(j - i)
             choice = choice_element(ln)
         elif ln.flags & HIDDEN and not ln.flags & RADIO and choice is not None and (
-                ln.owner is choice or _within(ln.owner, choice, 8) or _next_is(lines, j, flag)):
+                inside(ln.owner, choice, 9) or _next_is(lines, j, flag)):
             pass
         else:
             break
@@ -250,20 +250,15 @@ def _choice_run(lines: list[Line], i: int, flag: int) -> Run | None:
     return Run(i, j, [lines[i + h].text for h in heads], None, "radio" if flag == RADIO else "box", "", heads)
 
 
-def in_first_choice(lines: list[Line], run: Run, ln: Line) -> bool:
-    """Is a hidden line above a radio run inside its first option's element (Canvas puts an
-    option's id in a hidden span before its radio): part of the option, not the question's end."""
-    if not ln.flags & HIDDEN or not lines[run.start].flags & (RADIO | CHOICES):
-        return False
-    choice = choice_element(lines[run.start])
-    return ln.owner is choice or _within(ln.owner, choice, 8)
-
-
 def options_start(lines: list[Line], run: Run) -> int:
     """Where the run's options begin in the page: its start, or the first option's hidden
-    lines just above it (its id, a hidden copy of its text: in_first_choice)."""
+    lines just above it (Canvas puts an option's id, and a hidden copy of its text, before
+    its radio: part of the option, not the question's end)."""
     k = run.start
-    while k > 0 and run.start - k < 8 and in_first_choice(lines, run, lines[k - 1]):
+    if k == 0 or not lines[k].flags & (RADIO | CHOICES) or not lines[k - 1].flags & HIDDEN:
+        return k
+    choice = choice_element(lines[k])  # (looked up once: it climbs the tree)
+    while k > 0 and run.start - k < 8 and lines[k - 1].flags & HIDDEN and inside(lines[k - 1].owner, choice, 9):
         k -= 1
     return k
 

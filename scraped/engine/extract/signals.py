@@ -11,9 +11,9 @@ import re
 from scraped.engine.extract.lines import Line
 from scraped.engine.extract.normalise import is_question_number
 
-__all__ = ["ANSWER_RE", "BARE_LABEL", "labelled_answer", "names_own_choice", "EXPL_RE", "EMBEDDED_EXPL", "GROUP_LABEL", "LABEL_VALUE", "TOGGLE_RE", "kind", "answer_value",
-           "answer_candidates", "explanation_value",
-           "K_ANSWER", "K_EXPL", "K_TOGGLE", "K_QNUM", "K_OPTHDR"]
+__all__ = ["ANSWER_RE", "BARE_LABEL", "EMBEDDED_EXPL", "EXPL_RE", "GROUP_LABEL", "LABEL_VALUE", "TOGGLE_RE",
+           "K_ANSWER", "K_EXPL", "K_TOGGLE", "K_QNUM", "K_OPTHDR",
+           "answer_candidates", "answer_value", "explanation_value", "kind", "labelled_answer", "names_own_choice"]
 
 # a label in any language, its value after the colon: "A resposta correta é: 5", "პასუხი: ..."
 LABEL_VALUE = re.compile(r"^[^\W\d_]+(?:\s[^\W\d_]+){0,4}\s*:\s*(.+)$", re.S)
