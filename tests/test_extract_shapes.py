@@ -714,3 +714,73 @@ def test_radio_button_after_its_label_belongs_to_that_label() -> None:
     assert [(q.question, list(q.options)) for q in qs] == [
         ("要提高自己的体能水平需要时间、努力和耐性。", ["不正确", "正确"]),
         ("如果你的锻炼目标为了增强耐力,你应该选择跑步。", ["不正确", "正确"])]
+
+
+def test_question_list_under_a_questions_heading_with_a_sub_list() -> None:
+    # HELD-7a h5bp "Front-end Developer Interview Questions" (network-questions): a bare <ul>
+    # of questions under <h1>Network Questions</h1>, no answers; one item's sub-list of header
+    # names is part of its question. Before: 0 of 7.
+    body = ("<h1>Network Questions</h1><div class='content'><ul>"
+            "<li>Traditionally, why has it been better to serve site assets from multiple domains?</li>"
+            "<li>Do your best to describe the process from typing a URL to the page loading.</li>"
+            "<li>Explain the following request and response headers:<ul><li>Do Not Track</li>"
+            "<li>Cache-Control</li><li>ETag</li></ul></li>"
+            "<li>What is a CDN and what is the benefit of using one?</li></ul></div>"
+            "<div class='content-edit'><a href='https://github.com/x'>Edit this page</a></div>")
+    qs = _qs(body)
+    assert [q.question for q in qs] == [
+        "Traditionally, why has it been better to serve site assets from multiple domains?",
+        "Do your best to describe the process from typing a URL to the page loading.",
+        "Explain the following request and response headers: Do Not Track Cache-Control ETag",
+        "What is a CDN and what is the benefit of using one?"]
+    assert all(q.options == () and q.answer_text is None for q in qs)
+
+
+def test_question_list_item_paragraphs_answer_it() -> None:
+    # a FAQ: each item's question, then its answer paragraph in the same <li>
+    body = ("<h2>Frequently asked questions</h2><ul>"
+            "<li><p>What is a CDN used for?</p><p>It serves files from servers near the reader.</p></li>"
+            "<li><p>Why use several domains?</p><p>Browsers open more connections.</p></li>"
+            "<li><p>How does caching help?</p><pre>Cache-Control: max-age=60</pre><p>Fewer requests.</p></li></ul>")
+    qs = _qs(body)
+    assert [(q.question, q.answer_text) for q in qs] == [
+        ("What is a CDN used for?", "It serves files from servers near the reader."),
+        ("Why use several domains?", "Browsers open more connections."),
+        ("How does caching help? Cache-Control: max-age=60", "Fewer requests.")]
+
+
+def test_lists_that_ask_but_are_no_question_bank_give_nothing() -> None:
+    asking = "".join(f"<li>{q}</li>" for q in (
+        "Why choose our agency for your website?", "How do we price our work today?",
+        "What do our clients say about us?"))
+    linked = "".join(f"<li><a href='/q/{n}'>{q}</a></li>" for n, q in enumerate((
+        "What is a closure in JavaScript?", "How does the event loop work?", "What is hoisting in JS?")))
+    body = (f"<h2>Our services</h2><ul>{asking}</ul>"  # a heading that names no questions
+            f"<h2>Related questions</h2><ul>{linked}</ul>"  # links to other pages
+            "<h2>Interview questions</h2><ul><li>Closures and scope</li><li>The event loop</li>"
+            "<li>Hoisting rules</li></ul>")  # topics, not questions
+    assert _qs(body) == []
+
+
+def test_labelled_q_and_a_pairs_and_a_question_shown_twice() -> None:
+    # HELD-7a ALLInterview home page: "<a>:Q:</a> question" paragraphs, some followed by an
+    # "A :: answer" paragraph, a "Posted By" line between records; one question is in both the
+    # "New Questions" and the "New Answers" panel. An answer's "(a) ... (A) = ... (B)" letters
+    # are no options. Before: 0 of the questions, and that answer kept as a question.
+    rec = "<p><span>Interview Questions :: <a href='/c'>Assembler</a></span> Posted By : sysprog</p>"
+    body = ("<div class='panel-heading'>New Questions</div><div class='panel-body'>"
+            + rec + "<p><span><a href='/s/1'>:Q:</a> What is the function of the generator exciter?</span></p><hr>"
+            + rec + "<p><span><a href='/s/2'>:Q:</a> What is base register?</span></p><hr></div>"
+            "<div class='panel-heading'>New Answers</div><div class='panel-body'>"
+            + rec + "<p><span><a href='/s/2'>:Q:</a> What is base register?</span></p>"
+            "<p><span>A :: The content of a base register is added to a displacement.</span></p><hr>"
+            + rec + "<p><span><a href='/s/3'>:Q:</a> Find the debt ratio A as a function of B and C.</span></p>"
+            "<p><span>A :: (a) Debt ratio (A) = 100 [ total debt (B) ] / [ total assets (C) ], by definition.</span>"
+            "</p><hr></div>")
+    qs = _qs(body)
+    assert [(q.question, q.answer_text) for q in qs] == [
+        ("What is the function of the generator exciter?", None),
+        ("What is base register?", "The content of a base register is added to a displacement."),
+        ("Find the debt ratio A as a function of B and C.",
+         "(a) Debt ratio (A) = 100 [ total debt (B) ] / [ total assets (C) ], by definition.")]
+    assert all(q.options == () for q in qs)

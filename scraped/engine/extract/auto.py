@@ -28,8 +28,9 @@ import re
 from dataclasses import replace
 
 from scraped.engine.extract.answers import answer_for, marked_options, task_list_answer
+from scraped.engine.extract.asked import asked_questions
 from scraped.engine.extract.blanks import blank_questions
-from scraped.engine.extract.free import free_response
+from scraped.engine.extract.free import free_response, taken_lines
 from scraped.engine.extract.graded import graded_selection, typed_answers
 from scraped.engine.extract.keys import question_number
 from scraped.engine.extract.lines import (
@@ -74,6 +75,7 @@ from scraped.engine.extract.reading import (
 )
 from scraped.engine.extract.records import question_start
 from scraped.engine.extract.runs import Run, choice_element, find_runs, merge_labels, options_start
+from scraped.engine.extract.signals import A_LABEL
 
 __all__ = ["extract_auto"]
 
@@ -134,6 +136,9 @@ def _score(run: Run, question: str, numbered: bool, has_answer: bool, core: Line
     if len(question) < 10 or len(question) > 2500:  # scenario questions run to ~2,000 characters
         score -= 2
         why.append("-2 the question is too short or too long")
+    if A_LABEL.match(question):
+        score -= 3  # "A :: (a) Debt ratio (A) = ... (B)": an interview answer's letters, under its "Q:"
+        why.append("-3 the question is an answer")
     if core is not None and core.flags & HEADING and "?" not in question:
         score -= 1
         why.append("-1 the question is a heading")
@@ -265,8 +270,11 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
     placed = [(c.start, c.found) for c in kept if c.found is not None]
     taken = [(c.start, c.end) for c in kept]
 
+    spans = [(c.start, c.after) for c in kept]  # the lines each question found reads
+
     def place(start: int, end: int, parts: list[str], value: str | None, how: str, why: str) -> None:
         """A question with no option run (blanks.py, graded.py), in page order among the rest."""
+        spans.append((start, end))
         question = strip_question_number(clean_text(" ".join(parts)))
         if explain is not None:
             cand = Candidate(start, end, how, question, [])
@@ -280,7 +288,10 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
     for start, end, parts, value in typed_answers(lines, taken):
         place(start, end, parts, value, "typed", "kept: full marks on the one value typed into a read-only box")
     found = [q for _, q in sorted(placed, key=lambda p: p[0])]  # in page order
-    found.extend(free_response(lines, runs, questions, [(c.end, c.after) for c in kept], breadcrumb))
+    free = free_response(lines, runs, questions, [(c.end, c.after) for c in kept], breadcrumb)
+    found.extend(q for _, _, q in free)
+    spans += [(start, end) for start, end, _ in free]
+    found.extend(q for _, q in asked_questions(lines, taken_lines(len(lines), spans), breadcrumb))
     return found
 
 

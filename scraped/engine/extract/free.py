@@ -33,7 +33,7 @@ from scraped.engine.extract.signals import (
     kind,
 )
 
-__all__ = ["free_response"]
+__all__ = ["free_response", "taken_lines"]
 
 # an answer that is only an option's letter ("Answer: B"): an MCQ's, whose options were not found
 _OPTION_REF = re.compile(r"^(?:(?:option|choice)\s*)?[(\[]?[A-Fa-f][)\]]?\.?$", re.I)
@@ -140,19 +140,25 @@ def _blanks(answer: str) -> str:
     return "; ".join(values) if values else answer
 
 
+def taken_lines(n: int, spans: list[tuple[int, int]]) -> bytearray:
+    """A flag per line: inside one of the spans (start, end)."""
+    taken = bytearray(n)
+    for start, end in spans:
+        if end > start:
+            taken[start:end] = b"\x01" * (end - start)
+    return taken
+
+
 def free_response(lines: list[Line], runs: list[Run], questions, answered: list[tuple[int, int]],
-                   breadcrumb) -> list[ExtractedQuestion]:
+                  breadcrumb) -> list[tuple[int, int, ExtractedQuestion]]:
     """ "Q4. How many ...? / Answer: 18": a numbered question with an explicit answer; or
     a question box with an answer box right under it, or a "Show the answer" switch and
-    the block it opens (_boxed_answer): riddles, quiz archives, interview questions."""
-    taken = bytearray(len(lines))
-    for run, (_, first, _, _) in zip(runs, questions, strict=True):
-        for k in range(min(first, run.start), run.end):
-            taken[k] = 1
-    for end, after in answered:  # a kept question's answer and explanation: not a question's of their own
-        for k in range(end, after):
-            taken[k] = 1
-    out: list[ExtractedQuestion] = []
+    the block it opens (_boxed_answer): riddles, quiz archives, interview questions. Each
+    with the span of lines it reads."""
+    # an option run's lines (kept or not) and a kept question's answer and explanation start none
+    taken = taken_lines(len(lines), [(min(first, run.start), run.end) for run, (_, first, _, _)
+                                     in zip(runs, questions, strict=True)] + answered)
+    out: list[tuple[int, int, ExtractedQuestion]] = []
     floor = 0
     k = 0
     n = len(lines)
@@ -192,6 +198,6 @@ def free_response(lines: list[Line], runs: list[Run], questions, answered: list[
                 or len(question) < 15:
             continue
         category, difficulty = hints(lines[first:end], metas, breadcrumb)
-        out.append(ExtractedQuestion(question, (), None, _blanks(clean_text(raw)), clean_text(" ".join(expl)) or None,
-                                     category, difficulty))
+        out.append((first, end, ExtractedQuestion(question, (), None, _blanks(clean_text(raw)),
+                                                  clean_text(" ".join(expl)) or None, category, difficulty)))
     return out

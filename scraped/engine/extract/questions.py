@@ -69,7 +69,8 @@ def merge_script_questions(found: list[ExtractedQuestion],
 
 
 def extract_questions(page: Page, rules: ExtractRules | None = None) -> list[ExtractedQuestion]:
-    """The questions of a page, de-duplicated by key, in page order.
+    """The questions of a page, de-duplicated by key, in page order (of two copies, the one
+    with an answer).
 
     css mode uses the rules' selectors; every other mode ("auto", and "ai"/"ai-schema",
     whose model-driven parts live in the AI area) uses the structural `auto` extractor.
@@ -87,11 +88,13 @@ def extract_questions(page: Page, rules: ExtractRules | None = None) -> list[Ext
             found = merge_script_questions(found, script_questions(page.scripts()))
         if page.reveals():
             found = _add_missing(found, revealed_questions(page.root, page.reveals()))
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     out: list[ExtractedQuestion] = []
     for q in found:
         key = q.key()
         if key not in seen:
-            seen.add(key)
+            seen[key] = len(out)
             out.append(q)
+        elif out[seen[key]].answer_text is None and q.answer_text is not None:
+            out[seen[key]] = q  # shown twice ("New questions", then "New answers"): the answered copy, first place
     return out

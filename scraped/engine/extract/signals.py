@@ -11,7 +11,7 @@ import re
 from scraped.engine.extract.lines import Line
 from scraped.engine.extract.normalise import is_question_number
 
-__all__ = ["ANSWER_RE", "BARE_LABEL", "EMBEDDED_EXPL", "EXPL_RE", "GROUP_LABEL", "LABEL_VALUE", "TOGGLE_RE",
+__all__ = ["ANSWER_RE", "A_LABEL", "BARE_LABEL", "Q_LABEL", "EMBEDDED_EXPL", "EXPL_RE", "GROUP_LABEL", "LABEL_VALUE", "TOGGLE_RE",
            "K_ANSWER", "K_EXPL", "K_TOGGLE", "K_QNUM", "K_OPTHDR",
            "answer_candidates", "answer_value", "explanation_value", "kind", "labelled_answer", "names_own_choice"]
 
@@ -53,6 +53,10 @@ def labelled_answer(text: str) -> tuple[bool, str | None]:
     m = LABEL_VALUE.match(text)
     return (True, m.group(1).strip()) if m else (False, None)
 
+
+# an interview page's "Q: ... / A: ..." pairs (":Q:", "Ques.", "A ::", "Ans -"): asked.py
+Q_LABEL = re.compile(r"^:?\s*(?:q|ques|question)\s*(?:::|[.:)\-\u2013])\s*(?=\S)", re.I)
+A_LABEL = re.compile(r"^:?\s*(?:a|ans|answer)\s*(?:::|[.:)\-\u2013])\s*(?P<v>\S.*)$", re.I | re.S)
 
 # "Answer 1:", a label that holds no value: over one blank's group of choices (blanks.py)
 GROUP_LABEL = re.compile(r"^answer\s*(\d{1,2})\s*:$", re.I)

@@ -1,0 +1,146 @@
+"""Questions that come with no options and often no answer (auto): interview pages.
+
+Two shapes, each earned by more than one question on the page, so that one sentence
+ending in "?" in an article is no question:
+- a question list: a list whose items ask (end in "?", or start with "What", "Explain",
+  ...), under a heading that says the page holds questions ("Network Questions",
+  "Interview questions", "Preguntas"). An item's own sub-list and code are part of its
+  question ("Explain these headers:" and the headers); its other paragraphs answer it (a
+  FAQ). Lists of links are menus or "related questions", not questions;
+- labelled questions: "Q: ..." lines (":Q:", "Q.", "Ques:", "Question:"), at least two,
+  each answered by the "A: ..." line under it where there is one ("A ::", "Ans:").
+Lines that a question found before (an MCQ, a free-response question) reads are taken.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scraped.engine.extract.lines import (
+    ANS,
+    CHOICES,
+    CODE,
+    EXPL,
+    HEADING,
+    HIDDEN,
+    OPTBOX,
+    QBOX,
+    RADIO,
+    Line,
+)
+from scraped.engine.extract.model import ExtractedQuestion
+from scraped.engine.extract.normalise import clean_text, strip_question_number
+from scraped.engine.extract.reading import hints
+from scraped.engine.extract.records import inside
+from scraped.engine.extract.signals import A_LABEL, Q_LABEL
+
+__all__ = ["asked_questions"]
+
+_ASKS = re.compile(
+    r"^(?:what|why|how|when|where|which|who|whom|whose|can|could|do|does|did|is|are|was|were|will|would|"
+    r"should|have|has|explain|describe|define|compare|contrast|list|name|tell|discuss|give|write|state|"
+    r"differentiate|distinguish|mention|outline|identify|walk\s+me|talk\s+about)\b", re.I)
+# a heading that says questions follow, in the languages of the corpus
+_TOPIC = re.compile(
+    r"question|interview|\bquiz|\bfaq|\bexam|\bpractice|preguntas?|perguntas?|quest[õo]es|вопрос|fragen|"
+    r"问题|题|面试|質問|問題|질문|soal|sorular", re.I)
+_NOT_PLAIN = ANS | EXPL | HIDDEN | CHOICES | OPTBOX | RADIO | QBOX
+_MIN_ITEMS = 3
+_HEADING_REACH = 12  # lines between the heading and the list: an intro paragraph or two
+_MAX_QUESTION = 600
+
+
+def asks(text: str) -> bool:
+    return text.endswith(("?", "\uff1f")) or _ASKS.match(text) is not None
+
+
+def asked_questions(lines: list[Line], taken: bytearray,
+                    breadcrumb: str | None) -> list[tuple[int, ExtractedQuestion]]:
+    """(first line, question) of each question in a question list or behind a "Q:" label."""
+    found = _listed(lines, taken) + _labelled(lines, taken)
+    out = []
+    for start, end, question, answer in sorted(found):
+        category, difficulty = hints(lines[start:end], [], breadcrumb)
+        out.append((start, ExtractedQuestion(question, (), None, answer, None, category, difficulty)))
+    return out
+
+
+def _listed(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, str | None]]:
+    """The items of each list that asks questions under a heading that names them."""
+    lists: dict[int, list[int]] = {}  # list id -> the line index of each item's first line
+    for k, ln in enumerate(lines):
+        if ln.item is not None:
+            items = lists.setdefault(ln.item[0], [])
+            if not items or lines[items[-1]].item[1] != ln.item[1]:
+                items.append(k)
+    out: list[tuple[int, int, str, str | None]] = []
+    for firsts in lists.values():
+        if len(firsts) < _MIN_ITEMS or not _under_topic(lines, firsts[0]):
+            continue
+        records = []
+        for n, k in enumerate(firsts):
+            li = _item_element(lines[k].owner)
+            stop = firsts[n + 1] if n + 1 < len(firsts) else len(lines)
+            end = k + 1
+            while end < stop and li is not None and inside(lines[end].owner, li, 8):
+                end += 1
+            records.append((k, end))
+        if any(taken[j] or lines[j].flags & _NOT_PLAIN for k, end in records for j in range(k, end)):
+            continue  # an MCQ's options, an answer box: read by another question already
+        heads = [lines[k] for k, _ in records]
+        if any(h.links * 2 >= len(h.text) for h in heads):
+            continue  # links: a menu, a table of contents, "related questions"
+        if len([h for h in heads if asks(h.text.rstrip()) and len(h.text.split()) >= 3]) * 5 < len(heads) * 4:
+            continue
+        for k, end in records:
+            question, answer = _item(lines, k, end)
+            if 3 <= len(question.split()) and len(question) <= _MAX_QUESTION:
+                out.append((k, end, question, answer))
+    return out
+
+
+def _item(lines: list[Line], k: int, end: int) -> tuple[str, str | None]:
+    """(question, answer) of a list item: its first line, with its code blocks and sub-list
+    ("Explain these headers:" and the headers); the item's other paragraphs answer it (a FAQ)."""
+    own = lines[k].item[0] if lines[k].item is not None else None
+    asked: list[str] = [lines[k].text]
+    said: list[str] = []
+    for ln in lines[k + 1:end]:
+        part_of_question = ln.flags & CODE or (ln.item is not None and ln.item[0] != own)
+        (asked if part_of_question and not said else said).append(ln.text)
+    return clean_text(" ".join(asked)), clean_text(" ".join(said)) or None
+
+
+def _item_element(el):
+    """The <li> a list line starts in."""
+    for _ in range(8):
+        if el is None or el.tag == "li":
+            return el
+        el = el.getparent()
+    return None
+
+
+def _under_topic(lines: list[Line], k: int) -> bool:
+    """Is the nearest heading above line k (an intro paragraph or two between) about questions?"""
+    for j in range(k - 1, max(-1, k - 1 - _HEADING_REACH), -1):
+        if lines[j].flags & HEADING:
+            return _TOPIC.search(lines[j].text) is not None
+    return False
+
+
+def _labelled(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, str | None]]:
+    """ "Q: ..." lines, each with the "A: ..." line right under it if there is one."""
+    heads = [k for k, ln in enumerate(lines) if not taken[k] and not ln.flags & _NOT_PLAIN
+             and Q_LABEL.match(ln.text)]
+    if len(heads) < 2:
+        return []
+    out: list[tuple[int, int, str, str | None]] = []
+    for k in heads:
+        question = strip_question_number(Q_LABEL.sub("", lines[k].text, count=1))
+        if len(question.split()) < 3 or len(question) > _MAX_QUESTION * 4:
+            continue
+        answer, end = None, k + 1
+        if end < len(lines) and not taken[end] and (m := A_LABEL.match(lines[end].text)):
+            answer, end = clean_text(m.group("v")), end + 1
+        out.append((k, end, clean_text(question), answer))
+    return out
