@@ -784,3 +784,22 @@ def test_labelled_q_and_a_pairs_and_a_question_shown_twice() -> None:
         ("Find the debt ratio A as a function of B and C.",
          "(a) Debt ratio (A) = 100 [ total debt (B) ] / [ total assets (C) ], by definition.")]
     assert all(q.options == () for q in qs)
+
+
+def test_course_quiz_list_whose_items_hold_their_solution() -> None:
+    # HELD-7a PsyTeachR "Data Skills" bookdown chapter "C Quiz": an <ol> of coding tasks, each
+    # with its code and a div.solution (a "Solution" button shows it); the tasks do not ask
+    # with a "?". Before: 0 of 5.
+    code = "<div class='sourceCode'><pre class='sourceCode r'><code>{}</code></pre></div>"
+    body = ("<div id='quiz' class='section level1'><h1>C Quiz</h1><p>Take this short quiz first.</p>"
+            "<ol><li><p>Generate a box plot of the iris dataset with custom axis labels.</p>"
+            "<div class='solution'><button>Solution</button>" + code.format("ggplot(iris) + geom_boxplot()") +
+            "</div></li><li><p>Debug the following code.</p>" + code.format("ggplot(iris) + facet_grid(Species)") +
+            "<div class='solution'><button>Solution</button>" + code.format("facet_grid(~Species)") + "</div></li>"
+            "<li><p>Generate a density plot of the ChickWeight data.</p><div class='solution'><button>Solution"
+            "</button>" + code.format("ggplot(ChickWeight) + geom_density()") + "</div></li></ol></div>")
+    qs = _qs(body)
+    assert [(q.question, q.answer_text) for q in qs] == [
+        ("Generate a box plot of the iris dataset with custom axis labels.", "ggplot(iris) + geom_boxplot()"),
+        ("Debug the following code. ggplot(iris) + facet_grid(Species)", "facet_grid(~Species)"),
+        ("Generate a density plot of the ChickWeight data.", "ggplot(ChickWeight) + geom_density()")]

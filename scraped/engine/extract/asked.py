@@ -3,7 +3,7 @@
 Two shapes, each earned by more than one question on the page, so that one sentence
 ending in "?" in an article is no question:
 - a question list: a list whose items ask (end in "?", or start with "What", "Explain",
-  ...), under a heading that says the page holds questions ("Network Questions",
+  ...) or hold their answer (a "solution" box: a course's coding tasks), under a heading that says the page holds questions ("Network Questions",
   "Interview questions", "Preguntas"). An item's own sub-list and code are part of its
   question ("Explain these headers:" and the headers); its other paragraphs answer it (a
   FAQ). Lists of links are menus or "related questions", not questions;
@@ -24,7 +24,6 @@ from scraped.engine.extract.lines import (
     HEADING,
     HIDDEN,
     OPTBOX,
-    QBOX,
     RADIO,
     Line,
 )
@@ -44,7 +43,8 @@ _ASKS = re.compile(
 _TOPIC = re.compile(
     r"question|interview|\bquiz|\bfaq|\bexam|\bpractice|preguntas?|perguntas?|quest[õo]es|вопрос|fragen|"
     r"问题|题|面试|質問|問題|질문|soal|sorular", re.I)
-_NOT_PLAIN = ANS | EXPL | HIDDEN | CHOICES | OPTBOX | RADIO | QBOX
+_CHOICE = CHOICES | OPTBOX | RADIO
+_NOT_PLAIN = ANS | EXPL | HIDDEN | _CHOICE  # (of an item's first line: its other lines may answer it)
 _MIN_ITEMS = 3
 _HEADING_REACH = 12  # lines between the heading and the list: an intro paragraph or two
 _MAX_QUESTION = 600
@@ -85,28 +85,28 @@ def _listed(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, st
             while end < stop and li is not None and inside(lines[end].owner, li, 8):
                 end += 1
             records.append((k, end))
-        if any(taken[j] or lines[j].flags & _NOT_PLAIN for k, end in records for j in range(k, end)):
+        if any(taken[j] or lines[j].flags & (_NOT_PLAIN if j == k else _CHOICE) for k, end in records
+               for j in range(k, end)):
             continue  # an MCQ's options, an answer box: read by another question already
-        heads = [lines[k] for k, _ in records]
-        if any(h.links * 2 >= len(h.text) for h in heads):
+        if any(lines[k].links * 2 >= len(lines[k].text) for k, _ in records):
             continue  # links: a menu, a table of contents, "related questions"
-        if len([h for h in heads if asks(h.text.rstrip()) and len(h.text.split()) >= 3]) * 5 < len(heads) * 4:
-            continue
-        for k, end in records:
-            question, answer = _item(lines, k, end)
-            if 3 <= len(question.split()) and len(question) <= _MAX_QUESTION:
-                out.append((k, end, question, answer))
+        read = [(k, end, *_item(lines, k, end)) for k, end in records]
+        earned = [q for k, _, q, a in read if a is not None or (asks(lines[k].text.rstrip()) and len(q.split()) >= 3)]
+        if len(earned) * 5 >= len(read) * 4:
+            out += [r for r in read if 3 <= len(r[2].split()) and len(r[2]) <= _MAX_QUESTION]
     return out
 
 
 def _item(lines: list[Line], k: int, end: int) -> tuple[str, str | None]:
     """(question, answer) of a list item: its first line, with its code blocks and sub-list
-    ("Explain these headers:" and the headers); the item's other paragraphs answer it (a FAQ)."""
+    ("Explain these headers:" and the headers); the item's answer or solution box, or its
+    other paragraphs (a FAQ), answer it."""
     own = lines[k].item[0] if lines[k].item is not None else None
     asked: list[str] = [lines[k].text]
     said: list[str] = []
     for ln in lines[k + 1:end]:
-        part_of_question = ln.flags & CODE or (ln.item is not None and ln.item[0] != own)
+        part_of_question = not ln.flags & (ANS | EXPL) and (
+            ln.flags & CODE or (ln.item is not None and ln.item[0] != own))
         (asked if part_of_question and not said else said).append(ln.text)
     return clean_text(" ".join(asked)), clean_text(" ".join(said)) or None
 
