@@ -803,3 +803,47 @@ def test_course_quiz_list_whose_items_hold_their_solution() -> None:
         ("Generate a box plot of the iris dataset with custom axis labels.", "ggplot(iris) + geom_boxplot()"),
         ("Debug the following code. ggplot(iris) + facet_grid(Species)", "facet_grid(~Species)"),
         ("Generate a density plot of the ChickWeight data.", "ggplot(ChickWeight) + geom_density()")]
+
+
+def test_cyrillic_letters_in_marker_spans_and_the_answer_in_the_cards_comment() -> None:
+    # HELD-8b zno.osvita.ua task cards: each option's letter (А Б В Г, Ukrainian) in a
+    # span.marker right before its text, a row of radio buttons under the letters again,
+    # the "Skip" / "Answer" / "Read the comment" controls, then a hidden comment box ending
+    # "Відповідь – Б" ("Answer – B"). "В" is the third letter, not B. Before: 0 of 37.
+    def card(n: int, q: str, opts: list[str], key: str, why: str) -> str:
+        letters = "АБВГ"
+        return (f"<div class='task-card' id='q{n}'><div class='counter'>Завдання {n} з 2</div>"
+                "<form class='q-test'><div class='question'><p>" + q + "</p></div><div class='answers'>"
+                + "".join(f"<div class='answer'><span class='marker'>{ch}</span>{o}</div>"
+                          for ch, o in zip(letters, opts, strict=False)) +
+                "</div><div class='select-answers-title'>Позначте відповіді:</div>"
+                "<table class='select-answers-variants'><tr>" + "".join(f"<th>{ch}</th>" for ch in letters) +
+                "</tr><tr>" + "".join("<td><label><input type='radio' name='a'><span class='marker'></span>"
+                                      "</label></td>" for _ in letters) + "</tr></table>"
+                "<div class='two-buttons-container'><div class='bw-left'><span class='q-btn q-skip'>Пропустити"
+                "</span><span class='q-btn q-next element_hide'>Відповісти</span></div>"
+                "<div class='bw-right'><span class='q-btn q-final'>Продовжити пізніше</span></div></div></form>"
+                "<div class='description'>Коментарі доступні лише для зареєстрованих користувачів.</div>"
+                f"<div id='commentar_{n}' class='explanation' style='display:none;'><strong>Коментар</strong>"
+                f"<p>{why}</p><p><strong>Відповідь – {key}.</strong></p></div></div>")
+    body = (card(1, "Правильно підкреслено літеру в слові", ["олень", "колесо", "читання", "випадок"], "Б",
+                 "Наголошений звук у слові кОлесо визначений правильно.")
+            + card(2, "На другий склад падає наголос у слові", ["черговий", "псевдонім", "ознака", "разом"], "В",
+                   "Правильно: ознАка."))
+    qs = _qs(body)
+    assert [(q.question, q.options, q.answer) for q in qs] == [
+        ("Правильно підкреслено літеру в слові", ("олень", "колесо", "читання", "випадок"), 1),
+        ("На другий склад падає наголос у слові", ("черговий", "псевдонім", "ознака", "разом"), 2)]
+    assert qs[0].explanation == "Наголошений звук у слові кОлесо визначений правильно. Відповідь – Б."
+
+
+def test_a_bare_answer_label_then_the_labelled_key() -> None:
+    # HELD-6a UFPR Moodle review (Portuguese): "Resposta:" labels the student's text box, the
+    # key follows as "A resposta correta é: -1"; the key is "-1", not the whole sentence
+    body = ("<div class='que numerical'><div class='qtext'><p>Calcule o valor do limite quando nos "
+            "aproximamos de (0,0) pelo caminho dado.</p></div><div class='ablock'><label>Resposta:</label>"
+            "<input type='text' readonly value='-5'></div><div class='outcome'><div class='rightanswer'>"
+            "A resposta correta é: -5</div></div></div>")
+    qs = _qs(body)
+    assert [(q.question, q.answer_text) for q in qs] == [
+        ("Calcule o valor do limite quando nos aproximamos de (0,0) pelo caminho dado.", "-5")]

@@ -30,6 +30,7 @@ from dataclasses import replace
 from scraped.engine.extract.answers import answer_for, marked_options, task_list_answer
 from scraped.engine.extract.asked import asked_questions
 from scraped.engine.extract.blanks import blank_questions
+from scraped.engine.extract.cards import card_answers
 from scraped.engine.extract.free import free_response, taken_lines
 from scraped.engine.extract.graded import graded_selection, typed_answers
 from scraped.engine.extract.keys import question_number
@@ -260,6 +261,8 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
         kept.append(cand)
     longer_explanations(lines, kept)
     whole_blocks(lines, kept)
+    if any(c.answer is None for c in kept):
+        card_answers(lines, kept)
     if kept and any(c.answer is None for c in kept):
         apply_key(lines, kept)
     if kept and any(c.answer is None and c.keys is not None for c in kept):

@@ -65,6 +65,8 @@ _MAX_DEPTH = 200
 _MAX_SCRIPT = 2_000_000
 _INPUT_NAME = re.compile(r"answer|correct|\bans|right|solution", re.I)
 
+# an option's letter in an element of its own, its text right after it
+_LABEL_CHARS = frozenset("ABCDEFGH\u0410\u0411\u0412\u0413\u0414\u0415")
 _NONE_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _ANSWER_ATTRS = ("data-answer", "data-correct-answer", "data-ans", "data-correct-option", "data-key")
 _CORRECT_ATTRS = ("data-correct", "data-is-correct", "data-right")
@@ -431,6 +433,9 @@ class _Walker:
                             if cctx.link:
                                 self.links += len(text.strip())
                         elif not text.isspace():
+                            if (cctx.flags & (OPTBOX | CHOICES | LISTED) and text.strip() in _LABEL_CHARS
+                                    and (child.tail or " ")[:1].isalnum()):
+                                text = text.strip() + ". "  # "<span class=marker>Б</span>колесо": a label, styled apart
                             self.add(text, cctx, owner)
             tail = child.tail
             if tail:

@@ -81,13 +81,14 @@ def clean_text(text: str | None) -> str:
 # -- option labels ----------------------------------------------------------------------
 
 # A leading option label. "." and ":" need a space after them so "1.5 kg" and "3:4" stay.
+# Cyrillic А-Е (Ukrainian, Russian, Bulgarian tests) count as letters: "В" is the third.
 _LABEL = re.compile(
     r"""^(?:
         (?:option|choice|opt\.?)\s*[(\[]?(?P<o>[a-f1-6])[)\]]?\s*(?:[:.)\-\u2013\u2014]\s*|\s+|$)
-      | \((?P<p>[a-f1-6])\)\s*
+      | \((?P<p>[a-f1-6\u0430-\u0435])\)\s*
       | \[(?P<b>[a-f1-6])\]\s*
-      | (?P<s>[a-f1-6])\s?\)\s*
-      | (?P<d>[a-f1-6])\s?[.:](?:\s+|$)
+      | (?P<s>[a-f1-6\u0430-\u0435])\s?\)\s*
+      | (?P<d>[a-f1-6\u0430-\u0435])\s?[.:](?:\s+|$)
       | (?P<h>[a-f])\s+[\u2013\u2014-]\s+   # "A - text": a letter in its own span, then a dash
     )""",
     re.X | re.I,
@@ -105,7 +106,7 @@ _INLINE_LABEL = re.compile(
 )
 
 
-LABEL_START = frozenset("([abcdefABCDEF123456oOcC")  # what a label can start with
+LABEL_START = frozenset("([abcdefABCDEF123456oOcC\u0430\u0431\u0432\u0433\u0434\u0435\u0410\u0411\u0412\u0413\u0414\u0415")  # what a label can start with
 
 
 def _second_label(text: str) -> bool:
@@ -136,9 +137,8 @@ def option_label(text: str) -> tuple[str, int, int] | None:
 def _label_value(char: str) -> tuple[str, int]:
     if char.isdigit():
         return "digit", int(char) - 1
-    if char.isupper():
-        return "upper", ord(char) - 65
-    return "lower", ord(char) - 97
+    base = 0x410 if "\u0410" <= char.upper() <= "\u0415" else 65  # Cyrillic А, or Latin A
+    return ("upper" if char.isupper() else "lower"), ord(char.upper()) - base
 
 
 def split_inline_options(
@@ -246,7 +246,7 @@ def is_question_number(text: str) -> bool:
 # -- answers ----------------------------------------------------------------------------
 
 _REF = re.compile(
-    r"^(?:(?:correct\s+)?(?:option|choice|opt\.?)\s*[-#]?\s*)?[(\[]?(?P<l>[a-f1-6])[)\]]?(?:\s*[.:)\-\u2013]\s*|\s+|$)(?P<rest>.*)$",
+    r"^(?:(?:correct\s+)?(?:option|choice|opt\.?)\s*[-#]?\s*)?[(\[]?(?P<l>[a-f1-6\u0430-\u0435])[)\]]?(?:\s*[.:)\-\u2013]\s*|\s+|$)(?P<rest>.*)$",
     re.I | re.S,
 )
 _TRAIL = re.compile(r"[\s.;,!]+$")
@@ -284,14 +284,14 @@ def resolve_answer(raw: str | None, options, style: str | None = None) -> tuple[
                 if idx < len(options):
                     return idx, options[idx]
         else:
-            idx = ord(letter.lower()) - 97
+            idx = _label_value(letter)[1]
             if idx < len(options):
                 return idx, options[idx]
     hit = _text_match(loose, options)
     if hit is not None:
         return hit, options[hit]
     if letter and rest:  # "B) 15 km", "Option C - 18": trust a label that fits
-        idx = int(letter) - 1 if letter.isdigit() else ord(letter.lower()) - 97
+        idx = _label_value(letter)[1]
         if idx < len(options) and (not letter.isdigit() or style == "digit"):
             return idx, options[idx]
     return None, raw

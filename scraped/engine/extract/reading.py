@@ -227,7 +227,8 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
             expect_value = False
         elif expect_value:
             if not _TEMPLATE.match(t):  # "Correct Answer" / "You Selected": a result template
-                answer = t
+                labelled, key = labelled_answer(t)  # "Resposta:" then "A resposta correta é: -1"
+                answer = key if labelled and key else t
             expect_value = False
         elif f & INPUT and j + 1 < limit and lines[j + 1].flags & INPUT:
             break  # a block of hidden answer inputs: the page's store of answers (passes.py)

@@ -25,7 +25,7 @@ from scraped.engine.extract.markup import radios
 from scraped.engine.extract.normalise import LABEL_START, option_label, split_inline_options
 from scraped.engine.extract.records import inside
 from scraped.engine.extract.siblings import repeated
-from scraped.engine.extract.signals import K_ANSWER, K_EXPL, K_TOGGLE, kind
+from scraped.engine.extract.signals import BARE_LABEL, K_ANSWER, K_EXPL, K_TOGGLE, kind
 
 __all__ = ["Run", "choice_element", "find_runs", "merge_labels", "MAX_OPTIONS", "NOT_OPTION", "options_start"]
 
@@ -299,12 +299,26 @@ def find_runs(lines: list[Line]) -> list[Run]:
                 run = _choice_run(lines, i, CHOICES)
         if run is not None and run.end < n and _goes_on(lines, run):
             run = None  # "1. ...<br>2. ...<br>Which statement...?": numbered lines inside a question
+        if run is not None and runs and _answer_grid(lines, runs[-1], run):
+            i = run.end  # (none of its lines starts a run)
+            continue
         if run is not None:
             runs.append(run)
             i = run.end
         else:
             i += 1
     return runs
+
+
+def _answer_grid(lines: list[Line], above: Run, run: Run) -> bool:
+    """Is `run` only the letters of the labelled options right above it ("Позначте відповіді:
+    А Б В Г" over a row of radio buttons): where the answer is marked, not more options?"""
+    if above.kind != "label" or run.start - above.end > 3:
+        return False
+    letters = [ln.text for ln in lines[run.start:run.end] if not BARE_LABEL.match(ln.text)]
+    return len(letters) == len(above.options) and all(
+        len(t) == 1 and t.isalpha() and (got := option_label(t + ".")) is not None and got[1] == n
+        for n, t in enumerate(letters))
 
 
 def _goes_on(lines: list[Line], run: Run) -> bool:

@@ -60,12 +60,17 @@ A_LABEL = re.compile(r"^:?\s*(?:a|ans|answer)\s*(?:::|[.:)\-\u2013])\s*(?P<v>\S.
 
 # "Answer 1:", a label that holds no value: over one blank's group of choices (blanks.py)
 GROUP_LABEL = re.compile(r"^answer\s*(\d{1,2})\s*:$", re.I)
+# "Answer" in the other languages of the corpus and held-out sets (Ukrainian, Russian, Spanish,
+# Portuguese, French, Italian, German, Indonesian, Turkish, Polish, Hindi)
+_ANSWER_WORDS = (r"(?:правильн(?:а|ий|ый)\s+)?(?:відповідь|ответ)|(?:respuesta|resposta|réponse|risposta)"
+                 r"(?:\s+(?:correct[ae]|corret[ao]))?|antwort|jawaban|cevap|odpowied[źz]|\u0909\u0924\u094d\u0924\u0930")
+_ANSWER_FIRST = frozenset("acrtjo\u0432\u043e\u043f\u0909")  # the first letters those can have
 ANSWER_RE = re.compile(
-    r"""^(?:(?:the\s+)?(?:correct|right)\s+(?:answer|option|choice)|answer|ans)
+    r"""^(?:(?:the\s+)?(?:correct|right)\s+(?:answer|option|choice)|answer|ans|""" + _ANSWER_WORDS + r""")
     (?:\s*(?:is\b)?\s*[:\-\u2013\u2014=]\s*(?P<v1>.*)
       |\.\s*(?P<v2>.*)
       |\s+is(?:\s+|(?=[(\[]))(?P<v3>.+)
-      |\s+(?P<v4>(?:(?:option|choice)\s*)?[(\[]?[A-Fa-f1-6][)\]]?\.?)
+      |\s+(?P<v4>(?:(?:option|choice)\s*)?[(\[]?[A-Fa-f1-6\u0410-\u0415\u0430-\u0435][)\]]?\.?)
       |\s*)$""",
     re.I | re.X | re.S,
 )
@@ -98,7 +103,7 @@ def kind(ln: Line) -> int:
     t = ln.text
     c = t[:1].lower()
     k = K_DONE
-    if c in "acrt" and ANSWER_RE.match(t):
+    if c in _ANSWER_FIRST and ANSWER_RE.match(t):
         k |= K_ANSWER
     if c in "esrhwd" and EXPL_RE.match(t):
         k |= K_EXPL
