@@ -847,3 +847,49 @@ def test_a_bare_answer_label_then_the_labelled_key() -> None:
     qs = _qs(body)
     assert [(q.question, q.answer_text) for q in qs] == [
         ("Calcule o valor do limite quando nos aproximamos de (0,0) pelo caminho dado.", "-5")]
+
+
+def test_course_quiz_with_tags_type_lines_and_show_answer_details() -> None:
+    # HELD-8a MkDocs macroeconomics course quiz: "Question N" heading, an <em> line of tags
+    # ("Lesson L01 · Gdp"), the question, "Type: Multiple Choice" (or "Calculation"), the
+    # options (MCQ only), and a <details> "Show Answer" with "Answer: ..." and the working.
+    # Before: 0 of 25, and "Type: Multiple Choice" kept as 15 questions.
+    def q(n: int, tags: str, text: str, kind: str, opts: list[str], answer: str, why: str) -> str:
+        items = "".join(f"<li><strong>{'ABCD'[k]})</strong> {o}</li>" for k, o in enumerate(opts))
+        return (f"<hr /><h2 id='question-{n}'>Question {n}</h2><p><em>{tags}</em></p><p>{text}</p>"
+                f"<p><strong>Type:</strong> {kind}</p>" + (f"<ul>{items}</ul>" if opts else "") +
+                f"<details class='success'><summary>Show Answer</summary><p><strong>Answer:</strong> {answer}</p>"
+                f"<p>{why}</p></details>")
+    body = ("<h1>Module M01 Quiz</h1>"
+            + q(1, "Lesson L01 · Gdp", "Which of the following is a primary focus of macroeconomics?", "Multiple Choice",
+                ["Individual firm pricing", "Household choices", "Economy-wide unemployment rates"],
+                "C) Economy-wide unemployment rates", "Macro studies aggregates.")
+            + q(2, "Lesson L01 · Unemployment", "Calculate the unemployment rate change from 5.1% to 7.4%",
+                "Calculation", [], "2.3", "7.4% - 5.1% = 2.3 points.")
+            + q(3, "Lesson L01 · Intro", "Briefly explain the fallacy of composition in macroeconomics",
+                "Short Answer", [], "What is true for one need not be true for all", "gdp"))
+    qs = _qs(body)
+    assert [(q.question, q.answer_text, q.explanation) for q in qs] == [
+        ("Which of the following is a primary focus of macroeconomics?", "Economy-wide unemployment rates",
+         "Macro studies aggregates."),
+        ("Calculate the unemployment rate change from 5.1% to 7.4%", "2.3", "7.4% - 5.1% = 2.3 points."),
+        ("Briefly explain the fallacy of composition in macroeconomics",
+         "What is true for one need not be true for all", "gdp")]
+
+
+def test_radio_marked_by_a_correct_attribute_or_a_score_value() -> None:
+    # HELD-8a mkdocs-quiz plugin: <input correct> on the right radio (values are indices);
+    # a hand-written Russian test: value="1" on the right radio, value="0" on the others
+    mk = ("<div class='quiz'><h3>Which command lists all Pods in the current namespace?</h3><form><fieldset>"
+          + "".join(f"<div><input {'correct' if k == 1 else ''} id='quiz-0-{k}' name='answer' type='radio' "
+                    f"value='{k}'/><label for='quiz-0-{k}'><code>{o}</code></label></div>"
+                    for k, o in enumerate(["kubectl list pods", "kubectl get pods", "kubectl ps"]))
+          + "</fieldset><button class='quiz-button' type='submit'>Submit</button></form></div>")
+    ru = ("<div class='testitem'><p class='question'>1. Какой тег самый главный?</p><ol>"
+          + "".join(f"<li><input class='answer' type='radio' name='q1' value='{int(k == 2)}' id='a1{k}'>"
+                    f"<label for='a1{k}'>{o}</label></li>" for k, o in enumerate(["head", "body", "html", "http"]))
+          + "</ol></div>")
+    qs = _qs(mk + ru)
+    assert [(q.question, q.answer_text) for q in qs] == [
+        ("Which command lists all Pods in the current namespace?", "kubectl get pods"),
+        ("Какой тег самый главный?", "html")]

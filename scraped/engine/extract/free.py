@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from scraped.engine.extract.lines import ANS, EXPL, HEADING, HIDDEN, QBOX, Line
+from scraped.engine.extract.lines import ANS, EXPL, HEADING, HIDDEN, QBOX, TOGGLE, Line
 from scraped.engine.extract.markup import classify
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import clean_text, has_question_number, strip_question_number
@@ -59,6 +59,11 @@ def _answer_block(el) -> bool:
             return True
         el = el.getparent()
     return False
+
+
+def _switch(ln: Line) -> bool:
+    """A "Show answer" switch: a control, or a line that says it."""
+    return bool(ln.flags & TOGGLE) or bool((ln.kind or kind(ln)) & K_TOGGLE)
 
 
 def _feedback(el) -> bool:
@@ -184,6 +189,8 @@ def free_response(lines: list[Line], runs: list[Run], questions, answered: list[
         if boxed is None and not expl and len(raw.split()) >= 8:
             raw, end = _answer_goes_on(lines, here, end, raw)
             floor = k = max(end, here + 1)
+        while here - 1 > above and _switch(lines[here - 1]):
+            here -= 1  # the "Show Answer" summary over the answer: the answer's, not the question's
         parts, first, numbered, core = read_question(lines, Run(here, here, [], None, "free"), above)
         if (start := question_start(lines, here, here + 1)) is not None and above <= start < first and (
                 whole := block_question(lines[start:here])) is not None:

@@ -69,7 +69,7 @@ _INPUT_NAME = re.compile(r"answer|correct|\bans|right|solution", re.I)
 _LABEL_CHARS = frozenset("ABCDEFGH\u0410\u0411\u0412\u0413\u0414\u0415")
 _NONE_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _ANSWER_ATTRS = ("data-answer", "data-correct-answer", "data-ans", "data-correct-option", "data-key")
-_CORRECT_ATTRS = ("data-correct", "data-is-correct", "data-right")
+_CORRECT_ATTRS = ("data-correct", "data-is-correct", "data-right", "correct")  # mkdocs-quiz: <input correct>
 _TRUE = frozenset(("", "true", "1", "yes", "correct", "y"))
 
 

@@ -14,7 +14,8 @@ answer is that key, written:
 A key is matched exactly (case folded) against the options' keys, so a container
 attribute that names no option, or a script whose values fit no question, gives nothing.
 The input's value can say it outright: `value="correct"` on one option, `value="wrong"` (or
-nothing) on the others (`value_answer`). An inline handler can say it too: `onclick="checkAnswer(this, true)"` on one option and the
+nothing) on the others, or a score, `value="1"` on one of three or more and `value="0"` on
+the rest (`value_answer`). An inline handler can say it too: `onclick="checkAnswer(this, true)"` on one option and the
 same call with `false` on every other (`handler_answer`).
 The right option's own feedback is its explanation: a `data-explanation` /
 `data-explain` / `data-rationale` attribute on it, or an element of the record keyed like
@@ -250,6 +251,8 @@ def value_answer(els: list, options: list[str]) -> int | None:
     if len(inputs) < 2 or any(i is None for i in inputs):
         return None
     values = [(i.get("value") or "").strip().casefold() for i in inputs if i is not None]
+    if len(values) >= 3 and values.count("1") == 1 and values.count("0") == len(values) - 1:
+        return values.index("1")  # a score per option: 1 for the right one, 0 for the rest (not indices)
     right = [k for k, v in enumerate(values) if v in _POSITIVE]
     if len(right) != 1 or not all(v in _NEGATIVE for k, v in enumerate(values) if k != right[0]):
         return None

@@ -60,9 +60,18 @@ _QLABEL = re.compile(r"^(?:question|pregunta|quest[ãa]o|frage|domanda|vraag|sor
 _BYLINE = re.compile(r"^(?:by\s+[\w .'-]{2,60}|[\d,.]+\s*[km]?\s*(?:views?|votes?|likes?|plays?))$", re.I)
 
 
+# a question's tags in one short line: "Lesson L01 · Gdp", "Easy • 2 min"
+_TAGS = re.compile(r"^[^.?!:\u00b7\u2022]{1,40}(?:\s[\u00b7\u2022]\s[^.?!:\u00b7\u2022]{1,40}){1,4}$")
+
+
+def _badge(ln: Line) -> bool:
+    """A category or difficulty badge, by its markup or as a line of tags."""
+    return bool(ln.flags & META) or (("\u00b7" in ln.text or "\u2022" in ln.text) and _TAGS.match(ln.text) is not None)
+
+
 def skippable(ln: Line) -> bool:
-    return bool(ln.flags & (TOGGLE | HEADROW | META)) or ln.owner.tag == "button" or bool((ln.kind or kind(ln)) & (K_QNUM | K_OPTHDR)) or len(
-        ln.text) < 2 or _caption(ln.owner)
+    return bool(ln.flags & (TOGGLE | HEADROW)) or ln.owner.tag == "button" or bool((ln.kind or kind(ln)) & (K_QNUM | K_OPTHDR)) or len(
+        ln.text) < 2 or _caption(ln.owner) or _badge(ln)
 
 
 def _caption(el) -> bool:
@@ -96,9 +105,10 @@ def read_question(lines: list[Line], run: Run, floor: int) -> tuple[list[str], i
             qnum = bool(ln.kind & K_QNUM)  # stops_question ran kind()
             numbered = numbered or qnum
             if core is not None:  # a number or badge above the question text starts it
-                if qnum or ln.flags & META:
+                badge = _badge(ln)
+                if qnum or badge:
                     first = k
-                if not ln.flags & META:
+                if not badge:
                     break
             k -= 1
             continue

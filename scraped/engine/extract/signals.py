@@ -86,8 +86,11 @@ TOGGLE_RE = re.compile(
     r"(?:\s*(?:&|and|/|with|\+)\s*(?:answers?|solutions?|explanations?))*\s*[!.:]?\s*[\u00bb\u203a\u2192>]?$",
     re.I,
 )
+# what stands between a question and its options and says nothing of either: a header over
+# the options, the question's type ("Type: Multiple Choice"), its marks ("Marks: 2")
 _OPTIONS_HEADER = re.compile(
-    r"^(?:options|choices|answer\s+choices|select\s+one|choose\s+one|choose\s+the\s+correct\s+answer)\s*[:.]?$",
+    r"^(?:(?:options|choices|answer\s+choices|select\s+one|choose\s+one|choose\s+the\s+correct\s+answer)\s*[:.]?"
+    r"|(?:question\s+)?type\s*:\s*[\w /-]{2,30}|(?:marks?|points?)\s*:\s*\d{1,3}(?:\.\d+)?)$",
     re.I,
 )
 K_ANSWER, K_EXPL, K_TOGGLE, K_QNUM, K_OPTHDR, K_DONE = 1, 2, 4, 8, 16, 128
@@ -111,7 +114,7 @@ def kind(ln: Line) -> int:
         k |= K_TOGGLE
     if len(t) <= 22 and is_question_number(t):
         k |= K_QNUM
-    if c in "ocs" and len(t) < 40 and _OPTIONS_HEADER.match(t):
+    if c in "ocsqtmp" and len(t) < 40 and _OPTIONS_HEADER.match(t):
         k |= K_OPTHDR
     ln.kind = k
     return k
