@@ -151,6 +151,10 @@ def _extracted_answer(q: dict[str, Any]) -> str | None:
     return str(text) if text else None
 
 
+def _options_alike(t: dict[str, Any], e: dict[str, Any]) -> float:
+    return similar(norm_question(" ".join(t.get("options") or [])), norm_question(" ".join(map(str, e.get("options") or []))))
+
+
 def score_page(page_id: str, truth: Sequence[dict[str, Any]],
                extracted: Sequence[dict[str, Any]]) -> PageScore:
     """Match one page's extracted questions (`ExtractedQuestion.to_dict()`) to its truth."""
@@ -158,11 +162,13 @@ def score_page(page_id: str, truth: Sequence[dict[str, Any]],
     t_norm = [norm_question(t["question"]) for t in truth]
     e_norm = [norm_question(str(e.get("question") or "")) for e in extracted]
     ratios = [[similar(t, e) for e in e_norm] for t in t_norm]
-    pairs = sorted(((r, ti, ei) for ti, row in enumerate(ratios) for ei, r in enumerate(row)
-                    if r >= THRESHOLD), reverse=True)
+    # of equal question texts ("На другий склад падає наголос у слові" on five questions), the
+    # options tell which is which
+    pairs = sorted(((r, _options_alike(truth[ti], extracted[ei]) if r == 1.0 else 0.0, ti, ei)
+                    for ti, row in enumerate(ratios) for ei, r in enumerate(row) if r >= THRESHOLD), reverse=True)
     t_taken: dict[int, int] = {}
     e_taken: set[int] = set()
-    for _, ti, ei in pairs:
+    for _, _, ti, ei in pairs:
         if ti not in t_taken and ei not in e_taken:
             t_taken[ti] = ei
             e_taken.add(ei)

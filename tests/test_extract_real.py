@@ -202,6 +202,16 @@ def test_one_extracted_question_pairs_with_one_truth_question_and_copies_are_not
     assert s.missed == ["Which planet is the smallest?"]
 
 
+def test_questions_with_one_text_are_told_apart_by_their_options():
+    # zno.osvita.ua asks "На другий склад падає наголос у слові" of five option sets
+    truth = [_q("Stress falls on the second syllable in", ("ab", "cd", "ef", "gh"), answer=1),
+             _q("Stress falls on the second syllable in", ("ij", "kl", "mn", "op"), answer=2)]
+    got = [_got("Stress falls on the second syllable in", ("ij", "kl", "mn", "op"), answer=2),
+           _got("Stress falls on the second syllable in", ("ab", "cd", "ef", "gh"), answer=1)]
+    s = score_page("p", truth, got)
+    assert (s.found, s.answers_total, s.answers_right) == (2, 2, 2)
+
+
 def test_explanations_match_without_their_heading():
     truth = [_q("Why?", answer=0, expl="Because the sum of the digits is 9.")]
     s = score_page("p", truth, [_got("Why?", answer=0, expl="Explanation: because the sum of the digits is 9")])

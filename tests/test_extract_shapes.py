@@ -893,3 +893,51 @@ def test_radio_marked_by_a_correct_attribute_or_a_score_value() -> None:
     assert [(q.question, q.answer_text) for q in qs] == [
         ("Which command lists all Pods in the current namespace?", "kubectl get pods"),
         ("Какой тег самый главный?", "html")]
+
+
+def test_zno_numbered_words_marker_spacing_and_a_matching_tasks_grid() -> None:
+    # HELD-8b zno.osvita.ua: a sentence whose words are numbered (1)..(10) is the question,
+    # not options; "<span class=marker>Б</span> Велика Британія" and "А«Брусиловський...»"
+    # are labels too; a matching task's grid (letters over the columns, numbers on the rows)
+    # is no question of its own ("Позначте відповіді:" was kept as one).
+    def grid(letters: str, rows: int) -> str:
+        head = "<tr><th></th>" + "".join(f"<th>{c}</th>" for c in letters) + "</tr>"
+        body = "".join(f"<tr><th class='r'>{r}</th>" + "<td><label><input type='radio' class='q-radio'></label></td>"
+                       * len(letters) + "</tr>" for r in range(1, rows + 1))
+        return f"<div class='q-info'>Позначте відповіді:</div><table class='select-answers-variants'>{head}{body}</table>"
+
+    def answers(opts: list[str], sep: str = "") -> str:
+        return "<div class='answers'>" + "".join(
+            f"<div class='answer'><span class='marker'>{c}</span>{sep}{o}</div>" for c, o in zip("АБВГД", opts,
+                                                                                             strict=False)) + "</div>"
+    words = " ".join(f"({n})слово{n}" for n in range(1, 11))
+    body = ("<div class='task-card'><div class='question'><p>Прочитайте речення (цифра позначає наступне слово).</p>"
+            f"<p>{words}.</p><p>НЕПРАВИЛЬНО підкреслено букви в усіх словах, позначених цифрами</p></div>"
+            + answers(["1,3,6,8", "1,4,7,10", "2,3,6,9", "2,4,5,10"]) + grid("АБВГ", 0) + "</div>"
+            "<div class='task-card'><div class='question'>Установіть відповідність між діячем та фактом.</div>"
+            "<div class='answers col'>" + "".join(f"<div class='answer'><span class='marker'>{n}</span>Діяч {n}</div>"
+                                                  for n in range(1, 5)) + "</div>"
+            + answers(["факт один", "факт два", "факт три", "факт чотири", "факт п'ять"]) + grid("АБВГД", 4) + "</div>"
+            "<div class='task-card'><div class='question'><p>Яка країна окреслила свої наміри так?</p></div>"
+            + answers(["Польща", "Велика Британія", "Австро-Угорщина", "Румунія"], " ") + grid("АБВГ", 0) + "</div>")
+    qs = _qs(body)
+    assert qs[0].question.startswith("Прочитайте речення (цифра позначає наступне слово). (1)слово1")
+    assert qs[0].options == ("1,3,6,8", "1,4,7,10", "2,3,6,9", "2,4,5,10")
+    assert [q.options for q in qs[1:]] == [("Польща", "Велика Британія", "Австро-Угорщина", "Румунія")]
+    assert not any(q.question.startswith("Позначте") for q in qs)
+
+
+def test_radio_questions_ending_in_three_dots() -> None:
+    # HELD-8b an Indonesian radio quiz (multion): <h3> questions that end "...", labels with
+    # radios, no answer on the page. Before: 0 of 5 (score 2: a heading, no "?")
+    body = "<form action='grade-t.php' method='post' id='quiz'><ol>" + "".join(
+        f"<li><h3>{q}</h3>" + "".join(f"<div><input type='radio' name='q-{n}' id='q-{n}-{c}' value='{c}' />"
+                                      f"<label for='q-{n}-{c}'>{o}</label></div>" for c, o in zip("ABCD", opts, strict=False))
+        + "</li>" for n, (q, opts) in enumerate([
+            ("Gabungan dari suatu CPU dan GPU dalam satu prosesor disebut...", ["nVidia", "SLI", "Crossfire", "APU"]),
+            ("Kepanjangan dari HTML adalah...", ["Hypertype Markup Language", "Hypertext Markup Language",
+                                                "Hightype Markup Language"])])) + "</ol></form>"
+    qs = _qs(body)
+    assert [(q.question, len(q.options), q.answer) for q in qs] == [
+        ("Gabungan dari suatu CPU dan GPU dalam satu prosesor disebut...", 4, None),
+        ("Kepanjangan dari HTML adalah...", 3, None)]

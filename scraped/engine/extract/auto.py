@@ -112,7 +112,7 @@ def _score(run: Run, question: str, numbered: bool, has_answer: bool, core: Line
     if has_answer:
         score += 2
         why.append("+2 an answer")
-    if "?" in question or question.endswith((":", "_", "\u2026")):
+    if "?" in question or question.endswith((":", "_", "\u2026", "...")):
         score += 1
         why.append("+1 the question ends like one")
     if numbered:

@@ -434,7 +434,7 @@ class _Walker:
                                 self.links += len(text.strip())
                         elif not text.isspace():
                             if (cctx.flags & (OPTBOX | CHOICES | LISTED) and text.strip() in _LABEL_CHARS
-                                    and (child.tail or " ")[:1].isalnum()):
+                                    and (after := (child.tail or "").lstrip()) and after[0] not in ".):-\u2013"):
                                 text = text.strip() + ". "  # "<span class=marker>Б</span>колесо": a label, styled apart
                             self.add(text, cctx, owner)
             tail = child.tail

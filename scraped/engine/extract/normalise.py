@@ -175,6 +175,8 @@ def split_inline_options(
         options.append(" ".join(text[end:stop].split()))
     if any(not o for o in options):
         return None
+    if want == "digit" and f"({first + len(found) + 1})" in options[-1]:
+        return None  # "(1)Чотирнадцятого (2)листопада ... (10)...": numbered words of a sentence, past any option count
     return " ".join(text[: found[0][0]].split()), options, want or "upper"
 
 

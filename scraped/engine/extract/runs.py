@@ -311,14 +311,17 @@ def find_runs(lines: list[Line]) -> list[Run]:
 
 
 def _answer_grid(lines: list[Line], above: Run, run: Run) -> bool:
-    """Is `run` only the letters of the labelled options right above it ("Позначте відповіді:
-    А Б В Г" over a row of radio buttons): where the answer is marked, not more options?"""
-    if above.kind != "label" or run.start - above.end > 3:
+    """Is `run` the header cells of a grid of radio buttons right under the options above
+    ("Позначте відповіді:", then <th> А Б В Г, and 1 2 3 4 for a matching task's rows): where
+    the answer is marked, not more options?"""
+    if run.start - above.end > 3:
         return False
-    letters = [ln.text for ln in lines[run.start:run.end] if not BARE_LABEL.match(ln.text)]
-    return len(letters) == len(above.options) and all(
-        len(t) == 1 and t.isalpha() and (got := option_label(t + ".")) is not None and got[1] == n
-        for n, t in enumerate(letters))
+    cells = [ln for ln in lines[run.start:run.end] if not BARE_LABEL.match(ln.text)]
+    letters = [ln.text for ln in cells if not ln.text.isdigit()]
+    if len(letters) < 2 or not all(ln.owner.tag == "th" and len(ln.text) <= 2 for ln in cells):
+        return False
+    index = [got[1] if len(t) == 1 and (got := option_label(t + ".")) is not None else -9 for t in letters]
+    return all(b == a + 1 for a, b in zip(index, index[1:], strict=False))  # (a grid too long for one run: its tail)
 
 
 def _goes_on(lines: list[Line], run: Run) -> bool:
