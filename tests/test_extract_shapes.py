@@ -941,3 +941,43 @@ def test_radio_questions_ending_in_three_dots() -> None:
     assert [(q.question, len(q.options), q.answer) for q in qs] == [
         ("Gabungan dari suatu CPU dan GPU dalam satu prosesor disebut...", 4, None),
         ("Kepanjangan dari HTML adalah...", 3, None)]
+
+
+def test_theol_question_in_a_hidden_input_an_iframe_shows_and_bracketed_key_labels() -> None:
+    # HELD-7b THEOL (course.xmu.edu.cn) test results: the question text only in
+    # <input type=hidden id="31_content" value="..."> (escaped twice) beside the iframe that
+    # shows it; options are radios after <br>; "[试题解析] C" (the explanation) and
+    # "[参考答案] 中共十二大" (the key) below; a multi-select's key lists several options over
+    # checkboxes: no single answer. Before: 0 of 120.
+    def item(n: int, text: str, kind: str, opts: list[str], expl: str, key: list[str]) -> str:
+        return (f"<table class='infotable'><tr><th class='E'>试题{n}</th><th class='E'>满分值:2.0分</th></tr>"
+                f"<tr><td colspan='2'><input type='hidden' name='{n}_content' id='{n}_content' value='{text}'>"
+                f"<iframe id='_rtf_content{n}' src='./content.html'></iframe>"
+                + "".join(f"<br><input type='{kind}' class='none' name='answer'>{o}" for o in opts) +
+                f"</td></tr><tr><td colspan='2' class='Fimg'>[试题解析] {expl}</td></tr>"
+                "<tr><td colspan='2' class='Fimg'>[参考答案]" + "<br>".join(key) + "</td></tr>"
+                "<tr><td colspan='2' class='F'>[我的答案]</td></tr></table>")
+    body = (item(31, "邓小平首次提出&amp;#8220;建设有中国特色社会主义&amp;#8221;这一重大命题是在", "radio",
+                 ["中共八大", "中共十一届三中全会", "中共十二大", "中共十三大"], "C", [" 中共十二大"])
+            + item(300, "其&amp;#8220;革命性&amp;#8221;主要体现在", "checkbox",
+                   ["它不承认不平等条约", "它规定国民一律平等", "它规定主权属于国民全体"], "BC",
+                   ["", "它规定国民一律平等", "它规定主权属于国民全体"]))
+    qs = _qs(body)
+    assert [(q.question, q.answer, q.explanation) for q in qs] == [
+        ("邓小平首次提出“建设有中国特色社会主义”这一重大命题是在", 2, "C"),
+        ("其“革命性”主要体现在", None, "BC")]
+
+
+def test_an_empty_key_label_over_the_worked_answer_is_the_explanation() -> None:
+    # the Chaoxing review in tests/fixtures/real: "我的答案:" and "正确答案:" left empty, then
+    # "答案解析:" with the worked answer, "知识点:" and "难易度: ..." under it; the worked answer
+    # is the explanation, no answer is given, and the difficulty is not the answer
+    body = ("<div class='mark_item'><h3 class='mark_name'>390. (简答题)设目的地址为201.230.34.56, 子网掩码为"
+            "255.255.240.0, 试求子网地址。</h3><div class='mark_answer'><dl class='mark_answer_key'>"
+            "<dt class='positionStyle'>我的答案:</dt><dt>正确答案:</dt></dl>"
+            "<div class='analysis'>答案解析:将目的地址和子网掩码逐位“与”就可得到子网地址。</div>"
+            "<div class='analysis'>知识点:</div><div class='analysis'>难易度: 0.8-1.0 (易)</div></div></div>")
+    qs = _qs(body)
+    assert len(qs) == 1 and qs[0].answer_text is None
+    assert qs[0].explanation is not None and qs[0].explanation.startswith("将目的地址和子网掩码逐位")
+    assert "0.8-1.0" not in (qs[0].explanation or "")

@@ -216,6 +216,13 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
             # checkboxes: a review marks the chosen options right or wrong; one marked right is
             # not the key of a "select all that apply" question (others may be right too)
             answer, answer_text, cand.how = None, None, ""
+        if answer is not None and choices is not None and any(_checkbox(el) for el in choices) and _names_more(
+                expl + [ln.text for ln in lines[read_end:read_end + 1]], options, answer):
+            # checkboxes, and the key's next lines name other options too ("[参考答案]" over three
+            # of them): a "select all that apply" key, not one answer (but a key: evidence still)
+            answer, answer_text, cand.how = None, None, "keyed: several options named under checkboxes"
+            texts = {_spoken(o) for o in options}
+            expl = [e for e in expl if _spoken(e) not in texts]  # (the key's other lines)
         if answer is None and choices is not None and (ticked := task_list_answer(choices)) is not None:
             answer, answer_text, cand.how = ticked, options[ticked], "ticked: the one ticked box of a task list"
         # the score line is looked for from the last kept question down (past a sub-list in this
@@ -241,7 +248,7 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
         if answer is not None and not expl and groups is not None:
             expl = option_feedback(groups[answer], keys)
         cand.answer, cand.keys = answer, keys
-        has_answer = answer is not None
+        has_answer = answer is not None or cand.how.startswith("keyed")
         if not has_answer and (marks := marked_options(run, opt_lines)):
             has_answer, cand.how = True, f"{marks} options marked"
         cand.score = _score(run, question, numbered, has_answer, core, lines, cand.why)
@@ -333,6 +340,12 @@ _QUOTED_RIGHT = re.compile(
 def _spoken(text: str) -> str:
     """A text as compared with an option's: casefolded, spaces collapsed, no final full stop."""
     return " ".join(text.casefold().split()).rstrip(".")
+
+
+def _names_more(texts: list[str], options: list[str], answer: int) -> bool:
+    """Is one of the texts (those right after the key) another option's text?"""
+    others = {_spoken(o) for k, o in enumerate(options) if k != answer}
+    return any(_spoken(t) in others for t in texts)
 
 
 def _named_in_explanation(text: str, options: tuple[str, ...] | list[str]) -> int | None:

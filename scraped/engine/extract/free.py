@@ -184,13 +184,19 @@ def free_response(lines: list[Line], runs: list[Run], questions, answered: list[
         else:
             raw, expl, end, metas, _ = read_after(lines, k, n)
         floor = k = max(end, here + 1)
-        if raw is None or len(raw) > (300 if boxed is None else 1500) or _OPTION_REF.match(raw) or ANSWER_RE.match(raw):
+        if raw is None and not expl:
+            continue
+        if raw is not None and (len(raw) > (300 if boxed is None else 1500) or _OPTION_REF.match(raw)
+                                or ANSWER_RE.match(raw)):
             continue  # (most often an MCQ's "Answer: B", so the question is not looked for)
-        if boxed is None and not expl and len(raw.split()) >= 8:
+        # (raw None, expl: "正确答案:" left empty over "答案解析:" and the worked answer: a key's
+        # label, the explanation, no answer given)
+        if raw is not None and boxed is None and not expl and len(raw.split()) >= 8:
             raw, end = _answer_goes_on(lines, here, end, raw)
             floor = k = max(end, here + 1)
-        while here - 1 > above and _switch(lines[here - 1]):
-            here -= 1  # the "Show Answer" summary over the answer: the answer's, not the question's
+        while here - 1 > above and (_switch(lines[here - 1]) or (
+                lines[here - 1].flags & ANS and BARE_LABEL.match(lines[here - 1].text))):
+            here -= 1  # the "Show Answer" summary, an empty "我的答案:" over the key: the answer's, not the question's
         parts, first, numbered, core = read_question(lines, Run(here, here, [], None, "free"), above)
         if (start := question_start(lines, here, here + 1)) is not None and above <= start < first and (
                 whole := block_question(lines[start:here])) is not None:
@@ -198,13 +204,13 @@ def free_response(lines: list[Line], runs: list[Run], questions, answered: list[
             numbered = numbered or whole[1]
         if not parts or (core is not None and _feedback(core.owner)):
             continue  # (a review's "Your answer is incorrect." above the key asks nothing)
-        if not numbered and _names_option_above(raw, runs, here):
+        if not numbered and raw is not None and _names_option_above(raw, runs, here):
             continue  # "The correct answer is 'True'." under the options: that question's answer
         question = strip_question_number(clean_text(" ".join(parts)))
         if not (numbered or has_question_number(parts[0]) or (core is not None and core.flags & QBOX)) \
                 or len(question) < 15:
             continue
         category, difficulty = hints(lines[first:end], metas, breadcrumb)
-        out.append((first, end, ExtractedQuestion(question, (), None, _blanks(clean_text(raw)),
+        out.append((first, end, ExtractedQuestion(question, (), None, _blanks(clean_text(raw)) if raw else None,
                                                   clean_text(" ".join(expl)) or None, category, difficulty)))
     return out

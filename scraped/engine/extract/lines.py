@@ -13,6 +13,7 @@ classified once and cached), so it stays linear in the page size.
 
 from __future__ import annotations
 
+import html
 import re
 
 from scraped.engine.extract.markup import (
@@ -67,6 +68,7 @@ _INPUT_NAME = re.compile(r"answer|correct|\bans|right|solution", re.I)
 
 # an option's letter in an element of its own, its text right after it
 _LABEL_CHARS = frozenset("ABCDEFGH\u0410\u0411\u0412\u0413\u0414\u0415")
+_TAG = re.compile(r"<[^>]*>")
 _NONE_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _ANSWER_ATTRS = ("data-answer", "data-correct-answer", "data-ans", "data-correct-option", "data-key")
 _CORRECT_ATTRS = ("data-correct", "data-is-correct", "data-right", "correct")  # mkdocs-quiz: <input correct>
@@ -177,9 +179,19 @@ class _Walker:
 
     def hidden_input(self, el, ctx: _Ctx) -> None:
         """A hidden input named like an answer ("correct_answer", "ans3") becomes a hidden
-        answer line where it stands: the value a quiz's script checks the choice against."""
+        answer line where it stands: the value a quiz's script checks the choice against;
+        one an iframe shows becomes a line of text."""
         name = el.get("name") or el.get("id") or ""
         value = (el.get("value") or "").strip()
+        nxt = el.getnext()
+        if value and nxt is not None and nxt.tag == "iframe":
+            # the rich text an iframe shows from the input before it (THEOL's "31_content"
+            # beside iframe "_rtf_content31"): the page's text, as if it stood there
+            if text := clean_text(html.unescape(_TAG.sub(" ", value))):
+                if self.buf:
+                    self.flush()
+                self.lines.append(Line(text, el, ctx.flags, ctx.box, ctx.data_answer, ctx.item, 0, ctx.meta))
+            return
         if not value or len(value) > 80 or not _INPUT_NAME.search(name) or not value.strip("0"):
             return  # no value, or "0000...": a form's state, not an answer
         if self.buf:

@@ -43,6 +43,7 @@ from scraped.engine.extract.signals import (
     K_TOGGLE,
     kind,
     labelled_answer,
+    matched_value,
     names_own_choice,
 )
 
@@ -53,6 +54,8 @@ _TEMPLATE = re.compile(r"^(?:(?:you(?:r)?\s+(?:selected|answer(?:ed)?|chose|choi
                        r"|(?:correct|incorrect|wrong|right|well done|try again|not quite)[!.]?$)", re.I)
 
 
+# a label of the question's metadata in an answer box: its difficulty, its topic
+_META_LABEL = re.compile(r"^(?:知识点|难易度|难度|difficulty|difficulty\s+level|topic|knowledge\s+points?)\s*:", re.I)
 # a screen-reader label's "Question 6" after a text box's "Answer:" (Moodle), in a few languages
 _QLABEL = re.compile(r"^(?:question|pregunta|quest[ãa]o|frage|domanda|vraag|soru|pytanie|c[âa]u(?:\s+h[ỏo]i)?"
                      r"|вопрос|питання|otázka)\s*\d{1,3}$", re.I)
@@ -213,7 +216,7 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
         elif ln.links >= 0.8 * len(t) or ln.owner.tag == "button" or f & RADIO:
             pass  # "View answer", "Discuss", "Report" links, buttons and form controls around the answer
         elif answer is None and k & K_ANSWER and (m := ANSWER_RE.match(t)):
-            value = (m.group("v1") or m.group("v2") or m.group("v3") or m.group("v4") or "").strip()
+            value = matched_value(m)
             if _QLABEL.match(value):
                 value = ""  # "Answer: <hidden>Question 6</hidden>": a text box's label, its key below
             if value:
@@ -244,7 +247,9 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
             break  # a block of hidden answer inputs: the page's store of answers (passes.py)
         elif f & (ANS | EXPL | HIDDEN) and _TEMPLATE.match(t):
             in_expl = True  # a result message kept from view ("Correct", "Incorrect"): no key; its feedback follows
-        elif f & ANS and answer is None and BARE_LABEL.match(t):
+        elif _META_LABEL.match(t) or (in_expl and f & ANS and BARE_LABEL.match(t)):
+            pass  # "难易度: 0.8-1.0 (易)" ("difficulty"), an empty "知识点:" in the box: about the question
+        elif f & ANS and answer is None and not in_expl and BARE_LABEL.match(t):
             expect_value = not names_own_choice(t)  # "正确答案:" then its value; "我的答案:" then the student's
         elif f & (ANS | EXPL | HIDDEN):
             labelled, key = labelled_answer(t) if f & ANS else (False, None)

@@ -13,7 +13,8 @@ from scraped.engine.extract.normalise import is_question_number
 
 __all__ = ["ANSWER_RE", "A_LABEL", "BARE_LABEL", "Q_LABEL", "EMBEDDED_EXPL", "EXPL_RE", "GROUP_LABEL", "LABEL_VALUE", "TOGGLE_RE",
            "K_ANSWER", "K_EXPL", "K_TOGGLE", "K_QNUM", "K_OPTHDR",
-           "answer_candidates", "answer_value", "explanation_value", "kind", "labelled_answer", "names_own_choice"]
+           "answer_candidates", "answer_value", "explanation_value", "kind", "labelled_answer", "matched_value",
+           "names_own_choice"]
 
 # a label in any language, its value after the colon: "A resposta correta é: 5", "პასუხი: ..."
 LABEL_VALUE = re.compile(r"^[^\W\d_]+(?:\s[^\W\d_]+){0,4}\s*:\s*(.+)$", re.S)
@@ -63,11 +64,14 @@ GROUP_LABEL = re.compile(r"^answer\s*(\d{1,2})\s*:$", re.I)
 # "Answer" in the other languages of the corpus and held-out sets (Ukrainian, Russian, Spanish,
 # Portuguese, French, Italian, German, Indonesian, Turkish, Polish, Hindi)
 _ANSWER_WORDS = (r"(?:правильн(?:а|ий|ый)\s+)?(?:відповідь|ответ)|(?:respuesta|resposta|réponse|risposta)"
-                 r"(?:\s+(?:correct[ae]|corret[ao]))?|antwort|jawaban|cevap|odpowied[źz]|\u0909\u0924\u094d\u0924\u0930")
-_ANSWER_FIRST = frozenset("acrtjo\u0432\u043e\u043f\u0909")  # the first letters those can have
+                 r"(?:\s+(?:correct[ae]|corret[ao]))?|antwort|jawaban|cevap|odpowied[źz]|\u0909\u0924\u094d\u0924\u0930"
+                 r"|(?:参考|正确|标准)?答案")  # (not "我的答案", "my answer": a line that starts so is the student's)
+_ANSWER_FIRST = frozenset("acrtjo\u0432\u043e\u043f\u0909答参正标[\u3010")  # the first letters those can have
+# a label may stand in brackets, its value after them: "[参考答案] 中共十二大", "【答案】B"
 ANSWER_RE = re.compile(
-    r"""^(?:(?:the\s+)?(?:correct|right)\s+(?:answer|option|choice)|answer|ans|""" + _ANSWER_WORDS + r""")
-    (?:\s*(?:is\b)?\s*[:\-\u2013\u2014=]\s*(?P<v1>.*)
+    r"""^(?:[\[\u3010]\s*)?(?:(?:the\s+)?(?:correct|right)\s+(?:answer|option|choice)|answer|ans|""" + _ANSWER_WORDS + r""")
+    (?:\s*[\]\u3011]\s*[:\-\u2013\u2014=]?\s*(?P<v0>.*)
+      |\s*(?:is\b)?\s*[:\-\u2013\u2014=]\s*(?P<v1>.*)
       |\.\s*(?P<v2>.*)
       |\s+is(?:\s+|(?=[(\[]))(?P<v3>.+)
       |\s+(?P<v4>(?:(?:option|choice)\s*)?[(\[]?[A-Fa-f1-6\u0410-\u0415\u0430-\u0435][)\]]?\.?)
@@ -75,8 +79,8 @@ ANSWER_RE = re.compile(
     re.I | re.X | re.S,
 )
 EXPL_RE = re.compile(
-    r"^(?:explanation|solution|rationale|reason|hint|working|detailed\s+solution|explain)s?"
-    r"(?:\s*[:\-\u2013\u2014.]\s*(?P<v>.*)|\s*)$",
+    r"^(?:[\[\u3010]\s*)?(?:explanation|solution|rationale|reason|hint|working|detailed\s+solution|explain|(?:试题|答案)?解析)s?"
+    r"(?:(?:\s*[\]\u3011]?\s*[:\-\u2013\u2014.]|\s*[\]\u3011])\s*(?P<v>.*)|\s*[\]\u3011]?\s*)$",
     re.I | re.S,
 )
 EMBEDDED_EXPL = re.compile(r"\s(?:explanation|solution|rationale)\s*[:\-\u2013]\s*", re.I)
@@ -108,7 +112,7 @@ def kind(ln: Line) -> int:
     k = K_DONE
     if c in _ANSWER_FIRST and ANSWER_RE.match(t):
         k |= K_ANSWER
-    if c in "esrhwd" and EXPL_RE.match(t):
+    if c in "esrhwd解试答[\u3010" and EXPL_RE.match(t):
         k |= K_EXPL
     if c in "svrhctaeb" and len(t) < 60 and TOGGLE_RE.match(t):
         k |= K_TOGGLE
@@ -120,11 +124,15 @@ def kind(ln: Line) -> int:
     return k
 
 
+def matched_value(m: re.Match[str]) -> str:
+    """The value an ANSWER_RE match found ("" for a label alone)."""
+    return (m.group("v0") or m.group("v1") or m.group("v2") or m.group("v3") or m.group("v4") or "").strip()
+
+
 def answer_value(text: str | None) -> str | None:
     """ "Answer: Option B" → "Option B"; text without such a prefix is returned as is."""
     if text and (m := ANSWER_RE.match(text)):
-        value = (m.group("v1") or m.group("v2") or m.group("v3") or m.group("v4") or "").strip()
-        return value or None
+        return matched_value(m) or None
     return text
 
 
