@@ -981,3 +981,52 @@ def test_an_empty_key_label_over_the_worked_answer_is_the_explanation() -> None:
     assert len(qs) == 1 and qs[0].answer_text is None
     assert qs[0].explanation is not None and qs[0].explanation.startswith("将目的地址和子网掩码逐位")
     assert "0.8-1.0" not in (qs[0].explanation or "")
+
+
+def test_questions_in_a_javascript_array_with_bare_number_answers() -> None:
+    # HELD-9a Security+ study site (GitHub Pages): the exam is a JavaScript array literal
+    # (unquoted keys, // comments) that a script renders; "answer" is a bare number, 0-based:
+    # one question's answer is 0, so all count from 0. Before: 0 of 76 (not JSON).
+    script = ("<script>\nconst QUESTIONS = [\n// ===== DOMAIN 1 =====\n"
+              "{domain:1, q:\"A firewall that filters traffic by rules is which type of control?\", "
+              "options:[\"Managerial\",\"Technical\",\"Physical\",\"Operational\"], answer:1, "
+              "explain:\"Technology-based safeguards are technical controls.\"},\n"
+              "{domain:1, q:'Which control is a security guard at the door?', options:['Physical','Technical',"
+              "'Managerial'], answer:0, explain:'A guard is a physical control.'},\n];\n"
+              "function render(question) { return question.q; }\n</script>")
+    qs = _qs("<div id='exam'></div>" + script)
+    assert [(q.question, q.answer_text, q.explanation) for q in qs] == [
+        ("A firewall that filters traffic by rules is which type of control?", "Technical",
+         "Technology-based safeguards are technical controls."),
+        ("Which control is a security guard at the door?", "Physical", "A guard is a physical control.")]
+
+
+def test_one_question_at_a_time_panels_and_options_to_click_with_verdicts() -> None:
+    # HELD-9a Hot Potatoes JQuiz: every question's <li> is display:none until shown, its
+    # options hold <button onclick="CheckMCAnswer(0,2,this)">; Supermark course cards:
+    # options are <li onclick="quiz_select(...)">, with one hidden feedback per option,
+    # "Correct. ..." on the right one and "False. ..." on the others. Before: 0 of 5, 0 of 8.
+    hp = ("<ol class='QuizQuestions'>" + "".join(
+        f"<li class='QuizQuestion' id='Q_{n}' style='display: none;'><div class='QuestionText'>{q}</div>"
+        "<ol class='MCAnswers'>" + "".join(
+            f"<li id='Q_{n}_{k}'><button class='FuncButton' onclick='CheckMCAnswer({n},{k},this)'>?</button>"
+            f"&#160;&#160;{o}</li>" for k, o in enumerate(opts)) + "</ol></li>"
+        for n, (q, opts) in enumerate([("¿Que rol define la estrategia de pruebas del equipo?",
+                                        ["Administrador", "Analista", "Disenador"]),
+                                       ("¿Cual es la revision estatica mas formal?", ["Informal", "Inspeccion"])]))
+        + "</ol>")
+    card = ("<div class='card mb-5' id='7ddeba'><div class='card-body'><h5 class='card-title'>Topic #</h5>"
+            "<div class='card-text'><p>A publisher sends a message to the topic a/b/c/d</p></div></div>"
+            "<ol class='list-group quiz'><li class='list-group-item' onclick=\"quiz_select('7ddeba', 0)\">"
+            "Subscribers with topic # receive it.</li><li class='list-group-item' onclick=\"quiz_select('7ddeba', 1)\">"
+            "Subscribers with topic # do not receive it.</li></ol><div class='card-footer'>"
+            "<div data='instructions'><i>Select the alternative that matches best.</i></div>"
+            "<div class='visually-hidden' data='0'>Correct. # matches all topics.</div>"
+            "<div class='visually-hidden' data='1'>False. # matches all topics.</div></div></div>")
+    qs = _qs(hp + card)
+    assert [(q.question, q.options) for q in qs[:2]] == [
+        ("¿Que rol define la estrategia de pruebas del equipo?", ("Administrador", "Analista", "Disenador")),
+        ("¿Cual es la revision estatica mas formal?", ("Informal", "Inspeccion"))]
+    assert [(q.question, q.answer_text, q.explanation) for q in qs[2:]] == [
+        ("Topic # A publisher sends a message to the topic a/b/c/d", "Subscribers with topic # receive it.",
+         "# matches all topics.")]

@@ -19,7 +19,9 @@
    answer key by input name (`{ q1: "b" }`) in a script, optkeys.script_answers;
 8. ticked: the one ticked box of a markdown task list ("- [x] text"), task_list_answer;
 9. graded: on a graded attempt's results page that shows no key, the one checked radio of a
-   question scored full marks ("1 / 1 pts", "Mark 1.00 out of 1.00"), graded.py.
+   question scored full marks ("1 / 1 pts", "Mark 1.00 out of 1.00"), graded.py;
+10. verdicts: one hidden feedback per option, in the options' order, one saying "Correct."
+   and the others "False." / "Wrong." (a quiz that shows the chosen option's), `verdict_answer`.
 
 Decoys give nothing: vote tallies and "most voted" badges are skipped by lines.py (their
 classes), so are comments and navigation; an answer label with no value in a results
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 import re
 
-from scraped.engine.extract.lines import CORRECT, Line
+from scraped.engine.extract.lines import CORRECT, HIDDEN, Line
 from scraped.engine.extract.normalise import option_label, resolve_answer
 from scraped.engine.extract.optkeys import (
     OptionKeys,
@@ -40,7 +42,7 @@ from scraped.engine.extract.optkeys import (
     value_answer,
 )
 
-__all__ = ["answer_for", "class_words", "marked_options", "odd_one_out", "task_list_answer"]
+__all__ = ["answer_for", "class_words", "marked_options", "odd_one_out", "task_list_answer", "verdict_answer"]
 
 # an inline style that sets a colour, a background or a weight: how a page paints one option
 _PAINT = re.compile(r"(?:^|;)\s*(color|background(?:-color)?|font-weight)\s*:\s*([^;]*)", re.I)
@@ -181,3 +183,29 @@ def marked_options(run, opt_lines: list[Line]) -> int:
     painted = sum(1 for el in owners if _painted(el))
     best = max(classed, painted if painted < len(groups) else 0)
     return best if 2 <= best < len(groups) else 0
+
+
+_VERDICT = re.compile(r"^(?:(?P<yes>correct|right|richtig|correcto|correcta|correct[eo]|riktig|rett)"
+                      r"|(?P<no>false|wrong|incorrect|not\s+quite|falsch|incorrecto|incorrecta|feil|galt))\b[.!:,]?\s*",
+                      re.I)
+
+
+def verdict_answer(after: list[Line], n: int) -> tuple[int | None, str | None]:
+    """(index, its feedback) when the first hidden lines after the options are one verdict
+    per option ("Correct. `#` matches all topics", "False. ..."), exactly one of them right."""
+    verdicts: list[tuple[bool, str]] = []
+    for ln in after[:n + 4]:
+        if not ln.flags & HIDDEN:
+            continue
+        m = _VERDICT.match(ln.text)
+        if m is None:
+            if verdicts:
+                break
+            continue
+        verdicts.append((m.group("yes") is not None, ln.text[m.end():].strip()))
+        if len(verdicts) == n:
+            break
+    right = [k for k, (yes, _) in enumerate(verdicts) if yes]
+    if len(verdicts) != n or len(right) != 1:
+        return None, None
+    return right[0], verdicts[right[0]][1] or None

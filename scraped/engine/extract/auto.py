@@ -27,7 +27,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from scraped.engine.extract.answers import answer_for, marked_options, task_list_answer
+from scraped.engine.extract.answers import (
+    answer_for,
+    marked_options,
+    task_list_answer,
+    verdict_answer,
+)
 from scraped.engine.extract.asked import asked_questions
 from scraped.engine.extract.blanks import blank_questions
 from scraped.engine.extract.cards import card_answers
@@ -103,6 +108,9 @@ def _score(run: Run, question: str, numbered: bool, has_answer: bool, core: Line
     elif how in ("radio", "box") or all(ln.flags & RADIO for ln in opt_lines):
         score = 2
         why.append(f"+2 {n} {'radio buttons' if how != 'box' else 'lines of an options box'}")
+    elif all(ln.owner.get("onclick") for ln in opt_lines):
+        score = 2  # each option a thing to click ("quiz_select('7ddeba', 0)"): the choices of a quiz
+        why.append(f"+2 {n} options to click")
     elif all(ln.flags & OPTBOX for ln in opt_lines):
         score = 2  # a list in a container named "answers" / "options": quizzclub's <ul class="answers">
         why.append(f"+2 {n} list items of an options box")
@@ -223,6 +231,9 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
             answer, answer_text, cand.how = None, None, "keyed: several options named under checkboxes"
             texts = {_spoken(o) for o in options}
             expl = [e for e in expl if _spoken(e) not in texts]  # (the key's other lines)
+        if answer is None and (verdict := verdict_answer(lines[run.end:limit], len(options)))[0] is not None:
+            answer, cand.how = verdict[0], "verdicts: the one option whose hidden feedback says it is right"
+            answer_text, expl = options[answer], expl or ([verdict[1]] if verdict[1] else [])
         if answer is None and choices is not None and (ticked := task_list_answer(choices)) is not None:
             answer, answer_text, cand.how = ticked, options[ticked], "ticked: the one ticked box of a task list"
         # the score line is looked for from the last kept question down (past a sub-list in this

@@ -130,8 +130,20 @@ def radios(el, most: int, scan: int) -> int:
 
 def panel(el) -> bool:
     """Is a hidden element a panel of questions (a tab, a language copy, a wizard's next
-    step: it holds radio buttons or checkboxes) rather than an answer kept from view?"""
-    return radios(el, 1, 20) > 0
+    step, a quiz that shows one question at a time: it holds radio buttons or checkboxes,
+    or two choice buttons, Hot Potatoes' "<button onclick='CheckMCAnswer(0,2,this)'>") rather
+    than an answer kept from view?"""
+    if radios(el, 1, 20) > 0:
+        return True
+    n = 0
+    for k, button in enumerate(el.iter("button")):
+        if button.get("onclick"):
+            n += 1
+            if n >= 2:
+                return True
+        if k > 20:
+            break
+    return False
 
 
 # a <summary> that is a switch ("Show answer", "Solution", "Click to reveal the explanation")

@@ -30,6 +30,8 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
+import chompjs
+
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import (
     clean_text,
@@ -43,14 +45,14 @@ __all__ = ["script_questions"]
 
 log = logging.getLogger(__name__)
 
-_Q_KEYS = ("question", "questionText", "question_text", "questionTitle", "stem", "prompt", "query")
+_Q_KEYS = ("question", "questionText", "question_text", "questionTitle", "stem", "prompt", "query", "q")
 _OPT_KEYS = ("options", "choices", "answers", "alternatives", "answerOptions", "answer_options", "option_list")
 _ANS_KEYS = ("correctAnswer", "correct_answer", "correctOption", "correct_option", "answer", "correct", "rightAnswer",
              "right_answer", "solution", "key")
 _INDEX_KEYS = ("correctIndex", "correct_index", "answerIndex", "answer_index", "correctOptionIndex")
 _OPT_TEXT = ("text", "label", "value", "content", "body", "option", "answer", "title", "name")
 _OPT_TRUE = ("is_correct", "isCorrect", "correct", "is_right", "isRight", "right")
-_EXPL_KEYS = ("explanation", "rationale", "solution_text", "feedback")
+_EXPL_KEYS = ("explanation", "rationale", "solution_text", "feedback", "explain")
 _MAX_NODES = 200_000
 _MAX_NESTED = 4
 _ASSIGN = re.compile(r"=\s*(?=[{\[])")
@@ -79,6 +81,12 @@ def _loads(kind: str, text: str) -> Any:
     except ValueError:
         if "json" in kind:
             log.debug("a JSON script did not parse")
+            return None
+    # JavaScript, not JSON: "const QUESTIONS = [{q: '...', options: [...], answer: 1}, ...]"
+    # (unquoted keys, comments): every object and array literal in it, by chompjs
+    try:
+        return list(chompjs.parse_js_objects(text))
+    except (ValueError, TypeError):  # (what chompjs raises on a script it cannot read)
         return None
 
 
@@ -147,7 +155,19 @@ def _option_text(opt: Any) -> str:
     return _text(opt)
 
 
-def _state_question(node: dict) -> ExtractedQuestion | None:
+def _number_base(nodes: list[dict]) -> int | None:
+    """Whether the bare-number answers of one script's questions count from 0 or from 1:
+    0 if one of them is 0, 1 if one is its question's option count, else unknown."""
+    pairs = [(v, len(opts)) for n in nodes if isinstance(v := next((n[k] for k in _ANS_KEYS if k in n), None), int)
+             and not isinstance(v, bool) and isinstance(opts := next((n[k] for k in _OPT_KEYS if k in n), None), list)]
+    if any(v == 0 for v, _ in pairs):
+        return 0
+    if any(v == n for v, n in pairs):
+        return 1
+    return None
+
+
+def _state_question(node: dict, base: int | None = None) -> ExtractedQuestion | None:
     question = next((t for k in _Q_KEYS if k in node and (t := _text(node[k]))), "")
     if len(question) < 8:
         return None
@@ -173,8 +193,12 @@ def _state_question(node: dict) -> ExtractedQuestion | None:
             if isinstance(v, str) and v.strip():
                 idx = resolve_answer(v, options, None)[0]  # an option's text or a letter
             elif isinstance(v, int) and not isinstance(v, bool):
-                # a bare number is 0- or 1-based: only 0 and len(options) say which
-                idx = 0 if v == 0 else (v - 1 if v == len(options) else None)
+                # a bare number is 0- or 1-based: only 0 and len(options) say which, here or
+                # in another question of the same script (`base`)
+                if base is not None and 0 <= v - base < len(options):
+                    idx = v - base
+                else:
+                    idx = 0 if v == 0 else (v - 1 if v == len(options) else None)
             if idx is not None:
                 break
     expl = next((t for k in _EXPL_KEYS if k in node and (t := _text(node[k]))), None)
@@ -217,8 +241,10 @@ def script_questions(scripts: list[tuple[str, str]]) -> list[ExtractedQuestion]:
         data = _loads(kind, text)
         if data is None:
             continue
-        for node in _walk(data):
-            q = _schema_question(node) if "@type" in node else (_state_question(node) or _card_question(node))
+        nodes = list(_walk(data))
+        base = _number_base(nodes)
+        for node in nodes:
+            q = _schema_question(node) if "@type" in node else (_state_question(node, base) or _card_question(node))
             if q is not None:
                 out.append(q)
     return out
