@@ -1030,3 +1030,31 @@ def test_one_question_at_a_time_panels_and_options_to_click_with_verdicts() -> N
     assert [(q.question, q.answer_text, q.explanation) for q in qs[2:]] == [
         ("Topic # A publisher sends a message to the topic a/b/c/d", "Subscribers with topic # receive it.",
          "# matches all topics.")]
+
+
+def test_faq_headings_that_ask_with_the_text_under_each() -> None:
+    # HELD-9b Python docs "General Python FAQ" (Sphinx): <h1> names the FAQ, each entry an <h3>
+    # question (its text a link back to the contents) and the paragraphs under it; one answer
+    # lists "A. is the major version number", which are no options. Before: 0 of 23.
+    def entry(n: int, q: str, body: str) -> str:
+        return (f"<section id='s{n}'><h3><a class='toc-backref' href='#id{n}'>{q}</a>"
+                f"<a class='headerlink' href='#s{n}'>¶</a></h3>{body}</section>")
+    page = ("<h1>General Python FAQ<a class='headerlink' href='#faq'>¶</a></h1><section><h2>General Information</h2>"
+            + entry(1, "What is Python?", "<p>Python is an interpreted language.</p><p>See the tutorial.</p>")
+            + entry(2, "How does the Python version numbering scheme work?",
+                    "<p>Python versions are numbered “A.B.C” or “A.B”:</p><ul><li><p>A. is the major version number.</p>"
+                    "</li><li><p>B. is the minor version number.</p></li><li><p>C. is the micro version number.</p>"
+                    "</li></ul>")
+            + entry(3, "Why is it called Python?", "<p>After Monty Python.</p>") + "</section>")
+    qs = _qs(page)
+    assert [(q.question, q.answer_text) for q in qs] == [
+        ("What is Python?", "Python is an interpreted language. See the tutorial."),
+        ("How does the Python version numbering scheme work?",
+         "Python versions are numbered “A.B.C” or “A.B”: A. is the major version number. "
+         "B. is the minor version number. C. is the micro version number."),
+        ("Why is it called Python?", "After Monty Python.")]
+    # an article's headings that ask, under a title that names no questions, are its sections
+    article = ("<h1>Migrating our build to Bazel</h1>" + "".join(
+        f"<h2>{h}</h2><p>Some prose about it.</p>" for h in (
+            "Why did we move away from Make?", "What did the migration cost us?", "Was it worth it in the end?")))
+    assert _qs(article) == []

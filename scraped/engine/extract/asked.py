@@ -8,7 +8,10 @@ ending in "?" in an article is no question:
   question ("Explain these headers:" and the headers); its other paragraphs answer it (a
   FAQ). Lists of links are menus or "related questions", not questions;
 - labelled questions: "Q: ..." lines (":Q:", "Q.", "Ques:", "Question:"), at least two,
-  each answered by the "A: ..." line under it where there is one ("A ::", "Ans:").
+  each answered by the "A: ..." line under it where there is one ("A ::", "Ans:");
+- headed questions: headings of one level that ask, three or more, under a heading that
+  names questions ("General Python FAQ"), each answered by the text under it up to the
+  next heading (a FAQ built by a documentation tool).
 Lines that a question found before (an MCQ, a free-response question) reads are taken.
 """
 
@@ -57,7 +60,7 @@ def asks(text: str) -> bool:
 def asked_questions(lines: list[Line], taken: bytearray,
                     breadcrumb: str | None) -> list[tuple[int, ExtractedQuestion]]:
     """(first line, question) of each question in a question list or behind a "Q:" label."""
-    found = _listed(lines, taken) + _labelled(lines, taken)
+    found = _listed(lines, taken) + _labelled(lines, taken) + _headed(lines, taken)
     out = []
     for start, end, question, answer in sorted(found):
         category, difficulty = hints(lines[start:end], [], breadcrumb)
@@ -143,4 +146,44 @@ def _labelled(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, 
         if end < len(lines) and not taken[end] and (m := A_LABEL.match(lines[end].text)):
             answer, end = clean_text(m.group("v")), end + 1
         out.append((k, end, clean_text(question), answer))
+    return out
+
+
+_LEVELS = {"h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_MAX_ANSWER = 4000
+
+
+def _level(el) -> int:
+    """The heading level of a heading line's element (a link inside an <h3> is at 3), 0 if none."""
+    for _ in range(3):
+        if el is None:
+            return 0
+        if el.tag in _LEVELS or el.tag == "h1":
+            return _LEVELS.get(el.tag, 1)
+        el = el.getparent()
+    return 0
+
+
+def _headed(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, str | None]]:
+    """Headings of one level that ask, each with the text under it up to the next heading."""
+    heads = [(k, _level(ln.owner)) for k, ln in enumerate(lines) if ln.flags & HEADING and not ln.flags & HIDDEN
+             and len(ln.text) > 2]
+    out: list[tuple[int, int, str, str | None]] = []
+    for level in {lv for _, lv in heads if lv > 1}:
+        same = [k for k, lv in heads if lv == level]
+        asking = [k for k in same if asks(lines[k].text) and len(lines[k].text.split()) >= 3 and not taken[k]]
+        if len(asking) < _MIN_ITEMS or len(asking) * 5 < len(same) * 4:
+            continue
+        if not any(lv < level and _TOPIC.search(lines[k].text) for k, lv in heads if k < asking[0]):
+            continue  # no title above says these are questions: an article's headings
+        starts = [k for k, _ in heads] + [len(lines)]
+        for k in asking:
+            end = next(j for j in starts if j > k)
+            body = [ln for ln in lines[k + 1:end] if len(ln.text) > 2 and not ln.flags & HIDDEN]
+            if any(taken[j] for j in range(k, end)):
+                continue
+            answer = clean_text(" ".join(ln.text for ln in body)) or None
+            if answer is not None and len(answer) > _MAX_ANSWER:
+                answer = None  # a chapter, not an answer
+            out.append((k, end, clean_text(lines[k].text), answer))
     return out
