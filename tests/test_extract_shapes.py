@@ -1058,3 +1058,29 @@ def test_faq_headings_that_ask_with_the_text_under_each() -> None:
         f"<h2>{h}</h2><p>Some prose about it.</p>" for h in (
             "Why did we move away from Make?", "What did the migration cost us?", "Was it worth it in the end?")))
     assert _qs(article) == []
+
+
+def test_titled_questions_answered_by_a_key_section_of_entries() -> None:
+    # HELD-9b a Gmeek blog quiz: "<h4>Question 1: Estimating Request Throughput</h4>", the
+    # stem, "A) ..." paragraphs; then "Answer Key and Explanations" repeats each heading
+    # with "Correct Answer: B) ..." and an explanation. Before: titles lost, 0 answers right,
+    # and the key's entries kept as 5 questions of their own.
+    def ask(n: int, title: str, stem: str, opts: list[str]) -> str:
+        return (f"<h4>Question {n}: {title}</h4><p>{stem}</p>"
+                + "".join(f"<p>{'ABCD'[k]}) {o}</p>" for k, o in enumerate(opts)))
+
+    def key(n: int, title: str, right: str, why: str) -> str:
+        return f"<h4>Question {n}: {title}</h4><p>Correct Answer: {right}</p><p>Explanation:</p><ul><li>{why}</li></ul>"
+    body = ("<h3>Quiz: Back-of-the-Envelope Calculations</h3>"
+            + ask(1, "Estimating Request Throughput", "100 million users make 10 requests a day. What is the RPS?",
+                  ["1,000 RPS", "10,000 RPS", "100,000 RPS"])
+            + ask(2, "Latency Calculation", "50 ms processing, 100 ms network, 3 hops. What is the total?",
+                  ["150 ms", "300 ms", "450 ms"])
+            + "<h3>Answer Key and Explanations</h3>"
+            + key(1, "Estimating Request Throughput", "B) 10,000 RPS", "1 billion / 86,400 is about 11,574.")
+            + key(2, "Latency Calculation", "C) 450 ms", "(50 + 100) * 3 = 450."))
+    qs = _qs(body)
+    assert [(q.question, q.answer_text) for q in qs] == [
+        ("Estimating Request Throughput 100 million users make 10 requests a day. What is the RPS?", "10,000 RPS"),
+        ("Latency Calculation 50 ms processing, 100 ms network, 3 hops. What is the total?", "450 ms")]
+    assert qs[1].explanation is not None and "450" in qs[1].explanation

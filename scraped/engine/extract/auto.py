@@ -67,6 +67,7 @@ from scraped.engine.extract.optkeys import (
 from scraped.engine.extract.passes import (
     Candidate,
     apply_key,
+    key_entries,
     longer_explanations,
     numbering_gaps,
     placeholder_answers,
@@ -292,6 +293,7 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
     placeholder_answers(kept)
     if len(kept) >= 3:
         kept = numbering_gaps(lines, kept, explain)
+    free = key_entries(kept, free_response(lines, runs, questions, [(c.end, c.after) for c in kept], breadcrumb))
     placed = [(c.start, c.found) for c in kept if c.found is not None]
     taken = [(c.start, c.end) for c in kept]
 
@@ -313,7 +315,6 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
     for start, end, parts, value in typed_answers(lines, taken):
         place(start, end, parts, value, "typed", "kept: full marks on the one value typed into a read-only box")
     found = [q for _, q in sorted(placed, key=lambda p: p[0])]  # in page order
-    free = free_response(lines, runs, questions, [(c.end, c.after) for c in kept], breadcrumb)
     found.extend(q for _, _, q in free)
     spans += [(start, end) for start, end, _ in free]
     found.extend(q for _, q in asked_questions(lines, taken_lines(len(lines), spans), breadcrumb))

@@ -7,7 +7,10 @@
 - `numbering_gaps`: numbered lines that fill the gaps between kept questions' numbers, in
   their markup, are questions with no options;
 - `apply_key`: a block of hidden answer inputs after the last question, or an answer key
-  at the end of the page (keys.py), for unanswered questions.
+  at the end of the page (keys.py), for unanswered questions;
+- `key_entries`: an answer key written as a section of entries, each the question's title
+  again with "Correct Answer: B) ..." and its explanation (read as free-response
+  questions), answers the kept question it names.
 
 `Candidate` is a block auto weighed, with its evidence and verdict (--explain).
 """
@@ -31,7 +34,7 @@ from scraped.engine.extract.records import question_start
 from scraped.engine.extract.runs import NOT_OPTION, Run, options_start
 from scraped.engine.extract.signals import K_ANSWER, K_EXPL, kind
 
-__all__ = ["Candidate", "apply_key", "longer_explanations", "numbering_gaps", "placeholder_answers",
+__all__ = ["Candidate", "apply_key", "key_entries", "longer_explanations", "numbering_gaps", "placeholder_answers",
            "whole_blocks"]
 
 
@@ -213,3 +216,28 @@ def apply_key(lines: list[Line], kept: list[Candidate]) -> None:
             cand.found = replace(cand.found, answer=idx, answer_text=cand.options[idx])
 
 
+
+
+def key_entries(kept: list[Candidate], free: list[tuple[int, int, ExtractedQuestion]]
+                ) -> list[tuple[int, int, ExtractedQuestion]]:
+    """The free-response questions that are not entries of an answer key: an entry whose
+    text starts a kept question without an answer ("Estimating Request Throughput", over
+    "Correct Answer: B) 10,000 RPS") and whose answer names one of its options gives that
+    question its answer and explanation instead."""
+    pending = [c for c in kept if c.answer is None and c.found is not None and c.options]
+    if not pending:
+        return free
+    out = []
+    for start, end, q in free:
+        title = " ".join(q.question.casefold().split())
+        cand = next((c for c in pending if c.start < start and len(title) >= 10
+                     and " ".join(c.question.casefold().split()).startswith(title)), None)
+        idx = resolve_answer(q.answer_text, cand.options)[0] if cand is not None and q.answer_text else None
+        if cand is None or idx is None or cand.found is None:
+            out.append((start, end, q))
+            continue
+        cand.answer, cand.how = idx, "key: an entry of the answer key section names it"
+        cand.found = replace(cand.found, answer=idx, answer_text=cand.options[idx],
+                             explanation=cand.found.explanation or q.explanation)
+        pending.remove(cand)
+    return out

@@ -54,6 +54,8 @@ _TEMPLATE = re.compile(r"^(?:(?:you(?:r)?\s+(?:selected|answer(?:ed)?|chose|choi
                        r"|(?:correct|incorrect|wrong|right|well done|try again|not quite)[!.]?$)", re.I)
 
 
+# a question's own heading, its number and a title: "Question 1: Estimating Request Throughput"
+_TITLED = re.compile(r"^(?:question|q)\s*\d{1,3}\s*[:.\u2013-]\s*[^\W\d_]\w*(?:\s+\S+)+", re.I)
 # a label of the question's metadata in an answer box: its difficulty, its topic
 _META_LABEL = re.compile(r"^(?:知识点|难易度|难度|difficulty|difficulty\s+level|topic|knowledge\s+points?)\s*:", re.I)
 # a screen-reader label's "Question 6" after a text box's "Answer:" (Moodle), in a few languages
@@ -125,6 +127,11 @@ def read_question(lines: list[Line], run: Run, floor: int) -> tuple[list[str], i
             parts.insert(0, ln.text)  # one block's <br>-separated lines: "... to:", "1. ...", "2. ..."
             first = k
         else:
+            if ln.flags & HEADING and k == first - 1 and _TITLED.match(ln.text) and not has_question_number(
+                    parts[0]) and len(ln.text) <= 120:
+                parts.insert(0, ln.text)  # "Question 1: Estimating Request Throughput" over its stem: its title
+                first, numbered = k, True
+                break
             if (len(parts) >= 4 or ln.flags & HEADING or has_question_number(parts[0])
                     or ln.text.endswith("?")
                     or ln.owner.getparent() is not core.owner.getparent()):
