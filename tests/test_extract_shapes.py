@@ -1084,3 +1084,26 @@ def test_titled_questions_answered_by_a_key_section_of_entries() -> None:
         ("Estimating Request Throughput 100 million users make 10 requests a day. What is the RPS?", "10,000 RPS"),
         ("Latency Calculation 50 ms processing, 100 ms network, 3 hops. What is the total?", "450 ms")]
     assert qs[1].explanation is not None and "450" in qs[1].explanation
+
+
+def test_course_problem_with_code_above_its_question_and_a_sub_numbered_heading() -> None:
+    # HELD-9b UCSD DSC 10 practice quizzes: "<h2>Problem 1</h2>", a lecture tag, the setup,
+    # a code block, then the question; "<h3>Problem 2.1</h3>" for parts; the answer hidden
+    # ("Answer: 33.0"). Before: the free-response parts were lost (the code block ended the
+    # question, and "Problem 2.1" was no question number).
+    code = "<div class='sourceCode'><pre class='sourceCode py'><code>{}</code></pre></div>"
+    body = ("<h2>Problem 1</h2><div class='meta'><p><span class='pill pill-lecture'>Lecture 2</span></p></div>"
+            "<p>After a trip to the zoo, Anthony wrote the following block of code.</p>"
+            + code.format("zebra = 5\nlion = 4\ncow = (zebra + lion) / 2") +
+            "<p>After running the above block of code, what is the value of cow?</p>"
+            "<div style='display: none'><p><b>Answer</b>: 4.5</p></div>"
+            "<h2>Problem 2</h2><div class='meta'><p><span class='pill pill-lecture'>Lecture 3</span></p></div>"
+            "<p>Consider the following assignment statements.</p>"
+            + code.format('bass = "5"\ntuna = 2') +
+            "<h3>Problem 2.1</h3><p>What is the value of the expression bass * tuna?</p>"
+            "<div style='display: none'><p><b>Answer</b>: \"55\"</p></div>")
+    qs = _qs(body)
+    assert [(q.question, q.answer_text) for q in qs] == [
+        ("After a trip to the zoo, Anthony wrote the following block of code. zebra = 5 lion = 4 "
+         "cow = (zebra + lion) / 2 After running the above block of code, what is the value of cow?", "4.5"),
+        ("What is the value of the expression bass * tuna?", '"55"')]

@@ -28,6 +28,7 @@ from scraped.engine.extract.signals import (
     BARE_LABEL,
     K_ANSWER,
     K_EXPL,
+    K_QNUM,
     K_TOGGLE,
     LABEL_VALUE,
     kind,
@@ -207,6 +208,7 @@ def free_response(lines: list[Line], runs: list[Run], questions, answered: list[
         if not numbered and raw is not None and _names_option_above(raw, runs, here):
             continue  # "The correct answer is 'True'." under the options: that question's answer
         question = strip_question_number(clean_text(" ".join(parts)))
+        numbered = numbered or any((ln.kind or kind(ln)) & K_QNUM for ln in lines[max(above, first - 2):first])
         if not (numbered or has_question_number(parts[0]) or (core is not None and core.flags & QBOX)) \
                 or len(question) < 15:
             continue

@@ -219,7 +219,7 @@ _QNUM = re.compile(
 # a bare number before Chinese, Japanese or Korean text: how exam papers there number questions ("36 同学们...")
 _CJK_NUM = re.compile(r"^\d{1,3}\s+(?=[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af])")
 _QNUM_ONLY = re.compile(
-    r"^(?:" + _QWORD + r"\.?\s*(?:no\.?\s*)?#?\s*\d{1,4}(?:\s+of\s+\d{1,4})?|#?\d{1,4}|\(\d{1,4}\))"
+    r"^(?:" + _QWORD + r"\.?\s*(?:no\.?\s*)?#?\s*\d{1,4}(?:\.\d{1,2})?(?:\s+of\s+\d{1,4})?|#?\d{1,4}|\(\d{1,4}\))"
     r"\s*[.:)\-\u2013]?$", re.I
 )
 

@@ -132,6 +132,11 @@ def read_question(lines: list[Line], run: Run, floor: int) -> tuple[list[str], i
                 parts.insert(0, ln.text)  # "Question 1: Estimating Request Throughput" over its stem: its title
                 first, numbered = k, True
                 break
+            if ln.flags & CODE and len(parts) < 4 and not has_question_number(parts[0]):
+                parts.insert(0, ln.text)  # the code a question under it asks about ("the above block of code")
+                first = k
+                k -= 1
+                continue
             if (len(parts) >= 4 or ln.flags & HEADING or has_question_number(parts[0])
                     or ln.text.endswith("?")
                     or ln.owner.getparent() is not core.owner.getparent()):
