@@ -95,11 +95,32 @@ FLOORS: dict[str, tuple[int, int, int, int]] = {
     "w3schools/quiz-html-q1": (1, 0, 0, 0),
     "w3schools/quiz-index": (0, 0, 0, 0),
     "w3schools/sql-quiz-intro-2018": (0, 0, 0, 0),
+    # held-out pages moved here once measured (docs/benchmarks.md, HELD-7a to HELD-9b)
+    "gmeek-leadtechinterview/back-of-envelope-quiz": (5, 5, 0, 0),
+    "h5bp-fed-interview/html-questions": (13, 0, 0, 0),
+    "h5bp-fed-interview/network-questions": (7, 0, 0, 0),
+    "h5bp-fed-interview/testing-questions": (5, 0, 0, 0),
+    "mkdocs-macro-course-quizzes/module-01-quiz": (25, 25, 0, 0),
+    "mkdocs-macro-course-quizzes/module-07-quiz": (30, 30, 0, 0),
+    "mkdocs-quiz-kubernetes-guide/kubernetes-quiz": (50, 50, 0, 0),
+    "practice-dsc10/fa23-quiz1": (9, 8, 0, 0),
+    "practice-dsc10/fa24-quiz1": (5, 5, 1, 0),
+    "python-docs-faq/faq_extending": (17, 17, 0, 0),
+    "python-docs-faq/faq_general": (23, 23, 0, 0),
+    "secplus-study/practice-exam": (76, 76, 0, 0),
+    "supermark-ttm4175/mqtt-preparation-1": (6, 6, 0, 0),
+    "supermark-ttm4175/supermark-quiz-doc": (2, 2, 0, 0),
+    "theol-xmu/maogai-c-test1-review": (39, 29, 0, 0),
+    "theol-xmu/maogai-charliej-result1-server": (39, 30, 0, 0),
+    "theol-xmu/mayuan-pq-2-submissions-decoy": (0, 0, 0, 0),
+    "theol-xmu/shigang-g3-1-graded": (40, 30, 0, 0),
+    "zno-osvita/history_ww1": (47, 42, 0, 0),
+    "zno-osvita/ukr_stress": (36, 36, 0, 0),
 }
 # over the pages above: found / truth questions, right / answers with a truth answer (the
 # Chaoxing review page's 434 questions, 405 found and 367 of 401 answers right, weigh on both)
 RECALL_FLOOR = 0.97
-ANSWER_FLOOR = 0.93
+ANSWER_FLOOR = 0.96
 
 
 @pytest.fixture(scope="module")
