@@ -60,7 +60,9 @@ def asks(text: str) -> bool:
 def asked_questions(lines: list[Line], taken: bytearray,
                     breadcrumb: str | None) -> list[tuple[int, ExtractedQuestion]]:
     """(first line, question) of each question in a question list or behind a "Q:" label."""
-    found = _listed(lines, taken) + _labelled(lines, taken) + _headed(lines, taken)
+    found = _labelled(lines, taken)
+    if any(ln.flags & HEADING and _TOPIC.search(ln.text) for ln in lines):  # (both need such a heading)
+        found += _listed(lines, taken) + _headed(lines, taken)
     out = []
     for start, end, question, answer in sorted(found):
         category, difficulty = hints(lines[start:end], [], breadcrumb)
@@ -71,15 +73,16 @@ def asked_questions(lines: list[Line], taken: bytearray,
 def _listed(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, str | None]]:
     """The items of each list that asks questions under a heading that names them."""
     lists: dict[int, list[int]] = {}  # list id -> the line index of each item's first line
+    last: dict[int, int] = {}  # list id -> the item number seen last
     for k, ln in enumerate(lines):
-        if ln.item is not None:
-            items = lists.setdefault(ln.item[0], [])
-            if not items or lines[items[-1]].item[1] != ln.item[1]:
-                items.append(k)
+        item = ln.item
+        if item is not None and last.get(item[0]) != item[1]:
+            last[item[0]] = item[1]
+            lists.setdefault(item[0], []).append(k)
     out: list[tuple[int, int, str, str | None]] = []
     for firsts in lists.values():
-        if len(firsts) < _MIN_ITEMS or not _under_topic(lines, firsts[0]):
-            continue
+        if len(firsts) < _MIN_ITEMS or any(taken[k] for k in firsts) or not _under_topic(lines, firsts[0]):
+            continue  # (an MCQ's options: taken; the cheap tests first)
         records = []
         for n, k in enumerate(firsts):
             li = _item_element(lines[k].owner)
@@ -133,7 +136,7 @@ def _under_topic(lines: list[Line], k: int) -> bool:
 
 def _labelled(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, str | None]]:
     """ "Q: ..." lines, each with the "A: ..." line right under it if there is one."""
-    heads = [k for k, ln in enumerate(lines) if not taken[k] and not ln.flags & _NOT_PLAIN
+    heads = [k for k, ln in enumerate(lines) if ln.text[:1] in "qQ:" and not taken[k] and not ln.flags & _NOT_PLAIN
              and Q_LABEL.match(ln.text)]
     if len(heads) < 2:
         return []
