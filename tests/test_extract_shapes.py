@@ -1107,3 +1107,20 @@ def test_course_problem_with_code_above_its_question_and_a_sub_numbered_heading(
         ("After a trip to the zoo, Anthony wrote the following block of code. zebra = 5 lion = 4 "
          "cow = (zebra + lion) / 2 After running the above block of code, what is the value of cow?", "4.5"),
         ("What is the value of the expression bass * tuna?", '"55"')]
+
+
+def test_script_radio_buttons_by_their_aria_role() -> None:
+    # HELD-6a Google Forms: no <input>; each choice a <div role="radio" aria-label="...">
+    # with the text in a span after it, the question a role="heading" with a "required" star
+    def item(q: str, opts: list[str], role: str) -> str:
+        return (f"<div role='listitem'><div role='heading' aria-level='3'><span>{q}</span>"
+                "<span aria-label='Required question'> *</span></div><div role='radiogroup'>"
+                + "".join(f"<label><div role='{role}' aria-label='{o}' aria-checked='false' tabindex='0'>"
+                          f"<div class='dot'></div></div><div><span dir='auto'>{o}</span></div></label>" for o in opts)
+                + "</div></div>")
+    body = (item("What are the item(s) you would like to order?", ["Pen", "Eraser", "Notebook"], "checkbox")
+            + item("Which delivery option do you want?", ["Post", "Courier", "Pick-up"], "radio"))
+    qs = _qs(body)
+    assert [(q.question, q.options, q.answer) for q in qs] == [
+        ("What are the item(s) you would like to order?", ("Pen", "Eraser", "Notebook"), None),
+        ("Which delivery option do you want?", ("Post", "Courier", "Pick-up"), None)]

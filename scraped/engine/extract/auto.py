@@ -202,6 +202,8 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
             parts = [prev.question] + [ln.text for ln in lines[prev.run.start:prev.run.end]]
             first, numbered, core = prev.start, numbered or prev.number is not None, prev.core
         question = strip_question_number(clean_text(" ".join(parts))) if parts else ""
+        if question.endswith(" *"):
+            question = question[:-2]  # a form's "required" star, not the question's
         options = normalise_options(run.options)
         cand = Candidate(first, run.end, run.kind, question, options)
         cand.limit, cand.after = limit, read_end

@@ -241,6 +241,8 @@ class _Walker:
                 elif attr == "aria-hidden":
                     if value == "true":
                         flags |= HIDDEN
+                elif attr == "role" and (value == "radio" or value == "checkbox"):
+                    self.extra |= RADIO  # a script's own radio button (Google Forms): the text after it is a choice
                 elif attr == "style":
                     if ("none" in value or "hidden" in value) and _NONE_STYLE.search(value) and not panel(el):
                         flags |= HIDDEN
