@@ -17,9 +17,14 @@ Works on the page's lines (lines.py) in steps, each linear in the number of line
    stores at the foot, numbering gaps, placeholder answers.
 
 Free-response questions ("Q3. ... Answer: 18") are kept only with both a question marker
-and an explicit answer (free.py). Two record shapes have no single option run: a question with
-several numbered groups of choices, one per blank (blanks.py), and, on a graded attempt, a
-question scored full marks whose answer is the value typed into a read-only box (graded.py).
+and an explicit answer (free.py); an answer-key section's entries among them answer the
+question they name instead (passes.key_entries). Two record shapes have no single option
+run: a question with several numbered groups of choices, one per blank (blanks.py), and, on
+a graded attempt, a question scored full marks whose answer is the value typed into a
+read-only box (graded.py). A question with no answer nearby may have one further down its
+card (cards.py). Questions with no options that a page earns by repeating them (a list
+that asks, "Q:" labels, FAQ headings) come last, from the lines no other question read
+(asked.py).
 """
 
 from __future__ import annotations
@@ -231,11 +236,13 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
             # checkboxes: a review marks the chosen options right or wrong; one marked right is
             # not the key of a "select all that apply" question (others may be right too)
             answer, answer_text, cand.how = None, None, ""
+        several = False
         if answer is not None and choices is not None and any(_checkbox(el) for el in choices) and _names_more(
                 expl + [ln.text for ln in lines[read_end:read_end + 1]], options, answer):
             # checkboxes, and the key's next lines name other options too ("[参考答案]" over three
             # of them): a "select all that apply" key, not one answer (but a key: evidence still)
             answer, answer_text, cand.how = None, None, "keyed: several options named under checkboxes"
+            several = True
             texts = {_spoken(o) for o in options}
             expl = [e for e in expl if _spoken(e) not in texts]  # (the key's other lines)
         if answer is None and (verdict := verdict_answer(lines[run.end:limit], len(options)))[0] is not None:
@@ -266,7 +273,7 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
         if answer is not None and not expl and groups is not None:
             expl = option_feedback(groups[answer], keys)
         cand.answer, cand.keys = answer, keys
-        has_answer = answer is not None or cand.how.startswith("keyed")
+        has_answer = answer is not None or several
         if not has_answer and (marks := marked_options(run, opt_lines)):
             has_answer, cand.how = True, f"{marks} options marked"
         cand.score = _score(run, question, numbered, has_answer, core, lines, cand.why)

@@ -31,6 +31,7 @@ from scraped.engine.extract.signals import (
     K_QNUM,
     K_TOGGLE,
     LABEL_VALUE,
+    Q_LABEL,
     kind,
 )
 
@@ -122,15 +123,12 @@ def _answer_goes_on(lines: list[Line], at: int, end: int, raw: str) -> tuple[str
     while j < len(lines) and j - end < 12 and sum(map(len, parts)) < 1500:
         ln = lines[j]
         if (ln.owner.getparent() is not box and ln.owner is not box) or ln.flags & (HEADING | HIDDEN) or (
-                has_question_number(ln.text) or (ln.kind or kind(ln)) & K_ANSWER or _QUESTION_LABEL.match(ln.text)):
+                has_question_number(ln.text) or (ln.kind or kind(ln)) & K_ANSWER or Q_LABEL.match(ln.text)):
             break
         parts.append(ln.text)
         j += 1
     return " ".join(parts), j
 
-
-# "Question: ...", "Q: ...": the label that starts the next question of an interview page
-_QUESTION_LABEL = re.compile(r"^(?:question|q)\s*[:.]", re.I)
 
 
 # "(1) 2", "(1) x (2) y": a fill-in's answer with its blanks numbered
