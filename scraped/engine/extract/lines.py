@@ -448,7 +448,7 @@ class _Walker:
                                 self.links += len(text.strip())
                         elif not text.isspace():
                             if (cctx.flags & (OPTBOX | CHOICES | LISTED) and text.strip() in _LABEL_CHARS
-                                    and (after := (child.tail or "").lstrip()) and after[0] not in ".):-\u2013"):
+                                    and (after := (child.tail or "").lstrip()) and (after[0].isalnum() or after[0] in "\u00ab\u201c\"")):
                                 text = text.strip() + ". "  # "<span class=marker>Б</span>колесо": a label, styled apart
                             self.add(text, cctx, owner)
             tail = child.tail
