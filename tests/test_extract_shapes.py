@@ -758,7 +758,10 @@ def test_lists_that_ask_but_are_no_question_bank_give_nothing() -> None:
     body = (f"<h2>Our services</h2><ul>{asking}</ul>"  # a heading that names no questions
             f"<h2>Related questions</h2><ul>{linked}</ul>"  # links to other pages
             "<h2>Interview questions</h2><ul><li>Closures and scope</li><li>The event loop</li>"
-            "<li>Hoisting rules</li></ul>")  # topics, not questions
+            "<li>Hoisting rules</li></ul>"  # topics, not questions
+            "<h2>Exam practice plans</h2><ul><li><p>Weekly mock tests</p><p>Sit one paper a week.</p></li>"
+            "<li><p>Topic drills</p><p>Short sets by chapter.</p></li><li><p>Review sessions</p>"
+            "<p>Go over every mistake.</p></li></ul>")  # items with prose under them that ask nothing
     assert _qs(body) == []
 
 

@@ -97,7 +97,10 @@ def _listed(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, st
         if any(lines[k].links * 2 >= len(lines[k].text) for k, _ in records):
             continue  # links: a menu, a table of contents, "related questions"
         read = [(k, end, *_item(lines, k, end)) for k, end in records]
-        earned = [q for k, _, q, a in read if a is not None or (asks(lines[k].text.rstrip()) and len(q.split()) >= 3)]
+        # an item earns its place by asking, or by holding its own answer or solution box (a
+        # course's tasks); paragraphs under an item that asks nothing are a list's prose
+        earned = [q for k, end, q, _ in read if (asks(lines[k].text.rstrip()) and len(q.split()) >= 3)
+                  or any(lines[j].flags & (ANS | EXPL) for j in range(k + 1, end))]
         if len(earned) * 5 >= len(read) * 4:
             out += [r for r in read if 3 <= len(r[2].split()) and len(r[2]) <= _MAX_QUESTION]
     return out
