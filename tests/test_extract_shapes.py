@@ -1127,3 +1127,21 @@ def test_script_radio_buttons_by_their_aria_role() -> None:
     assert [(q.question, q.options, q.answer) for q in qs] == [
         ("What are the item(s) you would like to order?", ("Pen", "Eraser", "Notebook"), None),
         ("Which delivery option do you want?", ("Post", "Courier", "Pick-up"), None)]
+
+
+def test_a_card_answer_belongs_to_its_own_question_not_to_the_next_numbered_one() -> None:
+    # one section for two questions: the first kept (lettered options, no answer near them),
+    # the second a numbered question auto cannot keep (its options are an image); the
+    # second's hidden "Answer: C" is not the first one's
+    def opts(names: list[str]) -> str:
+        return "<div class='answers'>" + "".join(
+            f"<div class='answer'>{'ABC'[k]}. {o}</div>" for k, o in enumerate(names)) + "</div>"
+    body = ("<section><div class='q'><p>1. Which gas do plants absorb?</p>"
+            + opts(["Oxygen", "Carbon dioxide", "Nitrogen"]) + "<div class='controls'><span class='q-btn'>Skip</span>"
+            "</div></div><div class='q'><p>2. Which shape is shown in the picture?</p><img src='shape.png'>"
+            "<div class='explanation' style='display:none'><p>Answer: C</p></div></div></section>"
+            "<section><div class='q'><p>3. Which planet is the largest?</p>" + opts(["Mars", "Jupiter", "Venus"])
+            + "</div></section>")
+    qs = _qs(body)
+    assert [(q.question, q.answer) for q in qs if q.options] == [
+        ("Which gas do plants absorb?", None), ("Which planet is the largest?", None)]

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from scraped.engine.extract.lines import ANS, EXPL, Line
-from scraped.engine.extract.normalise import clean_text, resolve_answer
+from scraped.engine.extract.normalise import clean_text, has_question_number, resolve_answer
 from scraped.engine.extract.passes import Candidate
 from scraped.engine.extract.records import inside
-from scraped.engine.extract.signals import K_ANSWER, answer_value, kind
+from scraped.engine.extract.signals import K_ANSWER, K_QNUM, answer_value, kind
 
 __all__ = ["card_answers"]
 
@@ -38,9 +38,10 @@ def card_answers(lines: list[Line], kept: list[Candidate]) -> None:
             continue
         for j in range(cand.after, min(after, cand.after + _MAX_LINES)):
             ln = lines[j]
-            if not inside(ln.owner, card, 2 * _MAX_UP):
-                break
-            if not ln.flags & (ANS | EXPL) or not (ln.kind or kind(ln)) & K_ANSWER:
+            k = ln.kind or kind(ln)
+            if not inside(ln.owner, card, 2 * _MAX_UP) or k & K_QNUM or has_question_number(ln.text):
+                break  # past the card, or into a question auto did not keep: its answer is its own
+            if not ln.flags & (ANS | EXPL) or not k & K_ANSWER:
                 continue
             idx, _ = resolve_answer(answer_value(ln.text), cand.options, cand.run.style)
             if idx is None:
