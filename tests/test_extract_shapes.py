@@ -1145,3 +1145,13 @@ def test_a_card_answer_belongs_to_its_own_question_not_to_the_next_numbered_one(
     qs = _qs(body)
     assert [(q.question, q.answer) for q in qs if q.options] == [
         ("Which gas do plants absorb?", None), ("Which planet is the largest?", None)]
+
+
+def test_a_bare_correct_and_wrong_template_pair_is_no_verdict_per_option() -> None:
+    # a true/false quiz keeps its two result messages hidden after the options: no key
+    body = ("<div class='question'><p>1. The Pacific is the largest ocean on Earth.</p><ul class='answers'>"
+            "<li onclick='check(this)'>True</li><li onclick='check(this)'>False</li></ul>"
+            "<div class='msg' style='display:none'>Correct!</div><div class='msg' style='display:none'>Wrong!</div>"
+            "</div>")
+    qs = _qs(body)
+    assert [(q.question, q.answer) for q in qs] == [("The Pacific is the largest ocean on Earth.", None)]

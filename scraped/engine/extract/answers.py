@@ -192,7 +192,8 @@ _VERDICT = re.compile(r"^(?:(?P<yes>correct|right|richtig|correcto|correcta|corr
 
 def verdict_answer(after: list[Line], n: int) -> tuple[int | None, str | None]:
     """(index, its feedback) when the first hidden lines after the options are one verdict
-    per option ("Correct. `#` matches all topics", "False. ..."), exactly one of them right."""
+    per option ("Correct. `#` matches all topics", "False. ...", some with a reason),
+    exactly one of them right."""
     verdicts: list[tuple[bool, str]] = []
     for ln in after[:n + 4]:
         if not ln.flags & HIDDEN:
@@ -206,6 +207,6 @@ def verdict_answer(after: list[Line], n: int) -> tuple[int | None, str | None]:
         if len(verdicts) == n:
             break
     right = [k for k, (yes, _) in enumerate(verdicts) if yes]
-    if len(verdicts) != n or len(right) != 1:
-        return None, None
+    if len(verdicts) != n or len(right) != 1 or all(len(why.split()) < 2 for _, why in verdicts):
+        return None, None  # (bare "Correct!" / "Wrong!" lines are a result template, not one per option)
     return right[0], verdicts[right[0]][1] or None
