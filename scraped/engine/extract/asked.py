@@ -36,7 +36,7 @@ from scraped.engine.extract.reading import hints
 from scraped.engine.extract.records import inside
 from scraped.engine.extract.signals import A_LABEL, Q_LABEL
 
-__all__ = ["asked_questions"]
+__all__ = ["SHAPES", "asked_questions"]
 
 _ASKS = re.compile(
     r"^(?:what|why|how|when|where|which|who|whom|whose|can|could|do|does|did|is|are|was|were|will|would|"
@@ -58,16 +58,22 @@ def asks(text: str) -> bool:
 
 
 def asked_questions(lines: list[Line], taken: bytearray,
-                    breadcrumb: str | None) -> list[tuple[int, ExtractedQuestion]]:
-    """(first line, question) of each question in a question list or behind a "Q:" label."""
-    found = _labelled(lines, taken)
+                    breadcrumb: str | None) -> list[tuple[int, int, str, ExtractedQuestion]]:
+    """(first line, end, which shape, question) of each question in a question list, behind a
+    "Q:" label or under a FAQ heading."""
+    found = [(*q, "labelled") for q in _labelled(lines, taken)]
     if any(ln.flags & HEADING and _TOPIC.search(ln.text) for ln in lines):  # (both need such a heading)
-        found += _listed(lines, taken) + _headed(lines, taken)
+        found += [(*q, "listed") for q in _listed(lines, taken)] + [(*q, "headed") for q in _headed(lines, taken)]
     out = []
-    for start, end, question, answer in sorted(found):
+    for start, end, question, answer, shape in sorted(found):
         category, difficulty = hints(lines[start:end], [], breadcrumb)
-        out.append((start, ExtractedQuestion(question, (), None, answer, None, category, difficulty)))
+        out.append((start, end, shape, ExtractedQuestion(question, (), None, answer, None, category, difficulty)))
     return out
+
+
+# what each shape is, for --explain
+SHAPES = {"labelled": "a 'Q:' line", "listed": "an item of a list that asks, under a heading that names questions",
+          "headed": "a heading that asks, under a title that names questions"}
 
 
 def _listed(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, str | None]]:

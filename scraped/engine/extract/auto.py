@@ -38,7 +38,7 @@ from scraped.engine.extract.answers import (
     task_list_answer,
     verdict_answer,
 )
-from scraped.engine.extract.asked import asked_questions
+from scraped.engine.extract.asked import SHAPES, asked_questions
 from scraped.engine.extract.blanks import blank_questions
 from scraped.engine.extract.cards import card_answers
 from scraped.engine.extract.free import free_response, taken_lines
@@ -326,7 +326,15 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
     found = [q for _, q in sorted(placed, key=lambda p: p[0])]  # in page order
     found.extend(q for _, _, q in free)
     spans += [(start, end) for start, end, _ in free]
-    found.extend(q for _, q in asked_questions(lines, taken_lines(len(lines), spans), breadcrumb))
+    asked = asked_questions(lines, taken_lines(len(lines), spans), breadcrumb)
+    found.extend(q for _, _, _, q in asked)
+    if explain is not None:  # the questions with no option run, for --explain
+        shown = [(start, end, "free", "a question with its answer and no options", fq) for start, end, fq in free]
+        shown += [(start, end, shape, SHAPES[shape], aq) for start, end, shape, aq in asked]
+        for start, end, shape, why, one in shown:
+            cand = Candidate(start, end, shape, one.question, [])
+            cand.verdict = "kept: " + why
+            explain.append(cand)
     return found
 
 
