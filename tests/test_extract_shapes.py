@@ -1155,3 +1155,23 @@ def test_a_bare_correct_and_wrong_template_pair_is_no_verdict_per_option() -> No
             "</div>")
     qs = _qs(body)
     assert [(q.question, q.answer) for q in qs] == [("The Pacific is the largest ocean on Earth.", None)]
+
+
+def test_br_separated_options_in_one_div_the_right_one_in_bold() -> None:
+    # HELD-10a a driving-licence practice page: questions and their "a." options as
+    # <br>-separated lines of one <div>, the right option inside <b>, some labels with no
+    # space ("a.Wait"), the next question's number glued to its text ("6.f a vehicle").
+    # Before: 0 of 10 (the options were read as a question going on).
+    body = ("<div class='tab'>1. If people wait at a pedestrian crossing, you should<br>"
+            "&nbsp &nbsp a. Slow down, press horn and proceed<br>&nbsp &nbsp b. Press horn and proceed<br>"
+            "&nbsp &nbsp <b>c. Stop the vehicle and wait until they cross</b><br><br>"
+            "5. You can overtake a vehicle that is in front<br>&nbsp &nbsp a.Through the left side<br>"
+            "&nbsp &nbsp <b>b. Through the right side<br></b>&nbsp &nbsp c. If the road is wide enough<br><br>"
+            "<div class='tab'>6.f a vehicle approaches an unguarded railway crossing, the driver should<br>"
+            "&nbsp &nbsp a.Wait until the train passes<br>&nbsp &nbsp b. Press horn and cross<br>"
+            "&nbsp &nbsp <b>c. Stop, look both ways, then cross<br><br></b></div></div>")
+    qs = _qs(body)
+    assert [(q.question, q.answer_text) for q in qs] == [
+        ("If people wait at a pedestrian crossing, you should", "Stop the vehicle and wait until they cross"),
+        ("You can overtake a vehicle that is in front", "Through the right side"),
+        ("6.f a vehicle approaches an unguarded railway crossing, the driver should", "Stop, look both ways, then cross")]

@@ -13,7 +13,8 @@
    options and the next question;
 5. mark: exactly one option that looks different from its siblings: an inline style
    (colour, background, bold) or a <b>/<strong> around its whole text, or a class word
-   of correctness (answer, success) that no sibling has;
+   of correctness (answer, success) that no sibling has; of options `<br>`-separated in
+   one element, the one line that is a <b>/<strong> (`bold_line`);
 6. key: an answer key at the end of the page ("1-B 2-C", "1. (b)"), keys.py;
 7. json: a schema.org Quiz or a framework's state object in a script, scripts.py; an
    answer key by input name (`{ q1: "b" }`) in a script, optkeys.script_answers;
@@ -99,6 +100,14 @@ def odd_one_out(owners: list) -> tuple[int | None, str]:
     return None, ""
 
 
+def bold_line(texts: list[str], owner) -> int | None:
+    """The one option line, of options that share one element (`<br>`-separated in a
+    `<div>`), whose whole text is a `<b>`/`<strong>` in it: "<b>c. Stop the vehicle ...</b>"."""
+    bold = {" ".join("".join(el.itertext()).split()) for el in owner.iter("b", "strong")}
+    hits = [k for k, t in enumerate(texts) if t in bold]
+    return hits[0] if len(hits) == 1 else None
+
+
 def answer_for(run, raw: str | None, opt_lines: list[Line], q_line: Line | None, options: list[str],
                hidden: str | None = None, keys: OptionKeys | None = None,
                els: list | None = None) -> tuple[int | None, str | None, str]:
@@ -142,6 +151,8 @@ def answer_for(run, raw: str | None, opt_lines: list[Line], q_line: Line | None,
                 return idx, text, how
     if groups is not None and len(groups) == len(options):
         idx, how = odd_one_out([group[0].owner for group in groups])
+        if idx is None and len({id(group[0].owner) for group in groups}) == 1:
+            idx, how = bold_line([group[0].text for group in groups], groups[0][0].owner), "mark: bold line"
         if idx is not None:
             return idx, options[idx], how
     if raw is not None:  # an answer that names no option: kept as written

@@ -89,6 +89,7 @@ _LABEL = re.compile(
       | \[(?P<b>[a-f1-6])\]\s*
       | (?P<s>[a-f1-6\u0430-\u0435])\s?\)\s*
       | (?P<d>[a-f1-6\u0430-\u0435])\s?[.:](?:\s+|$)
+      | (?P<t>[a-f])\.(?=(?-i:[A-Z]))   # "a.Wait until the train passes": no space, then a capital
       | (?P<h>[a-f])\s+[\u2013\u2014-]\s+   # "A - text": a letter in its own span, then a dash
     )""",
     re.X | re.I,

@@ -9,6 +9,8 @@ lines (<br> inside one <li>); `heads` then says where each one starts.
 
 from __future__ import annotations
 
+import re
+
 from scraped.engine.extract.lines import (
     ANS,
     CHOICES,
@@ -22,7 +24,12 @@ from scraped.engine.extract.lines import (
     Line,
 )
 from scraped.engine.extract.markup import radios
-from scraped.engine.extract.normalise import LABEL_START, option_label, split_inline_options
+from scraped.engine.extract.normalise import (
+    LABEL_START,
+    has_question_number,
+    option_label,
+    split_inline_options,
+)
 from scraped.engine.extract.records import inside
 from scraped.engine.extract.siblings import repeated
 from scraped.engine.extract.signals import BARE_LABEL, K_ANSWER, K_EXPL, K_TOGGLE, kind
@@ -30,6 +37,7 @@ from scraped.engine.extract.signals import BARE_LABEL, K_ANSWER, K_EXPL, K_TOGGL
 __all__ = ["Run", "choice_element", "find_runs", "merge_labels", "MAX_OPTIONS", "NOT_OPTION", "options_start"]
 
 MAX_OPTIONS = 8  # A-H; Canvas's scenario questions have 7
+_NUMBERED = re.compile(r"^(\d{1,3})[.)]")
 NOT_OPTION = HIDDEN | ANS | EXPL | TOGGLE | HEADROW | META
 
 
@@ -101,6 +109,20 @@ def merge_labels(lines: list[Line]) -> list[Line]:
     return lines if out is None else out
 
 
+def _inner_number(text: str, style: str, inner: int) -> bool:
+    """May a numbered line go on a lettered option? Only as the next step of a list inside
+    it ("a." then "1. Colocar el CD", "2. ..."); "6.f a vehicle ..." after "c. ..." is the
+    next question."""
+    m = _NUMBERED.match(text) if style != "digit" else None
+    return m is None or int(m.group(1)) == inner + 1
+
+
+def _list_step(text: str) -> int:
+    """The number a line starts with ("2. Llenar el idioma" is 2), 0 if none."""
+    m = _NUMBERED.match(text)
+    return int(m.group(1)) if m else 0
+
+
 def _labelled_run(lines: list[Line], i: int) -> Run | None:
     ln = lines[i]
     lab = option_label(ln.text)
@@ -123,6 +145,7 @@ def _labelled_run(lines: list[Line], i: int) -> Run | None:
     n = len(lines)
     heads: list[int] | None = [0] if len(options) == 1 else None
     multi = False
+    inner = _list_step(options[-1])  # the last number of a numbered list inside the current option
     while j < n and len(options) < MAX_OPTIONS:
         nxt = lines[j]
         if nxt.flags & NOT_OPTION:
@@ -130,9 +153,11 @@ def _labelled_run(lines: list[Line], i: int) -> Run | None:
         lab = option_label(nxt.text)
         if (heads is not None and prefix == "" and (lab is None or lab[0] != style)
                 and (_same_item(lines[j - 1], nxt) or _within(nxt.owner, lines[i + heads[-1]].owner))
-                and not (nxt.kind or kind(nxt)) & (K_ANSWER | K_EXPL | K_TOGGLE)):
+                and not (nxt.kind or kind(nxt)) & (K_ANSWER | K_EXPL | K_TOGGLE)
+                and _inner_number(nxt.text, style, inner)):
             # an option of several lines (<br> in one <li>, or a numbered list inside "a.")
             options[-1] += " " + nxt.text
+            inner = _list_step(nxt.text) or inner
             multi = True
             j += 1
             continue
@@ -147,6 +172,7 @@ def _labelled_run(lines: list[Line], i: int) -> Run | None:
                 heads = None  # several options on one line
         else:
             options.append(nxt.text[lab[2]:].strip())
+        inner = _list_step(options[-1])
         j += 1
     if len(options) < 2 or len(options) > MAX_OPTIONS or not all(options):
         return None
@@ -329,4 +355,6 @@ def _goes_on(lines: list[Line], run: Run) -> bool:
     last, nxt = lines[run.end - 1], lines[run.end]
     if nxt.owner is not last.owner or nxt.flags & (NOT_OPTION | RADIO):
         return False
+    if run.style in ("upper", "lower") and has_question_number(nxt.text):
+        return False  # "a. ...<br>b. ...<br>2. You are coming...": lettered options, then the next question
     return not (nxt.kind or kind(nxt)) & (K_ANSWER | K_EXPL | K_TOGGLE)
