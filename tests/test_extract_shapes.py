@@ -1175,3 +1175,23 @@ def test_br_separated_options_in_one_div_the_right_one_in_bold() -> None:
         ("If people wait at a pedestrian crossing, you should", "Stop the vehicle and wait until they cross"),
         ("You can overtake a vehicle that is in front", "Through the right side"),
         ("6.f a vehicle approaches an unguarded railway crossing, the driver should", "Stop, look both ways, then cross")]
+
+
+def test_an_accordion_of_interview_questions_each_over_its_folded_answer() -> None:
+    # HELD-10b GeeksforGeeks Practice interview track: <h4 class="panel-title"><a>Explain DNS</a>
+    # </h4> over a collapsed div.panel-collapse holding the answer; no heading names the page's
+    # questions. Before: 0 of 73.
+    def panel(n: int, q: str, a: str) -> str:
+        return (f"<div class='panel'><div class='panel-heading'><h4 class='panel-title'>"
+                f"<a data-toggle='collapse' href='#t_{n}'>{q}</a></h4></div>"
+                f"<div id='t_{n}' class='panel-collapse collapse'><div class='panel-body'><p>{a}</p></div></div></div>")
+    qa = [("Explain TCP model", "A concise version of the OSI model with four layers."),
+          ("Explain DNS", "The Domain Name System maps names to addresses."),
+          ("What is Access Point?", "A wireless LAN base station."),
+          ("Difference between Private and Public IP addresses", "Private ones are not routed on the internet."),
+          ("In which layer are the Routers?", "The network layer."),
+          ("Explain Firewalls?", "A device that filters traffic by rules.")]
+    body = "<h5 class='panel-title'>Learn</h5><div class='learnPanelGroup'>" + "".join(
+        panel(n, q, a) for n, (q, a) in enumerate(qa)) + "</div>"
+    qs = _qs(body)
+    assert [(q.question, q.answer_text) for q in qs] == qa

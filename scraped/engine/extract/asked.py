@@ -10,8 +10,9 @@ ending in "?" in an article is no question:
 - labelled questions: "Q: ..." lines (":Q:", "Q.", "Ques:", "Question:"), at least two,
   each answered by the "A: ..." line under it where there is one ("A ::", "Ans:");
 - headed questions: headings of one level that ask, three or more, under a heading that
-  names questions ("General Python FAQ"), each answered by the text under it up to the
-  next heading (a FAQ built by a documentation tool).
+  names questions ("General Python FAQ"), or five or more each over a folded answer (an
+  accordion: GeeksforGeeks' interview tracks), each answered by the text under it up to
+  the next heading (a FAQ built by a documentation tool).
 Lines that a question found before (an MCQ, a free-response question) reads are taken.
 """
 
@@ -28,6 +29,7 @@ from scraped.engine.extract.lines import (
     HIDDEN,
     OPTBOX,
     RADIO,
+    TOGGLE,
     Line,
 )
 from scraped.engine.extract.model import ExtractedQuestion
@@ -41,7 +43,7 @@ __all__ = ["SHAPES", "asked_questions"]
 _ASKS = re.compile(
     r"^(?:what|why|how|when|where|which|who|whom|whose|can|could|do|does|did|is|are|was|were|will|would|"
     r"should|have|has|explain|describe|define|compare|contrast|list|name|tell|discuss|give|write|state|"
-    r"differentiate|distinguish|mention|outline|identify|walk\s+me|talk\s+about)\b", re.I)
+    r"differentiate|distinguish|mention|outline|identify|walk\s+me|talk\s+about|differences?\s+between)\b", re.I)
 # a heading that says questions follow, in the languages of the corpus
 _TOPIC = re.compile(
     r"question|interview|\bquiz|\bfaq|\bexam|\bpractice|preguntas?|perguntas?|quest[õo]es|вопрос|fragen|"
@@ -61,9 +63,9 @@ def asked_questions(lines: list[Line], taken: bytearray,
                     breadcrumb: str | None) -> list[tuple[int, int, str, ExtractedQuestion]]:
     """(first line, end, which shape, question) of each question in a question list, behind a
     "Q:" label or under a FAQ heading."""
-    found = [(*q, "labelled") for q in _labelled(lines, taken)]
-    if any(ln.flags & HEADING and _TOPIC.search(ln.text) for ln in lines):  # (both need such a heading)
-        found += [(*q, "listed") for q in _listed(lines, taken)] + [(*q, "headed") for q in _headed(lines, taken)]
+    found = [(*q, "labelled") for q in _labelled(lines, taken)] + [(*q, "headed") for q in _headed(lines, taken)]
+    if any(ln.flags & HEADING and _TOPIC.search(ln.text) for ln in lines):  # (a list needs such a heading)
+        found += [(*q, "listed") for q in _listed(lines, taken)]
     out = []
     for start, end, question, answer, shape in sorted(found):
         category, difficulty = hints(lines[start:end], [], breadcrumb)
@@ -73,7 +75,7 @@ def asked_questions(lines: list[Line], taken: bytearray,
 
 # what each shape is, for --explain
 SHAPES = {"labelled": "a 'Q:' line", "listed": "an item of a list that asks, under a heading that names questions",
-          "headed": "a heading that asks, under a title that names questions"}
+          "headed": "a heading that asks, under a title that names questions or over a folded answer"}
 
 
 def _listed(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, str | None]]:
@@ -162,7 +164,7 @@ def _labelled(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, 
 
 
 _LEVELS = {"h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_MAX_ANSWER = 4000
+_MAX_ANSWER = 10_000  # characters: an interview answer with its tables runs to a few thousand
 
 
 def _level(el) -> int:
@@ -183,15 +185,17 @@ def _headed(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, st
     out: list[tuple[int, int, str, str | None]] = []
     for level in {lv for _, lv in heads if lv > 1}:
         same = [k for k, lv in heads if lv == level]
-        asking = [k for k in same if asks(lines[k].text) and len(lines[k].text.split()) >= 3 and not taken[k]]
+        asking = [k for k in same if asks(lines[k].text) and len(lines[k].text.split()) >= 2 and not taken[k]]
         if len(asking) < _MIN_ITEMS or len(asking) * 5 < len(same) * 4:
             continue
-        if not any(lv < level and _TOPIC.search(lines[k].text) for k, lv in heads if k < asking[0]):
-            continue  # no title above says these are questions: an article's headings
+        folded = [k for k in asking if k + 1 < len(lines) and lines[k + 1].flags & HIDDEN]
+        if not any(lv < level and _TOPIC.search(lines[k].text) for k, lv in heads if k < asking[0]) and not (
+                len(folded) >= 5 and len(folded) * 5 >= len(asking) * 4):
+            continue  # no title above says these are questions, nor an accordion of answers: an article's headings
         starts = [k for k, _ in heads] + [len(lines)]
         for k in asking:
             end = next(j for j in starts if j > k)
-            body = [ln for ln in lines[k + 1:end] if len(ln.text) > 2 and not ln.flags & HIDDEN]
+            body = [ln for ln in lines[k + 1:end] if len(ln.text) > 2 and not ln.flags & TOGGLE]
             if any(taken[j] for j in range(k, end)):
                 continue
             answer = clean_text(" ".join(ln.text for ln in body)) or None
