@@ -1195,3 +1195,29 @@ def test_an_accordion_of_interview_questions_each_over_its_folded_answer() -> No
         panel(n, q, a) for n, (q, a) in enumerate(qa)) + "</div>"
     qs = _qs(body)
     assert [(q.question, q.answer_text) for q in qs] == qa
+
+
+def test_exercise_box_with_its_folded_solution_beside_it() -> None:
+    # HELD-10b Software Carpentry lessons: div.callout.challenge (title, task, code, output),
+    # then beside it div.challenge-accordion whose collapsed body (a "Show me the solution"
+    # button opens it) holds the solution. Before: 0 of 18.
+    def code(label: str, text: str) -> str:
+        return f"<div class='codewrapper'><h3 class='code-label'>{label}</h3><pre class='sourceCode'><code>{text}</code></pre></div>"
+    def challenge(n: int, title: str, task: str, shown: str, solution: str) -> str:
+        return (f"<div class='callout challenge'><span class='callout-header'>Challenge</span>"
+                f"<div class='callout-inner'><h3 class='callout-title'>{title}</h3><div class='callout-content'>"
+                f"<p>{task}</p>{code('PYTHON', shown)}</div></div></div>"
+                f"<div class='accordion challenge-accordion'><div class='accordion-item'>"
+                f"<button class='accordion-button solution-button collapsed'><h4>Show me the solution</h4></button>"
+                f"<div id='collapseSolution{n}' class='accordion-collapse collapse'><div class='accordion-body'>"
+                f"{code('PYTHON', solution)}</div></div></div></div>")
+    body = (challenge(1, "Fill in the Blanks", "Fill in the blanks so that the program prints the output shown.",
+                      "values = ____", "values = []")
+            + challenge(2, "Slice Bounds", "What does the following program print?", "print('lithium'[0:20])",
+                        "lithium"))
+    qs = _qs(body)
+    assert [(q.question, q.answer_text) for q in qs] == [
+        ("Challenge Fill in the Blanks Fill in the blanks so that the program prints the output shown. PYTHON "
+         "values = ____", "PYTHON values = []"),
+        ("Challenge Slice Bounds What does the following program print? PYTHON print('lithium'[0:20])",
+         "PYTHON lithium")]

@@ -114,6 +114,42 @@ def _boxed_answer(lines: list[Line], k: int) -> tuple[str, int, int] | None:
     return None
 
 
+def _exercise(lines: list[Line], k: int) -> tuple[int, int, str] | None:
+    """(first line, end, solution) when line k starts a folded solution box (hidden, classed
+    "solution") inside an exercise box (class "challenge", "exercise"): the lesson's "Show me
+    the solution" under a task. The task is every line of the exercise box above the
+    solution: its title, text and code."""
+    ln = lines[k]
+    if not (ln.flags & EXPL and ln.flags & HIDDEN) or ln.box == lines[k - 1].box or not lines[k - 1].flags & QBOX:
+        return None
+    box = ln.owner
+    for _ in range(6):  # the exercise's container: the nearest ancestor classed as a question box
+        box = box.getparent()
+        if box is None:
+            return None
+        if classify(box.get("class") or "")[0] & QBOX:
+            break
+    else:
+        return None
+    start = _start_in(lines, k, box)
+    if start == k and (box := box.getprevious()) is not None and classify(box.get("class") or "")[0] & QBOX:
+        start = _start_in(lines, k, box)  # the solution's accordion right after the exercise box, beside it
+    if start == k:
+        return None
+    end = k
+    while end < len(lines) and lines[end].box == ln.box:
+        end += 1
+    return start, end, clean_text(" ".join(x.text for x in lines[k:end]))
+
+
+def _start_in(lines: list[Line], k: int, box) -> int:
+    """The first of the visible lines right above line k that lie inside `box` (k if none)."""
+    start = k
+    while start > 0 and k - start < 40 and inside(lines[start - 1].owner, box) and not lines[start - 1].flags & HIDDEN:
+        start -= 1
+    return start
+
+
 def _answer_goes_on(lines: list[Line], at: int, end: int, raw: str) -> tuple[str, int]:
     """An interview answer's later paragraphs, code and notes: the lines after the "Answer:"
     paragraph in its container, up to the next question, heading or label of a question."""
@@ -168,6 +204,14 @@ def free_response(lines: list[Line], runs: list[Run], questions, answered: list[
     n = len(lines)
     while k < n:
         ln = lines[k]
+        if not taken[k] and k and (ex := _exercise(lines, k)) is not None:
+            task, done, solution = ex  # an exercise box and its folded solution
+            asked = clean_text(" ".join(x.text for x in lines[task:k] if not x.flags & TOGGLE))
+            if len(asked) >= 15 and not any(taken[task:k]):
+                topic, level = hints(lines[task:done], [], breadcrumb)
+                out.append((task, done, ExtractedQuestion(asked, (), None, solution, None, topic, level)))
+            floor = k = done
+            continue
         boxed = None if taken[k] or k == 0 or taken[k - 1] else _boxed_answer(lines, k)
         if taken[k] or (boxed is None and not (ln.kind or kind(ln)) & K_ANSWER):
             if taken[k]:

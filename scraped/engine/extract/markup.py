@@ -42,7 +42,7 @@ _CLASS_HINTS = re.compile(
     r"|(?P<expl>explan|explain|rationale|solution|reason|working)"  # "quiz-explain" too
     r"|(?P<ans>answer(?!ed)|\bans\b|\bans[-_]|\bkey\b)"  # not "notyetanswered": a state
     r"|(?P<hid>\bhidden\b|\bhide\b|d-none|is-hidden|\bcollapse\b|sr-only|visually-hidden|display-none|accesshide)"
-    r"|(?P<q>question|\bques\b|qtext|\bstem\b|problem|quiz|mcq)"
+    r"|(?P<q>question|\bques\b|qtext|\bstem\b|problem|quiz|mcq|\bchallenge\b|\bexercise\b)"
     r"|(?P<meta>difficulty|\blevel\b|\bcategory\b|\btopic\b)"
     r"|(?P<correct>^(?:correct|right|true)$)"
     r"|(?P<chrome>^(?:prompt|instructions?)$)"  # "Select one:": a form's prompt, not the question
