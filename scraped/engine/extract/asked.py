@@ -84,7 +84,7 @@ def _listed(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, st
     last: dict[int, int] = {}  # list id -> the item number seen last
     for k, ln in enumerate(lines):
         item = ln.item
-        if item is not None and last.get(item[0]) != item[1]:
+        if item is not None and not taken[k] and last.get(item[0]) != item[1]:  # (an MCQ's options are taken)
             last[item[0]] = item[1]
             lists.setdefault(item[0], []).append(k)
     out: list[tuple[int, int, str, str | None]] = []
