@@ -1221,3 +1221,14 @@ def test_exercise_box_with_its_folded_solution_beside_it() -> None:
          "values = ____", "PYTHON values = []"),
         ("Challenge Slice Bounds What does the following program print? PYTHON print('lithium'[0:20])",
          "PYTHON lithium")]
+
+
+def test_items_an_intro_asks_about_are_each_a_question() -> None:
+    # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
+    # evaluation of the following python expressions? If you think ..." over an <ol> of code
+    # items; each item is a question. Before: 0 of 13.
+    items = ["5 + 12 * 3", "5 + (12 * 3)", "'this' + 'that'", "x = 3 y = x + x x = y y"]
+    body = ("<h1>Python Quiz</h1><section><h2>Expected Evaluation</h2><p>What is the expected evaluation of the "
+            "following python expressions? If you think it errors, write “Error”.</p><ol class='arabic'>"
+            + "".join(f"<li><div class='highlight'><pre>{i}</pre></div></li>" for i in items) + "</ol></section>")
+    assert [q.question for q in _qs(body)] == items

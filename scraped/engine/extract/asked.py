@@ -107,8 +107,12 @@ def _listed(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, st
         read = [(k, end, *_item(lines, k, end)) for k, end in records]
         # an item earns its place by asking, or by holding its own answer or solution box (a
         # course's tasks); paragraphs under an item that asks nothing are a list's prose
-        earned = [q for k, end, q, _ in read if (asks(lines[k].text.rstrip()) and len(q.split()) >= 3)
-                  or any(lines[j].flags & (ANS | EXPL) for j in range(k + 1, end))]
+        intro = lines[firsts[0] - 1].text if firsts[0] else ""
+        if "?" in intro and _ASKS_OF_ITEMS.search(intro):
+            earned = [q for _, _, q, _ in read]  # each item is what the intro asks about
+        else:
+            earned = [q for k, end, q, _ in read if (asks(lines[k].text.rstrip()) and len(q.split()) >= 3)
+                      or any(lines[j].flags & (ANS | EXPL) for j in range(k + 1, end))]
         if len(earned) * 5 >= len(read) * 4:
             out += [r for r in read if 3 <= len(r[2].split()) and len(r[2]) <= _MAX_QUESTION]
     return out
@@ -138,11 +142,22 @@ def _item_element(el):
 
 
 def _under_topic(lines: list[Line], k: int) -> bool:
-    """Is the nearest heading above line k (an intro paragraph or two between) about questions?"""
+    """Is one of the two nearest headings above line k (an intro paragraph or two between:
+    "Python Quiz", then "Expected Evaluation") about questions?"""
+    seen = 0
     for j in range(k - 1, max(-1, k - 1 - _HEADING_REACH), -1):
         if lines[j].flags & HEADING:
-            return _TOPIC.search(lines[j].text) is not None
+            if _TOPIC.search(lines[j].text) is not None:
+                return True
+            seen += 1
+            if seen == 2:
+                break
     return False
+
+
+# an intro that asks about the items under it: "What is the expected evaluation of the
+# following python expressions?"
+_ASKS_OF_ITEMS = re.compile(r"\b(?:following|below)\b", re.I)
 
 
 def _labelled(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, str | None]]:
