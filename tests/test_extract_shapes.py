@@ -1232,3 +1232,7 @@ def test_items_an_intro_asks_about_are_each_a_question() -> None:
             "following python expressions? If you think it errors, write “Error”.</p><ol class='arabic'>"
             + "".join(f"<li><div class='highlight'><pre>{i}</pre></div></li>" for i in items) + "</ol></section>")
     assert [q.question for q in _qs(body)] == items
+    # "Which of the following ...?" over a list asks to pick one of its items: no question per item
+    pick = ("<h1>Biology Quiz</h1><p>Which of the following animals is a mammal that lays eggs?</p><ul>"
+            "<li>The duck-billed platypus</li><li>The common house sparrow</li><li>The great white shark</li></ul>")
+    assert all(q.options for q in _qs(pick))

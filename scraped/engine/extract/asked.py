@@ -108,7 +108,7 @@ def _listed(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, st
         # an item earns its place by asking, or by holding its own answer or solution box (a
         # course's tasks); paragraphs under an item that asks nothing are a list's prose
         intro = lines[firsts[0] - 1].text if firsts[0] else ""
-        if "?" in intro and _ASKS_OF_ITEMS.search(intro):
+        if "?" in intro and _ASKS_OF_ITEMS.search(intro) and not _PICKS.search(intro):
             earned = [q for _, _, q, _ in read]  # each item is what the intro asks about
         else:
             earned = [q for k, end, q, _ in read if (asks(lines[k].text.rstrip()) and len(q.split()) >= 3)
@@ -158,6 +158,8 @@ def _under_topic(lines: list[Line], k: int) -> bool:
 # an intro that asks about the items under it: "What is the expected evaluation of the
 # following python expressions?"
 _ASKS_OF_ITEMS = re.compile(r"\b(?:following|below)\b", re.I)
+# but "Which of the following is a mammal?" asks to pick one: the items are its options
+_PICKS = re.compile(r"\b(?:which|select|choose|pick)\b", re.I)
 
 
 def _labelled(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, str | None]]:
