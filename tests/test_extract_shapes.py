@@ -1236,3 +1236,25 @@ def test_items_an_intro_asks_about_are_each_a_question() -> None:
     pick = ("<h1>Biology Quiz</h1><p>Which of the following animals is a mammal that lays eggs?</p><ul>"
             "<li>The duck-billed platypus</li><li>The common house sparrow</li><li>The great white shark</li></ul>")
     assert all(q.options for q in _qs(pick))
+
+
+def test_question_words_of_more_languages_and_a_page_column_classed_right() -> None:
+    # HELD-11b a Norwegian taxi-licence quiz: "Spørsmål 1: Spørsmål: Hva ...?" is numbered twice;
+    # a Chinese contest paper sits in <div class="right"> and <div class="widget-right-con">, the
+    # page's right-hand column, which is no "right answer" box (it hid all 100 questions)
+    from scraped.engine.extract.normalise import strip_question_number
+    assert strip_question_number("Spørsmål 1: Spørsmål: Hva er et enkeltpersonforetak?") == "Hva er et enkeltpersonforetak?"
+    assert strip_question_number("Fråga 3: Vad är en kommun?") == "Vad är en kommun?"
+    rows = "".join(
+        f"<tr id='topicid_{n}'><th colspan='3'><font>{n}、 {q}</font></th></tr>" + "".join(
+            f"<tr><td><input type='radio' value='{c}' name='topicid_{n}'></td><td>{c}</td><td>{o}</td></tr>"
+            for c, o in zip("ABCD", opts, strict=True))
+        for n, (q, opts) in enumerate([("( )是社会主义民族关系的基石。", ["平等", "团结", "互助", "和谐"]),
+                                       ("我国实行宗教与教育( )的原则。", ["相独立", "相结合", "相分离", "相互促进"]),
+                                       ("我国是统一的多民族国家,( )是各族人民的生命线", ["民族平等", "民族团结", "民族区域自治", "共同繁荣"])],
+                                      start=3))
+    filler = "".join(f"<p>说明文字 {k} " + "考试须知。" * 40 + "</p>" for k in range(40))  # (a column of 8,000 characters)
+    body = (f"<div class='page_main'><div class='right'><div class='widget-right-con'><div>{filler}</div>"
+            f"<div style='margin:20px;'><table class='hmui-grid'><tbody>{rows}</tbody></table></div></div></div></div>")
+    qs = _qs(body)
+    assert [len(q.options) for q in qs] == [4, 4, 4] and all(q.answer is None for q in qs)

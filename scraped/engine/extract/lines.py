@@ -274,6 +274,8 @@ class _Walker:
                     flags &= ~META
             if flags & ANS and len(el) >= 3 and _larger_than(el, _MAX_ANSWER_BOX):
                 flags &= ~ANS  # "mark_item ans-cc" around a whole exam: a page section, not an answer box
+            if flags & CORRECT and _larger_than(el, _MAX_ANSWER_BOX):
+                flags &= ~CORRECT  # a page column classed "right" around a whole exam: not the one right option
             if flags & ANS and not flags & CORRECT and panel(el):
                 flags = (flags & ~ANS) | OPTBOX | CHOICES  # Moodle's, Canvas's div.answer: radio buttons, the options
             elif flags & ANS and not flags & CORRECT and ctx.flags & (CHOICES | CORRECT):

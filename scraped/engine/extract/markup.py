@@ -53,7 +53,8 @@ _NEGATIONS = frozenset(("suppress", "suppressed", "no", "not", "without"))
 _QUESTION_TYPES = frozenset("multianswer shortanswer calculatedmulti calculatedsimple randomsamatch".split())
 _LAYOUT_TOKENS = frozenset(
     "text pull float align col sidebar arrow icon fa nav menu left top bottom m p mr ml pr pl me ms pe ps "
-    "justify content border rounded half side panel column match".split()  # "answer_match_right": a pair's column
+    "justify content border rounded half side panel column match widget wrap wrapper container con main page "
+    "header footer".split()  # "answer_match_right": a pair's column; "widget-right-con": the page's right column
 )
 _FLAG_OF: dict[str, int] = {"": 0, "opt": OPTBOX, "expl": EXPL, "ans": ANS, "hid": HIDDEN, "q": QBOX, "meta": META,
             "correct": CORRECT, "chrome": TOGGLE}

@@ -211,10 +211,12 @@ def normalise_options(options: Iterable[str]) -> list[str]:
 
 
 # "Question" in the languages of the corpus and its neighbours: the word before a number
-_QWORD = r"(?:q(?:uestion|ues|n)?|mcq|problem|exercise|pregunta|pergunta|quest\u00e3o|frage|domanda|c\u00e2u|soal|soru|\u0432\u043e\u043f\u0440\u043e\u0441|\u092a\u094d\u0930\u0936\u094d\u0928)"
+_QWORD = (r"(?:q(?:uestion|ues|n)?|mcq|problem|exercise|pregunta|pergunta|quest\u00e3o|frage|domanda|c\u00e2u|soal|soru"
+          r"|sp\u00f8rsm\u00e5l|sp\u00f8rgsm\u00e5l|fr\u00e5ga|vraag|kysymys|pytanie|ot\u00e1zka"  # no, da, sv, nl, fi, pl, cs
+          r"|\u0432\u043e\u043f\u0440\u043e\u0441|\u043f\u0438\u0442\u0430\u043d\u043d\u044f|\u092a\u094d\u0930\u0936\u094d\u0928)")
 _QNUM = re.compile(
     r"^(?:(?:" + _QWORD + r"\.?\s*(?:no\.?\s*)?#?\d{1,4}(?:\s+of\s+\d{1,4})?\s*[.:)\-\u2013]?)|#?\d{1,4}\s*[.)]|\(\d{1,4}\)"
-    r"|(?:q|ques|question)\s*[.:\-\u2013])(?:\s+|$)",
+    r"|(?:" + _QWORD + r")\s*[.:\-\u2013])(?:\s+|$)",
     re.I,
 )
 # a bare number before Chinese, Japanese or Korean text: how exam papers there number questions ("36 同学们...")
