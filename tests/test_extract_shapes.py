@@ -1258,3 +1258,19 @@ def test_question_words_of_more_languages_and_a_page_column_classed_right() -> N
             f"<div style='margin:20px;'><table class='hmui-grid'><tbody>{rows}</tbody></table></div></div></div></div>")
     qs = _qs(body)
     assert [len(q.options) for q in qs] == [4, 4, 4] and all(q.answer is None for q in qs)
+
+
+def test_word_exported_exam_with_cjk_numbering_and_semicolon_separated_options() -> None:
+    # HELD-11b a Chinese physics test exported from Word: "1、" numbers, "A.加速度...; B...;" options
+    # (no space after the letter, ";" between them), the section header in the same block as
+    # the first question; HELD-7b's Fudan paper: "单项选择题 (...)<br>1 . 第二局..." likewise
+    body = ("<p>一、不定项选择题(本题共10小题,每题3分)</p><p>1、关于加速度的概念,下列说法中正确的是:</p>"
+            "<p>A.加速度就是增加的速度; B.加速度反映了速度变化的大小;</p>"
+            "<p>C.加速度反映了速度变化的快慢; D.物体的速度为0,则其加速度一定为0。</p>"
+            "<div>单项选择题 (专项题每题2分,共12题)<br>1 . 第二局比赛开始时有哪种说法正确<br>"
+            "<label><input type='radio' name='a'>A.第一局胜者先发球</label>"
+            "<label><input type='radio' name='a'>B.第一局负者先发球</label>"
+            "<label><input type='radio' name='a'>C.重新挑边</label></div>")
+    qs = _qs(body)
+    assert [(q.question, len(q.options)) for q in qs] == [
+        ("关于加速度的概念,下列说法中正确的是:", 4), ("第二局比赛开始时有哪种说法正确", 3)]

@@ -92,6 +92,7 @@ from scraped.engine.extract.signals import A_LABEL
 __all__ = ["extract_auto"]
 
 _PROSE_END = re.compile(r"(?:,|;|\band|\bor)$", re.I)
+_LABELLED_PROSE_END = re.compile(r"(?:,|\band|\bor)$", re.I)
 _SUBJECT_VERB = re.compile(r"^(?:is|are|was|were|has|have|means|stands)\s")
 # "Ans: a — 9 = 3×3 ...": a label, a dash, then the reasoning
 _ANSWER_DASH = re.compile(r"^((?:option\s*)?[(\[]?[A-Fa-f1-6][)\]]?\.?)\s+(?:[\u2013\u2014]|--?)\s+(.+)$", re.I)
@@ -149,7 +150,9 @@ def _score(run: Run, question: str, numbered: bool, has_answer: bool, core: Line
     if all(_SUBJECT_VERB.match(o) for o in run.options):
         score -= 3  # "A. is the major version number", "B. is the minor...": the letters are what is described
         why.append("-3 the options go on from their letters")
-    if len([o for o in run.options if _PROSE_END.search(o)]) * 2 >= n:
+    # (";" ends lettered options in exam papers typed in a word processor: "A.35km/h; B.40km/h;")
+    prose = _PROSE_END if how not in ("label", "inline") else _LABELLED_PROSE_END
+    if len([o for o in run.options if prose.search(o)]) * 2 >= n:
         score -= 2
         why.append("-2 the options read as prose")
     if len(question) < 10 or len(question) > 2500:  # scenario questions run to ~2,000 characters

@@ -89,7 +89,7 @@ _LABEL = re.compile(
       | \[(?P<b>[a-f1-6])\]\s*
       | (?P<s>[a-f1-6\u0430-\u0435])\s?\)\s*
       | (?P<d>[a-f1-6\u0430-\u0435])\s?[.:](?:\s+|$)
-      | (?P<t>[a-f])\.(?=(?-i:[A-Z]))   # "a.Wait until the train passes": no space, then a capital
+      | (?P<t>[a-f])\.(?=(?-i:[A-Z])|[\u4e00-\u9fff])   # "a.Wait until the train passes", "A.加速度": no space
       | (?P<h>[a-f])\s+[\u2013\u2014-]\s+   # "A - text": a letter in its own span, then a dash
     )""",
     re.X | re.I,
@@ -101,7 +101,7 @@ _INLINE_LABEL = re.compile(
       | \((?P<p>[a-f1-6])\)
       | \[(?P<b>[a-f])\]
       | (?P<s>[a-f1-6])\)
-      | (?P<d>[a-f])\.(?=\s)
+      | (?P<d>[a-f])\.(?=\s|[\u4e00-\u9fff])
     )""",
     re.X | re.I,
 )
@@ -215,8 +215,8 @@ _QWORD = (r"(?:q(?:uestion|ues|n)?|mcq|problem|exercise|pregunta|pergunta|quest\
           r"|sp\u00f8rsm\u00e5l|sp\u00f8rgsm\u00e5l|fr\u00e5ga|vraag|kysymys|pytanie|ot\u00e1zka"  # no, da, sv, nl, fi, pl, cs
           r"|\u0432\u043e\u043f\u0440\u043e\u0441|\u043f\u0438\u0442\u0430\u043d\u043d\u044f|\u092a\u094d\u0930\u0936\u094d\u0928)")
 _QNUM = re.compile(
-    r"^(?:(?:" + _QWORD + r"\.?\s*(?:no\.?\s*)?#?\d{1,4}(?:\s+of\s+\d{1,4})?\s*[.:)\-\u2013]?)|#?\d{1,4}\s*[.)]|\(\d{1,4}\)"
-    r"|(?:" + _QWORD + r")\s*[.:\-\u2013])(?:\s+|$)",
+    r"^(?:(?:" + _QWORD + r"\.?\s*(?:no\.?\s*)?#?\d{1,4}(?:\s+of\s+\d{1,4})?\s*[.:)\-\u2013]?)|#?\d{1,4}\s*[.)\u3001]|\(\d{1,4}\)"
+    r"|(?:" + _QWORD + r")\s*[.:\-\u2013])(?:\s+|$|(?<=\u3001))",  # ("1、关于...": no space after 、)
     re.I,
 )
 # a bare number before Chinese, Japanese or Korean text: how exam papers there number questions ("36 同学们...")

@@ -123,7 +123,8 @@ def read_question(lines: list[Line], run: Run, floor: int) -> tuple[list[str], i
             # the code block belongs to the question above it ("What does this print?")
             core, first = ln, k
             parts.insert(0, ln.text)
-        elif ln.owner is core.owner and len(parts) < 16 and not ln.flags & HEADING:
+        elif ln.owner is core.owner and len(parts) < 16 and not ln.flags & HEADING and not (
+                len(parts) == 1 and has_question_number(parts[0])):  # (the question's own number starts it)
             parts.insert(0, ln.text)  # one block's <br>-separated lines: "... to:", "1. ...", "2. ..."
             first = k
         else:
