@@ -220,6 +220,9 @@ def test_every_option_painted_is_no_mark():
     (["Q5: d  Q6: a"], {5: "D", 6: "A"}),
     (["We had 3 a day and 2 b tests."], {}),  # prose holding "3 a": not a key
     (["1-B 1-C"], {}),  # two answers for one number: not a key
+    # a Word export's key table read as cells: the numbers, "答案", a letter (or several) under each
+    (["题号", "1", "2", "3", "4", "答案", "C", "B", "CD", "A", "二、填空题"], {1: "C", 2: "B", 3: "CD", 4: "A"}),
+    (["1", "2", "3", "Total", "10", "20", "30"], {}),  # a table of scores: no letters
 ])
 def test_answer_key_lines(texts, key):
     assert parse_key(texts) == key
@@ -227,6 +230,13 @@ def test_answer_key_lines(texts, key):
 
 def test_question_numbers():
     assert [question_number(t) for t in ("Q3. What", "12) x", "Question 4: y", "(5) z", "What")] == [3, 12, 4, 5, None]
+
+
+def test_a_key_table_answers_single_answer_questions_only():
+    qs = "".join(f'<p>{n}、 Which value is {n} + {n}?</p><p>A. {2 * n} B. {2 * n + 1} C. {2 * n + 2}</p>' for n in (1, 2, 3))
+    key = "<table><tr><td>题号</td><td>1</td><td>2</td><td>3</td></tr><tr><td>答案</td><td>A</td><td>AB</td><td>C</td></tr></table>"
+    got = extract_questions(_page(qs + key))
+    assert [q.answer for q in got] == [0, None, 2]
 
 
 def test_answer_key_at_the_foot_fills_unanswered_questions():

@@ -208,8 +208,8 @@ def apply_key(lines: list[Line], kept: list[Candidate]) -> None:
         numbers = list(range(1, len(kept) + 1))
     for cand, num in zip(kept, numbers, strict=True):
         letter = key.get(num) if num is not None else None
-        if cand.answer is not None or letter is None or cand.found is None:
-            continue
+        if cand.answer is not None or letter is None or len(letter) != 1 or cand.found is None:
+            continue  # ("CD": a multiple-answer question's key names no single option)
         idx = ord(letter) - 65
         if idx < len(cand.options):
             cand.answer, cand.how = idx, "key"
