@@ -7,7 +7,9 @@ The answer is what tells them from prose, so each comes with one:
 - an answer box (class "answer") under a question box, its label in any language
   ("პასუხი: ...", "A resposta correta é: 5"), or the block a "Show the answer" switch
   opens under a question box (_boxed_answer): riddles, quiz archives, reviews;
-- a fill-in's key, without its blank numbers ("(1) 2" is 2).
+- a fill-in's key, without its blank numbers ("(1) 2" is 2);
+- an exercise box (class "challenge", "exercise") and the folded solution in it or beside
+  it: the box's title, task and code are the question, the solution its answer.
 The lines that a kept multiple-choice question reads (its options, answer and
 explanation) start none.
 """
@@ -193,8 +195,8 @@ def free_response(lines: list[Line], runs: list[Run], questions, answered: list[
                   breadcrumb) -> list[tuple[int, int, ExtractedQuestion]]:
     """ "Q4. How many ...? / Answer: 18": a numbered question with an explicit answer; or
     a question box with an answer box right under it, or a "Show the answer" switch and
-    the block it opens (_boxed_answer): riddles, quiz archives, interview questions. Each
-    with the span of lines it reads."""
+    the block it opens (_boxed_answer): riddles, quiz archives, interview questions; or an
+    exercise box over its folded solution (_exercise). Each with the span of lines it reads."""
     # an option run's lines (kept or not) and a kept question's answer and explanation start none
     taken = taken_lines(len(lines), [(min(first, run.start), run.end) for run, (_, first, _, _)
                                      in zip(runs, questions, strict=True)] + answered)
