@@ -116,6 +116,16 @@ FLOORS: dict[str, tuple[int, int, int, int]] = {
     "theol-xmu/shigang-g3-1-graded": (40, 30, 0, 0),
     "zno-osvita/history_ww1": (47, 42, 0, 0),
     "zno-osvita/ukr_stress": (36, 36, 0, 0),
+    "drosjeloyve-course/eksamenQ1": (21, 20, 0, 0),
+    "drosjeloyve-course/foretaksregisterloven": (17, 17, 0, 0),
+    "drosjeloyve-course/internkontrollforeskrift": (20, 20, 0, 0),
+    "drosjeloyve-course/kap1": (8, 7, 0, 0),
+    "drosjeloyve-course/taksameter": (78, 77, 0, 1),
+    "hm86-exam-contest/paper2": (100, 0, 0, 1),
+    "jupyter-book-python-essentials/python_quiz": (13, 0, 0, 0),
+    "pl405-learning-licence/learning-licence-questions": (10, 10, 0, 0),
+    "swcarpentry-gapminder/11-lists": (6, 6, 0, 0),
+    "swcarpentry-gapminder/12-for-loops": (7, 7, 0, 0),
 }
 # over the pages above: found / truth questions, right / answers with a truth answer (the
 # Chaoxing review page's 434 questions, 405 found and 367 of 401 answers right, weigh on both)
