@@ -1274,3 +1274,19 @@ def test_word_exported_exam_with_cjk_numbering_and_semicolon_separated_options()
     qs = _qs(body)
     assert [(q.question, len(q.options)) for q in qs] == [
         ("关于加速度的概念,下列说法中正确的是:", 4), ("第二局比赛开始时有哪种说法正确", 3)]
+
+
+def test_a_scripts_deck_of_cards_whose_keys_say_nothing() -> None:
+    # HELD-9a Security+ flashcards: `const CARDS = [{d:"general", f:"What ...?", b:"..."}, ...]`
+    # rendered by a script; the field that asks is the front, the longest other one the back.
+    # A settings array of like objects that asks nothing gives nothing. Before: 0 of 105.
+    cards = [("What are the three pillars of the CIA triad?", "Confidentiality, Integrity and Availability."),
+             ("What does non-repudiation mean?", "A party cannot deny having performed an action."),
+             ("What is a zero-day?", "A flaw unknown to the vendor, with no patch yet."),
+             ("What does MFA combine?", "Two or more kinds of factor: know, have, are."),
+             ("What is least privilege?", "Only the access a task needs, nothing more.")]
+    deck = ",\n".join(f'  {{d:"general",f:"{f}",b:"{b}"}}' for f, b in cards)
+    domains = ",".join(f'{{key:"k{n}",label:"Domain {n} overview",color:"#2dd4bf"}}' for n in range(6))
+    qs = _qs(f"<div id='app'></div><script>\nconst DOMAINS = [{domains}];\nconst CARDS = [\n{deck}\n];\n"
+             "function show(question) { return question; }\n</script>")
+    assert [(q.question, q.answer_text) for q in qs] == cards

@@ -243,8 +243,42 @@ def script_questions(scripts: list[tuple[str, str]]) -> list[ExtractedQuestion]:
             continue
         nodes = list(_walk(data))
         base = _number_base(nodes)
+        found = 0
         for node in nodes:
             q = _schema_question(node) if "@type" in node else (_state_question(node, base) or _card_question(node))
             if q is not None:
                 out.append(q)
+                found += 1
+        if not found:
+            out.extend(_card_deck(data))
+    return out
+
+
+_MIN_CARDS = 5
+
+
+def _card_deck(data: Any) -> list[ExtractedQuestion]:
+    """Free-response cards from a script's array of like objects whose keys say nothing
+    (`{d: "general", f: "What are the three pillars of the CIA triad?", b: "Confidentiality,
+    ..."}`): the field that asks in most of them is the question, the longest other text
+    field the answer. Arrays that do not ask (settings, menus) give nothing."""
+    decks = [v for v in (data if isinstance(data, list) else [data]) if isinstance(v, list)]
+    if isinstance(data, list) and data and all(isinstance(v, dict) for v in data):
+        decks.append(data)
+    out: list[ExtractedQuestion] = []
+    for deck in decks:
+        cards = [c for c in deck if isinstance(c, dict)]
+        if len(cards) < _MIN_CARDS or len(cards) < len(deck) * 0.9:
+            continue
+        keys = [k for k in cards[0] if all(isinstance(c.get(k), str) for c in cards)]
+        asking = [k for k in keys if sum(_text(c[k]).endswith("?") for c in cards) * 5 >= len(cards) * 3]
+        if len(asking) != 1:
+            continue
+        front = asking[0]
+        backs = [k for k in keys if k != front]
+        if not backs:
+            continue
+        back = max(backs, key=lambda k: sum(len(c[k]) for c in cards))
+        out += [ExtractedQuestion(_text(c[front]), (), None, _text(c[back]) or None, None) for c in cards
+                if len(_text(c[front])) >= 8]
     return out
