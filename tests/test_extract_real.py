@@ -108,6 +108,7 @@ FLOORS: dict[str, tuple[int, int, int, int]] = {
     "python-docs-faq/faq_extending": (17, 17, 0, 0),
     "python-docs-faq/faq_general": (23, 23, 0, 0),
     "secplus-study/practice-exam": (76, 76, 0, 0),
+    "secplus-study/flashcards": (105, 105, 0, 0),
     "supermark-ttm4175/mqtt-preparation-1": (6, 6, 0, 0),
     "supermark-ttm4175/supermark-quiz-doc": (2, 2, 0, 0),
     "theol-xmu/maogai-c-test1-review": (39, 29, 0, 0),
