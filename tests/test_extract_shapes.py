@@ -1290,3 +1290,29 @@ def test_a_scripts_deck_of_cards_whose_keys_say_nothing() -> None:
     qs = _qs(f"<div id='app'></div><script>\nconst DOMAINS = [{domains}];\nconst CARDS = [\n{deck}\n];\n"
              "function show(question) { return question; }\n</script>")
     assert [(q.question, q.answer_text) for q in qs] == cards
+
+
+def test_feedback_for_a_wrong_choice_is_not_the_explanation() -> None:
+    # drosjeloyve-course (tests/fixtures/real): each question's explanation area holds a
+    # "correct" block and an "incorrect" one; the second is what the page says when the
+    # reader errs. Before, both were the explanation (44 of 139 explanations right).
+    card = ("<div class='course_quiz_element'><span class='quiz_element_title'>{n}. {q}</span>"
+            "<div class='form-group'><label><input type='radio' name='quiz_{n}' value='1'>a) {a}</label></div>"
+            "<div class='form-group'><label><input type='radio' name='quiz_{n}' value='2'>b) {b}</label></div>"
+            "<input type='hidden' name='right_{n}' value='2'>"
+            "<div class='mainExplanationBlock'><div class='correctExplanationBlock'>"
+            "<div class='explanationText'>{why}</div></div>"
+            "<div class='incorrectExplanationBlock'><div class='explanationTitle'>Galt!</div>"
+            "<div class='explanationText'>Not that one: a) is a partnership.</div></div></div></div>")
+    body = (card.format(n=1, q="What is a sole proprietorship?", a="A partnership of two owners",
+                        b="A business one person owns", why="One person owns and runs it.")
+            + card.format(n=2, q="Who keeps the register of business enterprises?", a="The tax office",
+                          b="The registrar", why="The registrar, appointed by the King."))
+    qs = _qs(body)
+    assert [q.answer_text for q in qs] == ["A business one person owns", "The registrar"]
+    assert [q.explanation for q in qs] == ["One person owns and runs it.", "The registrar, appointed by the King."]
+    # a wrong option's own class stays an option: only feedback blocks are dropped
+    body = ("<ol><li>Which planet is largest?<ul><li class='incorrect'>Mars</li>"
+            "<li class='correct'>Jupiter</li><li class='wrong'>Venus</li></ul></li></ol>")
+    qs = _qs(body)
+    assert qs and qs[0].options == ("Mars", "Jupiter", "Venus") and qs[0].answer_text == "Jupiter"

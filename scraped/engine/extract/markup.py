@@ -47,6 +47,10 @@ _CLASS_HINTS = re.compile(
     r"|(?P<correct>^(?:correct|right|true)$)"
     r"|(?P<chrome>^(?:prompt|instructions?)$)"  # "Select one:": a form's prompt, not the question
 )
+# feedback shown for a wrong choice ("incorrectExplanationBlock", "incorrect_comments",
+# "feedback-wrong"): what the page says when the reader errs, not the explanation of the key
+_WRONG_FEEDBACK = re.compile(r"(?:^|[-_ ])(?:incorrect|wrong)[-_]?(?:explan|feedback|message|msg|response|comment)"
+                             r"|(?:explan\w*|feedback|message|msg|response)[-_](?:incorrect|wrong)(?:$| )")
 _SCREEN_READER = re.compile(r"sr-only|screen-?reader|visually-hidden|accesshide")
 _NEGATIONS = frozenset(("suppress", "suppressed", "no", "not", "without"))
 # Moodle's question types on its "que" container: a type, not an answer box ("que multianswer")
@@ -74,7 +78,7 @@ def classify(value: str) -> tuple[int, bool]:
         return hit
     low = value.lower()
     tokens = set(_TOKENS.split(low))
-    skip = not tokens.isdisjoint(_SKIP_TOKENS)
+    skip = not tokens.isdisjoint(_SKIP_TOKENS) or _WRONG_FEEDBACK.search(low) is not None
     flags = 0
     for tok in tokens - _QUESTION_TYPES:
         for m in _CLASS_HINTS.finditer(tok):
