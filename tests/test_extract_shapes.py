@@ -1316,3 +1316,20 @@ def test_feedback_for_a_wrong_choice_is_not_the_explanation() -> None:
             "<li class='correct'>Jupiter</li><li class='wrong'>Venus</li></ul></li></ol>")
     qs = _qs(body)
     assert qs and qs[0].options == ("Mars", "Jupiter", "Venus") and qs[0].answer_text == "Jupiter"
+
+
+def test_review_feedback_for_all_after_an_unanswered_note() -> None:
+    # mandarinbean-watupro (tests/fixtures/real): a result page; under each question's
+    # lettered choices "Question was not answered", then div.watupro-main-feedback, the
+    # feedback every reader sees: the explanation. Before, the note ended the record (0/10).
+    card = ("<div class='show-question'><div class='show-question-content'><p>{n} {q}</p></div>"
+            "<div class='show-question-choices'><ul><li class='answer'><span class='answer'>A</span></li>"
+            "<li class='answer correct-answer'><span class='answer'>B</span></li>"
+            "<li class='answer'><span class='answer'>C</span></li></ul>"
+            "<p class='unanswered watupro-unanswered'>Question was not answered</p></div>"
+            "<div class='watupro-main-feedback'><p>{why}</p></div></div>")
+    body = (card.format(n=36, q="Let me introduce Mr. Li from our company ( )", why="介绍: introduce.")
+            + card.format(n=37, q="My eyes have to ( ) after reading for long.", why="休息: rest."))
+    qs = _qs(body)
+    assert [q.answer for q in qs] == [1, 1]  # the second option
+    assert [q.explanation for q in qs] == ["介绍: introduce.", "休息: rest."]

@@ -51,6 +51,9 @@ _CLASS_HINTS = re.compile(
 # "feedback-wrong"): what the page says when the reader errs, not the explanation of the key
 _WRONG_FEEDBACK = re.compile(r"(?:^|[-_ ])(?:incorrect|wrong)[-_]?(?:explan|feedback|message|msg|response|comment)"
                              r"|(?:explan\w*|feedback|message|msg|response)[-_](?:incorrect|wrong)(?:$| )")
+# the feedback shown to all, whatever they chose: Moodle's "generalfeedback", WatuPRO's
+# "watupro-main-feedback"; an explanation box
+_GENERAL_FEEDBACK = re.compile(r"(?:general|main)[-_]?feedback")
 _SCREEN_READER = re.compile(r"sr-only|screen-?reader|visually-hidden|accesshide")
 _NEGATIONS = frozenset(("suppress", "suppressed", "no", "not", "without"))
 # Moodle's question types on its "que" container: a type, not an answer box ("que multianswer")
@@ -83,6 +86,8 @@ def classify(value: str) -> tuple[int, bool]:
     for tok in tokens - _QUESTION_TYPES:
         for m in _CLASS_HINTS.finditer(tok):
             flags |= _FLAG_OF[m.lastgroup or ""]
+    if "feedback" in low and _GENERAL_FEEDBACK.search(low):
+        flags |= EXPL
     if _SCREEN_READER.search(low):
         flags |= SRONLY
     if "answercorrect" in low:

@@ -53,6 +53,10 @@ __all__ = ["block_question", "hints", "read_after", "read_question", "skippable"
 _TEMPLATE = re.compile(r"^(?:(?:you(?:r)?\s+(?:selected|answer(?:ed)?|chose|choice|picked)|your\s+answer)\b"
                        r"|(?:correct|incorrect|wrong|right|well done|try again|not quite)[!.]?$)", re.I)
 
+# an attempt's state under the options ("Question was not answered", "Not answered"): about
+# the reader, not the question; the feedback after it still belongs to the question
+_UNANSWERED = re.compile(r"^(?:(?:this\s+)?question\s+(?:was\s+)?not\s+answered|not\s+(?:yet\s+)?answered"
+                         r"|unanswered|you\s+did\s+not\s+answer(?:\s+this\s+question)?)[.!]?$", re.I)
 
 # a question's own heading, its number and a title: "Question 1: Estimating Request Throughput"
 _TITLED = re.compile(r"^(?:question|q)\s*\d{1,3}\s*[:.\u2013-]\s*[^\W\d_]\w*(?:\s+\S+)+", re.I)
@@ -276,6 +280,8 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
         elif feedback is not None and (where := _in_feedback(ln.owner, feedback)) is not None:
             if not where:  # the feedback on the student's own choice explains that choice, not the question
                 expl.append(t)
+        elif _UNANSWERED.match(t):
+            pass
         elif in_expl and prev is not None and (ln.owner is prev.owner or (
                 box is not None and _in_box(ln.owner.getparent(), box) and len(expl) < 12 and not f & HEADING)):
             expl.append(t)
