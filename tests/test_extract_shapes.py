@@ -1223,6 +1223,30 @@ def test_exercise_box_with_its_folded_solution_beside_it() -> None:
          "PYTHON lithium")]
 
 
+def test_exercise_whose_task_lists_questions_or_whose_solution_is_a_table() -> None:
+    # Software Carpentry (corpus swcarpentry-gapminder, 11-lists and 12-for-loops): a task
+    # that ends in a list of two questions (a list dropped as options: its items ask), and a
+    # solution that is a table seven levels down its accordion. Before: 13 of 18 on the pages.
+    def challenge(n: int, title: str, task: str, solution: str) -> str:
+        return (f"<div class='callout challenge'><div class='callout-inner'><h3 class='callout-title'>{title}</h3>"
+                f"<div class='callout-content'>{task}</div></div></div>"
+                f"<div class='accordion challenge-accordion'><div class='accordion-item'>"
+                f"<button class='accordion-button solution-button collapsed'><h4>Show me the solution</h4></button>"
+                f"<div id='collapseSolution{n}' class='accordion-collapse collapse'><div class='accordion-body'>"
+                f"{solution}</div></div></div></div>")
+    body = (challenge(1, "Stepping Through a List", "<p>Given this code:</p><pre>element = 'fluorine'</pre><ol>"
+                      "<li>What does element[::2] print?</li><li>What does stride do in a slice?</li></ol>",
+                      "<p>It prints furn.</p>")
+            + challenge(2, "Tracing Execution", "<p>Create a table of the lines executed.</p><pre>total = 0</pre>",
+                        "<table class='table'><thead><tr><th>Line no</th><th>Variables</th></tr></thead>"
+                        "<tbody><tr><td>1</td><td>total = 0</td></tr></tbody></table>"))
+    qs = _qs(body)
+    assert [(q.question, q.options, q.answer_text) for q in qs] == [
+        ("Stepping Through a List Given this code: element = 'fluorine' What does element[::2] print? "
+         "What does stride do in a slice?", (), "It prints furn."),
+        ("Tracing Execution Create a table of the lines executed. total = 0", (), "Line no Variables 1 total = 0")]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

@@ -305,7 +305,8 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
     placeholder_answers(kept)
     if len(kept) >= 3:
         kept = numbering_gaps(lines, kept, explain)
-    free = key_entries(kept, free_response(lines, runs, questions, [(c.end, c.after) for c in kept], breadcrumb))
+    free = key_entries(kept, free_response(lines, runs, questions, [(c.end, c.after) for c in kept],
+                                          [(c.start, c.end) for c in kept], breadcrumb))
     placed = [(c.start, c.found) for c in kept if c.found is not None]
     taken = [(c.start, c.end) for c in kept]
 

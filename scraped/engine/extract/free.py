@@ -125,7 +125,8 @@ def _exercise(lines: list[Line], k: int) -> tuple[int, int, str] | None:
     if not (ln.flags & EXPL and ln.flags & HIDDEN) or ln.box == lines[k - 1].box or not lines[k - 1].flags & QBOX:
         return None
     box = ln.owner
-    for _ in range(6):  # the exercise's container: the nearest ancestor classed as a question box
+    for _ in range(9):  # the exercise's container: the nearest ancestor classed as a question box (a
+        # solution table sits 7 levels down its accordion)
         box = box.getparent()
         if box is None:
             return None
@@ -192,14 +193,18 @@ def taken_lines(n: int, spans: list[tuple[int, int]]) -> bytearray:
 
 
 def free_response(lines: list[Line], runs: list[Run], questions, answered: list[tuple[int, int]],
-                  breadcrumb) -> list[tuple[int, int, ExtractedQuestion]]:
+                  kept: list[tuple[int, int]], breadcrumb) -> list[tuple[int, int, ExtractedQuestion]]:
     """ "Q4. How many ...? / Answer: 18": a numbered question with an explicit answer; or
     a question box with an answer box right under it, or a "Show the answer" switch and
     the block it opens (_boxed_answer): riddles, quiz archives, interview questions; or an
-    exercise box over its folded solution (_exercise). Each with the span of lines it reads."""
+    exercise box over its folded solution (_exercise). Each with the span of lines it reads.
+    `answered` holds the kept questions' answer spans, `kept` their question spans."""
     # an option run's lines (kept or not) and a kept question's answer and explanation start none
     taken = taken_lines(len(lines), [(min(first, run.start), run.end) for run, (_, first, _, _)
                                      in zip(runs, questions, strict=True)] + answered)
+    # an exercise's task may hold a list that was dropped as options (its items ask: "What
+    # does list('tin') do?"); only a kept question's lines belong to another record
+    claimed = taken_lines(len(lines), kept + answered)
     out: list[tuple[int, int, ExtractedQuestion]] = []
     floor = 0
     k = 0
@@ -209,7 +214,7 @@ def free_response(lines: list[Line], runs: list[Run], questions, answered: list[
         if not taken[k] and k and (ex := _exercise(lines, k)) is not None:
             task, done, solution = ex  # an exercise box and its folded solution
             asked = clean_text(" ".join(x.text for x in lines[task:k] if not x.flags & TOGGLE))
-            if len(asked) >= 15 and not any(taken[task:k]):
+            if len(asked) >= 15 and not any(claimed[task:k]):
                 topic, level = hints(lines[task:done], [], breadcrumb)
                 out.append((task, done, ExtractedQuestion(asked, (), None, solution, None, topic, level)))
             floor = k = done
