@@ -1247,6 +1247,22 @@ def test_exercise_whose_task_lists_questions_or_whose_solution_is_a_table() -> N
         ("Tracing Execution Create a table of the lines executed. total = 0", (), "Line no Variables 1 total = 0")]
 
 
+def test_a_free_response_question_whose_text_numbers_its_parts() -> None:
+    # Chaoxing exam review (corpus chaoxing-exam): a short-answer question in h3.mark_name
+    # lines whose parts "1) ... 2) ... 3) ..." look like an option list (dropped: they ask),
+    # over the "正确答案:" key. The dropped list is the question's text, not a wall above it.
+    body = ("<div class='questionLi'><div class='Sub_tit_box'><h3 class='mark_name'>7. <span>(简答题)</span>"
+            "<span class='qtContent'>某网络中的路由器运行OSPF路由协议。<br>请回答下列问题:<br>"
+            "1)&nbsp; 给出R1的路由表,要求路由项尽可能少。<br>2)&nbsp; R1通过哪个接口转发该IP分组?<br>"
+            "3)&nbsp; 主机收到的IP分组的TTL是多少?</span></h3></div>"
+            "<div class='mark_answer'><dl><dt>我的答案:</dt><dd class='stuAnswerContent'></dd></dl><dl><dt>正确答案:</dt>"
+            "<dd class='rightAnswerContent'>1)路由表如下 2)L0接口 3)61</dd></dl></div></div>")
+    qs = _qs(body)
+    assert [(q.question, q.options, q.answer_text) for q in qs] == [
+        ("某网络中的路由器运行OSPF路由协议。 请回答下列问题: 1) 给出R1的路由表,要求路由项尽可能少。 "
+         "2) R1通过哪个接口转发该IP分组? 3) 主机收到的IP分组的TTL是多少?", (), "1)路由表如下 2)L0接口 3)61")]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

@@ -221,8 +221,8 @@ def free_response(lines: list[Line], runs: list[Run], questions, answered: list[
             continue
         boxed = None if taken[k] or k == 0 or taken[k - 1] else _boxed_answer(lines, k)
         if taken[k] or (boxed is None and not (ln.kind or kind(ln)) & K_ANSWER):
-            if taken[k]:
-                floor = k + 1
+            if claimed[k]:
+                floor = k + 1  # (a dropped run's lines may be the text above a free question)
             k += 1
             continue
         here, above = k, floor
