@@ -1263,6 +1263,28 @@ def test_a_free_response_question_whose_text_numbers_its_parts() -> None:
          "2) R1通过哪个接口转发该IP分组? 3) 主机收到的IP分组的TTL是多少?", (), "1)路由表如下 2)L0接口 3)61")]
 
 
+def test_a_key_value_in_several_paragraphs_or_blanks_is_read_whole() -> None:
+    # Chaoxing exam review (corpus chaoxing-exam): under "正确答案:" ("correct answer") the
+    # value of a short-answer question is a dd.rightAnswerContent of several <p>, and a
+    # fill-in's two blanks are two dd.rightAnswerContent side by side. Before: only the first
+    # paragraph or blank. The analysis box after them is not the key.
+    def question(n: int, text: str, key: str) -> str:
+        return (f"<div class='questionLi'><div class='Sub_tit_box'><h3 class='mark_name'>{n}. <span>(简答题)</span>"
+                f"<span class='qtContent'>{text}</span></h3></div><div class='mark_answer'>"
+                f"<dl><dt><i>我的答案:</i></dt><dd class='stuAnswerContent'></dd></dl>"
+                f"<dl><dt><i>正确答案:</i></dt>{key}</dl></div>"
+                f"<div class='analysis'><i>知识点:</i><p class='know-point'></p></div></div>")
+    body = (question(1, "如何理解传输速率、带宽和传播速率?",
+                     "<dd class='rightAnswerContent'><p>传输速率指主机发送数据的速率。</p>"
+                     "<p>带宽指数字信道所能传送的最高数据传输速率。</p></dd>")
+            + question(2, "计算机网络两个重要的基本特点是( )和( )。",
+                       "<dd class='rightAnswerContent'>(1) 连通性</dd><dd class='rightAnswerContent'>(2) 共享</dd>"))
+    qs = _qs(body)
+    assert [(q.question, q.answer_text) for q in qs] == [
+        ("如何理解传输速率、带宽和传播速率?", "传输速率指主机发送数据的速率。 带宽指数字信道所能传送的最高数据传输速率。"),
+        ("计算机网络两个重要的基本特点是( )和( )。", "连通性; 共享")]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

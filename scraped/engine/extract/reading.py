@@ -216,6 +216,8 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
     box = None  # the element holding a bare "Explanation" heading and the explanation
     feedback = None  # a review's outcome box, under a screen-reader "Feedback" heading
     prev: Line | None = None
+    label: Line | None = None  # the bare key label ("正确答案:") whose value is read
+    holder = None  # the element holding that value, while later lines may go on with it
     j = start
     while j < limit:
         ln = lines[j]
@@ -244,7 +246,9 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
                     expl.append(parts[1].strip())
                     in_expl = True
             else:
-                expect_value = True
+                expect_value, label = True, ln
+        elif holder is not None and answer is not None and not k & (K_ANSWER | K_EXPL) and _goes_on(ln, holder):
+            answer += " " + t  # the key's later paragraphs, or its next blank's value "(2) 共享"
         elif k & K_EXPL and (m := EXPL_RE.match(t)):
             if m.group("v"):
                 expl.append(m.group("v").strip())
@@ -259,6 +263,8 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
             if not _TEMPLATE.match(t):  # "Correct Answer" / "You Selected": a result template
                 labelled, key = labelled_answer(t)  # "Resposta:" then "A resposta correta é: -1"
                 answer = key if labelled and key else t
+                if not labelled and label is not None:
+                    holder = _value_holder(ln, label)
             expect_value = False
         elif f & INPUT and j + 1 < limit and lines[j + 1].flags & INPUT:
             break  # a block of hidden answer inputs: the page's store of answers (passes.py)
@@ -287,9 +293,36 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
             expl.append(t)
         else:
             break
+        if holder is not None and not (_in_box(ln.owner, holder) or _goes_on(ln, holder)):
+            holder = None  # (only the lines right after the value go on with it)
         prev = ln
         j += 1
     return answer, expl, j, metas, weak
+
+
+def _value_holder(value: Line, label: Line):
+    """The element holding a key's value: the largest ancestor of the value line that does
+    not hold the label too ("正确答案:" in a dt, the value in the dd beside it)."""
+    holder = value.owner
+    for _ in range(6):
+        parent = holder.getparent()
+        if parent is None or _in_box(label.owner, parent):
+            break
+        holder = parent
+    return holder
+
+
+def _goes_on(ln: Line, holder) -> bool:
+    """Line ln goes on with the key's value held by `holder`: another paragraph inside a
+    holder that wraps several (a dd of <p>s), or the text of a like-classed sibling of it
+    (the next dd.rightAnswerContent: a fill-in's second blank)."""
+    if not ln.flags & ANS or ln.flags & HEADING:
+        return False
+    owner = ln.owner
+    if owner is not holder and _in_box(owner, holder):
+        return True
+    cls = holder.get("class")
+    return bool(cls) and owner.tag == holder.tag and owner.get("class") == cls and owner.getparent() is holder.getparent()
 
 
 # a difficulty badge's words: the other badges name a category
