@@ -1285,6 +1285,24 @@ def test_a_key_value_in_several_paragraphs_or_blanks_is_read_whole() -> None:
         ("计算机网络两个重要的基本特点是( )和( )。", "连通性; 共享")]
 
 
+def test_a_question_block_that_holds_a_small_table() -> None:
+    # Chaoxing exam review (corpus chaoxing-exam, question 243): the stem, a routing table
+    # written as <br>-separated cells (17 lines) and the ask, all in one h3 over the options.
+    # Before: only the ask, the table and the stem lost (a block over 14 lines was taken for a
+    # page section).
+    cells = ["目的网络", "下一跳", "接口"] + [f"169.96.40.0/2{n}<br>176.{n}.1.1<br>S{n}" for n in range(1, 5)]
+    body = ("<div class='questionLi'><div class='Sub_tit_box'><h3 class='mark_name'>243. <span>(单选题)</span>"
+            "<span class='qtContent'>某路由器的路由表如下所示:<br>" + "<br>".join(cells)
+            + "<br>若路由器收到一个目的地址为169.96.40.5的IP分组,则转发该IP分组的接口是( )。</span></h3></div>"
+            "<ul class='mark_letter'><li>A. S1</li><li>B. S2</li><li>C. S3</li><li>D. S4</li></ul>"
+            "<div class='mark_answer'><div class='mark_key'>我的答案: 正确答案:C</div></div></div>")
+    qs = _qs(body)
+    assert len(qs) == 1
+    assert qs[0].question.startswith("某路由器的路由表如下所示: 目的网络 下一跳 接口 169.96.40.0/21")
+    assert qs[0].question.endswith("则转发该IP分组的接口是( )。")
+    assert (qs[0].options, qs[0].answer) == (("S1", "S2", "S3", "S4"), 2)
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

@@ -21,7 +21,7 @@ from scraped.engine.extract.lines import ANS, EXPL, HIDDEN, Line
 
 __all__ = ["question_start"]
 
-_MAX_LINES = 14
+_MAX_LINES = 32  # (a question may hold a small table: one line per cell)
 _MAX_CHARS = 1500
 _MAX_UP = 12  # levels climbed: records are shallow
 
