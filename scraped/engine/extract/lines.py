@@ -131,6 +131,17 @@ def _short_text(el, most: int) -> bool:
     return 0 < len(text) <= most
 
 
+def _after_leaf(leaf) -> str:
+    """The text right after an inline leaf: its tail, else its next sibling's first text."""
+    tail = (leaf.tail or "").lstrip()
+    if tail:
+        return tail
+    nxt = leaf.getnext()
+    if nxt is None or not isinstance(nxt.tag, str) or classify(nxt.get("class") or "")[0] & (HIDDEN | SRONLY):
+        return ""  # (a screen-reader "correct" after a letter that is the whole option)
+    return (nxt.text or "").lstrip()
+
+
 class _Walker:
     def __init__(self) -> None:
         self.lines: list[Line] = []
@@ -450,8 +461,10 @@ class _Walker:
                                 self.links += len(text.strip())
                         elif not text.isspace():
                             if (cctx.flags & (OPTBOX | CHOICES | LISTED) and text.strip() in _LABEL_CHARS
-                                    and (after := (child.tail or "").lstrip()) and (after[0].isalnum() or after[0] in "\u00ab\u201c\"")):
-                                text = text.strip() + ". "  # "<span class=marker>Б</span>колесо": a label, styled apart
+                                    and (after := _after_leaf(child)) and (after[0].isalnum() or after[0] in "\u00ab\u201c\"")):
+                                # "<span class=marker>Б</span>колесо", "<span class=opt-label>A</span>
+                                # <span class=opt-text>Tamil Nadu</span>": a label, styled apart
+                                text = text.strip() + ". "
                             self.add(text, cctx, owner)
             tail = child.tail
             if tail:

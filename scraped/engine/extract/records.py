@@ -37,9 +37,10 @@ def inside(el, box, limit: int = 60) -> bool:
     return False
 
 
-def question_start(lines: list[Line], start: int, end: int) -> int | None:
+def question_start(lines: list[Line], start: int, end: int, low: int = 0) -> int | None:
     """Index of the first line of the block before the options lines[start:end], when the
-    tree says the question is that whole block; None when it does not say."""
+    tree says the question is that whole block; None when it does not say. Never below
+    `low` (where the previous question ends) when the record's earlier blocks join it."""
     if start == 0 or end <= start:
         return None
     before = lines[start - 1].owner
@@ -75,4 +76,28 @@ def question_start(lines: list[Line], start: int, end: int) -> int | None:
         k -= 1
     if k >= 0 and inside(lines[k].owner, block):
         return None  # the block goes on above: a page section, not one question
-    return k + 1
+    return _record_start(lines, k + 1, start, block, box, parent, low)
+
+
+def _record_start(lines: list[Line], first: int, start: int, block, box, parent, low: int) -> int:
+    """The record's earlier blocks join its question block when the record (parent) holds
+    nothing else above: a stem, an intro line, then a statement list, then the options
+    ("Consider the following statements: / Which is correct? / 1. ... 2. ... / A B C D").
+    A sibling like the options box or the question block (another record's), an answer or
+    a hidden box, or a record too large keeps the block alone (first)."""
+    sib = block.getprevious()
+    j = first
+    chars = sum(len(ln.text) for ln in lines[first:start])
+    while sib is not None:
+        if isinstance(sib.tag, str):
+            if sib.tag == box.tag or (sib.tag == block.tag and sib.get("class") == block.get("class")):
+                return first
+            while j > low and inside(lines[j - 1].owner, sib):
+                j -= 1
+                chars += len(lines[j].text)
+                if lines[j].flags & (ANS | EXPL | HIDDEN) or start - j > _MAX_LINES or chars > _MAX_CHARS:
+                    return first
+        sib = sib.getprevious()
+    if j <= low or inside(lines[j - 1].owner, parent):
+        return first  # (text of the record's own above its first child, or the last question's lines)
+    return j

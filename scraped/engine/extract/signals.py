@@ -66,10 +66,13 @@ GROUP_LABEL = re.compile(r"^answer\s*(\d{1,2})\s*:$", re.I)
 _ANSWER_WORDS = (r"(?:правильн(?:а|ий|ый)\s+)?(?:відповідь|ответ)|(?:respuesta|resposta|réponse|risposta)"
                  r"(?:\s+(?:correct[ae]|corret[ao]))?|antwort|jawaban|cevap|odpowied[źz]|\u0909\u0924\u094d\u0924\u0930"
                  r"|(?:参考|正确|标准)?答案")  # (not "我的答案", "my answer": a line that starts so is the student's)
-_ANSWER_FIRST = frozenset("acrtjo\u0432\u043e\u043f\u0909答参正标[\u3010")  # the first letters those can have
+# a tick, an arrow or a bulb before the label: "✔ Answer: C", "👉 Answer: B", "💡 Explanation:"
+_MARK = "\u2713\u2714\u2705\u2611\u27a4\u25ba\u25b6\u2192\u00bb\U0001f449\U0001f4a1"
+_MARKED = "(?:[" + _MARK + "]\ufe0f?\\s*)?"
+_ANSWER_FIRST = frozenset("acrtjo\u0432\u043e\u043f\u0909答参正标[\u3010" + _MARK)  # the first letters those can have
 # a label may stand in brackets, its value after them: "[参考答案] 中共十二大", "【答案】B"
 ANSWER_RE = re.compile(
-    r"""^(?:[\[\u3010]\s*)?(?:(?:the\s+)?(?:correct|right)\s+(?:answer|option|choice)|answer|ans|""" + _ANSWER_WORDS + r""")
+    r"^" + _MARKED + r"""(?:[\[\u3010]\s*)?(?:(?:the\s+)?(?:correct|right)\s+(?:answer|option|choice)|answer|ans|""" + _ANSWER_WORDS + r""")
     (?:\s*[\]\u3011]\s*[:\-\u2013\u2014=]?\s*(?P<v0>.*)
       |\s*(?:is\b)?\s*[:\-\u2013\u2014=]\s*(?P<v1>.*)
       |\.\s*(?P<v2>.*)
@@ -79,7 +82,7 @@ ANSWER_RE = re.compile(
     re.I | re.X | re.S,
 )
 EXPL_RE = re.compile(
-    r"^(?:[\[\u3010]\s*)?(?:explanation|solution|rationale|reason|hint|working|detailed\s+solution|explain|(?:试题|答案)?解析)s?"
+    r"^" + _MARKED + r"(?:[\[\u3010]\s*)?(?:explanation|solution|rationale|reason|hint|working|detailed\s+solution|explain|(?:试题|答案)?解析)s?"
     r"(?:(?:\s*[\]\u3011]?\s*[:\-\u2013\u2014.]|\s*[\]\u3011])\s*(?P<v>.*)|\s*[\]\u3011]?\s*)$",
     re.I | re.S,
 )
@@ -112,7 +115,7 @@ def kind(ln: Line) -> int:
     k = K_DONE
     if c in _ANSWER_FIRST and ANSWER_RE.match(t):
         k |= K_ANSWER
-    if c in "esrhwd解试答[\u3010" and EXPL_RE.match(t):
+    if (c in "esrhwd解试答[\u3010" or c in _MARK) and EXPL_RE.match(t):
         k |= K_EXPL
     if c in "svrhctaeb" and len(t) < 60 and TOGGLE_RE.match(t):
         k |= K_TOGGLE
