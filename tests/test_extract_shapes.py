@@ -1303,6 +1303,38 @@ def test_a_question_block_that_holds_a_small_table() -> None:
     assert (qs[0].options, qs[0].answer) == (("S1", "S2", "S3", "S4"), 2)
 
 
+def test_statement_question_with_label_spans_and_a_ticked_answer_line() -> None:
+    # HELD-13a TNPSC current-affairs drill: div.stmt-mcq holds the stem, an intro line, a
+    # statement list, then ul.mcq-options whose li hold span.opt-label "A" beside
+    # span.opt-text, then "✔ Answer: D" and the explanation. Before: the statements taken as
+    # the question, every option glued to its letter ("A1 and 2 only"), no answer (0 of 55).
+    def options(texts: list[str]) -> str:
+        return "<ul class='mcq-options'>" + "".join(
+            f"<li data-opt='{L}'><span class='opt-label'>{L}</span><span class='opt-text'>{t}</span></li>"
+            for L, t in zip("ABCD", texts, strict=False)) + "</ul>"
+    body = ("<h3 class='sub'>Prelims MCQs</h3><!-- Question 1 --><div class='stmt-mcq'>"
+            "<div class='mcq-q'>Consider the following statements regarding the Muddiman Committee:</div>"
+            "<div class='stmt-intro'>Which of the statements given above is/are correct?</div>"
+            "<ul class='stmt-list'><li data-n='1'>It was appointed in the year 1924.</li>"
+            "<li data-n='2'>It is also known as the Reforms Enquiry Committee.</li>"
+            "<li data-n='3'>It reviewed the working of Diarchy.</li></ul>"
+            + options(["1 and 2 only", "2 and 3 only", "1 and 3 only", "1, 2, and 3"])
+            + "<div class='q-body'><div class='stmt-verdicts'>Statement 1: <span class='correct'>Correct</span></div>"
+            "<span class='mcq-answer' data-ans='D'>\u2714 Answer: D</span>"
+            "<p class='mcq-explain'>All statements are correct.</p></div></div>"
+            "<!-- Question 2 --><div class='mcq-block'><div class='mcq-q'>Which state announced free education "
+            "from KG to PG?</div>" + options(["Tamil Nadu", "Kerala", "Odisha", "Punjab"])
+            + "<div class='q-body'><span class='mcq-answer' data-ans='C'>\u2714 Answer: C</span>"
+            "<p class='mcq-explain'>Odisha announced it.</p></div></div>")
+    qs = _qs(body)
+    assert [(q.question, q.options, q.answer) for q in qs] == [
+        ("Consider the following statements regarding the Muddiman Committee: Which of the statements given above "
+         "is/are correct? It was appointed in the year 1924. It is also known as the Reforms Enquiry Committee. "
+         "It reviewed the working of Diarchy.", ("1 and 2 only", "2 and 3 only", "1 and 3 only", "1, 2, and 3"), 3),
+        ("Which state announced free education from KG to PG?", ("Tamil Nadu", "Kerala", "Odisha", "Punjab"), 2)]
+    assert qs[1].explanation == "Odisha announced it."
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

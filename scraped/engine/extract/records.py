@@ -17,7 +17,7 @@ auto.py is right: <br>-separated questions and options in one <p>), or when P is
 
 from __future__ import annotations
 
-from scraped.engine.extract.lines import ANS, EXPL, HIDDEN, Line
+from scraped.engine.extract.lines import ANS, EXPL, HEADING, HIDDEN, Line
 
 __all__ = ["question_start"]
 
@@ -95,9 +95,9 @@ def _record_start(lines: list[Line], first: int, start: int, block, box, parent,
             while j > low and inside(lines[j - 1].owner, sib):
                 j -= 1
                 chars += len(lines[j].text)
-                if lines[j].flags & (ANS | EXPL | HIDDEN) or start - j > _MAX_LINES or chars > _MAX_CHARS:
-                    return first
+                if lines[j].flags & (ANS | EXPL | HIDDEN | HEADING) or start - j > _MAX_LINES or chars > _MAX_CHARS:
+                    return first  # (a heading above is the record's title or a section's: not the question)
         sib = sib.getprevious()
-    if j <= low or inside(lines[j - 1].owner, parent):
+    if j < low or (j and inside(lines[j - 1].owner, parent)):
         return first  # (text of the record's own above its first child, or the last question's lines)
     return j
