@@ -1335,6 +1335,45 @@ def test_statement_question_with_label_spans_and_a_ticked_answer_line() -> None:
     assert qs[1].explanation == "Odisha announced it."
 
 
+def test_options_each_followed_by_a_feedback_item_and_a_textbook_label() -> None:
+    # HELD-13b Runestone books (thinkcspy, StudentCSP, APCSAReview): ul[data-component=
+    # multiplechoice] holds the question <p> "func-1-1: ..." (the book's label), code, then
+    # per option an li[data-component=answer] (data-correct on the right one) followed by an
+    # li[data-component=feedback]. Before: no run at all (10 items, half of them feedback).
+    def mc(label: str, question: str, options: list[tuple[str, str]], right: int) -> str:
+        items = "".join(f"<li data-component='answer' {'data-correct' if n == right else ''} id='q_opt_{n}'>{o}</li>"
+                        f"<li data-component='feedback' id='q_opt_{n}'>{fb}</li>" for n, (o, fb) in enumerate(options))
+        return (f"<ul data-component='multiplechoice' data-multipleanswers='false' id='{label}'>"
+                f"<p>{label}: {question}</p>{items}</ul>")
+    body = ("<h3>Check your understanding</h3>"
+            + mc("func-1-1", "What is a function in Python?",
+                 [("A named sequence of statements.", "Yes, a function is a named sequence of statements."),
+                  ("Any sequence of statements.", "While functions contain statements, not all do."),
+                  ("A mathematical expression.", "Functions may calculate values, but they are not expressions.")], 0)
+            + "<p>You can step through the code above by clicking on the link Example-8-12-6.</p>"
+            + mc("8-12-7", "Given the list nums = [4, 2, 3] what is the result of nums.remove(4)?",
+                 [("[2, 3]", "remove takes out the first 4."), ("[4, 2]", "That would be pop().")], 0))
+    qs = _qs(body)
+    assert [(q.question, q.options, q.answer, q.explanation) for q in qs] == [
+        ("What is a function in Python?", ("A named sequence of statements.", "Any sequence of statements.",
+                                           "A mathematical expression."), 0,
+         "Yes, a function is a named sequence of statements."),
+        ("Given the list nums = [4, 2, 3] what is the result of nums.remove(4)?", ("[2, 3]", "[4, 2]"), 0,
+         "remove takes out the first 4.")]
+
+
+def test_a_scripts_questions_written_in_html_with_entities() -> None:
+    # HELD-13b intro-python quizzes: window.QUIZ_DATA holds questionHtml, options of
+    # {html, letter}, correct "B" and explanationHtml, their text HTML with entities
+    # (&quot;); the page body is empty until the script runs. Before: 0 of 30.
+    data = ('{"questions": [{"number": 1, "correct": "B", "questionHtml": "<p>What does <code>print(&quot;a&quot;)'
+            '</code> show?</p>", "options": [{"html": "<p>&quot;a&quot;</p>", "letter": "A"}, {"html": "<p>a</p>", '
+            '"letter": "B"}], "explanationHtml": "<p>print shows the text without its quotes</p>"}]}')
+    qs = _qs(f"<div id='quiz'></div><script>window.QUIZ_DATA = {data};</script>")
+    assert [(q.question, q.options, q.answer, q.explanation) for q in qs] == [
+        ('What does print("a") show?', ('"a"', "a"), 1, "print shows the text without its quotes")]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

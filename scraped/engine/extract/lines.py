@@ -368,6 +368,9 @@ class _Walker:
                 elif value.lower() not in ("false", "0", "no", "n"):
                     new = new or ctx.copy()
                     new.data_answer = value
+            elif attr == "data-component" and value == "feedback":
+                new = new or ctx.copy()  # Runestone's per-option feedback, shown once an option is picked
+                new.flags |= EXPL | HIDDEN
             elif attr in ("data-category", "data-topic", "data-subject") and value:
                 new = new or ctx.copy()
                 new.meta = (value, new.meta[1])

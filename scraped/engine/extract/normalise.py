@@ -216,7 +216,9 @@ _QWORD = (r"(?:q(?:uestion|ues|n)?|mcq|problem|exercise|pregunta|pergunta|quest\
           r"|\u0432\u043e\u043f\u0440\u043e\u0441|\u043f\u0438\u0442\u0430\u043d\u043d\u044f|\u092a\u094d\u0930\u0936\u094d\u0928)")
 _QNUM = re.compile(
     r"^(?:(?:" + _QWORD + r"\.?\s*(?:no\.?\s*)?#?\d{1,4}(?:\s+of\s+\d{1,4})?\s*[.:)\-\u2013]?)|#?\d{1,4}\s*[.)\u3001]|\(\d{1,4}\)"
-    r"|(?:" + _QWORD + r")\s*[.:\-\u2013])(?:\s+|$|(?<=\u3001))",  # ("1、关于...": no space after 、)
+    r"|(?:" + _QWORD + r")\s*[.:\-\u2013]"
+    r"|(?:[a-z][a-z0-9]{0,24}[-_])?\d{1,3}(?:[-_]\d{1,3}){1,3}:)"  # a textbook's label "8-12-7:", "func-1-1:"
+    r"(?:\s+|$|(?<=\u3001))",  # ("1、关于...": no space after 、)
     re.I,
 )
 # a bare number before Chinese, Japanese or Korean text: how exam papers there number questions ("36 同学们...")

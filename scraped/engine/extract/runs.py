@@ -205,13 +205,19 @@ def _list_run(lines: list[Line], i: int) -> Run | None:
     n = len(lines)
     noted: set[int] = set()  # items holding a hidden note of their own after their text
     radios = 0  # radio buttons in the current item
+    notes = 0  # items that are the feedback of the option item before them (Runestone's)
     while j < n:
         ln = lines[j]
         if ln.item is None or ln.item[0] != lid:
             break
-        idx = ln.item[1]
+        idx = ln.item[1] - notes
         if ln.flags & NOT_OPTION:
-            if not (idx == len(items) - 1 and _own_note(ln)):
+            if idx == len(items) and items and idx - 1 in noted or not _own_note(ln):
+                break
+            if idx == len(items) and items:
+                notes += 1  # a hidden feedback item of its own after the option's
+                idx -= 1
+            elif idx != len(items) - 1:
                 break
             noted.add(idx)  # the option's own feedback (hidden "Correct. ..."): not its text
             j += 1

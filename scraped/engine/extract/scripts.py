@@ -23,6 +23,7 @@ Vote tallies (`voted_answers`, `vote_count`) name no question text and give noth
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -45,14 +46,15 @@ __all__ = ["script_questions"]
 
 log = logging.getLogger(__name__)
 
-_Q_KEYS = ("question", "questionText", "question_text", "questionTitle", "stem", "prompt", "query", "q")
+_Q_KEYS = ("question", "questionText", "question_text", "questionTitle", "questionHtml", "question_html", "stem",
+           "prompt", "query", "q")
 _OPT_KEYS = ("options", "choices", "answers", "alternatives", "answerOptions", "answer_options", "option_list")
 _ANS_KEYS = ("correctAnswer", "correct_answer", "correctOption", "correct_option", "answer", "correct", "rightAnswer",
              "right_answer", "solution", "key")
 _INDEX_KEYS = ("correctIndex", "correct_index", "answerIndex", "answer_index", "correctOptionIndex")
-_OPT_TEXT = ("text", "label", "value", "content", "body", "option", "answer", "title", "name")
+_OPT_TEXT = ("text", "label", "value", "content", "body", "option", "answer", "title", "name", "html")
 _OPT_TRUE = ("is_correct", "isCorrect", "correct", "is_right", "isRight", "right")
-_EXPL_KEYS = ("explanation", "rationale", "solution_text", "feedback", "explain")
+_EXPL_KEYS = ("explanation", "explanationHtml", "explanation_html", "rationale", "solution_text", "feedback", "explain")
 _MAX_NODES = 200_000
 _MAX_NESTED = 4
 _ASSIGN = re.compile(r"=\s*(?=[{\[])")
@@ -61,7 +63,9 @@ _TAGS = re.compile(r"<[^>]+>")
 
 def _text(value: Any) -> str:
     if isinstance(value, str):
-        return clean_text(_TAGS.sub(" ", value)) if "<" in value else clean_text(value)
+        if "<" in value:  # HTML in a string: its text, entities and all ("&quot;Done!&quot;")
+            return clean_text(html.unescape(_TAGS.sub(" ", value)))
+        return clean_text(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     return ""
