@@ -1374,6 +1374,37 @@ def test_a_scripts_questions_written_in_html_with_entities() -> None:
         ('What does print("a") show?', ('"a"', "a"), 1, "print shows the text without its quotes")]
 
 
+def test_screen_reader_headings_radio_names_and_per_option_verdicts() -> None:
+    # HELD-13c eXeLearning exports (Spanish): h1.js-sr-av "Pregunta" / "Respuestas" headings
+    # for screen readers, each radio named "Opción N" by a label.sr-av (its text is the <p>
+    # after it), then per option a hidden feedback ("Incorrecto" for all but the right one,
+    # whose feedback explains), then a hidden "Solución" list of verdicts. Before: 0 of 9.
+    def question(n: int, text: str, options: list[str], right: int, why: str) -> str:
+        opts = "".join(f"<section class='iDevice_answer'><p class='iDevice_answer-field'><label for='i{n}{k}' "
+                       f"class='sr-av'><a href='#a{n}{k}'>Opción {k + 1}</a></label><input type='radio' "
+                       f"name='o{n}' id='i{n}{k}'/></p><div class='iDevice_answer-content'><p>{'abcd'[k]}. {o}</p>"
+                       f"</div></section>" for k, o in enumerate(options))
+        feedback = "".join(f"<section class='feedback js-hidden'><p>{why if k == right else 'Incorrecto'}</p>"
+                           f"</section>" for k in range(len(options)))
+        verdicts = "".join(f"<li><a href='#a{n}{k}'>{'Opción correcta' if k == right else 'Incorrecto'}</a><span> "
+                           f"(<a href='#f{n}{k}'>Retroalimentación</a>)</span></li>" for k in range(len(options)))
+        return (f"<section class='question'><form><h1 class='js-sr-av'>Pregunta</h1><div class='block question'>"
+                f"<p>{n}. {text}</p></div><section class='iDevice_answers'><h1 class='js-sr-av'>Respuestas</h1>"
+                f"{opts}</section><h1 class='js-sr-av'>Retroalimentación</h1>{feedback}"
+                f"</form><section class='iDevice_solution feedback js-hidden'><h1>Solución</h1><ol>{verdicts}</ol>"
+                f"</section></section>")
+    body = (question(1, "¿En qué época del año ocurre la historia?", ["Verano", "Primavera", "Invierno", "Junio"], 3,
+                     "Porque el texto menciona: “Aquella mañana fría de junio”")
+            + question(2, "¿Qué encontró Tomás durante su camino?", ["Un libro", "Un paraguas", "Un gatito"], 2,
+                       "Porque el texto menciona un gatito."))
+    qs = _qs(body)
+    assert [(q.question, q.options, q.answer, q.explanation) for q in qs] == [
+        ("¿En qué época del año ocurre la historia?", ("Verano", "Primavera", "Invierno", "Junio"), 3,
+         "Porque el texto menciona: “Aquella mañana fría de junio”"),
+        ("¿Qué encontró Tomás durante su camino?", ("Un libro", "Un paraguas", "Un gatito"), 2,
+         "Porque el texto menciona un gatito.")]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

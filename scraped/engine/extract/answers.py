@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 
-from scraped.engine.extract.lines import CORRECT, HIDDEN, Line
+from scraped.engine.extract.lines import CORRECT, HEADING, HIDDEN, Line
 from scraped.engine.extract.normalise import option_label, resolve_answer
 from scraped.engine.extract.optkeys import (
     OptionKeys,
@@ -196,28 +196,49 @@ def marked_options(run, opt_lines: list[Line]) -> int:
     return best if 2 <= best < len(groups) else 0
 
 
-_VERDICT = re.compile(r"^(?:(?P<yes>correct|right|richtig|correcto|correcta|correct[eo]|riktig|rett)"
+_VERDICT = re.compile(r"^(?:(?P<yes>correct|right|richtig|correcto|correcta|correct[eo]|riktig|rett"
+                      r"|(?:opci[oó]n|respuesta|option|answer)\s+correct[ao]?)"
                       r"|(?P<no>false|wrong|incorrect|not\s+quite|falsch|incorrecto|incorrecta|feil|galt))\b[.!:,]?\s*",
                       re.I)
 
 
 def verdict_answer(after: list[Line], n: int) -> tuple[int | None, str | None]:
-    """(index, its feedback) when the first hidden lines after the options are one verdict
-    per option ("Correct. `#` matches all topics", "False. ...", some with a reason),
-    exactly one of them right."""
-    verdicts: list[tuple[bool, str]] = []
-    for ln in after[:n + 4]:
-        if not ln.flags & HIDDEN:
+    """(index, its feedback) when a group of hidden lines after the options holds one
+    verdict per option, exactly one of them right: "Correct. `#` matches all topics",
+    "False. ..." with reasons, or bare verdicts as the items of one list ("Incorrecto",
+    "Opción correcta"); or, from three options up, "Incorrecto" for every option but one,
+    whose line is its feedback (eXeLearning's per-option feedback)."""
+    group: list[tuple[Line, re.Match[str] | None]] = []
+    for ln in after[:3 * n + 6]:
+        if not ln.flags & HIDDEN or ln.flags & HEADING:
+            if group:
+                found = _verdicts(group, n)
+                if found[0] is not None:
+                    return found
+                group = []
             continue
-        m = _VERDICT.match(ln.text)
-        if m is None:
-            if verdicts:
-                break
-            continue
-        verdicts.append((m.group("yes") is not None, ln.text[m.end():].strip()))
-        if len(verdicts) == n:
-            break
-    right = [k for k, (yes, _) in enumerate(verdicts) if yes]
-    if len(verdicts) != n or len(right) != 1 or all(len(why.split()) < 2 for _, why in verdicts):
-        return None, None  # (bare "Correct!" / "Wrong!" lines are a result template, not one per option)
-    return right[0], verdicts[right[0]][1] or None
+        group.append((ln, _VERDICT.match(ln.text)))
+        if len(group) == n:
+            found = _verdicts(group, n)
+            if found[0] is not None:
+                return found
+            group = group[1:]
+    return None, None
+
+
+def _verdicts(group: list[tuple[Line, re.Match[str] | None]], n: int) -> tuple[int | None, str | None]:
+    if len(group) != n:
+        return None, None
+    yes = [k for k, (_, m) in enumerate(group) if m is not None and m.group("yes") is not None]
+    no = [k for k, (_, m) in enumerate(group) if m is not None and m.group("no") is not None]
+    whys = [ln.text[m.end():].strip() if m is not None else ln.text for ln, m in group]
+    if len(yes) == 1 and len(no) == n - 1:
+        listed = n >= 3 and all(ln.item is not None and ln.item[0] == group[0][0].item[0]
+                                for ln, _ in group if group[0][0].item is not None) and group[0][0].item is not None
+        if listed or any(len(why.split()) >= 2 for why in whys):
+            # (bare "Correct!" / "Wrong!" lines outside a list are a result template, not one per option)
+            return yes[0], whys[yes[0]] if len(whys[yes[0]].split()) >= 2 else None
+    if n >= 3 and len(no) == n - 1 and not yes and all(not whys[k] for k in no):
+        right = next(k for k in range(n) if k not in no)
+        return right, whys[right]
+    return None, None

@@ -274,11 +274,14 @@ class _Walker:
                         return None
                     flags |= f
             if flags & SRONLY:
-                if tag not in BLOCK and any(not t.isspace() for t in self.buf):
+                if (tag not in BLOCK and any(not t.isspace() for t in self.buf)) or (tag == "label" and el.get("for")):
                     # a screen reader's words after the line's own: "Answer: <span class='accesshide'>
-                    # Question 6</span>", "E<span class='watupro-screen-reader'>correct</span>"
+                    # Question 6</span>", "E<span class='watupro-screen-reader'>correct</span>"; a
+                    # radio's hidden name ("Opción 1"), its visible text elsewhere
                     return None
                 flags &= ~SRONLY
+                if tag in HEADINGS:
+                    flags |= HIDDEN  # a heading for screen readers ("Pregunta", "Respuestas"): a label
             if flags & META:
                 text = "".join(el.itertext())
                 if len(text) > 60:  # a wrapper named "level-2", not a badge

@@ -41,7 +41,7 @@ _CLASS_HINTS = re.compile(
     r"(?P<opt>^(?:option|choice|answers$|answerlist|alternative|answer(?:number|label|item|choice|option)s?$))"
     r"|(?P<expl>explan|explain|rationale|solution|reason|working)"  # "quiz-explain" too
     r"|(?P<ans>answer(?!ed)|\bans\b|\bans[-_]|\bkey\b)"  # not "notyetanswered": a state
-    r"|(?P<hid>\bhidden\b|\bhide\b|d-none|is-hidden|\bcollapse\b|sr-only|visually-hidden|display-none|accesshide)"
+    r"|(?P<hid>\bhidden\b|\bhide\b|d-none|is-hidden|\bcollapse\b|sr-only|\bsr-av\b|visually-hidden|display-none|accesshide)"
     r"|(?P<q>question|\bques\b|qtext|\bstem\b|problem|quiz|mcq|\bchallenge\b|\bexercise\b)"
     r"|(?P<meta>difficulty|\blevel\b|\bcategory\b|\btopic\b)"
     r"|(?P<correct>^(?:correct|right|true)$)"
@@ -54,7 +54,7 @@ _WRONG_FEEDBACK = re.compile(r"(?:^|[-_ ])(?:incorrect|wrong)[-_]?(?:explan|feed
 # the feedback shown to all, whatever they chose: Moodle's "generalfeedback", WatuPRO's
 # "watupro-main-feedback"; an explanation box
 _GENERAL_FEEDBACK = re.compile(r"(?:general|main)[-_]?feedback")
-_SCREEN_READER = re.compile(r"sr-only|screen-?reader|visually-hidden|accesshide")
+_SCREEN_READER = re.compile(r"sr-only|\bsr-av\b|screen-?reader|visually-hidden|accesshide")  # (sr-av: eXeLearning)
 _NEGATIONS = frozenset(("suppress", "suppressed", "no", "not", "without"))
 # Moodle's question types on its "que" container: a type, not an answer box ("que multianswer")
 _QUESTION_TYPES = frozenset("multianswer shortanswer calculatedmulti calculatedsimple randomsamatch".split())

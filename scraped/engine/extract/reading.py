@@ -51,7 +51,8 @@ __all__ = ["block_question", "hints", "read_after", "read_question", "skippable"
 
 # a quiz's result message templates, shown after a choice: no answer of the page's own
 _TEMPLATE = re.compile(r"^(?:(?:you(?:r)?\s+(?:selected|answer(?:ed)?|chose|choice|picked)|your\s+answer)\b"
-                       r"|(?:correct|incorrect|wrong|right|well done|try again|not quite)[!.]?$)", re.I)
+                       r"|(?:correct|incorrect|wrong|right|well done|try again|not quite"
+                       r"|correct[oa]|incorrect[oa]|errad[oa]|richtig|falsch)[!.]?$)", re.I)
 
 # an attempt's state under the options ("Question was not answered", "Not answered"): about
 # the reader, not the question; the feedback after it still belongs to the question
@@ -107,6 +108,12 @@ def read_question(lines: list[Line], run: Run, floor: int) -> tuple[list[str], i
         ln = lines[k]
         if core is None and (GROUP_LABEL.match(ln.text) or _BYLINE.match(ln.text)):
             k -= 1  # "Answer 1:" over a dropdown's choices
+            continue
+        if ln.flags & HEADING and ln.flags & HIDDEN and not ln.flags & (ANS | EXPL) and not (
+                ln.kind or kind(ln)) & (K_ANSWER | K_EXPL):
+            if core is not None:
+                break  # a screen reader's "Question" heading over the question: where it starts
+            k -= 1  # its "Answers" heading over the options
             continue
         if stops_question(ln):
             break
