@@ -1405,6 +1405,20 @@ def test_screen_reader_headings_radio_names_and_per_option_verdicts() -> None:
          "Porque el texto menciona un gatito.")]
 
 
+def test_a_page_that_closes_its_html_before_its_head() -> None:
+    # HELD-14a ENEM practice pages: "<html lang=pt-br></html>" then the head and the body
+    # (browsers ignore the early end tag; libxml2 stopped there). Before: 0 text lines.
+    questions = "".join(
+        f"<article><h2>Questão {n}</h2><p>Texto da questão número {n} sobre biologia celular?</p>"
+        + "".join(f"<label><input type='radio' name='q{n}' value='{v}'> opção {v} da questão {n}</label><br>"
+                  for v in "abcd") + "</article>" for n in (1, 2))
+    page = Page("<html lang='pt-br'></html>\n<head><meta charset='utf-8'><title>Biológicas</title></head>"
+                f"<body><form method='POST' action='resposta.php'>{questions}</form></body>", "http://site.test/q/")
+    qs = extract_questions(page)
+    assert [(q.question, len(q.options)) for q in qs] == [
+        ("Texto da questão número 1 sobre biologia celular?", 4), ("Texto da questão número 2 sobre biologia celular?", 4)]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

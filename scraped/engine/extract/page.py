@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from lxml import etree
 from parsel import Selector
@@ -32,6 +33,10 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
     then detection (charset-normalizer), then UTF-8 with replacement characters."""
     _, text = html_to_unicode(content_type, body, auto_detect_fun=_detect)
     return text
+
+
+# end tags of the document that some pages write before their content
+_EARLY_END = re.compile(rb"</(?:html|body)\s*>", re.I)
 
 
 class Page:
@@ -70,15 +75,22 @@ class Page:
         # A plain libxml2 HTML parser, not lxml.html's: its elements need no Python class
         # lookup, which makes walking the tree about three times faster.
         body = html.strip().encode("utf-8", "replace").replace(b"\x00", b"") or b"<html/>"
-        try:
-            root = etree.fromstring(body, etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True),
-                                    base_url=url)
-        except (etree.LxmlError, ValueError) as exc:
-            log.debug("page %s did not parse (%s); treating it as empty", url, exc)
-            root = None
+        root = Page._parse_bytes(body, url)
+        if len(body) > 512 and (root is None or all(len(child) == 0 for child in root)) and _EARLY_END.search(body):
+            # "<html lang=pt-br></html>" before the head: libxml2 stops where browsers go on
+            root = Page._parse_bytes(_EARLY_END.sub(b"", body), url)
         if root is None:
             root = etree.fromstring(b"<html/>", etree.HTMLParser())
         return Selector(root=root, type="html", base_url=url)
+
+    @staticmethod
+    def _parse_bytes(body: bytes, url: str):
+        try:
+            return etree.fromstring(body, etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True),
+                                    base_url=url)
+        except (etree.LxmlError, ValueError) as exc:
+            log.debug("page %s did not parse (%s); treating it as empty", url, exc)
+            return None
 
     def _base(self, url: str) -> str:
         root = self.selector.root
