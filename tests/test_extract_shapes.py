@@ -1419,6 +1419,32 @@ def test_a_page_that_closes_its_html_before_its_head() -> None:
         ("Texto da questão número 1 sobre biologia celular?", 4), ("Texto da questão número 2 sobre biologia celular?", 4)]
 
 
+def test_numbered_interview_questions_over_answer_boxes_of_several_paragraphs() -> None:
+    # HELD-14c DotNet interview pages: "<div class=section-title>1. What is SQL?</div>" over a
+    # div.answer of paragraphs and a list; and div.answer wrapping both a p.question and its
+    # answer paragraphs. Before: 0 of 100 and 0 of 31; the answer's "PRIMARY KEY:" lost.
+    sql = ("<div class='section'><div class='section-title'>1. What is SQL?</div><div class='answer'>"
+           "<p>SQL is a standard language used to manage relational databases.</p></div></div>"
+           "<div class='section'><div class='section-title'>2. What is the difference between a PRIMARY KEY and "
+           "a UNIQUE KEY?</div><div class='answer'><p>PRIMARY KEY: Uniquely identifies each record.</p>"
+           "<p>UNIQUE KEY: Ensures that all values in a column are unique.</p></div></div>"
+           "<div class='section'><div class='section-title'>3. What are the types of SQL statements?</div>"
+           "<div class='answer'><p>SQL statements fall into several types:</p><ul><li>DQL: SELECT</li>"
+           "<li>DDL: CREATE, ALTER</li></ul></div></div>")
+    pairs = ("<div class='answer'><p class='question'>4. Do you know multithreading and have you used it?</p>"
+             "<p>Multithreading runs several threads at once.</p></div>"
+             "<div class='answer'><p class='question'>5. Where does the memory allocation happen?</p>"
+             "<p>Class: in the method area.<br>Object: on the heap.</p></div>")
+    qs = _qs(sql + pairs)
+    assert [(q.question, q.answer_text) for q in qs] == [
+        ("What is SQL?", "SQL is a standard language used to manage relational databases."),
+        ("What is the difference between a PRIMARY KEY and a UNIQUE KEY?",
+         "PRIMARY KEY: Uniquely identifies each record. UNIQUE KEY: Ensures that all values in a column are unique."),
+        ("What are the types of SQL statements?", "SQL statements fall into several types: DQL: SELECT DDL: CREATE, ALTER"),
+        ("Do you know multithreading and have you used it?", "Multithreading runs several threads at once."),
+        ("Where does the memory allocation happen?", "Class: in the method area. Object: on the heap.")]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from scraped.engine.extract.asked import asks
 from scraped.engine.extract.lines import ANS, EXPL, HEADING, HIDDEN, QBOX, TOGGLE, Line
 from scraped.engine.extract.markup import classify
 from scraped.engine.extract.model import ExtractedQuestion
@@ -97,14 +98,22 @@ def _boxed_answer(lines: list[Line], k: int) -> tuple[str, int, int] | None:
                                     or BARE_LABEL.match(lines[p].text)):
         p -= 1
     prev = lines[p]
-    if not prev.flags & QBOX or prev.flags & (ANS | EXPL | HIDDEN) or ln.owner is prev.owner or _feedback(prev.owner):
-        return None
+    if prev.flags & (ANS | EXPL | HIDDEN) or ln.owner is prev.owner or _feedback(prev.owner) or not (
+            prev.flags & QBOX or (boxed and has_question_number(prev.text) and asks(strip_question_number(prev.text)))):
+        return None  # (a numbered line that asks, "1. What is SQL?", is a question box of its own)
     if boxed:
         if BARE_LABEL.match(ln.text):  # "我的答案:" / "正确答案:" then the values: read as after options
             raw, _, end, _, _ = read_after(lines, k, min(len(lines), k + 8))
             return (raw, end, p + 1) if raw else None
-        m = LABEL_VALUE.match(ln.text)
-        return (m.group(1).strip() if m else ln.text), k + 1, p + 1
+        parts = [ln.text]
+        j = k + 1  # the box's later paragraphs and list items
+        while (j < len(lines) and j - k < 12 and lines[j].box == ln.box and not lines[j].flags & (QBOX | HEADING)
+               and sum(map(len, parts)) + len(lines[j].text) <= 1500):
+            parts.append(lines[j].text)
+            j += 1
+        if len(parts) == 1 and (m := LABEL_VALUE.match(ln.text)):
+            parts = [m.group(1).strip()]  # "პასუხი: ..." ("Answer:"); a longer box's "PRIMARY KEY: ..." is its text
+        return " ".join(parts), j, p + 1
     box = ln.owner.getnext()  # the block after the switch's own (a noscript copy is not text)
     while box is not None and box.tag == "noscript":
         box = box.getnext()
@@ -258,8 +267,9 @@ def free_response(lines: list[Line], runs: list[Run], questions, answered: list[
             continue  # "The correct answer is 'True'." under the options: that question's answer
         question = strip_question_number(clean_text(" ".join(parts)))
         numbered = numbered or any((ln.kind or kind(ln)) & K_QNUM for ln in lines[max(above, first - 2):first])
-        if not (numbered or has_question_number(parts[0]) or (core is not None and core.flags & QBOX)) \
-                or len(question) < 15:
+        numbered = numbered or has_question_number(parts[0])
+        if not (numbered or (core is not None and core.flags & QBOX)) \
+                or len(question) < (8 if numbered and asks(question) else 15):  # ("1. What is SQL?")
             continue
         category, difficulty = hints(lines[first:end], metas, breadcrumb)
         out.append((first, end, ExtractedQuestion(question, (), None, _blanks(clean_text(raw)) if raw else None,

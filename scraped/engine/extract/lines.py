@@ -313,6 +313,8 @@ class _Walker:
                 new.flags |= flags
                 if choice:  # not inside an answer box either ("answer_group" around them)
                     new.flags &= ~ANS
+                elif flags & QBOX and not flags & (ANS | EXPL) and ctx.flags & ANS and tag in BLOCK:
+                    new.flags &= ~ANS  # "<div class=answer><p class=question>1. ...?</p><p>...": a Q&A pair's question
             if data is not None:
                 new = self._data_ctx(data, new, ctx)
         if tag in _SPECIAL:
