@@ -1445,6 +1445,42 @@ def test_numbered_interview_questions_over_answer_boxes_of_several_paragraphs() 
         ("Where does the memory allocation happen?", "Class: in the method area. Object: on the heap.")]
 
 
+def test_webexercises_dropdowns_radios_and_text_boxes_with_their_keys() -> None:
+    # HELD-14b PsyTeachR / HELD-13b IST3110 (R webexercises): a select.webex-solveme whose
+    # data-answer='["1"]' names the right option, inside the question's <li> or alone in a
+    # <p> under it; radios whose value="answer" marks the right one; a text box whose key is
+    # hidden (base64 of the key XORed with the hex id after "webex-", as webex.js reads it).
+    # Before: 0 of 11, 0 of 6 answers, 0 of 3. A select without a key (a language picker)
+    # and a key that names no option give nothing.
+    def select(key: str, options: list[str]) -> str:
+        return (f"<select class='webex-solveme' data-answer='{key}'><option></option>"
+                + "".join(f"<option>{o}</option>" for o in options) + "</select>")
+    radios = "".join(f"<label><input type='radio' name='r1' value='{'answer' if k == 1 else ''}'><span>{o}</span></label>"
+                     for k, o in enumerate(["library()", "package::function", "function::package"]))
+    body = ("<ol><li>What is the default value for <code>sd</code>? " + select('["1"]', ["NULL", "1", "0.05"])
+            + "</li><li>What package is read_excel in? " + select('["readxl"]', ["readr", "readxl", "haven"]) + "</li>"
+            "<li>Which of these is broken? " + select('["nothing"]', ["a", "b"]) + "</li></ol>"
+            "<p>What would be the appropriate code for exactly 8 heads out of 10 flips?</p>"
+            "<p>" + select('["dbinom(x = 8, size = 10, prob = 0.8)"]',
+                            ["dbinom(x = 10, size = 8, prob = 0.8)", "dbinom(x = 8, size = 10, prob = 0.8)"]) + "</p>"
+            "<p><strong>Question 1.</strong> How do you name one package's function exactly?</p>"
+            f"<div class='webex-radiogroup'>{radios}</div>"
+            "<div class='webex-question'><p>Consider v1 = 4, 8, 3, 5, 9. What is the output of sum(v1)?</p>"
+            "<p><input class='webex-solveme nospaces' id='webex-f9ba8826' data-tol='0.01' size='20' "
+            "data-answer='PRtQWBpl'></p></div>"
+            "<p>Language: <select name='lang'><option>English</option><option>Deutsch</option></select></p>")
+    qs = _qs(body)
+    assert sorted((q.question, q.options, q.answer, q.answer_text) for q in qs) == sorted([
+        ("What is the default value for sd?", ("NULL", "1", "0.05"), 1, "1"),
+        ("What package is read_excel in?", ("readr", "readxl", "haven"), 1, "readxl"),
+        ("What would be the appropriate code for exactly 8 heads out of 10 flips?",
+         ("dbinom(x = 10, size = 8, prob = 0.8)", "dbinom(x = 8, size = 10, prob = 0.8)"), 1,
+         "dbinom(x = 8, size = 10, prob = 0.8)"),
+        ("How do you name one package's function exactly?", ("library()", "package::function", "function::package"),
+         1, "package::function"),
+        ("Consider v1 = 4, 8, 3, 5, 9. What is the output of sum(v1)?", (), None, "29")])
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

@@ -157,6 +157,7 @@ class _Walker:
         self.scripts: list[tuple[str, str]] = []  # (type, text) of scripts that may hold questions
         self.qa_tables: list[tuple] = []  # (table, roles) of "Question | Answer" tables
         self.reveals: list[tuple] = []  # (element, code) of handlers holding a "correct" element's HTML
+        self.keyed: list = []  # form controls that carry their own key (data-answer): keyed.py
 
     def add(self, text: str, ctx: _Ctx, owner) -> None:
         if not self.buf:
@@ -417,6 +418,8 @@ class _Walker:
                 if tag == "nav" and self.breadcrumb is None and "breadcrumb" in (
                         (child.get("class") or "") + (child.get("aria-label") or "")).lower():
                     self.breadcrumb = child
+                elif (tag == "select" or tag == "input") and child.get("data-answer") is not None:
+                    self.keyed.append(child)  # webexercises' <select data-answer='["1"]'>, a keyed text box
                 elif tag == "input":
                     kind = child.get("type")
                     if kind in ("radio", "checkbox"):
@@ -504,11 +507,11 @@ def linearize(root) -> list[Line]:
     return walk_page(root)[0]
 
 
-def walk_page(root) -> tuple[list[Line], object, list[tuple[str, str]], list[tuple], list[tuple]]:
+def walk_page(root) -> tuple[list[Line], object, list[tuple[str, str]], list[tuple], list[tuple], list]:
     """(lines, breadcrumb element or None, JSON scripts, question/answer tables, handlers
-    that reveal an answer: reveals.py) of a page."""
+    that reveal an answer: reveals.py, keyed form controls: keyed.py) of a page."""
     if root is None:
-        return [], None, [], [], []
+        return [], None, [], [], [], []
     body = root.find("body")
     start = body if body is not None else root
     walker = _Walker()
@@ -520,4 +523,4 @@ def walk_page(root) -> tuple[list[Line], object, list[tuple[str, str]], list[tup
     if isinstance(start.tag, str):
         walker.walk(start, _Ctx(), start, 0, start.tag)
     walker.flush()
-    return walker.lines, walker.breadcrumb, walker.scripts, walker.qa_tables, walker.reveals
+    return walker.lines, walker.breadcrumb, walker.scripts, walker.qa_tables, walker.reveals, walker.keyed

@@ -218,7 +218,7 @@ _QNUM = re.compile(
     r"^(?:(?:" + _QWORD + r"\.?\s*(?:no\.?\s*)?#?\d{1,4}(?:\s+of\s+\d{1,4})?\s*[.:)\-\u2013]?)|#?\d{1,4}\s*[.)\u3001]|\(\d{1,4}\)"
     r"|(?:" + _QWORD + r")\s*[.:\-\u2013]"
     r"|(?:[a-z][a-z0-9]{0,24}[-_])?\d{1,3}(?:[-_]\d{1,3}){1,3}:)"  # a textbook's label "8-12-7:", "func-1-1:"
-    r"(?:\s+|$|(?<=\u3001))",  # ("1、关于...": no space after 、)
+    r"(?:\s+|$|(?<=\u3001)|(?<=[.:])(?=(?-i:[A-Z])))",  # ("1、关于...": no space after 、; "Question 2.What")
     re.I,
 )
 # a bare number before Chinese, Japanese or Korean text: how exam papers there number questions ("36 同学们...")

@@ -224,7 +224,8 @@ def handler_answer(owners: list) -> int | None:
     return true[0] if len(true) == 1 else None
 
 
-_POSITIVE = frozenset(("correct", "right", "true", "yes", "ok", "correcta", "correcto", "richtig", "vrai"))
+_POSITIVE = frozenset(("correct", "right", "true", "yes", "ok", "correcta", "correcto", "richtig", "vrai",
+                       "answer"))  # (webexercises: value="answer" on the right radio, "" on the others)
 _NEGATIVE = frozenset(("", "wrong", "incorrect", "false", "no", "x", "incorrecta", "incorrecto", "falsch", "faux",
                        "errado", "errada", "wrong-answer"))
 

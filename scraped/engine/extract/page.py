@@ -47,7 +47,7 @@ class Page:
     <base href> for resolving links.
     """
 
-    __slots__ = ("url", "base_url", "selector", "_lines", "_breadcrumb", "_scripts", "_tables", "_reveals")
+    __slots__ = ("url", "base_url", "selector", "_lines", "_breadcrumb", "_scripts", "_tables", "_reveals", "_keyed")
 
     def __init__(self, html: str, url: str, *, max_chars: int = MAX_PAGE_CHARS):
         if isinstance(html, (bytes, bytearray)):
@@ -65,6 +65,7 @@ class Page:
         self._scripts: list[tuple[str, str]] = []
         self._tables: list[tuple] = []
         self._reveals: list[tuple] = []
+        self._keyed: list = []
 
     @classmethod
     def from_bytes(cls, body: bytes, url: str, content_type: str | None = None) -> Page:
@@ -111,7 +112,8 @@ class Page:
     def lines(self):
         """The page's text as block-level lines (computed once; see lines.py)."""
         if self._lines is None:
-            self._lines, self._breadcrumb, self._scripts, self._tables, self._reveals = walk_page(self.selector.root)
+            (self._lines, self._breadcrumb, self._scripts, self._tables, self._reveals,
+             self._keyed) = walk_page(self.selector.root)
         return self._lines
 
     def scripts(self) -> list[tuple[str, str]]:
@@ -128,6 +130,11 @@ class Page:
         """(element, code) of the page's handlers that reveal an answer (found by `lines()`)."""
         self.lines()
         return self._reveals
+
+    def keyed_controls(self) -> list:
+        """The page's form controls that carry their own key (found by `lines()`)."""
+        self.lines()
+        return self._keyed
 
     def breadcrumb_element(self):
         """The breadcrumb trail's element, if the page has one (found by `lines()`)."""

@@ -9,6 +9,7 @@ from lxml import etree
 
 from scraped.engine.extract.auto import extract_auto
 from scraped.engine.extract.css import extract_css, node_text
+from scraped.engine.extract.keyed import keyed_questions
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import clean_text
 from scraped.engine.extract.page import Page
@@ -88,6 +89,8 @@ def extract_questions(page: Page, rules: ExtractRules | None = None) -> list[Ext
             found = merge_script_questions(found, script_questions(page.scripts()))
         if page.reveals():
             found = _add_missing(found, revealed_questions(page.root, page.reveals()))
+        if page.keyed_controls():
+            found = _add_missing(found, keyed_questions(page.keyed_controls()))
     seen: dict[str, int] = {}
     out: list[ExtractedQuestion] = []
     for q in found:
