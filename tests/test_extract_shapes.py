@@ -1417,6 +1417,11 @@ def test_a_page_that_closes_its_html_before_its_head() -> None:
     qs = extract_questions(page)
     assert [(q.question, len(q.options)) for q in qs] == [
         ("Texto da questão número 1 sobre biologia celular?", 4), ("Texto da questão número 2 sobre biologia celular?", 4)]
+    # HELD-15b C notes: a whole page (a navbar only), then a second page with the questions
+    pasted = Page("<!DOCTYPE html><html><head><title>C</title></head><body><nav><a href='/'>Home</a></nav></body>"
+                  f"</html>\n<html lang='en'><head><title>MCQ</title></head><body>{questions}</body></html>",
+                  "http://site.test/q/")
+    assert len(extract_questions(pasted)) == 2
 
 
 def test_numbered_interview_questions_over_answer_boxes_of_several_paragraphs() -> None:

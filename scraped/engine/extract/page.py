@@ -37,6 +37,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
 
 # end tags of the document that some pages write before their content
 _EARLY_END = re.compile(rb"</(?:html|body)\s*>", re.I)
+_CONTENT_TAG = re.compile(rb"<(?:div|p|h[1-6]|ul|ol|table|form|section|article|main|body|html|li)\b", re.I)
 
 
 class Page:
@@ -77,8 +78,9 @@ class Page:
         # lookup, which makes walking the tree about three times faster.
         body = html.strip().encode("utf-8", "replace").replace(b"\x00", b"") or b"<html/>"
         root = Page._parse_bytes(body, url)
-        if len(body) > 512 and (root is None or all(len(child) == 0 for child in root)) and _EARLY_END.search(body):
-            # "<html lang=pt-br></html>" before the head: libxml2 stops where browsers go on
+        if (end := _EARLY_END.search(body)) is not None and _CONTENT_TAG.search(body, end.end()) is not None:
+            # markup after the document's end ("<html lang=pt-br></html>" before the head, a
+            # second page pasted after the first): libxml2 stops where browsers go on
             root = Page._parse_bytes(_EARLY_END.sub(b"", body), url)
         if root is None:
             root = etree.fromstring(b"<html/>", etree.HTMLParser())
