@@ -53,7 +53,8 @@ _SPACE = re.compile(r"\s+")
 
 
 def _clean(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
+    # (a superscript "2p³" is "2p^3" in the bank, "2p3" after NFKC: the caret says nothing)
+    text = unicodedata.normalize("NFKC", text).casefold().replace("^", "")
     text = _PUNCT.sub(" ", text)
     return _SPACE.sub(" ", text).strip()
 

@@ -1486,6 +1486,25 @@ def test_webexercises_dropdowns_radios_and_text_boxes_with_their_keys() -> None:
         ("Consider v1 = 4, 8, 3, 5, 9. What is the output of sum(v1)?", (), None, "29")])
 
 
+def test_a_cards_data_correct_is_an_index_from_zero() -> None:
+    # HELD-15b AWS practice cards: article.pq-card[data-correct="0"] around the question and
+    # its lettered options; "0" on one card says the page counts from 0 ("1" is B); "1,2" on
+    # a multiple-response card names no one option. Before: every answer missing or wrong.
+    def card(key: str, question: str, options: list[str]) -> str:
+        return (f"<article class='pq-card' data-correct='{key}'><div class='pq-card-meta'><span>Domain 1</span></div>"
+                f"<p class='pq-question-text'>{question}</p><div class='pq-options'>"
+                + "".join(f"<div class='pq-option'><span class='pq-option-letter'>{L}</span><span>{o}</span></div>"
+                          for L, o in zip("ABCD", options, strict=False)) + "</div></article>")
+    body = (card("0", "Which benefit lets a company avoid upfront capital expenditure?",
+                 ["Trade fixed expense for variable expense", "Economies of scale", "Speed and agility"])
+            + card("1", "Under the shared responsibility model, what does the customer own?",
+                   ["Physical security", "Data encryption", "Hypervisor patching"])
+            + card("1,2", "Which two are compute services? (Choose two.)", ["S3", "EC2", "Lambda", "RDS"]))
+    qs = _qs(body)
+    assert [(q.answer, q.answer_text) for q in qs] == [
+        (0, "Trade fixed expense for variable expense"), (1, "Data encryption"), (None, None)]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

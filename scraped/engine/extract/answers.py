@@ -110,10 +110,11 @@ def bold_line(texts: list[str], owner) -> int | None:
 
 def answer_for(run, raw: str | None, opt_lines: list[Line], q_line: Line | None, options: list[str],
                hidden: str | None = None, keys: OptionKeys | None = None,
-               els: list | None = None) -> tuple[int | None, str | None, str]:
+               els: list | None = None, zero_based: bool = False) -> tuple[int | None, str | None, str]:
     """(index, answer text, signal) of a run's answer from the signals on and around it;
     `raw` is the answer as written after the options, `hidden` a hidden input's value,
-    `keys` the options' own keys and `els` one element per option (optkeys.py)."""
+    `keys` the options' own keys and `els` one element per option (optkeys.py);
+    `zero_based`: the page's data attributes count options from 0 (one says "0")."""
     style = run.style
     if run.kind == "list":
         labels = [option_label(o) for o in run.options]
@@ -146,6 +147,10 @@ def answer_for(run, raw: str | None, opt_lines: list[Line], q_line: Line | None,
     for value, how in ((own, "data"), (q_line.data_answer if q_line is not None else None, "data"),
                        (hidden, "input")):
         if value is not None:
+            if zero_based and how == "data" and value.isdigit():
+                if int(value) < len(options):  # data-correct="0" on some card: "1" is the second option
+                    return int(value), options[int(value)], "data: an index from 0"
+                continue
             idx, text = resolve_answer(value, options, style)
             if idx is not None:
                 return idx, text, how

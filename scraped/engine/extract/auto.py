@@ -185,6 +185,7 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
     to it with its evidence and verdict."""
     lines = merge_labels(lines)
     runs = find_runs(lines)
+    zero_based = any(ln.data_answer == "0" for ln in lines)  # (the page's data-correct indices count from 0)
     found: list[ExtractedQuestion] = []
     kept: list[Candidate] = []
     questions = []
@@ -229,7 +230,8 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
             groups = None
         els = option_elements([group[0].owner for group in groups], len(options)) if groups is not None else None
         keys = option_keys(els) if els is not None else None
-        answer, answer_text, cand.how = answer_for(run, raw, opt_lines, core, options, keys=keys, els=els)
+        answer, answer_text, cand.how = answer_for(run, raw, opt_lines, core, options, keys=keys, els=els,
+                                                   zero_based=zero_based)
         # each option's element, where the options hold radio buttons or checkboxes (looked up
         # only then: the look-up climbs the tree)
         choices = [choice_element(g[0]) for g in groups] if groups is not None and any(

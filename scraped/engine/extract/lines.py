@@ -317,7 +317,7 @@ class _Walker:
                 elif flags & QBOX and not flags & (ANS | EXPL) and ctx.flags & ANS and tag in BLOCK:
                     new.flags &= ~ANS  # "<div class=answer><p class=question>1. ...?</p><p>...": a Q&A pair's question
             if data is not None:
-                new = self._data_ctx(data, new, ctx)
+                new = self._data_ctx(data, new, ctx, el)
         if tag in _SPECIAL:
             new = new or ctx.copy()
             if tag == "li":
@@ -360,7 +360,7 @@ class _Walker:
         return new or ctx
 
     @staticmethod
-    def _data_ctx(data: list, new: _Ctx | None, ctx: _Ctx) -> _Ctx | None:
+    def _data_ctx(data: list, new: _Ctx | None, ctx: _Ctx, el) -> _Ctx | None:
         """The context after an element's data- attributes (answer, correct, hints)."""
         for attr, value in data:
             value = value.strip()
@@ -368,7 +368,10 @@ class _Walker:
                 new = new or ctx.copy()
                 new.data_answer = value
             elif attr in _CORRECT_ATTRS:
-                if value.lower() in _TRUE:
+                if value.isdigit() and len(el) >= 2:
+                    new = new or ctx.copy()  # <article data-correct="0"> around question and options: an index
+                    new.data_answer = value
+                elif value.lower() in _TRUE:
                     new = new or ctx.copy()
                     new.flags |= CORRECT
                 elif value.lower() not in ("false", "0", "no", "n"):

@@ -288,7 +288,7 @@ def resolve_answer(raw: str | None, options, style: str | None = None) -> tuple[
         if letter.isdigit():
             if style == "digit" or not _text_match(loose, options):
                 idx = int(letter) - 1
-                if idx < len(options):
+                if 0 <= idx < len(options):  # ("0" is no ordinal)
                     return idx, options[idx]
         else:
             idx = _label_value(letter)[1]
