@@ -1505,6 +1505,29 @@ def test_a_cards_data_correct_is_an_index_from_zero() -> None:
         (0, "Trade fixed expense for variable expense"), (1, "Data encryption"), (None, None)]
 
 
+def test_lettered_statements_in_the_question_over_options_that_combine_them() -> None:
+    # HELD-15b UGC NET solved paper: "Which among the following are types of communication?
+    # <br>A. Interpersonal &nbsp; B. Mass &nbsp; C. Group &nbsp; D. Travelling" in div.q, then
+    # ol.options "A and B only", "A, B and C only"... and a "Show Answer" box. Before: the
+    # statements taken as the options, the real options an invented question (17 on the page).
+    def mcq(n: int, stem: str, statements: str, options: list[str], key: str) -> str:
+        return (f"<div class='mcq'><div class='q'><span class='qn'>Q{n}.</span> {stem}<br>{statements}</div>"
+                "<ol class='options'>" + "".join(f"<li>{o}</li>" for o in options) + "</ol>"
+                f"<details><summary>Show Answer</summary><p><strong>Answer: {key}</strong> Because.</p></details></div>")
+    body = (mcq(15, "Which among the following are types of communication?",
+                "A. Interpersonal &nbsp; B. Mass &nbsp; C. Group &nbsp; D. Travelling",
+                ["A and D only", "B and D only", "A, B and C only", "C and D only"], "(C) A, B and C only.")
+            + mcq(16, "Arrange these ministers in chronological order:",
+                  "A. Smriti Irani &nbsp; B. Prakash Javadekar &nbsp; C. Pallam Raju",
+                  ["A, B, C", "C, A, B", "B, C, A"], "(B) C, A, B."))
+    qs = _qs(body)
+    assert [(q.question, q.options, q.answer) for q in qs] == [
+        ("Which among the following are types of communication? A. Interpersonal B. Mass C. Group D. Travelling",
+         ("A and D only", "B and D only", "A, B and C only", "C and D only"), 2),
+        ("Arrange these ministers in chronological order: A. Smriti Irani B. Prakash Javadekar C. Pallam Raju",
+         ("A, B, C", "C, A, B", "B, C, A"), 1)]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

@@ -176,6 +176,18 @@ def _sublist(lines: list[Line], above: Run, run: Run) -> bool:
             and not any(ln.flags & RADIO for ln in lines[above.start:above.end]))
 
 
+# an option that only combines statement letters: "A and E only", "D, B, A, E and C"
+_COMBO = re.compile(r"^\(?[A-H]\)?(?:\s*(?:,|&|and|or|\u548c)\s*\(?[A-H]\)?)+(?:\s+only)?\.?$", re.I)
+
+
+def _statements(lines: list[Line], above: Run, run: Run) -> bool:
+    """Is `above` a lettered list of statements inside the question of `run`: only chrome
+    between them, and `run`'s options combine its letters ("A, B and D only")?"""
+    if any(not skippable(ln) for ln in lines[above.end:run.start]):
+        return False
+    return sum(1 for o in run.options if _COMBO.match(o.strip())) >= max(2, len(run.options) - 1)
+
+
 MIN_SCORE = 3
 
 
@@ -203,7 +215,8 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
             # no text between this run and the one above: the tree's record says the block
             # before the options (holding that dropped run: a sub-list) is the question
             parts, first, numbered, core = whole[0], start, numbered or whole[1], whole[2]
-        elif not parts and kept and (prev := kept[-1]).run is not None and _sublist(lines, prev.run, run):
+        elif not parts and kept and (prev := kept[-1]).run is not None and (
+                _sublist(lines, prev.run, run) or _statements(lines, prev.run, run)):
             # a numbered list right above radio-button options, nothing between: the list
             # is part of that question ("1. ... 2. ... 3. ..." then "a. 2, 3, 5")
             kept.pop()
