@@ -1528,6 +1528,43 @@ def test_lettered_statements_in_the_question_over_options_that_combine_them() ->
          ("A, B, C", "C, A, B", "B, C, A"), 1)]
 
 
+def test_script_options_keyed_by_letter_and_a_prompt_box_that_asks() -> None:
+    # HELD-15a digital-ai-finance quiz: quizData.questions[] whose options are an object
+    # {"A": ..., "B": ...} and correct "B" (before: 0 of 40); FEUP quiz trainer: the question
+    # in div.prompt (a class that on Moodle holds "Select one:"), radios under it (before: 0 of 7).
+    data = ('{questions: [{"id": 1, "question": "What is a blockchain?", "options": {"A": "A central database", '
+            '"B": "A distributed ledger", "C": "A wallet"}, "correct": "B", "explanation": "It is a ledger."}]}')
+    qs = _qs(f"<div id='quiz'></div><script>const quizData = {data};</script>")
+    assert [(q.question, q.options, q.answer, q.explanation) for q in qs] == [
+        ("What is a blockchain?", ("A central database", "A distributed ledger", "A wallet"), 1, "It is a ledger.")]
+    form = ("<fieldset class='quiz-question-single-choice'><div class='prompt mb-4'><p>Which algorithm do you choose "
+            "to find a number in a sorted list?</p></div>"
+            + "".join(f"<div class='form-check'><input type='radio' name='1' id='1-{k}' value='{k}'>"
+                      f"<label class='form-check-label' for='1-{k}'><span>{o}</span></label></div>"
+                      for k, o in enumerate(["Bubble sort", "Binary search", "Linear search"])) + "</fieldset>")
+    qs = _qs(form)
+    assert [(q.question, q.options) for q in qs] == [
+        ("Which algorithm do you choose to find a number in a sorted list?", ("Bubble sort", "Binary search",
+                                                                              "Linear search"))]
+
+
+def test_a_folded_answer_under_a_tick_and_a_marks_badge() -> None:
+    # HELD-15a KFUPM CE341 quiz: div.question-title, div.marks-badge "2 marks", the question
+    # text, then <details><summary class="answer-toggle">✓ Answer</summary> over a long answer
+    # or a list. Before: the summary read as the answer, long answers dropped (0 of 8).
+    long = "Mobility is how easily movement occurs; accessibility is how easily places are reached. " * 5
+    body = ("<div class='question'><div class='marks-badge'>2 marks</div><div class='question-text'>Explain the "
+            "difference between mobility and accessibility.</div><details class='answer'><summary class='answer-toggle'>\u2713 Answer"
+            f"</summary><div class='answer-content'>{long}</div></details></div>"
+            "<div class='question'><div class='marks-badge'>2 marks</div><div class='question-text'>Identify the "
+            "four main components of a transportation system.</div><details class='answer'><summary class='answer-toggle'>\u2713 "
+            "Answer</summary><ul><li>Users</li><li>Vehicles</li></ul></details></div>")
+    qs = _qs(body)
+    assert [(q.question, q.answer_text) for q in qs] == [
+        ("Explain the difference between mobility and accessibility.", long.strip()),
+        ("Identify the four main components of a transportation system.", "Users Vehicles")]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

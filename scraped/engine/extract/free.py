@@ -90,6 +90,8 @@ def _boxed_answer(lines: list[Line], k: int) -> tuple[str, int, int] | None:
     answer" switch under a question box. None otherwise."""
     ln = lines[k]
     boxed = bool(ln.flags & ANS) and not ln.flags & HEADING and not ln.links and _answer_block(ln.owner)
+    if boxed and (ln.kind or kind(ln)) & K_ANSWER and ANSWER_RE.match(ln.text) and not BARE_LABEL.match(ln.text):
+        return None  # "✓ Answer" heading its box: read as an answer label (read_after), not as the value
     t = 0 if boxed else (ln.kind or kind(ln))
     if not boxed and not (t & K_TOGGLE and not t & (K_ANSWER | K_EXPL) and k + 1 < len(lines)):
         return None  # (most lines: decided before looking above)
@@ -245,7 +247,7 @@ def free_response(lines: list[Line], runs: list[Run], questions, answered: list[
         floor = k = max(end, here + 1)
         if raw is None and not expl:
             continue
-        if raw is not None and (len(raw) > (300 if boxed is None else 1500) or _OPTION_REF.match(raw)
+        if raw is not None and (len(raw) > (300 if boxed is None and not ln.flags & ANS else 1500) or _OPTION_REF.match(raw)
                                 or ANSWER_RE.match(raw)):
             continue  # (most often an MCQ's "Answer: B", so the question is not looked for)
         # (raw None, expl: "正确答案:" left empty over "答案解析:" and the worked answer: a key's

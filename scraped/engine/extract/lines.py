@@ -283,6 +283,9 @@ class _Walker:
                 flags &= ~SRONLY
                 if tag in HEADINGS:
                     flags |= HIDDEN  # a heading for screen readers ("Pregunta", "Respuestas"): a label
+            if flags & TOGGLE and tag in BLOCK and cls and ("prompt" in cls or "instruction" in cls) and len(
+                    "".join(el.itertext()).strip()) > 40:
+                flags &= ~TOGGLE  # div.prompt holding the question itself, not Moodle's "Select one:"
             if flags & META:
                 text = "".join(el.itertext())
                 if len(text) > 60:  # a wrapper named "level-2", not a badge

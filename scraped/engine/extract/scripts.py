@@ -171,11 +171,22 @@ def _number_base(nodes: list[dict]) -> int | None:
     return None
 
 
+def _lettered(options: dict | None) -> list | None:
+    """The values of an options object keyed by their letters ({"A": ..., "B": ...}) or
+    numbers, in that order; None for any other object."""
+    if not options or not all(isinstance(k, str) and len(k) == 1 and (k.isalpha() or k.isdigit()) for k in options):
+        return None
+    keys = sorted(options, key=str.upper)
+    return [options[k] for k in keys]
+
+
 def _state_question(node: dict, base: int | None = None) -> ExtractedQuestion | None:
     question = next((t for k in _Q_KEYS if k in node and (t := _text(node[k]))), "")
     if len(question) < 8:
         return None
     raw_opts = next((node[k] for k in _OPT_KEYS if isinstance(node.get(k), list)), None)
+    if raw_opts is None:
+        raw_opts = _lettered(next((node[k] for k in _OPT_KEYS if isinstance(node.get(k), dict)), None))
     if raw_opts is None or not 2 <= len(raw_opts) <= 10:
         return None
     options = normalise_options([_option_text(o) for o in raw_opts])

@@ -97,7 +97,8 @@ TOGGLE_RE = re.compile(
 # the options, the question's type ("Type: Multiple Choice"), its marks ("Marks: 2")
 _OPTIONS_HEADER = re.compile(
     r"^(?:(?:options|choices|answer\s+choices|select\s+one|choose\s+one|choose\s+the\s+correct\s+answer)\s*[:.]?"
-    r"|(?:question\s+)?type\s*:\s*[\w /-]{2,30}|(?:marks?|points?)\s*:\s*\d{1,3}(?:\.\d+)?)$",
+    r"|(?:question\s+)?type\s*:\s*[\w /-]{2,30}|(?:marks?|points?)\s*:\s*\d{1,3}(?:\.\d+)?"
+    r"|[(\[]?\d{1,3}(?:\.\d+)?\s*(?:marks?|points?|pts?)[)\]]?)$",  # ("2 marks", "[1 point]")
     re.I,
 )
 K_ANSWER, K_EXPL, K_TOGGLE, K_QNUM, K_OPTHDR, K_DONE = 1, 2, 4, 8, 16, 128
@@ -121,7 +122,7 @@ def kind(ln: Line) -> int:
         k |= K_TOGGLE
     if len(t) <= 22 and is_question_number(t):
         k |= K_QNUM
-    if c in "ocsqtmp" and len(t) < 40 and _OPTIONS_HEADER.match(t):
+    if (c in "ocsqtmp([" or c.isdigit()) and len(t) < 40 and _OPTIONS_HEADER.match(t):
         k |= K_OPTHDR
     ln.kind = k
     return k
