@@ -8,6 +8,7 @@ as question, options, answer and explanation, and the decoy beside it that must 
 from __future__ import annotations
 
 from scraped.engine.extract import Page, extract_questions
+from scraped.engine.extract.keylists import listed_key_questions
 
 
 def _qs(body: str):
@@ -1563,6 +1564,26 @@ def test_a_folded_answer_under_a_tick_and_a_marks_badge() -> None:
     assert [(q.question, q.answer_text) for q in qs] == [
         ("Explain the difference between mobility and accessibility.", long.strip()),
         ("Identify the four main components of a transportation system.", "Users Vehicles")]
+
+
+def test_numbered_fill_ins_over_an_answers_list() -> None:
+    # HELD-14c LearnCBSE: "Fill in the blanks", numbered <p> with "....." blanks (one running
+    # over a second <p>), then an "Answers" <p> and the answers numbered the same way.
+    # Before: 0 of 12. A numbered list after "Answers" that the lines above do not number
+    # the same way (a page's steps) gives nothing.
+    body = ("<p>Fill in the blanks</p><p>1. Acids turn ............. litmus solution.</p>"
+            "<p>2. pH of basic solution is always ............. than 7.</p>"
+            "<p>3. Mixing an acid with water decreases the concentration of ions per unit volume.</p>"
+            "<p>This process is called .............</p><p>Answers</p><p>1. blue</p><p>2. more</p><p>3. dilution</p>")
+    steps = ("<h2>Setup</h2><p>1. Download the installer.</p><p>2. Run it as administrator.</p><p>3. Reboot.</p>"
+             "<p>Answers</p><p>1. Yes</p><p>2. No</p><p>3. Maybe</p>")
+    assert listed_key_questions(Page(f"<html><body>{steps}</body></html>", "http://site.test/").lines()) == []
+    qs = _qs(body)
+    assert [(q.question, q.answer_text) for q in qs] == [
+        ("Acids turn ............. litmus solution.", "blue"),
+        ("pH of basic solution is always ............. than 7.", "more"),
+        ("Mixing an acid with water decreases the concentration of ions per unit volume. This process is called "
+         ".............", "dilution")]
 
 
 def test_items_an_intro_asks_about_are_each_a_question() -> None:

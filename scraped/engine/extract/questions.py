@@ -10,6 +10,7 @@ from lxml import etree
 from scraped.engine.extract.auto import extract_auto
 from scraped.engine.extract.css import extract_css, node_text
 from scraped.engine.extract.keyed import keyed_questions
+from scraped.engine.extract.keylists import listed_key_questions
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import clean_text
 from scraped.engine.extract.page import Page
@@ -89,6 +90,11 @@ def extract_questions(page: Page, rules: ExtractRules | None = None) -> list[Ext
             found = merge_script_questions(found, script_questions(page.scripts()))
         if page.reveals():
             found = _add_missing(found, revealed_questions(page.root, page.reveals()))
+        if lines and (listed := listed_key_questions(lines)):
+            asked = {clean_text(t).casefold() for q in listed for t in (q.question, q.answer_text or "")}
+            # (the numbered questions, or the answers, read as the options of the line above them: no question)
+            found = _add_missing([q for q in found if sum(clean_text(o).casefold() in asked for o in q.options) < 2],
+                                 listed)
         if page.keyed_controls():
             found = _add_missing(found, keyed_questions(page.keyed_controls()))
     seen: dict[str, int] = {}
