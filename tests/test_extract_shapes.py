@@ -1586,6 +1586,33 @@ def test_numbered_fill_ins_over_an_answers_list() -> None:
          ".............", "dilution")]
 
 
+def test_a_markdown_quiz_shown_as_its_source_and_a_rendered_one() -> None:
+    # HELD-15a quizdown: the quiz's markdown in div.quizdown (a front matter, "### question",
+    # "- [x]" / "- [ ]" options, "> " feedback under an option), unrendered; two "[x]" make a
+    # "select two" question with no one answer. quizdown-rs preview: each option an
+    # <input id=opt0> (the same id every time) before its <label for=opt0>, the question in
+    # div.quizdown-prompt. Before: 0 of 10, 0 of 5.
+    source = ("<div class='quizdown'>\n---\nprimaryColor: steelblue\nshuffleAnswers: True\n---\n\n"
+              "### Which service sends the billing alert?\n\n- [ ] Amazon SES\n\t> SES sends mail.\n"
+              "- [x] Amazon SNS\n\t> SNS notifies the administrator\nwithout delay.\n\n"
+              "### Which two are compute services? (Select TWO.)\n\n- [x] EC2\n- [ ] S3\n- [x] Lambda\n</div>")
+    qs = _qs(source)
+    assert [(q.question, q.options, q.answer, q.explanation) for q in qs] == [
+        ("Which service sends the billing alert?", ("Amazon SES", "Amazon SNS"), 1,
+         "SNS notifies the administrator without delay."),
+        ("Which two are compute services? (Select TWO.)", ("EC2", "S3", "Lambda"), None, None)]
+    rendered = "".join(
+        f"<div class='quizdown-question'><div class='quizdown-prompt'><h2>{q}</h2></div><ul>"
+        + "".join(f"<li class='quizdown-option'><input id='opt0' type='checkbox' /><label class='quizdown-label' "
+                  f"for='opt0'>{o}</label></li>" for o in opts) + "</ul></div>"
+        for q, opts in (("The goals of CSC212 are...", ["to learn Java.", "to learn data structures.", "to suffer."]),
+                        ("All Java code must ...", ["be part of a class.", "be in one file."])))
+    qs = _qs(rendered)
+    assert [(q.question, q.options) for q in qs] == [
+        ("The goals of CSC212 are...", ("to learn Java.", "to learn data structures.", "to suffer.")),
+        ("All Java code must ...", ("be part of a class.", "be in one file."))]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

@@ -131,6 +131,16 @@ def _short_text(el, most: int) -> bool:
     return 0 < len(text) <= most
 
 
+# a form's prompt over its options ("Select one:", "Choose one or more"): chrome, not the question
+_CHROME = re.compile(r"^(?:(?:select|choose|pick|tick|mark|check)\b.{0,30}|.{0,38}:)$", re.I | re.S)
+
+
+def _asking(text: str) -> bool:
+    """A prompt box's text that is the question ("The goals of CSC212 are...", a sentence),
+    not a form's "Select one:" or a screen reader's "Question 1 Answer"."""
+    return (len(text) > 40 or text.endswith(("?", "...", "\u2026"))) and _CHROME.match(text) is None
+
+
 def _after_leaf(leaf) -> str:
     """The text right after an inline leaf: its tail, else its next sibling's first text."""
     tail = (leaf.tail or "").lstrip()
@@ -283,8 +293,8 @@ class _Walker:
                 flags &= ~SRONLY
                 if tag in HEADINGS:
                     flags |= HIDDEN  # a heading for screen readers ("Pregunta", "Respuestas"): a label
-            if flags & TOGGLE and tag in BLOCK and cls and ("prompt" in cls or "instruction" in cls) and len(
-                    "".join(el.itertext()).strip()) > 40:
+            if flags & TOGGLE and tag in BLOCK and cls and ("prompt" in cls or "instruction" in cls) and _asking(
+                    "".join(el.itertext()).strip()):
                 flags &= ~TOGGLE  # div.prompt holding the question itself, not Moodle's "Select one:"
             if flags & META:
                 text = "".join(el.itertext())
@@ -430,7 +440,7 @@ class _Walker:
                     kind = child.get("type")
                     if kind in ("radio", "checkbox"):
                         last = self.lines[-1] if self.lines and not buf else None
-                        if last is not None and last.owner.tag == "label" and child.get("id") and (
+                        if last is not None and last.owner.tag == "label" and not last.flags & RADIO and child.get("id") and (
                                 last.owner.get("for") == child.get("id")):
                             last.flags |= RADIO  # "<label for=x>Yes</label><input id=x>": the button after its label
                         else:

@@ -11,6 +11,7 @@ from scraped.engine.extract.auto import extract_auto
 from scraped.engine.extract.css import extract_css, node_text
 from scraped.engine.extract.keyed import keyed_questions
 from scraped.engine.extract.keylists import listed_key_questions
+from scraped.engine.extract.mdquiz import markdown_quiz_questions
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import clean_text
 from scraped.engine.extract.page import Page
@@ -95,6 +96,8 @@ def extract_questions(page: Page, rules: ExtractRules | None = None) -> list[Ext
             # (the numbered questions, or the answers, read as the options of the line above them: no question)
             found = _add_missing([q for q in found if sum(clean_text(o).casefold() in asked for o in q.options) < 2],
                                  listed)
+        if lines and not found:
+            found = markdown_quiz_questions(lines)  # (a quiz's markdown source, shown unrendered)
         if page.keyed_controls():
             found = _add_missing(found, keyed_questions(page.keyed_controls()))
     seen: dict[str, int] = {}
