@@ -1613,6 +1613,21 @@ def test_a_markdown_quiz_shown_as_its_source_and_a_rendered_one() -> None:
         ("All Java code must ...", ("be part of a class.", "be in one file."))]
 
 
+def test_a_score_on_the_right_radio_only() -> None:
+    # HELD-13a SVU aptitude test: <input type=radio data-marks="10"> on the right option, no
+    # data-marks on the others (the page's script adds the marks up). Before: 0 of 3. A
+    # question whose radios carry no marks gets no answer.
+    def q(name: str, text: str, options: list[str], right: int | None) -> str:
+        marks = ' data-marks="10"'
+        return (f"<div class='question'><p>{text}</p>" + "".join(
+            f"<label><input type='radio' name='{name}' value='{'abcd'[k]}'"
+            f"{marks if k == right else ''}> {o}</label><br>" for k, o in enumerate(options)) + "</div>")
+    body = (q("q1", "1. Find the missing number in the pattern: 2, 4, 8, ?", ["12", "16", "14"], 1)
+            + q("q4", "4. A train 150 m long passes a pole in 15 seconds. What is its speed?", ["10 m/s", "15 m/s"], None))
+    qs = _qs(body)
+    assert [(q.answer, q.answer_text) for q in qs] == [(1, "16"), (None, None)]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

@@ -224,6 +224,7 @@ def handler_answer(owners: list) -> int | None:
     return true[0] if len(true) == 1 else None
 
 
+_SCORE_ATTRS = ("data-marks", "data-score", "data-points", "data-weight")
 _POSITIVE = frozenset(("correct", "right", "true", "yes", "ok", "correcta", "correcto", "richtig", "vrai",
                        "answer"))  # (webexercises: value="answer" on the right radio, "" on the others)
 _NEGATIVE = frozenset(("", "wrong", "incorrect", "false", "no", "x", "incorrecta", "incorrecto", "falsch", "faux",
@@ -251,6 +252,10 @@ def value_answer(els: list, options: list[str]) -> int | None:
     inputs = [_input_of(el) for el in els]
     if len(inputs) < 2 or any(i is None for i in inputs):
         return None
+    for attr in _SCORE_ATTRS:  # data-marks="10" on the right radio only: a score per option
+        scores = [(i.get(attr) or "0").strip() for i in inputs if i is not None]
+        if all(v.isdigit() for v in scores) and sum(v != "0" for v in scores) == 1:
+            return next(k for k, v in enumerate(scores) if v != "0")
     values = [(i.get("value") or "").strip().casefold() for i in inputs if i is not None]
     if len(values) >= 3 and values.count("1") == 1 and values.count("0") == len(values) - 1:
         return values.index("1")  # a score per option: 1 for the right one, 0 for the rest (not indices)
