@@ -1521,6 +1521,17 @@ def test_lettered_statements_in_the_question_over_options_that_combine_them() ->
             + mcq(16, "Arrange these ministers in chronological order:",
                   "A. Smriti Irani &nbsp; B. Prakash Javadekar &nbsp; C. Pallam Raju",
                   ["A, B, C", "C, A, B", "B, C, A"], "(B) C, A, B."))
+    # eXeLearning (HELD-13c): numbered statements, a screen reader's "Respuestas" heading, then
+    # radios "1 y 3 son correctas" ("1 and 3 are right")
+    exe = ("<div class='question'><p>¿Cuáles de las siguientes opciones pueden cumplirse?</p>"
+           "<p>1. La resistencia es de 60 ohmios</p><p>2. La corriente es de 0,44 amperios</p>"
+           "<p>3. La corriente es de 0,2 amperios</p></div><section class='iDevice_answers'>"
+           "<h4 class='js-sr-av'>Respuestas</h4>"
+           + "".join(f"<p><input type='radio' name='o1'> {c} son correctas</p>" for c in ("1 y 2", "1 y 3", "2 y 3"))
+           + "</section>")
+    assert [(q.question, len(q.options)) for q in _qs(exe)] == [
+        ("¿Cuáles de las siguientes opciones pueden cumplirse? 1. La resistencia es de 60 ohmios 2. La corriente es "
+         "de 0,44 amperios 3. La corriente es de 0,2 amperios", 3)]
     qs = _qs(body)
     assert [(q.question, q.options, q.answer) for q in qs] == [
         ("Which among the following are types of communication? A. Interpersonal B. Mass C. Group D. Travelling",

@@ -48,6 +48,7 @@ from scraped.engine.extract.lines import (
     CHOICES,
     EXPL,
     HEADING,
+    HIDDEN,
     OPTBOX,
     QBOX,
     RADIO,
@@ -176,16 +177,22 @@ def _sublist(lines: list[Line], above: Run, run: Run) -> bool:
             and not any(ln.flags & RADIO for ln in lines[above.start:above.end]))
 
 
-# an option that only combines statement letters: "A and E only", "D, B, A, E and C"
-_COMBO = re.compile(r"^\(?[A-H]\)?(?:\s*(?:,|&|and|or|\u548c)\s*\(?[A-H]\)?)+(?:\s+only)?\.?$", re.I)
+# an option that only combines statement labels: "A and E only", "D, B, A, E and C", "1 y 3 son correctas"
+_COMBO = re.compile(r"^\(?[A-H1-9]\)?(?:\s*(?:,|&|and|or|y|e|et|und|\u0438|\u548c)\s*\(?[A-H1-9]\)?)+"
+                    r"(?:\s+(?:only|are\s+correct|son\s+correctas|sont\s+correctes|sind\s+richtig))?\.?$", re.I)
+_TOKEN = re.compile(r"\b[A-H1-9]\b", re.I)
 
 
 def _statements(lines: list[Line], above: Run, run: Run) -> bool:
-    """Is `above` a lettered list of statements inside the question of `run`: only chrome
-    between them, and `run`'s options combine its letters ("A, B and D only")?"""
-    if any(not skippable(ln) for ln in lines[above.end:run.start]):
+    """Is `above` a labelled list of statements inside the question of `run`: only chrome
+    between them, and `run`'s options combine its labels ("A, B and D only", "1 y 3 son
+    correctas"), each label one of `above`'s? (A screen reader's "Answers" heading may stand between.)"""
+    if any(not (skippable(ln) or ln.flags & HEADING and ln.flags & HIDDEN) for ln in lines[above.end:run.start]):
         return False
-    return sum(1 for o in run.options if _COMBO.match(o.strip())) >= max(2, len(run.options) - 1)
+    n = len(above.options)
+    combos = [o.strip() for o in run.options if _COMBO.match(o.strip())]
+    return len(combos) >= max(2, len(run.options) - 1) and all(
+        (int(t) if t.isdigit() else ord(t.upper()) - 64) <= n for o in combos for t in _TOKEN.findall(o))
 
 
 MIN_SCORE = 3
