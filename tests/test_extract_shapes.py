@@ -1639,6 +1639,31 @@ def test_a_score_on_the_right_radio_only() -> None:
     assert [(q.answer, q.answer_text) for q in qs] == [(1, "16"), (None, None)]
 
 
+def test_review_rows_with_a_key_span_a_tick_or_cross_and_statement_combinations() -> None:
+    # HELD-16a NIEd solution booklet: span.qnum-inline "Q.1" glued to the question's span;
+    # div.opts-grid of div.opt-row (classed correct / wrong) holding span.opt-key "(a)"
+    # ("key" there labels the option: no answer box), the text, and a ✓ or ✗; statements
+    # "A." to "D." over options "Only A and C" ... "All A, B, C and D". Before: 0 of 30 right.
+    def row(k: int, text: str, right: bool) -> str:
+        cls, mark = ("correct", "\u2713") if right else ("wrong", "\u2717")
+        return (f"<div class='opt-row {cls}'><span class='opt-key {cls}'>({'abcde'[k]})</span>"
+                f"<span style='flex:1'>{text}</span><span class='opt-mark'><span>{mark}</span></span></div>")
+    def q(n: int, text: str, statements: list[str], options: list[str], right: int) -> str:
+        return (f"<div class='bcol en'><div class='q-title'><span class='qnum-inline'>Q.{n}</span><span>{text}</span></div>"
+                + "".join(f"<div class='stmtitem'>{'ABCD'[k]}.{t}</div>" for k, t in enumerate(statements))
+                + "<div class='opts-grid'>" + "".join(row(k, o, k == right) for k, o in enumerate(options)) + "</div>"
+                "<div class='exp-label'>Explanation</div><div class='exp-text'>Because of the review.</div></div>")
+    body = (q(1, "What is the contribution of agriculture to the GSVA of Rajasthan?", [], ["28.56%", "25.74%", "25.33%"], 2)
+            + q(2, "Consider the following statements regarding agriculture:", ["Crops lead.", "Livestock leads.",
+                                                                                  "Forestry is 7.49%."],
+                ["Only A and C", "Only B and C", "All A, B and C", "Question not attempted"], 1))
+    qs = _qs(body)
+    assert [(q.question, q.options, q.answer) for q in qs] == [
+        ("What is the contribution of agriculture to the GSVA of Rajasthan?", ("28.56%", "25.74%", "25.33%"), 2),
+        ("Consider the following statements regarding agriculture: A.Crops lead. B.Livestock leads. C.Forestry is 7.49%.",
+         ("Only A and C", "Only B and C", "All A, B and C", "Question not attempted"), 1)]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

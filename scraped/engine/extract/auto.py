@@ -178,8 +178,10 @@ def _sublist(lines: list[Line], above: Run, run: Run) -> bool:
 
 
 # an option that only combines statement labels: "A and E only", "D, B, A, E and C", "1 y 3 son correctas"
-_COMBO = re.compile(r"^\(?[A-H1-9]\)?(?:\s*(?:,|&|and|or|y|e|et|und|\u0438|\u548c)\s*\(?[A-H1-9]\)?)+"
-                    r"(?:\s+(?:only|are\s+correct|son\s+correctas|sont\s+correctes|sind\s+richtig))?\.?$", re.I)
+_COMBO = re.compile(r"^(?:(?:only|both|all(?:\s+of)?|\u0915\u0947\u0935\u0932)\s+)?"  # (केवल: "only")
+                    r"\(?[A-H1-9]\)?(?:\s*(?:,|&|and|or|y|e|et|und|\u0438|\u548c|\u0914\u0930|\u090f\u0935\u0902)\s*"
+                    r"\(?[A-H1-9]\)?)+(?:\s+(?:only|all|are\s+correct|son\s+correctas|sont\s+correctes|sind\s+richtig"
+                    r"|\u0938\u092d\u0940))?\.?$", re.I)  # (और, एवं: "and"; सभी: "all")
 _TOKEN = re.compile(r"\b[A-H1-9]\b", re.I)
 
 
@@ -190,7 +192,7 @@ def _statements(lines: list[Line], above: Run, run: Run) -> bool:
     if any(not (skippable(ln) or ln.flags & HEADING and ln.flags & HIDDEN) for ln in lines[above.end:run.start]):
         return False
     n = len(above.options)
-    combos = [o.strip() for o in run.options if _COMBO.match(o.strip())]
+    combos = [o for o in normalise_options(run.options) if _COMBO.match(o)]
     return len(combos) >= max(2, len(run.options) - 1) and all(
         (int(t) if t.isdigit() else ord(t.upper()) - 64) <= n for o in combos for t in _TOKEN.findall(o))
 

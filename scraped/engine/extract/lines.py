@@ -67,6 +67,7 @@ _MAX_SCRIPT = 2_000_000
 _INPUT_NAME = re.compile(r"answer|correct|\bans|right|solution", re.I)
 
 # an option's letter in an element of its own, its text right after it
+_QNUM_LEAF = re.compile(r"^\s*(?:q(?:uestion)?\.?\s*\d{1,3}[.:)]?|\d{1,3}[.:)])\s*$", re.I)
 _LABEL_CHARS = frozenset("ABCDEFGH\u0410\u0411\u0412\u0413\u0414\u0415")
 _TAG = re.compile(r"<[^>]*>")
 _NONE_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -492,6 +493,8 @@ class _Walker:
                                 # "<span class=marker>Б</span>колесо", "<span class=opt-label>A</span>
                                 # <span class=opt-text>Tamil Nadu</span>": a label, styled apart
                                 text = text.strip() + ". "
+                            elif _QNUM_LEAF.match(text) and (after := _after_leaf(child)) and after[0].isalpha():
+                                text = text.strip() + " "  # "<span class=qnum>Q.1</span><span>According...": its number
                             self.add(text, cctx, owner)
             tail = child.tail
             if tail:

@@ -38,7 +38,7 @@ _SKIP_TOKENS = frozenset(
 )
 _CLASS_HINTS = re.compile(
     # at a word's start (not "multichoice"); "answernumber" / "answerlabel": an option's part
-    r"(?P<opt>^(?:option|choice|answers$|answerlist|alternative|answer(?:number|label|item|choice|option)s?$))"
+    r"(?P<opt>^(?:option|choice|opts?$|answers$|answerlist|alternative|answer(?:number|label|item|choice|option)s?$))"
     r"|(?P<expl>explan|explain|rationale|solution|reason|working)"  # "quiz-explain" too
     r"|(?P<ans>answer(?!ed)|\bans\b|\bans[-_]|\bkey\b)"  # not "notyetanswered": a state
     r"|(?P<hid>\bhidden\b|\bhide\b|d-none|is-hidden|\bcollapse\b|sr-only|\bsr-av\b|visually-hidden|display-none|accesshide)"
@@ -55,6 +55,7 @@ _WRONG_FEEDBACK = re.compile(r"(?:^|[-_ ])(?:incorrect|wrong)[-_]?(?:explan|feed
 # "watupro-main-feedback"; an explanation box
 _GENERAL_FEEDBACK = re.compile(r"(?:general|main)[-_]?feedback")
 _SCREEN_READER = re.compile(r"sr-only|\bsr-av\b|screen-?reader|visually-hidden|accesshide")  # (sr-av: eXeLearning)
+_OPTION_WORDS = frozenset(("opt", "option", "choice", "letter"))
 _NEGATIONS = frozenset(("suppress", "suppressed", "no", "not", "without"))
 # Moodle's question types on its "que" container: a type, not an answer box ("que multianswer")
 _QUESTION_TYPES = frozenset("multianswer shortanswer calculatedmulti calculatedsimple randomsamatch".split())
@@ -92,8 +93,9 @@ def classify(value: str) -> tuple[int, bool]:
         flags |= SRONLY
     if "answercorrect" in low:
         flags |= CORRECT  # wpProQuiz's "wpProQuiz_answerCorrect(Incomplete)" on the right option
-    if flags & OPTBOX or (flags & ANS and "label" in tokens):
-        flags &= ~ANS  # "answer-options" is where options live; "answer1_label" labels one
+    if flags & OPTBOX or (flags & ANS and ("label" in tokens or ("key" in tokens and not tokens.isdisjoint(
+            _OPTION_WORDS)))):
+        flags &= ~ANS  # "answer-options" is where options live; "answer1_label", "opt-key" label one
     if flags & CORRECT and "right" in tokens and not tokens.isdisjoint(_LAYOUT_TOKENS):
         flags &= ~CORRECT  # "text-right", "pull-right": where a thing sits, not whether it is right
     if flags & CORRECT and flags & HIDDEN:

@@ -181,9 +181,15 @@ def split_inline_options(
     return " ".join(text[: found[0][0]].split()), options, want or "upper"
 
 
+_VERDICT_MARKS = frozenset("\u2713\u2714\u2717\u2718\u2705\u274c")
+
+
 def normalise_options(options: Iterable[str]) -> list[str]:
-    """Cleaned options, labels stripped when every option has one in sequence."""
+    """Cleaned options, labels stripped when every option has one in sequence, and the
+    tick or cross a review page puts after each ("25.33%✓", "28.56%✗") when all have one."""
     opts = [clean_text(o) for o in options]
+    if len(opts) >= 2 and all(len(o) > 1 and o[-1] in _VERDICT_MARKS for o in opts):
+        opts = [o[:-1].rstrip() for o in opts]
     for _ in range(4):  # to a fixed point: "A) (a) 12" loses both labels
         found: list[tuple[str, int, int]] = []
         for o in opts:
