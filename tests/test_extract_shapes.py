@@ -1664,6 +1664,32 @@ def test_review_rows_with_a_key_span_a_tick_or_cross_and_statement_combinations(
          ("Only A and C", "Only B and C", "All A, B and C", "Question not attempted"), 1)]
 
 
+def test_answer_lines_under_an_exercise_answer_its_questions_in_order_and_a_model_answer_box() -> None:
+    # HELD-16b IELTS prep: an <ol> of questions with radio options, then a hidden list of
+    # "Correct answer: B) 4 sections (...)" lines, one per question (the last question read
+    # the first as its own, by chance an option's letter too). CSC351 exam prep: a
+    # "Model Answer" label over the answer box. Before: 2 of 25 and 0 of 16 answers right.
+    def q(n: int, text: str, options: list[str]) -> str:
+        return (f"<li>{text}<ul class='options'>" + "".join(
+            f"<li><label><input type='radio' name='q{n}' value='{'abc'[k]}'> {o}</label></li>"
+            for k, o in enumerate(options)) + "</ul></li>")
+    body = ("<div class='exercise'><ol>" + q(1, "How many sections are there in the IELTS test?", ["3", "4", "5"])
+            + q(2, "How long is the Listening section?", ["30 minutes", "40 minutes", "60 minutes"])
+            + q(3, "What is the highest band score?", ["7", "9", "10"]) + "</ol>"
+            "<div class='answers' style='display:none'><ul><li>Correct answer: <strong>B) 4</strong> (four parts)</li>"
+            "<li>Correct answer: <strong>B) 40 minutes</strong></li><li>Correct answer: <strong>B) 9</strong></li>"
+            "</ul></div></div>"
+            "<div class='question-card'><div class='question-card-header'><span class='q-tag'>Q(a)</span>"
+            "<span class='q-text'>Explain why the login succeeds without a password.</span></div>"
+            "<div class='question-card-answer'><div class='answer-label'>Model Answer</div>"
+            "<div class='answer-text'>The # comments out the password check.</div></div></div>")
+    qs = _qs(body)
+    assert [(q.question, q.answer, q.answer_text) for q in qs] == [
+        ("How many sections are there in the IELTS test?", 1, "4"),
+        ("How long is the Listening section?", 1, "40 minutes"), ("What is the highest band score?", 1, "9"),
+        ("Q(a) Explain why the login succeeds without a password.", None, "The # comments out the password check.")]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

@@ -72,6 +72,7 @@ from scraped.engine.extract.optkeys import (
 )
 from scraped.engine.extract.passes import (
     Candidate,
+    answer_lists,
     apply_key,
     key_entries,
     longer_explanations,
@@ -324,6 +325,8 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
         card_answers(lines, kept)
     if kept and any(c.answer is None for c in kept):
         apply_key(lines, kept)
+    if kept and any(c.answer is None for c in kept):
+        answer_lists(lines, kept)
     if kept and any(c.answer is None and c.keys is not None for c in kept):
         _script_keys(kept)
     placeholder_answers(kept)

@@ -44,6 +44,10 @@ __all__ = ["free_response", "taken_lines"]
 _OPTION_REF = re.compile(r"^(?:(?:option|choice)\s*)?[(\[]?[A-Fa-f][)\]]?\.?$", re.I)
 
 
+# a label over an answer box: "Model Answer", "Sample answer", "Suggested solution"
+_ANSWER_HEAD = re.compile(r"^(?:(?:model|sample|suggested|expected|possible|short)\s+)?(?:answer|solution)s?\s*[:.]?$", re.I)
+
+
 def _names_option_above(raw: str, runs: list[Run], at: int) -> bool:
     """Is `raw` the text of an option of the nearest run of options above line `at`?"""
     above = [r for r in runs if r.end <= at]
@@ -107,6 +111,8 @@ def _boxed_answer(lines: list[Line], k: int) -> tuple[str, int, int] | None:
         if BARE_LABEL.match(ln.text):  # "我的答案:" / "正确答案:" then the values: read as after options
             raw, _, end, _, _ = read_after(lines, k, min(len(lines), k + 8))
             return (raw, end, p + 1) if raw else None
+        if _ANSWER_HEAD.match(ln.text) and k + 1 < len(lines) and lines[k + 1].flags & ANS:
+            ln, k = lines[k + 1], k + 1  # "Model Answer" heading the box: the value is the box under it
         parts = [ln.text]
         j = k + 1  # the box's later paragraphs and list items
         while (j < len(lines) and j - k < 12 and lines[j].box == ln.box and not lines[j].flags & (QBOX | HEADING)

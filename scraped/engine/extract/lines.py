@@ -67,7 +67,7 @@ _MAX_SCRIPT = 2_000_000
 _INPUT_NAME = re.compile(r"answer|correct|\bans|right|solution", re.I)
 
 # an option's letter in an element of its own, its text right after it
-_QNUM_LEAF = re.compile(r"^\s*(?:q(?:uestion)?\.?\s*\d{1,3}[.:)]?|\d{1,3}[.:)])\s*$", re.I)
+_QNUM_LEAF = re.compile(r"^\s*(?:q(?:uestion)?\.?\s*(?:\d{1,3}|\([a-z0-9]{1,3}\))[.:)]?|\d{1,3}[.:)])\s*$", re.I)
 _LABEL_CHARS = frozenset("ABCDEFGH\u0410\u0411\u0412\u0413\u0414\u0415")
 _TAG = re.compile(r"<[^>]*>")
 _NONE_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)

@@ -32,7 +32,7 @@ from scraped.engine.extract.optkeys import OptionKeys
 from scraped.engine.extract.reading import block_question, read_after, stops_question
 from scraped.engine.extract.records import question_start
 from scraped.engine.extract.runs import NOT_OPTION, Run, options_start
-from scraped.engine.extract.signals import K_ANSWER, K_EXPL, kind
+from scraped.engine.extract.signals import ANSWER_RE, K_ANSWER, K_EXPL, kind, matched_value
 
 __all__ = ["Candidate", "apply_key", "key_entries", "longer_explanations", "numbering_gaps", "placeholder_answers",
            "whole_blocks"]
@@ -216,6 +216,48 @@ def apply_key(lines: list[Line], kept: list[Candidate]) -> None:
             cand.found = replace(cand.found, answer=idx, answer_text=cand.options[idx])
 
 
+
+
+def answer_lists(lines: list[Line], kept: list[Candidate]) -> None:
+    """Answers from a list of answer lines right under the last question of a group ("Correct
+    answer: B) 4 sections (...)" once per question, in their order, under the exercise):
+    a list of m lines answers the m questions ending there when none of them has an answer
+    of its own (the last one may have read the list's first line as its answer), each line
+    naming one of its question's options."""
+    for i, last in enumerate(kept):
+        if last.run is None or i == 0:
+            continue
+        stop = kept[i + 1].start if i + 1 < len(kept) else len(lines)
+        values = _answer_block(lines, last.run.end, stop)
+        if values is None or not 2 <= len(values) <= i + 1:
+            continue
+        group = kept[i + 1 - len(values):i + 1]
+        if any(c.answer is not None for c in group[:-1]) or (last.answer is not None and last.how != "text"):
+            continue
+        picks = [resolve_answer(v, c.options)[0] for v, c in zip(values, group, strict=True)]
+        if any(p is None for p in picks):
+            continue  # (a list that does not answer these very questions)
+        for cand, idx in zip(group, picks, strict=True):
+            if idx is not None and cand.found is not None:
+                cand.answer, cand.how = idx, "key: the answer lines under the exercise, in order"
+                expl = cand.found.explanation
+                if cand is last and expl and values[1] in expl:
+                    expl = None  # (it read the list's lines as its explanation)
+                cand.found = replace(cand.found, answer=idx, answer_text=cand.options[idx], explanation=expl)
+
+
+def _answer_block(lines: list[Line], start: int, stop: int) -> list[str] | None:
+    """The values of the run of answer lines ("Correct answer: B) ...") that lines[start:stop]
+    open with (past a heading or two), or None."""
+    j = start
+    while j < min(stop, start + 3) and not (lines[j].kind or kind(lines[j])) & K_ANSWER:
+        j += 1
+    values = []
+    while j < stop and (lines[j].kind or kind(lines[j])) & K_ANSWER and (
+            m := ANSWER_RE.match(lines[j].text)) and (v := matched_value(m)):
+        values.append(v)
+        j += 1
+    return values or None
 
 
 def key_entries(kept: list[Candidate], free: list[tuple[int, int, ExtractedQuestion]]
