@@ -32,7 +32,7 @@ REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 #           spurious answers at most: answers given where the truth has none)
 FLOORS: dict[str, tuple[int, int, int, int]] = {
     "canvas-osu/cs372-module-3-summary-exercise": (37, 20, 0, 0),
-    "chaoxing-exam/network-exam-review-435": (405, 367, 9, 4),
+    "chaoxing-exam/network-exam-review-435": (414, 394, 8, 1),
     "chaoxing-exam/network-exam-taking-q1": (0, 0, 0, 0),
     "mandarinbean-watupro/h20901-reading-result": (25, 25, 0, 0),
     "mandarinbean-watupro/h20902-reading-result": (24, 24, 1, 0),
@@ -62,7 +62,7 @@ FLOORS: dict[str, tuple[int, int, int, int]] = {
     "indiabix/block-theme-detection-q1": (1, 1, 0, 0),
     "indiabix/home-2018": (0, 0, 0, 0),
     "indiabix/problems-on-numbers-2025": (5, 5, 0, 0),
-    "itexamanswers/cyberops-associate-1-0-final-exam": (192, 106, 0, 0),
+    "itexamanswers/cyberops-associate-1-0-final-exam": (192, 108, 0, 0),
     "j-archive/show-1-premiere": (48, 48, 0, 0),
     "j-archive/show-317-first-24-clues": (24, 24, 0, 0),
     "j-archive/show-366-no-clues": (0, 0, 0, 0),
@@ -117,22 +117,102 @@ FLOORS: dict[str, tuple[int, int, int, int]] = {
     "theol-xmu/shigang-g3-1-graded": (40, 30, 0, 0),
     "zno-osvita/history_ww1": (47, 42, 0, 0),
     "zno-osvita/ukr_stress": (36, 36, 0, 0),
-    "drosjeloyve-course/eksamenQ1": (21, 20, 0, 0),
+    "drosjeloyve-course/eksamenQ1": (21, 21, 0, 0),
     "drosjeloyve-course/foretaksregisterloven": (17, 17, 0, 0),
     "drosjeloyve-course/internkontrollforeskrift": (20, 20, 0, 0),
-    "drosjeloyve-course/kap1": (8, 7, 0, 0),
+    "drosjeloyve-course/kap1": (8, 8, 0, 0),
     "drosjeloyve-course/taksameter": (78, 77, 0, 1),
     "hm86-exam-contest/paper2": (100, 0, 0, 1),
     "jupyter-book-python-essentials/python_quiz": (13, 0, 0, 0),
     "pl405-learning-licence/learning-licence-questions": (10, 10, 0, 0),
-    "swcarpentry-gapminder/11-lists": (6, 6, 0, 0),
-    "swcarpentry-gapminder/12-for-loops": (7, 7, 0, 0),
+    "swcarpentry-gapminder/11-lists": (8, 8, 0, 0),
+    "swcarpentry-gapminder/12-for-loops": (10, 10, 0, 0),
 }
-# over the pages above: found / truth questions, right / answers with a truth answer (the
-# Chaoxing review page's 434 questions, 405 found and 367 of 401 answers right, weigh on both)
-RECALL_FLOOR = 0.97
-ANSWER_FLOOR = 0.96
-EXPLANATION_FLOOR = 0.92  # of found questions whose truth has an explanation: the one the page gives
+
+# pages of the held-out rounds HELD-13a to HELD-16b, moved here once measured at first sight
+# (docs/benchmarks.md); their overall floors are apart, below: they are the newer layouts
+PROMOTED_FLOORS: dict[str, tuple[int, int, int, int]] = {
+    "algonotes-review/review-questions": (21, 0, 0, 0),
+    "arunpanthi-loksewa/public-service-charter-mcq": (98, 98, 0, 0),
+    "blogger-tamil-quiz/tamil-language-origin-quiz": (20, 20, 0, 0),
+    "c-language-notes/mcq-arrays": (10, 10, 0, 0),
+    "c-language-notes/mcq-loops": (10, 10, 0, 0),
+    "c-language-notes/mcq-pointers": (10, 10, 0, 0),
+    "clf-c02-prep/practice-questions": (5, 4, 0, 0),
+    "csc351-exam-prep/exam-sqli": (8, 5, 0, 0),
+    "csc351-exam-prep/exam-xss": (8, 8, 0, 0),
+    "digital-ai-finance-quiz/cryptocurrency-quiz1": (20, 20, 0, 0),
+    "digital-ai-finance-quiz/digital-finance-intro-quiz1.1": (20, 20, 0, 0),
+    "dotnet-interview-qa/csharp-coding-interview-questions": (72, 70, 0, 0),
+    "dotnet-interview-qa/cyient-interview-questions": (31, 31, 0, 0),
+    "dotnet-interview-qa/sql-interview-questions": (98, 96, 0, 0),
+    "exelearning-lectura-critica/activacin_de_conocimiento": (3, 3, 0, 0),
+    "exelearning-lectura-critica/lectura_literal": (2, 2, 0, 0),
+    "exelearning-lectura-critica/texto_argumentativo": (4, 4, 0, 0),
+    "exelearning-preguntas/index": (24, 24, 4, 0),
+    "exelearning-sesion11/desarrollo": (0, 0, 2, 0),
+    "feup-quiz-trainer/fpro-te01": (6, 0, 0, 0),
+    "funtrivia/humanities-mix-vol-19": (10, 9, 2, 0),
+    "gk-with-faisal/mcqs": (2, 2, 0, 0),
+    "ielts-helper-bn/practice": (20, 0, 3, 0),
+    "ielts-prep-raquel/day-1": (25, 10, 1, 0),
+    "ielts-prep-raquel/mock-test-old": (5, 0, 1, 0),
+    "imoria-afns-chemistry/practice-test": (50, 50, 0, 0),
+    "intro-python-quizzes/week-01-day-01": (10, 10, 0, 0),
+    "intro-python-quizzes/week-02-day-07": (10, 10, 0, 0),
+    "intro-python-quizzes/week-04-day-17": (10, 10, 0, 0),
+    "iscam-runestone/inv-4-4": (1, 0, 0, 0),
+    "ist3110-rexams-quarto/quiz": (3, 3, 0, 0),
+    "ittest-ru/attestation-day1": (39, 0, 0, 0),
+    "jaxson-hexo-java-interview/java-interview-questions": (0, 0, 0, 0),
+    "kfupm-ce341/quiz1": (5, 4, 3, 0),
+    "learncbse/gk-questions": (50, 50, 0, 0),
+    "learncbse/mcq-class-10-science-acids-bases-salts": (37, 37, 0, 0),
+    "mhtcet-law-portal/logical-reasoning-top20": (15, 15, 5, 0),
+    "naquiz-quarto/example": (1, 1, 1, 0),
+    "omkarsir-nied/check-15-sawal-bilingual-solution-booklet": (24, 12, 14, 0),
+    "opendsa-khan-exercises/Week0Quiz": (0, 0, 0, 0),
+    "opendsa-khan-exercises/Week1ReadingQuiz": (0, 0, 0, 0),
+    "pakistanmcqshub/analytical-reasoning-coding-decoding": (3, 0, 0, 0),
+    "pakistanmcqshub/subject-verbal-reasoning": (3, 0, 0, 0),
+    "paperskuduniya-gktoday-quiz/ca-quiz-october-2025": (20, 20, 0, 0),
+    "paperskuduniya-gktoday-quiz/ca-quiz-september-2025": (18, 18, 0, 0),
+    "pji-enem-pt/biologicas-enem": (15, 0, 0, 0),
+    "pji-enem-pt/humanas-enem": (58, 0, 1, 0),
+    "prepre-real-estate/calprepre-practice-questions": (20, 20, 0, 0),
+    "prepre-real-estate/gatorprepre-practice-questions": (20, 20, 0, 0),
+    "psyteachr/msc-data-skills-intro": (10, 10, 0, 0),
+    "psyteachr/quant-fun-v2-programming-basics": (6, 6, 1, 0),
+    "publii-testbyte/q1": (1, 0, 0, 0),
+    "python-training-mcqs/mcqs": (40, 0, 0, 0),
+    "qcmenligne-transversal/qcm-transversal": (1, 1, 0, 0),
+    "quizdown-quizplosion/sap-c02-practice-exam": (9, 4, 1, 0),
+    "quizdown-rs-preview/java-syntax-01": (5, 0, 0, 0),
+    "runestone-apcsareview/listMedMC": (10, 10, 0, 0),
+    "runestone-apcsareview/vEasyMC": (14, 14, 0, 0),
+    "runestone-studentcsp/exam16a17": (7, 7, 0, 0),
+    "runestone-studentcsp/pretest": (11, 11, 0, 0),
+    "runestone-thinkcspy/Dictionarymethods": (5, 5, 0, 0),
+    "runestone-thinkcspy/ListMethods": (4, 4, 0, 0),
+    "runestone-thinkcspy/functions": (7, 7, 0, 0),
+    "sjmaths-cbse/class10-statistics-mcqs": (8, 0, 2, 0),
+    "sjmaths-cbse/class10-unit-test-2-algebra": (7, 0, 2, 0),
+    "svu-pat-iq/svu-iq-test": (6, 3, 0, 0),
+    "tnpsc-ca-drill/ca-drill-July-01-2026": (22, 22, 0, 0),
+    "tnpsc-ca-drill/ca-drill-July-09-2026": (24, 24, 0, 0),
+    "tnpsc-ca-drill/ca-drill-June-15-2026": (22, 22, 0, 0),
+    "ug-level1-prac/probability-dist": (12, 8, 2, 1),
+    "ugcnet-statistics/pyq2026": (149, 149, 1, 0),
+}
+# over the pages of FLOORS: found / truth questions, right / answers with a truth answer (the
+# Chaoxing review page's 434 questions, 414 found and 394 of 410 answers right, weigh on both)
+RECALL_FLOOR = 0.98
+ANSWER_FLOOR = 0.98
+EXPLANATION_FLOOR = 0.94  # of found questions whose truth has an explanation: the one the page gives
+# over the pages of PROMOTED_FLOORS (1544 questions; at 0.86, 0.91 and 0.79 when they came in)
+PROMOTED_RECALL_FLOOR = 0.85
+PROMOTED_ANSWER_FLOOR = 0.90
+PROMOTED_EXPLANATION_FLOOR = 0.78
 
 
 @pytest.fixture(scope="module")
@@ -159,13 +239,19 @@ def test_every_page_has_a_wellformed_truth_and_a_provenance_entry():
 
 def test_every_floor_names_a_page_of_the_corpus(corpus):
     assert sorted(set(FLOORS) - set(corpus)) == []
+    assert sorted(set(PROMOTED_FLOORS) - set(corpus)) == []
+    assert set(FLOORS).isdisjoint(PROMOTED_FLOORS)
 
 
 @pytest.mark.slow
-def test_auto_holds_its_floor_on_every_listed_page(corpus):
+@pytest.mark.parametrize("floors, recall_floor, answer_floor, explanation_floor", [
+    (FLOORS, RECALL_FLOOR, ANSWER_FLOOR, EXPLANATION_FLOOR),
+    (PROMOTED_FLOORS, PROMOTED_RECALL_FLOOR, PROMOTED_ANSWER_FLOOR, PROMOTED_EXPLANATION_FLOOR),
+], ids=["corpus", "promoted"])
+def test_auto_holds_its_floor_on_every_listed_page(corpus, floors, recall_floor, answer_floor, explanation_floor):
     scores = []
     below = []
-    for page_id, (found_min, right_min, invented_max, spurious_max) in sorted(FLOORS.items()):
+    for page_id, (found_min, right_min, invented_max, spurious_max) in sorted(floors.items()):
         page = corpus[page_id]
         s = score_page(page_id, page.truth["questions"], extract_page(page))
         scores.append(s)
@@ -178,10 +264,10 @@ def test_auto_holds_its_floor_on_every_listed_page(corpus):
                          f"invented {s.invented_texts[:3]}")
     assert below == []
     t = totals(scores)
-    assert t.recall >= RECALL_FLOOR, f"recall {t.recall:.3f} < {RECALL_FLOOR}"
-    assert t.answer_accuracy >= ANSWER_FLOOR, f"answer accuracy {t.answer_accuracy:.3f} < {ANSWER_FLOOR}"
-    assert t.explanation_recall >= EXPLANATION_FLOOR, (
-        f"explanation recall {t.explanation_recall:.3f} < {EXPLANATION_FLOOR}")
+    assert t.recall >= recall_floor, f"recall {t.recall:.3f} < {recall_floor}"
+    assert t.answer_accuracy >= answer_floor, f"answer accuracy {t.answer_accuracy:.3f} < {answer_floor}"
+    assert t.explanation_recall >= explanation_floor, (
+        f"explanation recall {t.explanation_recall:.3f} < {explanation_floor}")
 
 
 # -- the scoring itself: what wrong matching would pass the floors above ----------------------
