@@ -185,7 +185,7 @@ PROMOTED_FLOORS: dict[str, tuple[int, int, int, int]] = {
     "psyteachr/quant-fun-v2-programming-basics": (6, 6, 1, 0),
     "publii-testbyte/q1": (1, 0, 0, 0),
     "python-training-mcqs/mcqs": (40, 0, 0, 0),
-    "qcmenligne-transversal/qcm-transversal": (1, 1, 0, 0),
+    "qcmenligne-transversal/qcm-transversal": (9, 9, 1, 0),
     "quizdown-quizplosion/sap-c02-practice-exam": (9, 4, 1, 0),
     "quizdown-rs-preview/java-syntax-01": (5, 0, 0, 0),
     "runestone-apcsareview/listMedMC": (10, 10, 0, 0),

@@ -1690,6 +1690,25 @@ def test_answer_lines_under_an_exercise_answer_its_questions_in_order_and_a_mode
         ("Q(a) Explain why the login succeeds without a password.", None, "The # comments out the password check.")]
 
 
+def test_one_question_at_a_time_with_links_to_click_and_a_hidden_dialog() -> None:
+    # HELD-16a QCMenLIGNE: each question a div.Q, all but the first style="display:none"
+    # until answered, its options <a class="true|false" href="javascript:void(0);">.
+    # Before: 1 of 10. A hidden confirm dialog with two links ("OK", "Cancel") is no question.
+    def q(n: int, text: str, options: list[str], right: int) -> str:
+        hidden = "" if n == 1 else " style='display: none;'"
+        return (f"<div class='Question'><div class='Q' id='Q{n}'{hidden}><p><span>Q {n}</span> - {text}</p>"
+                + "".join(f"<p><a class='{'true' if k == right else 'false'}' href='javascript:void(0);'>"
+                          f"<span>{'ABC'[k]}</span> - {o}</a></p>" for k, o in enumerate(options)) + "</div></div>")
+    body = (q(1, "Que fait ce programme ?", ["Il trace un carré", "Il trace un rectangle", "Il avance"], 0)
+            + q(2, "Quelle est la valeur de sortie pour 0 ?", ["0", "2", "4"], 2)
+            + "<div class='modal' style='display:none'><p>Confirmer le passage à la partie suivante ?</p>"
+              "<a href='javascript:ok()'>OK</a> <a href='javascript:cancel()'>Annuler</a></div>")
+    qs = _qs(body)
+    assert [(q.question, q.options, q.answer) for q in qs] == [
+        ("Que fait ce programme ?", ("Il trace un carré", "Il trace un rectangle", "Il avance"), 0),
+        ("Quelle est la valeur de sortie pour 0 ?", ("0", "2", "4"), 2)]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

@@ -143,7 +143,8 @@ def radios(el, most: int, scan: int) -> int:
 def panel(el) -> bool:
     """Is a hidden element a panel of questions (a tab, a language copy, a wizard's next
     step, a quiz that shows one question at a time: it holds radio buttons or checkboxes,
-    or two choice buttons, Hot Potatoes' "<button onclick='CheckMCAnswer(0,2,this)'>") rather
+    or two choice buttons, Hot Potatoes' "<button onclick='CheckMCAnswer(0,2,this)'>", or three
+    links to click) rather
     than an answer kept from view?"""
     if radios(el, 1, 20) > 0:
         return True
@@ -152,6 +153,14 @@ def panel(el) -> bool:
         if button.get("onclick"):
             n += 1
             if n >= 2:
+                return True
+        if k > 20:
+            break
+    n = 0  # or three links to click as its options ("<a class='true' href='javascript:void(0);'>A - ..."; a
+    for k, link in enumerate(el.iter("a")):  # dialog's two, "OK" and "Cancel", are no question)
+        if (link.get("href") or "").startswith("javascript:") or link.get("onclick"):
+            n += 1
+            if n >= 3:
                 return True
         if k > 20:
             break
