@@ -154,7 +154,7 @@ PROMOTED_FLOORS: dict[str, tuple[int, int, int, int]] = {
     "feup-quiz-trainer/fpro-te01": (6, 0, 0, 0),
     "funtrivia/humanities-mix-vol-19": (10, 9, 2, 0),
     "gk-with-faisal/mcqs": (2, 2, 0, 0),
-    "ielts-helper-bn/practice": (20, 0, 3, 0),
+    "ielts-helper-bn/practice": (43, 38, 3, 0),
     "ielts-prep-raquel/day-1": (25, 10, 1, 0),
     "ielts-prep-raquel/mock-test-old": (5, 0, 1, 0),
     "imoria-afns-chemistry/practice-test": (50, 50, 0, 0),

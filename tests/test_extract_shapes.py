@@ -1709,6 +1709,31 @@ def test_one_question_at_a_time_with_links_to_click_and_a_hidden_dialog() -> Non
         ("Quelle est la valeur de sortie pour 0 ?", ("0", "2", "4"), 2)]
 
 
+def test_choice_cards_keyed_data_a_with_button_options_and_gap_fills() -> None:
+    # HELD-16b IELTS practice (Bengali): div.q.choice[data-a="TRUE"] (a "choice" card, not an
+    # options box) over p.qtext and buttons TRUE / FALSE / NOT GIVEN; div.q.text[data-a=
+    # "pesticides|pesticide"] over a gap fill and a text box. Before: 0 of 20 right, the gap
+    # fills missed. A keyed box in a form's table row that asks nothing gives no question.
+    def choice(key: str, text: str, options: list[str]) -> str:
+        return (f"<div class='q choice' data-a='{key}'><p class='qtext'>{text}</p><div class='opts'>"
+                + "".join(f"<button class='opt'>{o}</button>" for o in options) + "</div></div>")
+    tf = ["TRUE", "FALSE", "NOT GIVEN"]
+    body = ("<div class='test'>" + choice("TRUE", "1. Vertical farms need less land than traditional farms.", tf)
+            + choice("FALSE", "2. Vertical farming was first introduced in the twenty-first century.", tf)
+            + "<div class='q text' data-a='pesticides|pesticide'><p class='qtext'>3. Because the environment is "
+              "enclosed, ______ are largely unnecessary.</p><input class='fill' type='text'></div>"
+            + choice("B", "4. Vertical farming reduces carbon emissions mainly because:",
+                     ["A) it uses hydroponics", "B) food travels shorter distances", "C) it avoids pesticides"])
+            + "</div><table><tr><th>Latest weekday closing</th><td>open until <span class='q text' data-a='10pm'>"
+              "<input class='fill' type='text'></span></td></tr></table>")
+    qs = _qs(body)
+    assert [(q.question, q.answer, q.answer_text) for q in qs] == [
+        ("Vertical farms need less land than traditional farms.", 0, "TRUE"),
+        ("Vertical farming was first introduced in the twenty-first century.", 1, "FALSE"),
+        ("Because the environment is enclosed, ______ are largely unnecessary.", None, "pesticides / pesticide"),
+        ("Vertical farming reduces carbon emissions mainly because:", 1, "food travels shorter distances")]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

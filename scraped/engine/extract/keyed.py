@@ -7,7 +7,8 @@ question is the text of the block the control sits in (the control's own text le
 "What is the default value for sd? [select]"), or, when the control stands alone in its
 block, the block before it. A select's key must name one of its options; a control without
 a key (a language picker, a search box) gives nothing, and the tree walk (lines.py)
-collects only keyed ones, so a page without them costs nothing here.
+collects only keyed ones (a text box also when its card carries the key: `<div class="q"
+data-a="water">`; "a|b" accepts either), so a page without them costs nothing here.
 
 Newer webexercises hide the key: an id "webex-<hex>" and a data-answer that is base64 of
 the JSON key XORed with the hex digits (its webex.js `check_id`); it is read the same way.
@@ -20,6 +21,7 @@ import binascii
 import json
 import re
 
+from scraped.engine.extract.asked import asks
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import clean_text, strip_question_number
 
@@ -29,6 +31,7 @@ _BLOCKS = frozenset("p li div td dd label section article h1 h2 h3 h4 h5 h6".spl
 _SKIP = frozenset(("select", "option", "script", "style", "input", "button", "textarea"))
 _MAX = 200  # controls looked at per page
 _MAX_QUESTION = 800
+_BLANK = re.compile(r"_{3,}|\.{4,}|…{2,}")
 _HIDDEN_ID = re.compile(r"-([0-9a-f]+)$")  # webex.js: an id whose part after "-" has no g-z
 
 
@@ -60,7 +63,7 @@ def _keys(raw: str, ident: str = "") -> list[str]:
         except ValueError:
             return []
         return [clean_text(str(v)) for v in values if isinstance(v, (str, int, float)) and str(v).strip()]
-    return [clean_text(raw)] if raw else []
+    return [clean_text(v) for v in raw.split("|") if v.strip()]  # ("pesticides|pesticide": either)
 
 
 def _text(el) -> str:
@@ -93,13 +96,15 @@ def _question(control) -> str:
 
 
 def keyed_questions(controls: list) -> list[ExtractedQuestion]:
-    """A question per keyed select (its options, the one its key names) or text box."""
+    """A question per keyed select (its options, the one its key names) or text box, from
+    (control, key, from its card) triples: the control's own data-answer, or its card's
+    ("data-a"), then only where the text asks or leaves a blank."""
     out: list[ExtractedQuestion] = []
-    for control in controls[:_MAX]:
-        keys = _keys(control.get("data-answer") or "", control.get("id") or "")
+    for control, raw, carded in controls[:_MAX]:
+        keys = _keys(raw or "", control.get("id") or "")
         question = _question(control)
-        if not keys or len(question) < 3:
-            continue
+        if not keys or len(question) < 3 or (carded and not (asks(question) or _BLANK.search(question))):
+            continue  # (a card's key over a box in a form's table row, "open until [1]": no question written)
         if control.tag == "select":
             options = [clean_text(" ".join(o.itertext())) for o in control.iter("option")]
             options = [o for o in options if o]

@@ -71,7 +71,7 @@ _QNUM_LEAF = re.compile(r"^\s*(?:q(?:uestion)?\.?\s*(?:\d{1,3}|\([a-z0-9]{1,3}\)
 _LABEL_CHARS = frozenset("ABCDEFGH\u0410\u0411\u0412\u0413\u0414\u0415")
 _TAG = re.compile(r"<[^>]*>")
 _NONE_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_ANSWER_ATTRS = ("data-answer", "data-correct-answer", "data-ans", "data-correct-option", "data-key")
+_ANSWER_ATTRS = ("data-answer", "data-correct-answer", "data-ans", "data-a", "data-correct-option", "data-key")
 _CORRECT_ATTRS = ("data-correct", "data-is-correct", "data-right", "correct")  # mkdocs-quiz: <input correct>
 _TRUE = frozenset(("", "true", "1", "yes", "correct", "y"))
 
@@ -168,7 +168,7 @@ class _Walker:
         self.scripts: list[tuple[str, str]] = []  # (type, text) of scripts that may hold questions
         self.qa_tables: list[tuple] = []  # (table, roles) of "Question | Answer" tables
         self.reveals: list[tuple] = []  # (element, code) of handlers holding a "correct" element's HTML
-        self.keyed: list = []  # form controls that carry their own key (data-answer): keyed.py
+        self.keyed: list = []  # (form control, key, the card's?): a control that carries its key, or its card (keyed.py)
 
     def add(self, text: str, ctx: _Ctx, owner) -> None:
         if not self.buf:
@@ -294,6 +294,9 @@ class _Walker:
                 flags &= ~SRONLY
                 if tag in HEADINGS:
                     flags |= HIDDEN  # a heading for screen readers ("Pregunta", "Respuestas"): a label
+            if flags & OPTBOX and not flags & QBOX and len(el) and isinstance(el[0].tag, str) and classify(
+                    el[0].get("class") or "")[0] & QBOX:
+                flags &= ~OPTBOX  # "<div class='q choice'><p class='qtext'>": a choice question's card, not its options
             if flags & TOGGLE and tag in BLOCK and cls and ("prompt" in cls or "instruction" in cls) and _asking(
                     "".join(el.itertext()).strip()):
                 flags &= ~TOGGLE  # div.prompt holding the question itself, not Moodle's "Select one:"
@@ -436,7 +439,9 @@ class _Walker:
                         (child.get("class") or "") + (child.get("aria-label") or "")).lower():
                     self.breadcrumb = child
                 elif (tag == "select" or tag == "input") and child.get("data-answer") is not None:
-                    self.keyed.append(child)  # webexercises' <select data-answer='["1"]'>, a keyed text box
+                    self.keyed.append((child, child.get("data-answer"), False))  # webexercises' <select data-answer='["1"]'>
+                elif tag == "input" and ctx.data_answer and (child.get("type") or "text") == "text":
+                    self.keyed.append((child, ctx.data_answer, True))  # a text box in a card keyed data-a="water"
                 elif tag == "input":
                     kind = child.get("type")
                     if kind in ("radio", "checkbox"):

@@ -41,10 +41,18 @@ def _breadcrumb(page: Page) -> str | None:
 
 
 def _add_missing(found: list[ExtractedQuestion], rows: list[ExtractedQuestion]) -> list[ExtractedQuestion]:
-    """Questions read another way ("Question | Answer" table rows, answers a handler reveals)
-    that auto did not already read."""
-    have = {clean_text(q.question).casefold() for q in found}
-    return found + [q for q in rows if clean_text(q.question).casefold() not in have]
+    """Questions read another way ("Question | Answer" table rows, answers a handler reveals,
+    keyed form controls) that auto did not already read; one auto read without an answer
+    takes the other reading's, in its place."""
+    have = {clean_text(q.question).casefold(): k for k, q in enumerate(found)}
+    out = list(found)
+    for q in rows:
+        k = have.get(clean_text(q.question).casefold())
+        if k is None:
+            out.append(q)
+        elif out[k].answer_text is None and q.answer_text is not None and (not out[k].options or out[k].options == q.options):
+            out[k] = q
+    return out
 
 
 def merge_script_questions(found: list[ExtractedQuestion],
