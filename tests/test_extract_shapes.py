@@ -1683,6 +1683,12 @@ def test_answer_lines_under_an_exercise_answer_its_questions_in_order_and_a_mode
             "<span class='q-text'>Explain why the login succeeds without a password.</span></div>"
             "<div class='question-card-answer'><div class='answer-label'>Model Answer</div>"
             "<div class='answer-text'>The # comments out the password check.</div></div></div>")
+    # AlgoNotes (HELD-15b): <details> cards whose answer block opens with a div.label "Krótko" ("briefly")
+    card = ("<details class='qa'><summary>Difference between <code>out</code>, <code>in</code> and <code>ref"
+            "</code></summary><div class='content'><div class='answer-block'><div class='label'>Krótko</div>"
+            "<p><code>ref</code> passes a variable by reference.</p></div></div></details>")
+    assert [(q.question, q.answer_text) for q in _qs(card)] == [
+        ("Difference between out, in and ref", "ref passes a variable by reference.")]
     qs = _qs(body)
     assert [(q.question, q.answer, q.answer_text) for q in qs] == [
         ("How many sections are there in the IELTS test?", 1, "4"),

@@ -111,8 +111,9 @@ def _boxed_answer(lines: list[Line], k: int) -> tuple[str, int, int] | None:
         if BARE_LABEL.match(ln.text):  # "我的答案:" / "正确答案:" then the values: read as after options
             raw, _, end, _, _ = read_after(lines, k, min(len(lines), k + 8))
             return (raw, end, p + 1) if raw else None
-        if _ANSWER_HEAD.match(ln.text) and k + 1 < len(lines) and lines[k + 1].flags & ANS:
-            ln, k = lines[k + 1], k + 1  # "Model Answer" heading the box: the value is the box under it
+        if (_ANSWER_HEAD.match(ln.text) or (len(ln.text) <= 24 and "label" in (ln.owner.get("class") or ""))) and (
+                k + 1 < len(lines) and lines[k + 1].flags & ANS):
+            ln, k = lines[k + 1], k + 1  # "Model Answer", a div.label "Krótko" heading the box: the value is under it
         parts = [ln.text]
         j = k + 1  # the box's later paragraphs and list items
         while (j < len(lines) and j - k < 12 and lines[j].box == ln.box and not lines[j].flags & (QBOX | HEADING)
