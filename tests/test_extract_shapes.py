@@ -1740,6 +1740,26 @@ def test_choice_cards_keyed_data_a_with_button_options_and_gap_fills() -> None:
         ("Vertical farming reduces carbon emissions mainly because:", 1, "food travels shorter distances")]
 
 
+def test_numbered_exam_headings_in_another_language_over_their_answers() -> None:
+    # HELD-17b Polish oral-exam notes (Quarto): an h1 "Egzamin ustny ...", then h2 "1. Opisz
+    # ...", "2. Podaj ..." ("describe", "give": no "?"), each over its model answer, and an
+    # unnumbered h2 at the end. Before: 0 of 41. An article whose numbered headings neither
+    # ask nor sit under an exam's title gives nothing.
+    body = ("<h1>Egzamin ustny z Metod walidacji</h1>"
+            "<h2>1. Opisz typy modeli statystycznych.</h2><p>Modele dzielimy na opisowe i predykcyjne.</p>"
+            "<h2>2. Opisz proces tworzenia modelu.</h2><p>Najpierw dane, potem model.</p><ul><li>walidacja</li></ul>"
+            "<h2>3. Podaj miary dopasowania modeli.</h2><p>Na przykład RMSE i MAE.</p>"
+            "<h2>4. Opisz krzywą ROC.</h2><p>Wykres czułości.</p><h2>Przypisy</h2><p>1. Źródło.</p>")
+    qs = _qs(body)
+    assert [(q.question, q.answer_text) for q in qs] == [
+        ("Opisz typy modeli statystycznych.", "Modele dzielimy na opisowe i predykcyjne."),
+        ("Opisz proces tworzenia modelu.", "Najpierw dane, potem model. walidacja"),
+        ("Podaj miary dopasowania modeli.", "Na przykład RMSE i MAE."), ("Opisz krzywą ROC.", "Wykres czułości.")]
+    article = ("<h1>Installing the tool</h1><h2>1. Download the archive</h2><p>Get it from the site.</p>"
+               "<h2>2. Unpack it somewhere</h2><p>Any folder works.</p><h2>3. Run the installer</h2><p>Done.</p>")
+    assert _qs(article) == []
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from scraped.engine.extract.keys import question_number
 from scraped.engine.extract.lines import (
     ANS,
     CHOICES,
@@ -33,7 +34,7 @@ from scraped.engine.extract.lines import (
     Line,
 )
 from scraped.engine.extract.model import ExtractedQuestion
-from scraped.engine.extract.normalise import clean_text, strip_question_number
+from scraped.engine.extract.normalise import clean_text, has_question_number, strip_question_number
 from scraped.engine.extract.reading import hints
 from scraped.engine.extract.records import inside
 from scraped.engine.extract.signals import A_LABEL, Q_LABEL
@@ -47,6 +48,7 @@ _ASKS = re.compile(
 # a heading that says questions follow, in the languages of the corpus
 _TOPIC = re.compile(
     r"question|interview|\bquiz|\bfaq|\bexam|\bpractice|preguntas?|perguntas?|quest[õo]es|вопрос|fragen|"
+    r"egzamin|pytania|pr[üu]fung|esame|s[ıi]nav|c[âa]u h[ỏo]i|"
     r"问题|题|面试|質問|問題|질문|soal|sorular", re.I)
 _CHOICE = CHOICES | OPTBOX | RADIO
 _NOT_PLAIN = ANS | EXPL | HIDDEN | _CHOICE  # (of an item's first line: its other lines may answer it)
@@ -195,6 +197,13 @@ def _level(el) -> int:
     return 0
 
 
+def _counted(lines: list[Line], asking: list[int]) -> bool:
+    """Do the asking headings number themselves 1, 2, 3 ... in page order ("1. Jak ...?")?"""
+    numbers = [question_number(lines[k].text) for k in asking]
+    return len(numbers) >= _MIN_ITEMS and numbers == list(range(1, len(numbers) + 1)) and all(
+        has_question_number(lines[k].text) for k in asking)
+
+
 def _headed(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, str | None]]:
     """Headings of one level that ask, each with the text under it up to the next heading."""
     heads = [(k, _level(ln.owner)) for k, ln in enumerate(lines) if ln.flags & HEADING and not ln.flags & HIDDEN
@@ -202,13 +211,20 @@ def _headed(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, st
     out: list[tuple[int, int, str, str | None]] = []
     for level in {lv for _, lv in heads if lv > 1}:
         same = [k for k, lv in heads if lv == level]
-        asking = [k for k in same if asks(lines[k].text) and len(lines[k].text.split()) >= 2 and not taken[k]]
+        asking = [k for k in same if asks(strip_question_number(lines[k].text)) and len(lines[k].text.split()) >= 2
+                  and not taken[k]]
+        titled = any(lv < level and _TOPIC.search(lines[k].text) for k, lv in heads if same and k < same[0])
+        numbered = [k for k in same if has_question_number(lines[k].text)]
+        if (titled or len(asking) * 2 >= len(same)) and len(numbered) * 5 >= len(same) * 4 and _counted(
+                lines, numbered) and not any(taken[k] for k in numbered):
+            asking = numbered  # headings that count 1, 2, 3 ... under "Egzamin ustny", or half of them asking
         if len(asking) < _MIN_ITEMS or len(asking) * 5 < len(same) * 4:
             continue
         folded = [k for k in asking if k + 1 < len(lines) and lines[k + 1].flags & HIDDEN]
         if not any(lv < level and _TOPIC.search(lines[k].text) for k, lv in heads if k < asking[0]) and not (
-                len(folded) >= 5 and len(folded) * 5 >= len(asking) * 4):
-            continue  # no title above says these are questions, nor an accordion of answers: an article's headings
+                len(folded) >= 5 and len(folded) * 5 >= len(asking) * 4) and not _counted(lines, asking):
+            continue  # no title above says these are questions, nor an accordion of answers, nor do they
+            # count 1, 2, 3 ...: an article's headings
         starts = [k for k, _ in heads] + [len(lines)]
         for k in asking:
             end = next(j for j in starts if j > k)
@@ -218,5 +234,5 @@ def _headed(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, st
             answer = clean_text(" ".join(ln.text for ln in body)) or None
             if answer is not None and len(answer) > _MAX_ANSWER:
                 answer = None  # a chapter, not an answer
-            out.append((k, end, clean_text(lines[k].text), answer))
+            out.append((k, end, strip_question_number(clean_text(lines[k].text)), answer))
     return out
