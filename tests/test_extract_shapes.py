@@ -1760,6 +1760,22 @@ def test_numbered_exam_headings_in_another_language_over_their_answers() -> None
     assert _qs(article) == []
 
 
+def test_a_line_of_short_numbered_choices_under_its_question() -> None:
+    # HELD-17b nursing-school entrance prep (Japanese page, English questions): h3 "(1) This
+    # is not my pen but ( )." over "<p>1. he　2. his　3. him　4. himself</p>" (ideographic
+    # spaces), then a hidden "正解：his" box. Before: the choices read as a numbered question.
+    def q(n: int, text: str, options: list[str], key: str) -> str:
+        return (f"<div class='q'><h3>({n}) {text}</h3><p>" + "\u3000".join(f"{k + 1}. {o}" for k, o in enumerate(options))
+                + f"</p><button class='reveal-btn'>▶ 解答を見る</button><div class='answer-box'>"
+                f"<p class='answer'>正解：{key}</p></div></div>")
+    body = (q(1, "This is not my pen but ( ).", ["he", "his", "him", "himself"], "his")
+            + q(2, "Mary is not famous. ( ) people know about her.", ["Few", "Many", "Much", "Little"], "Few"))
+    qs = _qs(body)
+    assert [(q.question, q.options, q.answer) for q in qs] == [
+        ("This is not my pen but ( ).", ("he", "his", "him", "himself"), 1),
+        ("Mary is not famous. ( ) people know about her.", ("Few", "Many", "Much", "Little"), 0)]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

@@ -151,6 +151,8 @@ def split_inline_options(
     `style`): at least two when `first` is 0, else one (a line continuing a run, "C) 18
     D) 21"). A label out of sequence stays part of the option before it.
     """
+    if first == 0 and text[:2] == "1." and " 2." in text and (run := _dotted_run(text)) is not None:
+        return "", run, "digit"  # "1. he　2. his　3. him　4. himself": a line of short numbered choices
     if len(text) < 3 or (first == 0 and not _second_label(text)):
         return None  # no "b)", "(b", "B." ...: cheap to rule out, and most lines are prose
     found: list[tuple[int, int]] = []  # (start, end) of the labels kept
@@ -179,6 +181,22 @@ def split_inline_options(
     if want == "digit" and f"({first + len(found) + 1})" in options[-1]:
         return None  # "(1)Чотирнадцятого (2)листопада ... (10)...": numbered words of a sentence, past any option count
     return " ".join(text[: found[0][0]].split()), options, want or "upper"
+
+
+_DOTTED = re.compile(r"(?:^|\s)([1-8])\.\s+")
+
+
+def _dotted_run(text: str) -> list[str] | None:
+    """The options of a line that is only "1. x 2. y 3. z ...", three or more, each short and
+    none a sentence that asks: numbered choices, not numbered questions or steps."""
+    parts = _DOTTED.split(text)  # ["", "1", "he", "2", "his", ...]
+    if parts[0].strip() or len(parts) < 7:
+        return None
+    numbers, options = parts[1::2], [" ".join(o.split()) for o in parts[2::2]]
+    if numbers != [str(n) for n in range(1, len(numbers) + 1)] or any(
+            not o or len(o) > 40 or o.endswith(("?", "\uff1f")) for o in options):
+        return None
+    return options
 
 
 _VERDICT_MARKS = frozenset("\u2713\u2714\u2717\u2718\u2705\u274c")
