@@ -129,7 +129,7 @@ FLOORS: dict[str, tuple[int, int, int, int]] = {
     "swcarpentry-gapminder/12-for-loops": (10, 10, 0, 0),
 }
 
-# pages of the held-out rounds HELD-13a to HELD-16b, moved here once measured at first sight
+# pages of the held-out rounds HELD-13a to HELD-17b, moved here once measured at first sight
 # (docs/benchmarks.md); their overall floors are apart, below: they are the newer layouts
 PROMOTED_FLOORS: dict[str, tuple[int, int, int, int]] = {
     "algonotes-review/review-questions": (21, 20, 0, 0),
@@ -203,16 +203,26 @@ PROMOTED_FLOORS: dict[str, tuple[int, int, int, int]] = {
     "tnpsc-ca-drill/ca-drill-June-15-2026": (22, 22, 0, 0),
     "ug-level1-prac/probability-dist": (12, 8, 2, 1),
     "ugcnet-statistics/pyq2026": (149, 149, 1, 0),
+    "de-betriebssysteme/05_scheduling": (10, 10, 1, 0),
+    "de-betriebssysteme/uebungen": (25, 25, 0, 0),
+    "maoz-nursing-prep/english-start": (5, 5, 0, 0),
+    "maoz-nursing-prep/kanjiexampage": (4, 0, 1, 0),
+    "maoz-nursing-prep/oxygenmath": (4, 4, 0, 0),
+    "okayama-iip3/kaisetsu": (0, 0, 0, 0),
+    "okayama-iip3/mondai": (0, 0, 0, 0),
+    "pl-egzamin-quarto/numeryczne": (11, 11, 0, 0),
+    "pl-egzamin-quarto/walidacja": (30, 30, 0, 0),
+    "vn-history-baitap/trac-nghiem": (20, 20, 0, 0),
 }
 # over the pages of FLOORS: found / truth questions, right / answers with a truth answer (the
 # Chaoxing review page's 434 questions, 414 found and 394 of 410 answers right, weigh on both)
 RECALL_FLOOR = 0.98
 ANSWER_FLOOR = 0.98
 EXPLANATION_FLOOR = 0.94  # of found questions whose truth has an explanation: the one the page gives
-# over the pages of PROMOTED_FLOORS (1544 questions; at 0.86, 0.91 and 0.79 when they came in)
-PROMOTED_RECALL_FLOOR = 0.85
-PROMOTED_ANSWER_FLOOR = 0.90
-PROMOTED_EXPLANATION_FLOOR = 0.78
+# over the pages of PROMOTED_FLOORS (1664 questions; at 0.88, 0.94 and 0.79 with the last fixes)
+PROMOTED_RECALL_FLOOR = 0.87
+PROMOTED_ANSWER_FLOOR = 0.93
+PROMOTED_EXPLANATION_FLOOR = 0.79
 
 
 @pytest.fixture(scope="module")
