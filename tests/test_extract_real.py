@@ -195,7 +195,7 @@ PROMOTED_FLOORS: dict[str, tuple[int, int, int, int]] = {
     "runestone-thinkcspy/Dictionarymethods": (5, 5, 0, 0),
     "runestone-thinkcspy/ListMethods": (4, 4, 0, 0),
     "runestone-thinkcspy/functions": (7, 7, 0, 0),
-    "sjmaths-cbse/class10-statistics-mcqs": (8, 0, 2, 0),
+    "sjmaths-cbse/class10-statistics-mcqs": (8, 8, 2, 0),
     "sjmaths-cbse/class10-unit-test-2-algebra": (7, 0, 2, 0),
     "svu-pat-iq/svu-iq-test": (6, 3, 0, 0),
     "tnpsc-ca-drill/ca-drill-July-01-2026": (22, 22, 0, 0),

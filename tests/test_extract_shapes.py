@@ -1776,6 +1776,24 @@ def test_a_line_of_short_numbered_choices_under_its_question() -> None:
         ("Mary is not famous. ( ) people know about her.", ("Few", "Many", "Much", "Little"), 0)]
 
 
+def test_a_solution_that_opens_with_the_right_options_label_and_text() -> None:
+    # HELD-16a SJ Maths (CBSE): "Question 1: ..." over div.mcq-options "(A) ..." and a hidden
+    # answer box "Solution: (A) Mode = 3 Median - 2 Mean Reason: ...". Before: 0 of 8 right.
+    # A solution that opens with a label whose option text does not follow names nothing.
+    def q(n: int, text: str, options: list[str], solution: str) -> str:
+        return (f"<li><strong>Question {n}:</strong> {text}<div class='mcq-options'>"
+                + " ".join(f"<div>({'ABCD'[k]}) {o}</div>" for k, o in enumerate(options)) + "</div>"
+                "<button class='solution-toggle-btn'>Show Solution</button>"
+                f"<div class='answer-box'><strong>Solution:</strong> {solution}</div></li>")
+    body = ("<ol>" + q(1, "A cumulative frequency table helps find the:", ["Mean", "Median", "Mode"],
+                      "(B) Median<br><strong>Reason:</strong> the median class is read from it.")
+            + q(2, "The mean of the first n odd natural numbers is:", ["n", "n/2", "2n"],
+                "(C) because the sum is n squared.") + "</ol>")
+    qs = _qs(body)
+    assert [(q.question, q.answer) for q in qs] == [
+        ("A cumulative frequency table helps find the:", 1), ("The mean of the first n odd natural numbers is:", None)]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

@@ -412,8 +412,16 @@ def _names_more(texts: list[str], options: list[str], answer: int) -> bool:
     return any(_spoken(t) in others for t in texts)
 
 
+# an explanation that opens with an option's label: "(A) Mode = 3 Median - 2 Mean. Reason: ..."
+_LEAD_REF = re.compile(r"^\(?([A-Ha-h])[).:]\s*")
+
+
 def _named_in_explanation(text: str, options: tuple[str, ...] | list[str]) -> int | None:
-    """The one option an explanation quotes as the right one, or None."""
+    """The one option an explanation quotes as the right one, or opens with (its label and
+    its text both: "Solution: (A) Mode = 3 Median - 2 Mean"), or None."""
+    if (m := _LEAD_REF.match(text)) is not None and (idx := ord(m.group(1).upper()) - 65) < len(options) and _spoken(
+            text[m.end():]).startswith(_spoken(options[idx])) and options[idx].strip():
+        return idx
     loose = [_spoken(o) for o in options]
     named = set()
     for m in _QUOTED_RIGHT.finditer(text):
