@@ -1794,6 +1794,41 @@ def test_a_solution_that_opens_with_the_right_options_label_and_text() -> None:
         ("A cumulative frequency table helps find the:", 1), ("The mean of the first n odd natural numbers is:", None)]
 
 
+def test_a_cards_head_and_its_pattern_box_over_div_options_but_not_its_tags_or_title() -> None:
+    # HELD-16a MHT-CET law prep: div.qcard > div.qcard-head (number, "Find the missing number
+    # in the series:"), then div.pattern-box "2, 6, 12, 20, 30, ?", then div.options. Before:
+    # only the pattern box, the stem lost (5 of 20). The AWS cards' tag row ("Domain 2 —
+    # Security and Compliance", "Multiple-choice", "Q2") and an ISCAM div.exercise-title stay
+    # out of the question.
+    def opts(values: list[str]) -> str:
+        return "<div class='options'>" + "".join(
+            f"<div class='option'><div class='opt-label'>{'ABCD'[k]}</div>{v}</div>" for k, v in enumerate(values)) + "</div>"
+    cards = ("<div class='qcard'><div class='qcard-head'><div class='q-num'>06</div><div class='q-text'>Find the "
+             "<strong>missing number</strong> in the series:</div></div><div class='pattern-box'>2, 6, 12, 20, 30, "
+             "<strong>?</strong></div>" + opts(["40", "38", "42", "36"]) + "</div>"
+             "<article class='pq-card'><div class='pq-card-meta'><span class='pq-tag'>Domain 2 — Security and Compliance"
+             "</span>\n<span class='pq-tag'>Multiple-choice</span>\n<span class='pq-tag-id'>Q2</span></div><p class='pq-question-text'>Which is the "
+             "customer's responsibility under the shared model?</p>" + opts(["Data encryption", "Hypervisors"]) + "</article>"
+             "<div class='exercise'><div class='exercise-title'>Checkpoint 4.4.1: Study design</div><div class='statement'>"
+             "<p>Is this an experiment or an observational study?</p></div><div class='choices'>"
+             "<div class='choice'><input type='radio' name='q1' id='q1-exp'> <label for='q1-exp'>Experiment</label></div>"
+             "<div class='choice'><input type='radio' name='q1' id='q1-obs'> <label for='q1-obs'>Observational study"
+             "</label></div></div></div>")
+    # (the option's label a div of its own inside div.option; a bare tick over the answer box,
+    # then div.expl-box: the explanation)
+    mht = _qs(cards.replace("<div class='option'><div class='opt-label'>C</div>42</div>",
+                            "<div class='option correct'><div class='opt-label'>C</div>42</div>").replace(
+        "</div><article", "<div class='answer-box'><span>\u2713</span><div><div class='ans-label'>Correct Answer</div>"
+        "<div class='ans-text'>(C) 42</div></div></div><div class='expl-box'><div class='expl-label'>Pattern</div>"
+        "<div class='expl-text'>Differences +4, +6, +8, +10, +12.</div></div></div><article", 1))[0]
+    assert (mht.options, mht.answer, mht.explanation) == (("40", "38", "42", "36"), 2,
+                                                          "Pattern Differences +4, +6, +8, +10, +12.")
+    assert [q.question for q in _qs(cards)] == [
+        "Find the missing number in the series: 2, 6, 12, 20, 30, ?",
+        "Which is the customer's responsibility under the shared model?",
+        "Is this an experiment or an observational study?"]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

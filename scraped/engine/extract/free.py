@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from scraped.engine.extract.asked import asks
-from scraped.engine.extract.lines import ANS, EXPL, HEADING, HIDDEN, QBOX, TOGGLE, Line
+from scraped.engine.extract.lines import ANS, EXPL, HEADING, HIDDEN, QBOX, RADIO, TOGGLE, Line
 from scraped.engine.extract.markup import classify
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import clean_text, has_question_number, strip_question_number
@@ -222,7 +222,8 @@ def free_response(lines: list[Line], runs: list[Run], questions, answered: list[
                                      in zip(runs, questions, strict=True)] + answered)
     # an exercise's task may hold a list that was dropped as options (its items ask: "What
     # does list('tin') do?"); only a kept question's lines belong to another record
-    claimed = taken_lines(len(lines), kept + answered)
+    claimed = taken_lines(len(lines), kept + answered + [(run.start, run.end) for run in runs if any(
+        ln.flags & RADIO for ln in lines[run.start:run.end])])  # (radio buttons are options, kept or not)
     out: list[tuple[int, int, ExtractedQuestion]] = []
     floor = 0
     k = 0

@@ -210,6 +210,9 @@ def _in_feedback(el, box) -> bool | None:
     return None
 
 
+_TICKS = frozenset("\u2713\u2714\u2705")
+
+
 def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, list[str], int, list[Line], bool]:
     """(answer as written, explanation parts, end index, meta lines, weak) after a run;
     weak: the answer is only the text of a hidden element (no answer label or box), to be
@@ -232,6 +235,8 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
         k = ln.kind or kind(ln)
         if f & META:
             metas.append(ln)
+        elif t in _TICKS:
+            pass  # a bare tick heading the answer box
         elif (f & TOGGLE or k & K_TOGGLE) and not k & K_ANSWER and not (
                 k & K_EXPL and not f & TOGGLE and not ln.links and ln.owner.tag != "button"):
             pass  # "Show answer" (but a bare "Explanation" heading in the text heads the explanation)

@@ -17,6 +17,8 @@ auto.py is right: <br>-separated questions and options in one <p>), or when P is
 
 from __future__ import annotations
 
+import re
+
 from scraped.engine.extract.lines import ANS, EXPL, HEADING, HIDDEN, Line
 
 __all__ = ["question_start"]
@@ -90,14 +92,28 @@ def _record_start(lines: list[Line], first: int, start: int, block, box, parent,
     chars = sum(len(ln.text) for ln in lines[first:start])
     while sib is not None:
         if isinstance(sib.tag, str):
-            if sib.tag == box.tag or (sib.tag == block.tag and sib.get("class") == block.get("class")):
-                return first
-            while j > low and inside(lines[j - 1].owner, sib):
-                j -= 1
-                chars += len(lines[j].text)
-                if lines[j].flags & (ANS | EXPL | HIDDEN | HEADING) or start - j > _MAX_LINES or chars > _MAX_CHARS:
+            if any(sib.tag == el.tag and sib.get("class") == el.get("class") for el in (box, block)):
+                return first  # (another record's options or question block)
+            if _TITLE.search(sib.get("class") or ""):
+                return j if j < first else first  # "div.exercise-title": the record's title, above its question
+            k = j
+            while k > low and inside(lines[k - 1].owner, sib):
+                k -= 1
+                chars += len(lines[k].text)
+                if lines[k].flags & (ANS | EXPL | HIDDEN | HEADING) or start - k > _MAX_LINES or chars > _MAX_CHARS:
                     return first  # (a heading above is the record's title or a section's: not the question)
+            if k < j and all(_chrome(ln.text) for ln in lines[k:j]):
+                return j if j < first else first  # the card's tags ("Domain 1", "Multiple-choice", "Q1"): above the question
+            j = k
         sib = sib.getprevious()
     if j < low or (j and inside(lines[j - 1].owner, parent)):
         return first  # (text of the record's own above its first child, or the last question's lines)
     return j
+
+
+_TITLE = re.compile(r"(?:^|[-_ ])(?:title|heading)(?:$|[-_ ])", re.I)
+
+
+def _chrome(text: str) -> bool:
+    """A card's tag or badge line: short, and neither asking nor leading into a question."""
+    return len(text) <= 40 and not text.endswith(("?", ":", "\uff1f", "\uff1a"))

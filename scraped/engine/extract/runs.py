@@ -94,6 +94,7 @@ def merge_labels(lines: list[Line]) -> list[Line]:
             if (lab is not None and lab[2] >= len(t) and (inner is None or inner[0] != lab[0])
                     and not (len(nxt.text) == 1 and nxt.text.isalpha())  # "A", "B", ...: letters as the options
                     and (nxt.owner is ln.owner or nxt.owner.getparent() is ln.owner.getparent()
+                         or nxt.owner is ln.owner.getparent()  # "<div class=option><div>A</div>40</div>"
                          or _within(nxt.owner, ln.owner))):
                 if out is None:
                     out = lines[:i]
