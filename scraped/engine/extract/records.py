@@ -39,10 +39,10 @@ def inside(el, box, limit: int = 60) -> bool:
     return False
 
 
-def question_start(lines: list[Line], start: int, end: int, low: int = 0) -> int | None:
+def question_start(lines: list[Line], start: int, end: int) -> int | None:
     """Index of the first line of the block before the options lines[start:end], when the
-    tree says the question is that whole block; None when it does not say. Never below
-    `low` (where the previous question ends) when the record's earlier blocks join it."""
+    tree says the question is that whole block (with the record's earlier blocks, see
+    _record_start); None when it does not say."""
     if start == 0 or end <= start:
         return None
     before = lines[start - 1].owner
@@ -78,10 +78,10 @@ def question_start(lines: list[Line], start: int, end: int, low: int = 0) -> int
         k -= 1
     if k >= 0 and inside(lines[k].owner, block):
         return None  # the block goes on above: a page section, not one question
-    return _record_start(lines, k + 1, start, block, box, parent, low)
+    return _record_start(lines, k + 1, start, block, box, parent)
 
 
-def _record_start(lines: list[Line], first: int, start: int, block, box, parent, low: int) -> int:
+def _record_start(lines: list[Line], first: int, start: int, block, box, parent) -> int:
     """The record's earlier blocks join its question block when the record (parent) holds
     nothing else above: a stem, an intro line, then a statement list, then the options
     ("Consider the following statements: / Which is correct? / 1. ... 2. ... / A B C D").
@@ -97,7 +97,7 @@ def _record_start(lines: list[Line], first: int, start: int, block, box, parent,
             if _TITLE.search(sib.get("class") or ""):
                 return j if j < first else first  # "div.exercise-title": the record's title, above its question
             k = j
-            while k > low and inside(lines[k - 1].owner, sib):
+            while k > 0 and inside(lines[k - 1].owner, sib):
                 k -= 1
                 chars += len(lines[k].text)
                 if lines[k].flags & (ANS | EXPL | HIDDEN | HEADING) or start - k > _MAX_LINES or chars > _MAX_CHARS:
@@ -106,8 +106,8 @@ def _record_start(lines: list[Line], first: int, start: int, block, box, parent,
                 return j if j < first else first  # the card's tags ("Domain 1", "Multiple-choice", "Q1"): above the question
             j = k
         sib = sib.getprevious()
-    if j < low or (j and inside(lines[j - 1].owner, parent)):
-        return first  # (text of the record's own above its first child, or the last question's lines)
+    if j and inside(lines[j - 1].owner, parent):
+        return first  # (text of the record's own above its first child)
     return j
 
 
