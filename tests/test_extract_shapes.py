@@ -1279,11 +1279,15 @@ def test_a_key_value_in_several_paragraphs_or_blanks_is_read_whole() -> None:
                      "<dd class='rightAnswerContent'><p>传输速率指主机发送数据的速率。</p>"
                      "<p>带宽指数字信道所能传送的最高数据传输速率。</p></dd>")
             + question(2, "计算机网络两个重要的基本特点是( )和( )。",
-                       "<dd class='rightAnswerContent'>(1) 连通性</dd><dd class='rightAnswerContent'>(2) 共享</dd>"))
+                       "<dd class='rightAnswerContent'>(1) 连通性</dd><dd class='rightAnswerContent'>(2) 共享</dd>")
+            + question(3, "请给出图中R1的路由表,要求包括到达图中子网的路由。",
+                       "<dd class='rightAnswerContent'><p>1)路由表如下:</p><table><tbody><tr><td>192.1.1.0/24</td>"
+                       "<td>E0</td></tr></tbody></table><p>2)通过L0接口转发。</p></dd>"))
     qs = _qs(body)
     assert [(q.question, q.answer_text) for q in qs] == [
         ("如何理解传输速率、带宽和传播速率?", "传输速率指主机发送数据的速率。 带宽指数字信道所能传送的最高数据传输速率。"),
-        ("计算机网络两个重要的基本特点是( )和( )。", "连通性; 共享")]
+        ("计算机网络两个重要的基本特点是( )和( )。", "连通性; 共享"),
+        ("请给出图中R1的路由表,要求包括到达图中子网的路由。", "1)路由表如下: 192.1.1.0/24 E0 2)通过L0接口转发。")]
 
 
 def test_a_question_block_that_holds_a_small_table() -> None:
