@@ -1740,7 +1740,7 @@ def test_choice_cards_keyed_data_a_with_button_options_and_gap_fills() -> None:
     assert [(q.question, q.answer, q.answer_text) for q in qs] == [
         ("Vertical farms need less land than traditional farms.", 0, "TRUE"),
         ("Vertical farming was first introduced in the twenty-first century.", 1, "FALSE"),
-        ("Because the environment is enclosed, ______ are largely unnecessary.", None, "pesticides / pesticide"),
+        ("Because the environment is enclosed, ______ are largely unnecessary.", None, "pesticides"),
         ("Vertical farming reduces carbon emissions mainly because:", 1, "food travels shorter distances")]
 
 
@@ -1831,6 +1831,30 @@ def test_a_cards_head_and_its_pattern_box_over_div_options_but_not_its_tags_or_t
         "Find the missing number in the series: 2, 6, 12, 20, 30, ?",
         "Which is the customer's responsibility under the shared model?",
         "Is this an experiment or an observational study?"]
+
+
+def test_an_interview_posts_numbered_paragraphs_and_their_answers() -> None:
+    # HELD-14c Hexo blog "Java面试知识点总结" ("Java interview notes"): <p><strong>N. topic or
+    # question</strong> answer...</p>, or "N. question?" over a list, five and more, numbered
+    # 1, 2, 3 ...; some topics do not ask ("HashMap的实现原理", "how HashMap works"). Before:
+    # 0 of 38. Numbered steps of a how-to, under no such title, give nothing.
+    body = ("<h1>Java面试知识点总结</h1>"
+            "<p>1. Java中的原始数据类型都有哪些?</p><ul><li>byte——1 byte</li><li>int——4 bytes</li></ul>"
+            "<p><strong>2. object中定义了哪些方法?</strong> clone(), equals(), hashCode()</p>"
+            "<p><strong>3. HashMap的实现原理</strong> 简单的说,HashMap的底层实现是散列表。</p>"
+            "<p><strong>4. ArrayList与LinkedList的区别是什么?</strong></p><ul><li>ArrayList: 数组</li></ul>"
+            "<p><strong>5. ConcurrentHashMap的实现原理</strong> 读取数据时无需加锁。</p>"
+            "<p><strong>6. Java中的异常层次结构</strong> Throwable是基类。</p>")
+    qs = _qs(body)
+    assert [(q.question, q.answer_text) for q in qs] == [
+        ("Java中的原始数据类型都有哪些?", "byte——1 byte int——4 bytes"),
+        ("object中定义了哪些方法?", "clone(), equals(), hashCode()"),
+        ("HashMap的实现原理", "简单的说,HashMap的底层实现是散列表。"),
+        ("ArrayList与LinkedList的区别是什么?", "ArrayList: 数组"),
+        ("ConcurrentHashMap的实现原理", "读取数据时无需加锁。"), ("Java中的异常层次结构", "Throwable是基类。")]
+    steps = ("<h1>Install the tool</h1>" + "".join(f"<p>{n}. {t}</p><p>Then wait a little.</p>" for n, t in enumerate(
+        ["Download the archive.", "Unpack it.", "Run the installer.", "Open the app.", "Sign in."], 1)))
+    assert _qs(steps) == []
 
 
 def test_items_an_intro_asks_about_are_each_a_question() -> None:

@@ -66,6 +66,7 @@ def asked_questions(lines: list[Line], taken: bytearray,
     """(first line, end, which shape, question) of each question in a question list, behind a
     "Q:" label or under a FAQ heading."""
     found = [(*q, "labelled") for q in _labelled(lines, taken)] + [(*q, "headed") for q in _headed(lines, taken)]
+    found += [(*q, "numbered") for q in _numbered(lines, taken, {k for q in found for k in range(q[0], q[1])})]
     if any(ln.flags & HEADING and _TOPIC.search(ln.text) for ln in lines):  # (a list needs such a heading)
         found += [(*q, "listed") for q in _listed(lines, taken)]
     out = []
@@ -77,7 +78,8 @@ def asked_questions(lines: list[Line], taken: bytearray,
 
 # what each shape is, for --explain
 SHAPES = {"labelled": "a 'Q:' line", "listed": "an item of a list that asks, under a heading that names questions",
-          "headed": "a heading that asks, under a title that names questions or over a folded answer"}
+          "headed": "a heading that asks, under a title that names questions or over a folded answer",
+          "numbered": "a paragraph numbered in a run of them that ask, the text up to the next its answer"}
 
 
 def _listed(lines: list[Line], taken: bytearray) -> list[tuple[int, int, str, str | None]]:
@@ -195,6 +197,71 @@ def _level(el) -> int:
             return _LEVELS.get(el.tag, 1)
         el = el.getparent()
     return 0
+
+
+# where a numbered paragraph's question ends and its answer, in the same paragraph, starts
+_ASKED_END = re.compile(r"[?\uff1f](?=\s|$)")
+_SENTENCE_END = re.compile(r"[\u3002.](?=\s+\S)")  # ("2. 谈一谈...的区别。 《Think in Java》中说...": a topic, then its answer)
+_MIN_NUMBERED = 5
+
+
+def _numbered(lines: list[Line], taken: bytearray, used: set[int]) -> list[tuple[int, int, str, str | None]]:
+    """An interview post's paragraphs numbered 1, 2, 3 ... (five or more, of one tag), most
+    asking ("3. Java中的四种引用及其应用场景是什么?", "4. object中定义了哪些方法? clone(), ..."):
+    each a question up to its "?", the rest of it and the lines up to the next its answer."""
+    heads: list[int] = []
+    for k, ln in enumerate(lines):
+        if (not taken[k] and k not in used and not ln.flags & (HEADING | HIDDEN | _CHOICE | ANS | EXPL)
+                and ln.owner.tag in ("p", "div") and question_number(ln.text) == len(heads) + 1
+                and has_question_number(ln.text)):
+            if heads and ln.owner.tag != lines[heads[0]].owner.tag:
+                break
+            heads.append(k)
+    if len(heads) < _MIN_NUMBERED:
+        return []
+    texts = [strip_question_number(lines[k].text) for k in heads]
+    asking = sum(_ASKED_END.search(t) is not None for t in texts)
+    titled = any(ln.flags & HEADING and _TOPIC.search(ln.text) for ln in lines[:heads[0]])
+    if asking * 5 < len(heads) * 3 and not (titled and asking * 5 >= len(heads)):
+        return []  # (numbered steps or notes: most do not ask, nor does a title say they are questions)
+    out = []
+    for n, k in enumerate(heads):
+        end = heads[n + 1] if n + 1 < len(heads) else _section_end(lines, k)
+        question, rest = _split_asked(texts[n], lines[k].owner)
+        body = rest + [ln.text for ln in lines[k + 1:end] if not ln.flags & (HIDDEN | TOGGLE)]
+        answer = clean_text(" ".join(b for b in body if b)) or None
+        if any(taken[j] for j in range(k, end)):
+            continue
+        out.append((k, end, clean_text(question), answer if answer is None or len(answer) <= _MAX_ANSWER else None))
+    return out
+
+
+def _split_asked(text: str, owner) -> tuple[str, list[str]]:
+    """(question, [the answer's start]) of a numbered paragraph: its bold lead, else up to its "?", else up to the
+    paragraph's first line break in the source (markdown's soft break between a topic and its
+    answer, "10. HashMap的实现原理\n简单的说, ..."), else up to its first sentence's end."""
+    lead = owner[0] if len(owner) and not (owner.text or "").strip() else None
+    if lead is not None and lead.tag in ("strong", "b"):  # "<p><strong>10. HashMap的实现原理</strong> 简单的说..."
+        head = strip_question_number(clean_text("".join(lead.itertext())))
+        if head and text.startswith(head) and len(head) < len(text):
+            return head, [text[len(head):].strip()]
+    m = _ASKED_END.search(text)
+    raw = (owner.text or "").strip()
+    first = clean_text(raw.split("\n", 1)[0]) if "\n" in raw else ""
+    if m is None and first and len(strip_question_number(first)) < len(text):
+        head = strip_question_number(first)
+        if text.startswith(head):
+            return head, [text[len(head):].strip()]
+    m = m or _SENTENCE_END.search(text)
+    return (text[:m.end()].strip(), [text[m.end():].strip()]) if m else (text, [])
+
+
+def _section_end(lines: list[Line], k: int) -> int:
+    """Where the last numbered question's answer ends: the next heading, or 40 lines on."""
+    for j in range(k + 1, min(len(lines), k + 40)):
+        if lines[j].flags & HEADING:
+            return j
+    return min(len(lines), k + 40)
 
 
 def _counted(lines: list[Line], asking: list[int]) -> bool:

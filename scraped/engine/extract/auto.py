@@ -358,6 +358,9 @@ def extract_auto(lines: list[Line], breadcrumb: str | None = None,
     found.extend(q for _, _, q in free)
     spans += [(start, end) for start, end, _ in free]
     asked = asked_questions(lines, taken_lines(len(lines), spans), breadcrumb)
+    have = {" ".join(q.question.casefold().split()) for q in found}
+    # (a key section that repeats the questions read above, "Quiz Answer Key and Fun Facts": not new ones)
+    asked = [a for a in asked if " ".join(a[3].question.casefold().split()) not in have]
     found.extend(q for _, _, _, q in asked)
     if explain is not None:  # the questions with no option run, for --explain
         shown = [(start, end, "free", "a question with its answer and no options", fq) for start, end, fq in free]

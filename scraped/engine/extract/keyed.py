@@ -113,5 +113,6 @@ def keyed_questions(controls: list) -> list[ExtractedQuestion]:
                 continue  # (a key that names no option is no key)
             out.append(ExtractedQuestion(question, tuple(options), answer, options[answer], None, None, None))
         else:
-            out.append(ExtractedQuestion(question, (), None, " / ".join(keys), None, None, None))
+            also = f"Also accepted: {', '.join(keys[1:])}." if len(keys) > 1 else None  # ("pesticides|pesticide")
+            out.append(ExtractedQuestion(question, (), None, keys[0], also, None, None))
     return out
