@@ -1857,6 +1857,20 @@ def test_an_interview_posts_numbered_paragraphs_and_their_answers() -> None:
     assert _qs(steps) == []
 
 
+def test_a_show_answer_summary_over_an_answer_box_inside_a_question_box() -> None:
+    # HELD-18a MKT3717 sample questions: inside div.question-card, p.question-text, then
+    # <details><summary>Show Answer</summary><div class="answer-content">. The answer box is
+    # inside the question box, so its lines are a question box's too. Before: 0 of 48.
+    body = "".join(
+        f"<div class='question-card'><p class='question-text'>{q}</p><details><summary>Show Answer</summary>"
+        f"<div class='answer-content'>{a}</div></details></div>"
+        for q, a in (("What is the difference between a product and a brand?", "A product satisfies a need."),
+                     ("Explain the Three Innovation Challenge framework.", "Three overlapping circles.")))
+    assert [(q.question, q.answer_text) for q in _qs(body)] == [
+        ("What is the difference between a product and a brand?", "A product satisfies a need."),
+        ("Explain the Three Innovation Challenge framework.", "Three overlapping circles.")]
+
+
 def test_items_an_intro_asks_about_are_each_a_question() -> None:
     # HELD-10b a Jupyter Book "Python Quiz": under "Expected Evaluation", "What is the expected
     # evaluation of the following python expressions? If you think ..." over an <ol> of code

@@ -129,7 +129,8 @@ def _boxed_answer(lines: list[Line], k: int) -> tuple[str, int, int] | None:
     j = k + 1
     while j < len(lines) and box is not None and inside(lines[j].owner, box) and j - k <= 12:
         j += 1
-    if j > k + 1 and not lines[k + 1].flags & (QBOX | HEADING):
+    if j > k + 1 and (lines[k + 1].flags & ANS or not lines[k + 1].flags & (QBOX | HEADING)):
+        # (the block opened holds the next question unless it is an answer box, even inside a question box)
         return clean_text(" ".join(x.text for x in lines[k + 1:j])), j, p + 1
     return None
 
