@@ -238,8 +238,8 @@ def _verdicts(group: list[tuple[Line, re.Match[str] | None]], n: int) -> tuple[i
     no = [k for k, (_, m) in enumerate(group) if m is not None and m.group("no") is not None]
     whys = [ln.text[m.end():].strip() if m is not None else ln.text for ln, m in group]
     if len(yes) == 1 and len(no) == n - 1:
-        listed = n >= 3 and all(ln.item is not None and ln.item[0] == group[0][0].item[0]
-                                for ln, _ in group if group[0][0].item is not None) and group[0][0].item is not None
+        first = group[0][0].item
+        listed = n >= 3 and first is not None and all(ln.item is not None and ln.item[0] == first[0] for ln, _ in group)
         if listed or any(len(why.split()) >= 2 for why in whys):
             # (bare "Correct!" / "Wrong!" lines outside a list are a result template, not one per option)
             return yes[0], whys[yes[0]] if len(whys[yes[0]].split()) >= 2 else None

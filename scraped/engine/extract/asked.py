@@ -227,11 +227,11 @@ def _numbered(lines: list[Line], taken: bytearray, used: set[int]) -> list[tuple
     out = []
     for n, k in enumerate(heads):
         end = heads[n + 1] if n + 1 < len(heads) else _section_end(lines, k)
+        if any(taken[j] for j in range(k, end)):
+            continue
         question, rest = _split_asked(texts[n], lines[k].owner)
         body = rest + [ln.text for ln in lines[k + 1:end] if not ln.flags & (HIDDEN | TOGGLE)]
         answer = clean_text(" ".join(b for b in body if b)) or None
-        if any(taken[j] for j in range(k, end)):
-            continue
         out.append((k, end, clean_text(question), answer if answer is None or len(answer) <= _MAX_ANSWER else None))
     return out
 

@@ -24,6 +24,7 @@ import re
 from scraped.engine.extract.asked import asks
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import clean_text, strip_question_number
+from scraped.engine.extract.signals import BLANK_RE
 
 __all__ = ["keyed_questions"]
 
@@ -31,7 +32,6 @@ _BLOCKS = frozenset("p li div td dd label section article h1 h2 h3 h4 h5 h6".spl
 _SKIP = frozenset(("select", "option", "script", "style", "input", "button", "textarea"))
 _MAX = 200  # controls looked at per page
 _MAX_QUESTION = 800
-_BLANK = re.compile(r"_{3,}|\.{4,}|…{2,}")
 _HIDDEN_ID = re.compile(r"-([0-9a-f]+)$")  # webex.js: an id whose part after "-" has no g-z
 
 
@@ -103,7 +103,7 @@ def keyed_questions(controls: list) -> list[ExtractedQuestion]:
     for control, raw, carded in controls[:_MAX]:
         keys = _keys(raw or "", control.get("id") or "")
         question = _question(control)
-        if not keys or len(question) < 3 or (carded and not (asks(question) or _BLANK.search(question))):
+        if not keys or len(question) < 3 or (carded and not (asks(question) or BLANK_RE.search(question))):
             continue  # (a card's key over a box in a form's table row, "open until [1]": no question written)
         if control.tag == "select":
             options = [clean_text(" ".join(o.itertext())) for o in control.iter("option")]

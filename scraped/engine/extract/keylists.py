@@ -18,13 +18,12 @@ from scraped.engine.extract.keys import question_number
 from scraped.engine.extract.lines import LISTED, RADIO, Line
 from scraped.engine.extract.model import ExtractedQuestion
 from scraped.engine.extract.normalise import clean_text, option_label, strip_question_number
-from scraped.engine.extract.signals import ANSWER_RE
+from scraped.engine.extract.signals import ANSWER_RE, BLANK_RE
 
 __all__ = ["listed_key_questions"]
 
 _LABEL = re.compile(r"^(?:answers?(?:\s+key)?|key|solutions?|uttar|उत्तर|答案|respuestas|réponses|antworten|jawaban)"
                     r"\s*[:：]?$", re.I)
-_BLANK = re.compile(r"\.{4,}|…{2,}|_{3,}")
 _MIN = 3
 _MAX_GOES_ON = 2  # lines a question may run over
 
@@ -73,7 +72,7 @@ def listed_key_questions(lines: list[Line]) -> list[ExtractedQuestion]:
         if len(answers) < _MIN:
             continue
         questions = _questions(lines, k, len(answers))
-        if questions is None or sum(1 for q in questions if asks(q) or _BLANK.search(q)) < 0.6 * len(questions):
+        if questions is None or sum(1 for q in questions if asks(q) or BLANK_RE.search(q)) < 0.6 * len(questions):
             continue
         out += [ExtractedQuestion(q, (), None, answers[i + 1], None, None, None) for i, q in enumerate(questions)]
     return out

@@ -41,7 +41,7 @@ _CLASS_HINTS = re.compile(
     r"(?P<opt>^(?:option|choice|opts?$|answers$|answerlist|alternative|answer(?:number|label|item|choice|option)s?$))"
     r"|(?P<expl>explan|explain|rationale|solution|reason|working|^expl$)"  # "quiz-explain", "expl-box" too
     r"|(?P<ans>answer(?!ed)|\bans\b|\bans[-_]|\bkey\b)"  # not "notyetanswered": a state
-    r"|(?P<hid>\bhidden\b|\bhide\b|d-none|is-hidden|\bcollapse\b|sr-only|\bsr-av\b|visually-hidden|display-none|accesshide)"
+    r"|(?P<hid>\bhidden\b|\bhide\b|d-none|is-hidden|\bcollapse\b|sr-only|visually-hidden|display-none|accesshide)"
     r"|(?P<q>question|\bques\b|qtext|\bstem\b|problem|quiz|mcq|\bchallenge\b|\bexercise\b)"
     r"|(?P<meta>difficulty|\blevel\b|\bcategory\b|\btopic\b)"
     r"|(?P<correct>^(?:correct|right|true)$)"

@@ -238,7 +238,7 @@ def answer_lists(lines: list[Line], kept: list[Candidate]) -> None:
         if any(p is None for p in picks):
             continue  # (a list that does not answer these very questions)
         for cand, idx in zip(group, picks, strict=True):
-            if idx is not None and cand.found is not None:
+            if idx is not None and cand.found is not None:  # (idx is never None here: for the type checker)
                 cand.answer, cand.how = idx, "key: the answer lines under the exercise, in order"
                 expl = cand.found.explanation
                 if cand is last and expl and values[1] in expl:

@@ -29,6 +29,7 @@ from scraped.engine.extract.lines import (
 )
 from scraped.engine.extract.lines import HEADINGS as HEADING_TAGS
 from scraped.engine.extract.normalise import has_question_number
+from scraped.engine.extract.records import inside
 from scraped.engine.extract.runs import Run, options_start
 from scraped.engine.extract.signals import (
     ANSWER_RE,
@@ -305,21 +306,11 @@ def read_after(lines: list[Line], start: int, limit: int) -> tuple[str | None, l
             expl.append(t)
         else:
             break
-        if holder is not None and not (_within(ln.owner, holder, 6) or _goes_on(ln, holder)):
+        if holder is not None and not (inside(ln.owner, holder, 7) or _goes_on(ln, holder)):
             holder = None  # (only the lines right after the value go on with it)
         prev = ln
         j += 1
     return answer, expl, j, metas, weak
-
-
-def _within(el, box, levels: int) -> bool:
-    for _ in range(levels + 1):
-        if el is box:
-            return True
-        if el is None:
-            return False
-        el = el.getparent()
-    return False
 
 
 def _value_holder(value: Line, label: Line):
@@ -341,7 +332,7 @@ def _goes_on(ln: Line, holder) -> bool:
     if not ln.flags & ANS or ln.flags & HEADING:
         return False
     owner = ln.owner
-    if owner is not holder and _within(owner, holder, 6):
+    if owner is not holder and inside(owner, holder, 7):
         return True  # (a table's cell in the value too: "1) ... 如下: <table>...</table> 2) ...")
     cls = holder.get("class")
     return bool(cls) and owner.tag == holder.tag and owner.get("class") == cls and owner.getparent() is holder.getparent()

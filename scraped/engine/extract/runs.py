@@ -213,7 +213,7 @@ def _list_run(lines: list[Line], i: int) -> Run | None:
             break
         idx = ln.item[1] - notes
         if ln.flags & NOT_OPTION:
-            if idx == len(items) and items and idx - 1 in noted or not _own_note(ln):
+            if (idx == len(items) and items and idx - 1 in noted) or not _own_note(ln):
                 break
             if idx == len(items) and items:
                 notes += 1  # a hidden feedback item of its own after the option's

@@ -69,6 +69,8 @@ _ANSWER_WORDS = (r"(?:правильн(?:а|ий|ый)\s+)?(?:відповідь
 # a tick, an arrow or a bulb before the label: "✔ Answer: C", "👉 Answer: B", "💡 Explanation:"
 _MARK = "\u2713\u2714\u2705\u2611\u27a4\u25ba\u25b6\u2192\u00bb\U0001f449\U0001f4a1"
 _MARKED = "(?:[" + _MARK + "]\ufe0f?\\s*)?"
+# a blank left in a fill-in: "______", ".....", "……"
+BLANK_RE = re.compile(r"_{3,}|\.{4,}|…{2,}")
 _ANSWER_FIRST = frozenset("acrtjo\u0432\u043e\u043f\u0909答参正标[\u3010" + _MARK)  # the first letters those can have
 # a label may stand in brackets, its value after them: "[参考答案] 中共十二大", "【答案】B"
 ANSWER_RE = re.compile(
